@@ -1,0 +1,52 @@
+"""Entry point: `video-archive [--db PATH] [--json] COMMAND ...`."""
+
+import argparse
+import importlib
+import sys
+
+import apsw
+
+from backend.cli.context import Context
+from backend.errors import ArchiveError
+
+# Each module registers its own sub-commands; adding a command group is adding a module here.
+COMMAND_MODULES = []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="video-archive",
+        description="Archive a finished artwork: masters, clips, stills and R&D, resumable.",
+    )
+    parser.add_argument("--db", metavar="PATH", help="state database (default: VIDEO_ARCHIVE_DB, "
+                        "else App/config/state.db in a checkout, else the per-user config dir)")
+    parser.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"backend.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = Context(args.db, args.json)
+    try:
+        code = args.func(args, ctx)
+        return int(code or 0)
+    except ArchiveError as exc:
+        print(f"video-archive: error: {exc}", file=sys.stderr)
+        return 1
+    except apsw.BusyError:
+        print("video-archive: error: the state database stayed locked by another process; "
+              "try again when it has finished", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("video-archive: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

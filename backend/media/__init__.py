@@ -1,0 +1,1 @@
+"""The media toolchain: ffmpeg, probing, encoders, ingest, stills, metadata. No database here."""

@@ -1,0 +1,1 @@
+"""Built-in presets (JSON data files here) and the msgspec Structs that validate every preset."""
