@@ -49,3 +49,17 @@ def ffmpeg_version(path: Path) -> str:
                          timeout=30)
     first = (out.stdout or "").splitlines()[:1]
     return first[0].removeprefix("ffmpeg version ").split(" Copyright")[0] if first else "unknown"
+
+
+def command(args: list[str], ffmpeg: Path | None = None) -> list[str]:
+    """The full argv for an ffmpeg run: quiet banner, never reading stdin (it would steal the
+    terminal), errors only on stderr unless the caller asks for more."""
+    return [str(ffmpeg or find_ffmpeg()), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
+
+
+def spawn(args: list[str], *, ffmpeg: Path | None = None, stdout=subprocess.DEVNULL,
+          stderr=subprocess.PIPE) -> subprocess.Popen:
+    """Start ffmpeg with `args` (everything after the binary). Callers that stream frames read
+    `stdout`; everything else goes through `run` below."""
+    return subprocess.Popen(command(args, ffmpeg), stdin=subprocess.DEVNULL, stdout=stdout,
+                            stderr=stderr)
