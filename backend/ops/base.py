@@ -1,0 +1,136 @@
+"""The one interface every archive operation implements, and the job it works on.
+
+Like a Blender operator: an id and a label, `check` (may it run with these inputs? raise a clear
+InputError before any work), `plan` (the units of work, each with its final output paths) and
+`execute` (do one unit). A unit carries in `params` everything `execute` needs, so a resumed
+session runs the stored plan without planning again."""
+
+from __future__ import annotations
+
+import abc
+import threading
+from pathlib import Path
+from typing import Callable, ClassVar
+
+import msgspec
+
+
+class Unit(msgspec.Struct, kw_only=True):
+    op: str                       # operator id, stored as operation_type
+    name: str                     # unique within a session, stored as operation_name
+    stage: int                    # every unit of a lower stage completes before a higher one starts
+    input_file: str | None = None
+    outputs: list[str] = []       # archive-relative paths this unit will create
+    params: dict = {}             # stored as settings_used
+
+
+class Produced(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One finished, verified file, as it goes into file_registry."""
+    path: str                     # archive-relative
+    file_type: str                # master, master_web, clip, group_clip, still_hq, still_web, thumbnail, rd_image, rd_video, rd_other, manifest, log
+    category: str                 # masters, clips, stills, thumbnails, rd, archive
+    file_format: str | None = None
+    resolution: str | None = None
+    aspect_ratio: str | None = None
+    duration_seconds: float | None = None
+    frame_number: int | None = None
+    source_file: str | None = None
+    compression_settings: dict | None = None
+    metadata_embedded: dict | None = None
+    processing_time_ms: int | None = None
+
+
+class UnitResult(msgspec.Struct, kw_only=True):
+    files: list[Produced] = []
+    warnings: list[str] = []
+    cpu_seconds: float | None = None   # CPU time of the child processes this unit ran
+    peak_rss_mb: float | None = None
+    gpu: bool = False
+
+
+class Scene(msgspec.Struct, kw_only=True):
+    """A scene as the archive exports it: frames numbered as scene detection numbers them,
+    end inclusive; times in seconds of the master's timeline."""
+    number: int
+    start_frame: int
+    end_frame: int
+    start_time: float
+    end_time: float
+
+
+class Job:
+    """What operators see of a session: inputs, the resolved preset, the scenes, and the means to
+    report progress and notice a pause. Built by the runner from the session row, so a resumed
+    job looks exactly like the first run."""
+
+    def __init__(self, *, session_id: str, master: Path, archive: Path, artwork: str, date: str,
+                 rd_folder: Path | None, preset, encoder, scenes: list[Scene], selected: list[int],
+                 groups: dict[str, list[int]], metadata, settings: dict, cache_root: Path,
+                 master_info=None, frame_times=None, cancel: threading.Event | None = None,
+                 ffmpeg: Path | None = None, threshold: float = 30.0, min_scene_len: int = 15,
+                 log: Callable[[str], None] | None = None):
+        self.session_id = session_id
+        self.master = master
+        self.archive = archive
+        self.artwork = artwork
+        self.date = date
+        self.rd_folder = rd_folder
+        self.preset = preset
+        self.encoder = encoder
+        self.scenes = scenes
+        self.selected = selected
+        self.groups = groups
+        self.metadata = metadata
+        self.settings = settings
+        self.cache_root = cache_root
+        self.master_info = master_info
+        self.frame_times = frame_times
+        self.cancel = cancel or threading.Event()
+        self.ffmpeg = ffmpeg
+        self.threshold = threshold
+        self.min_scene_len = min_scene_len
+        self.log = log or (lambda message: None)
+
+    @property
+    def prefix(self) -> str:
+        """Every archive file name starts with date and artwork, so files sort and say what they are."""
+        return self.archive.name
+
+    def path(self, relative: str) -> Path:
+        return self.archive / relative
+
+    def scene(self, number: int) -> Scene:
+        for scene in self.scenes:
+            if scene.number == number:
+                return scene
+        raise KeyError(number)
+
+    def selected_scenes(self) -> list[Scene]:
+        wanted = set(self.selected)
+        return [s for s in self.scenes if s.number in wanted]
+
+    def group_of(self, number: int) -> str | None:
+        for name, members in self.groups.items():
+            if number in members:
+                return name
+        return None
+
+
+Progress = Callable[[float], None]
+
+
+class Operator(abc.ABC):
+    id: ClassVar[str]
+    label: ClassVar[str]
+    stage: ClassVar[int]
+
+    def check(self, job: Job) -> None:
+        """Raise InputError if the job's inputs cannot work for this operator. Default: fine."""
+
+    @abc.abstractmethod
+    def plan(self, job: Job) -> list[Unit]:
+        """The units of work for this job, each naming its outputs."""
+
+    @abc.abstractmethod
+    def execute(self, unit: Unit, job: Job, progress: Progress) -> UnitResult:
+        """Do one unit: write each output under a temporary name, rename when complete."""

@@ -1,0 +1,37 @@
+"""The registry of operators: the CLI, the bridge and the tests find every operation here by id."""
+
+import importlib
+
+from backend.ops.base import Operator
+
+# Module per operator, in the order a session runs them.
+OPERATOR_MODULES = []
+
+_registry: dict[str, Operator] = {}
+
+
+def register(cls: type[Operator]) -> type[Operator]:
+    if cls.id in _registry:
+        raise ValueError(f"operator {cls.id!r} registered twice")
+    _registry[cls.id] = cls()
+    return cls
+
+
+def _load() -> None:
+    for name in OPERATOR_MODULES:
+        importlib.import_module(f"backend.ops.{name}")
+
+
+def get(op_id: str) -> Operator:
+    if not _registry:
+        _load()
+    try:
+        return _registry[op_id]
+    except KeyError:
+        raise KeyError(f"unknown operator {op_id!r}; known: {', '.join(_registry)}") from None
+
+
+def all_operators() -> list[Operator]:
+    if not _registry:
+        _load()
+    return list(_registry.values())
