@@ -1,0 +1,280 @@
+"""The session runner: check inputs, analyse the master (probe, scene detection), plan every unit
+of every operator up front, run them stage by stage in a worker pool, log each in operation_log,
+register each finished file, and finish with a history row. Resume runs what is not completed."""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+from pathlib import Path
+
+import msgspec
+
+from backend import paths
+from backend.db import files as db_files
+from backend.db import history as db_history
+from backend.db import sessions, settings as db_settings
+from backend.db.structs import FileRecord, NewSession, PlannedOperation
+from backend.errors import ArchiveError, Cancelled, InputError, MediaError
+from backend.jobs import inputs
+from backend.jobs.events import Event, Listener
+from backend.jobs.jobs_build import build_job, cleanup_partials, history_record, job_metadata
+from backend.jobs.pool import run_all
+from backend.jobs.request import Outcome, ProcessRequest
+from backend.media import encoders, probe as media_probe
+from backend.ops import registry
+from backend.ops.base import Job, Unit, UnitResult
+from backend.presets import registry as presets
+
+ANALYSIS = ("probe", "scene_detection")
+PROGRESS_INTERVAL_S = 0.25
+
+
+class Runner:
+    def __init__(self, db, listener: Listener | None = None, cancel: threading.Event | None = None):
+        self.db = db
+        self.listener = listener or (lambda event: None)
+        self.cancel = cancel or threading.Event()
+        self._last_progress: dict[int, float] = {}
+        self._emit_lock = threading.Lock()
+
+    # --- entry points ---------------------------------------------------------------------------
+    def start(self, request: ProcessRequest) -> Outcome:
+        """Check everything, then create the session and run it to the end (or a pause)."""
+        settings = db_settings.all_values(self.db)
+        warnings: list[str] = []
+        master = inputs.check_master(request.master)
+        date = inputs.check_date(request.date)
+        name, warning = inputs.safe_name(request.artwork)
+        warnings += [warning] if warning else []
+        out = inputs.check_output_dir(request.out)
+        rd = inputs.check_rd_folder(request.rd)
+        ranges = inputs.parse_scene_spec(request.scenes)
+        groups = inputs.check_groups(request.groups or {}, "groups")
+        preset = presets.resolve(self.db, request.preset or settings["default_preset"])
+        if request.overrides:
+            preset = presets.apply_overrides(preset, request.overrides)
+        try:
+            info = media_probe.probe(master)
+        except MediaError as exc:
+            raise InputError(f"the master cannot be used: {exc}") from None
+        choice = encoders.choose_encoder(
+            request.encoder, bool(settings["gpu_enabled"]),
+            encoders.detect(cache_dir=paths.cache_dir(self.db.path)),
+            insist=request.encoder == "nvenc")
+        warnings += [choice.warning] if choice.warning else []
+        archive = out / f"{date}_{name}"
+        if archive.exists() and any(archive.iterdir()):
+            raise InputError(f"the archive folder already exists and is not empty: {archive} "
+                             "(resume its session, or choose another artwork name or date)")
+        threshold = request.threshold if request.threshold is not None else settings["scene_threshold_default"]
+        min_len = request.min_scene_len if request.min_scene_len is not None else settings["min_scene_length_default"]
+        if not 0 < threshold <= 255:
+            raise InputError(f"scene threshold {threshold} is out of range (0-255, usually 27-30)")
+        if min_len < 1:
+            raise InputError(f"minimum scene length {min_len} must be at least 1 frame")
+        workers = request.workers or settings["parallel_workers"]
+        if workers < 1:
+            raise InputError(f"workers must be at least 1 (got {workers})")
+
+        meta = job_metadata(settings, request.artwork.strip(), date)
+        session_id = sessions.create(self.db, NewSession(
+            artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
+            rd_folder_path=str(rd) if rd else None, output_path=str(archive),
+            preset_id=preset.id, custom_settings=request.overrides,
+            encoder_type=choice.family, scene_threshold=float(threshold), min_scene_length=int(min_len),
+            process_metadata={
+                "safe_name": name, "encoder": msgspec.to_builtins(choice),
+                "preset": msgspec.to_builtins(preset), "metadata": msgspec.to_builtins(meta),
+                "workers": workers, "warnings": warnings, "scene_spec": request.scenes or "all",
+                "user_cuts": request.cuts, "master_size": master.stat().st_size,
+                "started": time.time(),
+            }))
+        for message in warnings:
+            self._emit(Event(type="warning", session_id=session_id, message=message))
+        archive.mkdir(parents=True, exist_ok=True)
+        job = build_job(self.db, sessions.get(self.db, session_id), self.cancel, master_info=info)
+        return self._run(job, ranges=ranges, groups=groups, warnings=warnings)
+
+    def resume(self, session_id: str | None = None) -> Outcome:
+        if session_id is None:
+            offered = sessions.resumable(self.db)
+            if not offered:
+                raise InputError("no session to resume (none paused, failed or interrupted within "
+                                 "max_resume_age_days)")
+            session = offered[0]
+        else:
+            session = sessions.get(self.db, session_id)
+            if session.status == "completed":
+                raise InputError(f"session {session_id} is already completed: {session.output_path}")
+        master = Path(session.master_path)
+        if not master.is_file():
+            raise InputError(f"the session's master video is gone: {master}")
+        Path(session.output_path).mkdir(parents=True, exist_ok=True)
+        job = build_job(self.db, session, self.cancel)
+        sessions.reset_unfinished(self.db, session.session_id)
+        cleanup_partials(job.archive)
+        planned = session.total_operations > 0
+        ranges = inputs.parse_scene_spec(session.process_metadata.get("scene_spec"))
+        return self._run(job, ranges=ranges if not planned else None,
+                         groups=session.grouped_scenes or {}, warnings=[], planned=planned)
+
+    # --- the run --------------------------------------------------------------------------------
+    def _run(self, job: Job, *, ranges, groups, warnings, planned=False) -> Outcome:
+        sid = job.session_id
+        sessions.set_status(self.db, sid, "processing")
+        self._emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
+        try:
+            if not planned:
+                self._analyse_and_plan(job, ranges, groups)
+            self._run_stages(job)
+        except Cancelled:
+            pass
+        except ArchiveError as exc:
+            sessions.set_status(self.db, sid, "failed", error_message=str(exc))
+            return self._finish(job, "failed", str(exc), warnings)
+        except OSError as exc:
+            reason = _os_reason(exc)
+            sessions.set_status(self.db, sid, "failed", error_message=reason)
+            return self._finish(job, "failed", reason, warnings)
+        if self.cancel.is_set():
+            sessions.set_status(self.db, sid, "paused")
+            return self._finish(job, "paused", None, warnings)
+        failed = [op for op in sessions.operations(self.db, sid) if op.status == "failed"]
+        if failed:
+            reason = f"{len(failed)} operation(s) failed, first: {failed[0].operation_name}: " \
+                     f"{(failed[0].error_details or '').splitlines()[-1:] or ['unknown']}"
+            sessions.set_status(self.db, sid, "failed", error_message=reason)
+            return self._finish(job, "failed", reason, warnings)
+        sessions.set_status(self.db, sid, "completed")
+        db_history.record(self.db, history_record(self.db, job))
+        return self._finish(job, "completed", None, warnings)
+
+    def _analyse_and_plan(self, job: Job, ranges, groups) -> None:
+        """Probe and detect (both recorded as operations), choose scenes, then plan the rest."""
+        timings = []
+        for op_id in ANALYSIS:
+            op = registry.get(op_id)
+            unit = op.plan(job)[0]
+            started = time.time()
+            result = op.execute(unit, job, lambda fraction: None)
+            timings.append((unit, result, started, time.time()))
+        selected = inputs.select_scenes(ranges, len(job.scenes))
+        inputs.check_groups_against(groups, len(job.scenes))
+        job.selected, job.groups = selected, groups
+        sessions.update(self.db, job.session_id, scenes_data=[msgspec.to_builtins(s) for s in job.scenes],
+                        selected_scenes=selected, grouped_scenes=groups)
+        units = [t[0] for t in timings]
+        for op in registry.all_operators():
+            if op.id in ANALYSIS:
+                continue
+            op.check(job)
+            units += op.plan(job)
+        rows = sessions.plan_operations(self.db, job.session_id, [
+            PlannedOperation(operation_type=u.op, operation_name=u.name, input_file=u.input_file,
+                             settings_used={"stage": u.stage, "outputs": u.outputs, "params": u.params})
+            for u in units])
+        for row, (unit, result, started, ended) in zip(rows, timings):
+            sessions.start_operation(self.db, job.session_id, row.sequence_number, started_at=started)
+            sessions.finish_operation(self.db, job.session_id, row.sequence_number, "completed",
+                                      warnings=result.warnings or None, ended_at=ended)
+
+    def _run_stages(self, job: Job) -> None:
+        ops = sessions.operations(self.db, job.session_id)
+        total = len(ops)
+        todo = [op for op in ops if op.status in ("pending", "failed")]
+        stages = sorted({op.settings_used["stage"] for op in todo})
+        workers = int(job.settings.get("workers") or 1)
+        for stage in stages:
+            batch = [op for op in todo if op.settings_used["stage"] == stage]
+            run_all(batch, lambda op: self._run_unit(job, op, total), workers,
+                    should_stop=self.cancel.is_set)
+            if self.cancel.is_set():
+                raise Cancelled("paused")
+            if any(o.status == "failed" for o in sessions.operations(self.db, job.session_id)
+                   if o.settings_used["stage"] == stage):
+                return  # later stages build on this one's outputs
+
+    def _run_unit(self, job: Job, row, total: int) -> None:
+        sid, seq = job.session_id, row.sequence_number
+        unit = Unit(op=row.operation_type, name=row.operation_name, stage=row.settings_used["stage"],
+                    input_file=row.input_file, outputs=row.settings_used.get("outputs", []),
+                    params=row.settings_used.get("params", {}))
+        op = registry.get(unit.op)
+        sessions.start_operation(self.db, sid, seq)
+        self._emit(Event(type="unit_started", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+                         total=total))
+        cpu0 = time.thread_time()
+        try:
+            result = op.execute(unit, job, lambda f: self._progress(sid, unit, seq, f))
+        except Cancelled:
+            sessions.finish_operation(self.db, sid, seq, "pending")
+            return
+        except Exception as exc:  # one failed unit never takes the others down
+            detail = str(exc) if isinstance(exc, ArchiveError) else _os_reason(exc) \
+                if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+            sessions.finish_operation(self.db, sid, seq, "failed", error_details=detail)
+            self._emit(Event(type="unit_failed", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+                             status="failed", message=detail))
+            return
+        sizes = {}
+        for produced in result.files:
+            path = job.path(produced.path)
+            size = path.stat().st_size
+            sizes[produced.path] = size
+            db_files.register(self.db, sid, FileRecord(
+                file_path=produced.path, file_type=produced.file_type, file_category=produced.category,
+                file_size_bytes=size, file_format=produced.file_format, resolution=produced.resolution,
+                aspect_ratio=produced.aspect_ratio, duration_seconds=produced.duration_seconds,
+                frame_number=produced.frame_number, source_file=produced.source_file,
+                compression_settings=produced.compression_settings,
+                processing_time_ms=produced.processing_time_ms,
+                has_metadata=produced.metadata_embedded is not None,
+                metadata_embedded=produced.metadata_embedded, verified=True))
+        cpu = (result.cpu_seconds or 0.0) + (time.thread_time() - cpu0)
+        done = sessions.finish_operation(
+            self.db, sid, seq, "completed", output_files=[f.path for f in result.files],
+            file_sizes=sizes, warnings=result.warnings or None, cpu_usage=round(cpu, 3),
+            gpu_usage=1.0 if result.gpu else None, memory_usage=_mb(result.peak_rss_mb))
+        for message in result.warnings:
+            self._emit(Event(type="warning", session_id=sid, op=unit.op, unit=unit.name, message=message))
+        self._emit(Event(type="unit_finished", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+                         status="completed", progress=1.0, completed=done, total=total))
+
+    # --- events ---------------------------------------------------------------------------------
+    def _progress(self, sid: str, unit: Unit, seq: int, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self._last_progress.get(seq, 0.0) < PROGRESS_INTERVAL_S and fraction < 1.0:
+            return
+        self._last_progress[seq] = now
+        sessions.set_progress(self.db, sid, seq, max(0.0, min(1.0, fraction)))
+        self._emit(Event(type="unit_progress", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+                         progress=round(fraction, 4)))
+
+    def _emit(self, event: Event) -> None:
+        with self._emit_lock:
+            self.listener(event)
+
+    def _finish(self, job: Job, status: str, error: str | None, warnings: list[str]) -> Outcome:
+        ops = sessions.operations(self.db, job.session_id)
+        outcome = Outcome(
+            session_id=job.session_id, status=status, archive_path=str(job.archive),
+            completed=sum(op.status in ("completed", "skipped") for op in ops), total=len(ops),
+            failed=[f"{op.operation_name}: {op.error_details}" for op in ops if op.status == "failed"],
+            warnings=warnings + [w for op in ops for w in (op.warning_messages or [])], error=error)
+        self._emit(Event(type="session_finished", session_id=job.session_id, status=status,
+                         completed=outcome.completed, total=outcome.total, message=error,
+                         archive_path=str(job.archive)))
+        return outcome
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full ({exc.filename or 'output'}): free space, then resume"
+    return f"{exc.strerror or exc} ({exc.filename})" if exc.filename else str(exc)
+
+
+def _mb(value: float | None) -> int | None:
+    return None if value is None else int(round(value))
