@@ -1,0 +1,135 @@
+"""backend.media.ffmpeg.run: progress, cancel, errors with the stderr tail, no child left behind."""
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import psutil
+import pytest
+
+from backend.errors import Cancelled, MediaError
+from backend.media import ffmpeg
+from backend.media.ffmpeg import FFmpegError, Progress, RunResult, run
+
+ENDLESS = ["-re", "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25", "-f", "null", "-"]
+
+
+def live_children() -> list[psutil.Process]:
+    """Children of this test process, zombies included (a zombie is a child nobody reaped)."""
+    return [c for c in psutil.Process().children(recursive=True)
+            if c.name().startswith("ffmpeg") or c.status() == psutil.STATUS_ZOMBIE]
+
+
+@pytest.fixture(autouse=True)
+def no_child_left():
+    yield
+    assert live_children() == []
+
+
+def test_progress_events_arrive_in_order_and_end_at_one():
+    events: list[Progress] = []
+    result = run(["-stats_period", "0.05", "-re", "-f", "lavfi",
+                  "-i", "testsrc2=size=64x64:rate=25:duration=0.8", "-f", "null", "-"],
+                 duration=0.8, on_progress=events.append)
+    assert isinstance(result, RunResult) and result.returncode == 0
+    assert len(events) >= 3
+    fractions = [e.fraction for e in events if e.fraction is not None]
+    assert fractions == sorted(fractions)
+    assert [e.done for e in events].count(True) == 1
+    assert events[-1].done and events[-1].fraction == 1.0 and events[-1].frame == 20
+    assert result.last_progress == events[-1]
+    assert result.elapsed_s > 0.1  # -re reads the first 0.5 s as a burst
+    if sys.platform.startswith("linux"):
+        assert result.peak_rss_bytes > 1_000_000
+
+
+def test_without_duration_fraction_is_unknown():
+    events: list[Progress] = []
+    run(["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25:duration=0.2", "-f", "null", "-"],
+        on_progress=events.append)
+    assert events and all(e.fraction is None for e in events)
+    assert events[-1].done and events[-1].out_time_s is not None
+
+
+def test_cancel_stops_the_child_and_raises_cancelled():
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        run(ENDLESS, cancel=cancel)
+    assert time.monotonic() - started < ffmpeg.TERMINATE_GRACE_S
+
+
+def test_cancel_set_before_start_raises_at_once():
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        run(ENDLESS, cancel=cancel)
+
+
+def test_failing_command_raises_media_error_with_stderr_tail(tmp_path):
+    missing = tmp_path / "missing.mp4"
+    with pytest.raises(MediaError) as info:
+        run(["-i", str(missing), "-f", "null", "-"])
+    err = info.value
+    assert isinstance(err, FFmpegError) and err.returncode not in (0, None)
+    assert "No such file or directory" in str(err)
+    assert "exit code" in str(err) and "\n" not in str(err)
+    assert any(str(missing) in line for line in err.stderr_tail)
+
+
+def test_chatty_stderr_never_blocks_and_tail_is_bounded():
+    # -debug_ts writes about 750 KB to stderr: far beyond a pipe buffer
+    result = run(["-loglevel", "info", "-debug_ts", "-f", "lavfi",
+                  "-i", "testsrc2=size=64x64:rate=25:duration=20", "-f", "null", "-"], timeout=30)
+    assert 0 < len(result.stderr_tail) <= ffmpeg.STDERR_TAIL_LINES
+
+
+def test_timeout_stops_the_child():
+    with pytest.raises(MediaError, match="longer than"):
+        run(ENDLESS, timeout=0.3)
+
+
+def test_exception_in_progress_callback_stops_the_child():
+    def explode(_event):
+        raise RuntimeError("listener broke")
+
+    with pytest.raises(RuntimeError, match="listener broke"):
+        run(["-stats_period", "0.05", *ENDLESS], on_progress=explode)
+
+
+def test_progress_block_parsing_handles_missing_values():
+    start = ffmpeg._progress_from({"frame": "0", "fps": "0.00", "out_time_us": "N/A",
+                                   "speed": "N/A"}, 10.0, done=False)
+    assert start == Progress(frame=0, fps=0.0)
+    # builds before 4.4 only wrote out_time_ms, which holds microseconds
+    old = ffmpeg._progress_from({"out_time_ms": "2500000", "speed": "1.5x"}, 10.0, done=False)
+    assert old.out_time_s == 2.5 and old.fraction == 0.25 and old.speed == 1.5
+
+
+def test_strip_log_prefix():
+    line = "[vost#0:0/h264_nvenc @ 0x55] [enc:h264_nvenc @ 0x56] Cannot load libcuda.so.1"
+    assert ffmpeg.strip_log_prefix(line) == "Cannot load libcuda.so.1"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_child_dies_with_its_parent(tmp_path):
+    script = textwrap.dedent(f"""
+        import sys, threading
+        from backend.media import ffmpeg
+        threading.Timer(0.3, lambda: print("started", flush=True)).start()
+        ffmpeg.run({ENDLESS!r})
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout.readline().strip() == "started"
+        children = psutil.Process(parent.pid).children()
+        assert len(children) == 1
+        child = children[0]
+    finally:
+        parent.kill()
+        parent.wait()
+    gone, alive = psutil.wait_procs([child], timeout=3)
+    assert child in gone and not alive
