@@ -304,6 +304,17 @@ def _tail(text: str, lines: int = 25) -> str:
 # The child side: one engine, one page, one answer on stdout
 
 
+# The caller's expression, bounded in time. Composed as text (not eval'd by the page) so a page with
+# a strict Content-Security-Policy can still be checked.
+_SETTLE_WITHIN = """
+Promise.race([
+  Promise.resolve().then(() => (%s)),
+  new Promise((_, reject) => setTimeout(
+    () => reject(new Error("the page's check did not settle within %d ms")), %d)),
+])
+"""
+
+
 def _chromium_child(url: str, script: str, timeout: float, screenshot: Path | None) -> object:
     from playwright.sync_api import sync_playwright
 
@@ -317,7 +328,9 @@ def _chromium_child(url: str, script: str, timeout: float, screenshot: Path | No
             page.on("console", lambda msg: print(f"console.{msg.type}: {msg.text}", file=sys.stderr))
             page.on("pageerror", lambda exc: print(f"page error: {exc}", file=sys.stderr))
             page.goto(url, wait_until="load")
-            value = page.evaluate(script)
+            # page.evaluate waits for ever on a Promise that never settles; bound it here so the
+            # answer names the page, rather than the parent's kill naming only the engine.
+            value = page.evaluate(_SETTLE_WITHIN % (script, timeout * 1000, timeout * 1000))
             if screenshot:
                 page.screenshot(path=str(screenshot))
             return value

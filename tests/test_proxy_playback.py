@@ -146,3 +146,34 @@ def test_proxy_plays_and_seeks(engine, system_deps, site, reference, request):
     played = result["played"]
     assert "error" not in played, f"{engine} would not play the proxy: {played['error']}"
     assert not played["paused"] and played["to"] > played["from"], f"{engine} did not advance: {played}"
+
+
+def test_static_server_answers_byte_ranges(tmp_path):
+    # Media elements seek by fetching byte ranges; without 206 answers Chromium cannot seek at all.
+    import urllib.request
+
+    data = bytes(range(256)) * 40
+    (tmp_path / "clip.webm").write_bytes(data)
+    (tmp_path / "secret").mkdir()
+    with browser.serve(tmp_path / "secret", files={"v/clip.webm": tmp_path / "clip.webm"}) as base:
+        def get(path, spec=None):
+            req = urllib.request.Request(base + path, headers={"Range": spec} if spec else {})
+            try:
+                with urllib.request.urlopen(req, timeout=10) as resp:
+                    return resp.status, dict(resp.headers), resp.read()
+            except urllib.error.HTTPError as err:
+                return err.code, dict(err.headers), b""
+
+        status, headers, body = get("v/clip.webm")
+        assert (status, headers["Content-Type"], headers["Accept-Ranges"], body) == (200, "video/webm", "bytes", data)
+        status, headers, body = get("v/clip.webm", "bytes=100-199")
+        assert (status, headers["Content-Range"], body) == (206, f"bytes 100-199/{len(data)}", data[100:200])
+        status, headers, body = get("v/clip.webm", "bytes=10000-")
+        assert (status, body) == (206, data[10000:])
+        status, headers, body = get("v/clip.webm", "bytes=-10")
+        assert (status, headers["Content-Range"], body) == (206, f"bytes {len(data) - 10}-{len(data) - 1}/{len(data)}", data[-10:])
+        status, headers, _ = get("v/clip.webm", f"bytes={len(data)}-")
+        assert (status, headers["Content-Range"]) == (416, f"bytes */{len(data)}")
+        # Nothing outside the served folder, by name or by climbing out of it.
+        assert get("../clip.webm")[0] == 404
+        assert get("%2e%2e/clip.webm")[0] == 404
