@@ -32,6 +32,7 @@ class Database:
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.execute("PRAGMA synchronous=NORMAL")
         except apsw.NotADBError:
+            self.conn.close()
             raise StateError(f"{path} is not a SQLite database") from None
 
     @contextlib.contextmanager
@@ -54,10 +55,30 @@ class Database:
                 yield self
             except BaseException:
                 self._depth = 0
-                self.conn.execute("ROLLBACK")
+                # SQLite may already have rolled back (disk full, interrupt); a second ROLLBACK
+                # would raise and hide the error that matters.
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
             self._depth = 0
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a write transaction is open on this connection (any thread's)."""
+        return self._depth > 0 or self.conn.in_transaction
+
+    @contextlib.contextmanager
+    def locked(self):
+        """Keep other threads of this process off the connection: for work that must not
+        interleave with their statements (backups, VACUUM) but is not a transaction."""
+        with self._lock:
+            yield self
 
     def execute(self, sql: str, params=()) -> int:
         """Run one write statement in a transaction (joining the current one if any); return the

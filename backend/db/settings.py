@@ -1,0 +1,186 @@
+"""Typed application settings (app_settings): values convert by their value_type on the way in
+and out, and a wrong type, an out-of-range value or an unknown key is refused with a message
+that names the key and what it expects."""
+
+import json
+import math
+from typing import Any
+
+import msgspec
+
+from backend.errors import InputError, StateError
+
+# db_version follows PRAGMA user_version and only migrations change it.
+READ_ONLY = frozenset({"db_version"})
+
+# Limits the design states in its descriptions; anything else only has to have the right type.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "encoder_preference": ("x264", "nvenc"),
+    "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+}
+MINIMUM: dict[str, float] = {
+    "parallel_workers": 1,
+    "min_scene_length_default": 1,
+    "max_resume_age_days": 0,
+    "scene_threshold_default": 0,
+}
+
+_TYPE_WORDS = {"string": "a string", "integer": "an integer", "real": "a number",
+               "boolean": "a boolean (true/false)", "json": "a JSON value"}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+class Setting(msgspec.Struct, kw_only=True, omit_defaults=True):
+    key: str
+    value: Any
+    value_type: str
+    category: str | None = None
+    description: str | None = None
+    modified_at: str | None = None
+    error: str | None = None
+
+
+def _row(db, key: str) -> dict:
+    row = db.query_one("SELECT * FROM app_settings WHERE key = ?", (key,))
+    if row is None:
+        raise InputError(f"unknown setting {key!r}; `video-archive settings list` shows them all")
+    return row
+
+
+def _decode(key: str, text: str, value_type: str):
+    """Stored text -> Python value; a stored value that does not parse is a StateError."""
+    try:
+        if value_type == "integer":
+            return int(text)
+        if value_type == "real":
+            return float(text)
+        if value_type == "boolean":
+            lowered = text.strip().lower()
+            if lowered in _TRUE:
+                return True
+            if lowered in _FALSE:
+                return False
+            raise ValueError(text)
+        if value_type == "json":
+            return json.loads(text)
+        return text
+    except ValueError:
+        raise StateError(f"setting {key} holds {text!r}, which is not {_TYPE_WORDS[value_type]}; "
+                         f"set it again with `video-archive settings set {key} VALUE`") from None
+
+
+def _encode(key: str, value, value_type: str) -> str:
+    """Python value -> stored text, refusing anything that is not of the setting's type."""
+    expected = _TYPE_WORDS.get(value_type, "a string")
+    wrong = InputError(f"setting {key} expects {expected}, got {type(value).__name__} {value!r}")
+    if value_type == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise wrong
+        text = str(value)
+    elif value_type == "real":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise wrong
+        text = repr(float(value))
+    elif value_type == "boolean":
+        if not isinstance(value, bool):
+            raise wrong
+        text = "1" if value else "0"
+    elif value_type == "json":
+        try:
+            text = json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise wrong from None
+    else:
+        if not isinstance(value, str):
+            raise wrong
+        text = value
+    _check_limits(key, value)
+    return text
+
+
+def _check_limits(key: str, value) -> None:
+    if key in CHOICES and value not in CHOICES[key]:
+        raise InputError(f"setting {key} must be one of {', '.join(CHOICES[key])}, got {value!r}")
+    if key in MINIMUM and value < MINIMUM[key]:
+        raise InputError(f"setting {key} must be at least {MINIMUM[key]:g}, got {value!r}")
+
+
+def parse_text(key: str, text: str, value_type: str):
+    """Text typed by a person (the CLI) -> the value for `set`: 'true'/'no' for booleans, JSON
+    for json settings, numbers for integer and real."""
+    expected = _TYPE_WORDS.get(value_type, "a string")
+    wrong = InputError(f"setting {key} expects {expected}, got {text!r}")
+    stripped = text.strip()
+    if value_type == "integer":
+        try:
+            return int(stripped)
+        except ValueError:
+            raise wrong from None
+    if value_type == "real":
+        try:
+            return float(stripped)
+        except ValueError:
+            raise wrong from None
+    if value_type == "boolean":
+        if stripped.lower() in _TRUE:
+            return True
+        if stripped.lower() in _FALSE:
+            return False
+        raise wrong
+    if value_type == "json":
+        try:
+            return json.loads(stripped)
+        except ValueError:
+            raise wrong from None
+    return text
+
+
+def get(db, key: str):
+    """The value of `key`, converted by its value_type."""
+    row = _row(db, key)
+    return _decode(key, row["value"], row["value_type"] or "string")
+
+
+def set(db, key: str, value) -> Any:  # noqa: A001 - settings.set reads as intended
+    """Store `value` for `key`, which must already exist; returns the stored value as `get`
+    will return it."""
+    if key in READ_ONLY:
+        raise InputError(f"setting {key} is managed by the database migrations and cannot be set")
+    with db.transaction():
+        row = _row(db, key)
+        value_type = row["value_type"] or "string"
+        text = _encode(key, value, value_type)
+        db.execute("UPDATE app_settings SET value = ?, modified_at = CURRENT_TIMESTAMP "
+                   "WHERE key = ?", (text, key))
+    return _decode(key, text, value_type)
+
+
+def set_text(db, key: str, text: str) -> Any:
+    """`set` from a person's text: the CLI's `settings set KEY VALUE`."""
+    row = _row(db, key)
+    return set(db, key, parse_text(key, text, row["value_type"] or "string"))
+
+
+def list_settings(db) -> list[Setting]:
+    """Every setting. One that holds a malformed value is listed with its raw text and `error`
+    set, so the list still shows what to fix."""
+    listed = []
+    for r in db.query("SELECT * FROM app_settings ORDER BY category, key"):
+        value_type = r["value_type"] or "string"
+        item = Setting(key=r["key"], value=r["value"], value_type=value_type,
+                       category=r["category"], description=r["description"],
+                       modified_at=r["modified_at"])
+        try:
+            item.value = _decode(r["key"], r["value"], value_type)
+        except StateError as exc:
+            item.error = str(exc)
+        listed.append(item)
+    return listed
+
+
+def as_dict(db) -> dict[str, Any]:
+    """Every setting's typed value by key: what a job reads once at its start. A malformed
+    value raises its StateError here."""
+    return {r["key"]: _decode(r["key"], r["value"], r["value_type"] or "string")
+            for r in db.query("SELECT key, value, value_type FROM app_settings")}
