@@ -121,11 +121,12 @@ class FFmpegError(MediaError):
     stderr stay on the exception for logs."""
 
     def __init__(self, message: str, *, returncode: int | None, stderr_tail: list[str],
-                 argv: list[str]):
+                 argv: list[str], first_error: str = ""):
         super().__init__(message)
         self.returncode = returncode
         self.stderr_tail = stderr_tail
         self.argv = argv
+        self.first_error = first_error  # the first stderr line, log prefix removed
 
 
 def run(args: list[str], *, duration: float | None = None,
@@ -157,7 +158,8 @@ def run(args: list[str], *, duration: float | None = None,
             raise Cancelled("ffmpeg stopped: the job was cancelled")
         if timeout is not None and time.monotonic() - started > timeout:
             raise FFmpegError(f"ffmpeg took longer than {timeout:g} s and was stopped",
-                              returncode=None, stderr_tail=stderr.tail(), argv=argv)
+                              returncode=None, stderr_tail=stderr.tail(), argv=argv,
+                              first_error=f"no answer within {timeout:g} s")
 
     last: Progress | None = None
     final: Progress | None = None
@@ -190,7 +192,8 @@ def run(args: list[str], *, duration: float | None = None,
     tail = stderr.tail()
     if returncode != 0:
         raise FFmpegError(f"ffmpeg failed (exit code {returncode}): {stderr.summary()}",
-                          returncode=returncode, stderr_tail=tail, argv=argv)
+                          returncode=returncode, stderr_tail=tail, argv=argv,
+                          first_error=stderr.summary())
     if final is not None:
         final = msgspec.structs.replace(final, fraction=1.0 if duration else None)
         last = final
