@@ -1,0 +1,102 @@
+"""Turning a session row into the Job operators work on, and the session's closing history row.
+The session row holds everything (resolved preset, encoder, metadata), so a resumed job is
+the job that started, even if presets or settings changed in between."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import msgspec
+
+from backend import paths
+from backend.db import files as db_files
+from backend.db import sessions
+from backend.db.history import HistoryRecord
+from backend.media.metadata import ArchiveMetadata
+from backend.ops.base import Job, Scene
+from backend.presets.model import Preset
+
+
+def job_metadata(settings: dict, artwork: str, date: str) -> ArchiveMetadata:
+    copyright_text = settings["copyright_text"]
+    artist = settings.get("artist_name") or copyright_text.lstrip("©").strip().removeprefix("(C)").strip()
+    day = dt.datetime.strptime(date, "%y-%m-%d").date()
+    return ArchiveMetadata(copyright=copyright_text, artist=artist, title=artwork, date=day,
+                           description=f"{artwork} ({day.isoformat()}), archived by Video Archive Tool")
+
+
+def build_job(db, session, cancel, *, master_info=None) -> Job:
+    meta = session.process_metadata or {}
+    preset = msgspec.convert(meta["preset"], Preset)
+    metadata = msgspec.convert(meta["metadata"], ArchiveMetadata)
+    scenes = [Scene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
+                    start_time=s.start_time, end_time=s.end_time) for s in session.scenes_data or []]
+    archive = Path(session.output_path)
+    sid = session.session_id
+    job = Job(session_id=sid, master=Path(session.master_path), archive=archive,
+              artwork=meta.get("safe_name", archive.name), date=session.project_date,
+              rd_folder=Path(session.rd_folder_path) if session.rd_folder_path else None,
+              preset=preset, encoder=meta["encoder"], scenes=scenes,
+              selected=list(session.selected_scenes or []), groups=dict(session.grouped_scenes or {}),
+              metadata=metadata, settings={"workers": meta.get("workers", 1),
+                                           "generate_log": meta.get("generate_log", True),
+                                           "user_cuts": meta.get("user_cuts")},
+              cache_root=paths.cache_dir(db.path), master_info=master_info, cancel=cancel,
+              threshold=session.scene_threshold or 30.0, min_scene_len=session.min_scene_length or 15)
+    # Operators that summarise the session (the process log, the manifest) read it through these.
+    job.journal = lambda: sessions.operations(db, sid)
+    job.registered = lambda: db_files.list_for(db, sid)
+    job.session = lambda: sessions.get(db, sid)
+    return job
+
+
+def history_record(db, job: Job) -> HistoryRecord:
+    """The history row, every column from measurements of this session."""
+    session = sessions.get(db, job.session_id)
+    meta = session.process_metadata or {}
+    ops = sessions.operations(db, job.session_id)
+    files = db_files.list_for(db, job.session_id)
+    master = meta.get("master", {})
+    total_bytes = sum(f.file_size_bytes or 0 for f in files)
+    started = meta.get("started") or time.time()
+    elapsed = sum(op.duration_seconds or 0.0 for op in ops)
+    wall = max(time.time() - started, 0.001)
+    by_type: dict[str, int] = {}
+    for f in files:
+        by_type[f.file_type] = by_type.get(f.file_type, 0) + 1
+    frames = master.get("frame_count") or 0
+    encode_s = sum(op.duration_seconds or 0.0 for op in ops if op.operation_type == "optimization")
+    encoder = meta.get("encoder", {})
+    master_size = meta.get("master_size") or 0
+    return HistoryRecord(
+        session_id=job.session_id, artwork_name=session.artwork_name,
+        project_date=session.project_date, output_path=session.output_path,
+        master_filename=Path(session.master_path).name,
+        master_duration=master.get("duration_s"),
+        master_resolution=f"{master['width']}x{master['height']}" if master.get("width") else None,
+        master_fps=master.get("fps"), master_codec=master.get("codec"),
+        master_size_mb=round(master_size / 1e6, 3),
+        scenes_detected=len(session.scenes_data or []),
+        scenes_exported=len(session.selected_scenes or []),
+        stills_created=by_type.get("still_hq", 0) + by_type.get("still_web", 0),
+        clips_created=by_type.get("clip", 0) + by_type.get("group_clip", 0),
+        rd_files_processed=sum(by_type.get(t, 0) for t in ("rd_image", "rd_video", "rd_other")),
+        total_files_created=len(files), total_output_size_mb=round(total_bytes / 1e6, 3),
+        # what the web master saves against the original: original bytes / web master bytes
+        compression_ratio=_ratio(master_size, files),
+        total_processing_time_seconds=round(elapsed, 3),
+        gpu_accelerated=bool(encoder.get("gpu")),
+        average_fps_processed=round(frames / encode_s, 2) if frames and encode_s else None,
+        preset_used=session.preset_id, encoder_used=encoder.get("encoder"),
+        completed_successfully=True,
+        completion_notes=f"{len(ops)} operations in {wall:.1f} s wall time",
+        started_at=dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        metadata={"wall_seconds": round(wall, 3), "files_by_type": by_type,
+                  "warnings": [w for op in ops for w in (op.warning_messages or [])]})
+
+
+def _ratio(master_size: int, files) -> float | None:
+    web = next((f.file_size_bytes for f in files if f.file_type == "master_web"), None)
+    return round(master_size / web, 3) if master_size and web else None

@@ -1,0 +1,58 @@
+"""ffmpeg arguments for the H.264/HEVC encodes (web master, R&D videos), from a preset's
+VideoSettings and the encoder the toolchain chose. One place knows x264 and NVENC options."""
+
+from __future__ import annotations
+
+from backend.media.geometry import fit
+
+ENCODER_NAMES = {("x264", "h264"): "libx264", ("nvenc", "h264"): "h264_nvenc",
+                 ("nvenc", "hevc"): "hevc_nvenc"}
+
+
+def scale_filter(display_w: int, display_h: int, settings, source_fps: float | None = None,
+                 extra_filters: str = "") -> tuple[str, tuple[int, int]]:
+    """The -vf chain: square pixels at the display size fitted in the preset's box, 4:2:0, and
+    the frame rate capped only when the source is faster than the preset allows."""
+    w, h = fit(display_w, display_h, settings.max_width, settings.max_height)
+    chain = [f"scale={w}:{h}:flags=lanczos", "setsar=1"]
+    if settings.max_fps and source_fps and source_fps > settings.max_fps + 1e-3:
+        chain.append(f"fps={settings.max_fps}")
+    chain.append(f"format={settings.pix_fmt}")
+    if extra_filters:
+        chain.append(extra_filters)
+    return ",".join(chain), (w, h)
+
+
+def video_codec_args(settings, family: str, *, keyframe_times: list[float] | None = None) -> list[str]:
+    """Encoder options. `keyframe_times` forces an IDR frame at each time (scene cuts), so that a
+    stream copy starting there is a complete, independently decodable clip."""
+    name = ENCODER_NAMES[(family, settings.codec)]
+    args = ["-c:v", name]
+    if family == "x264":
+        args += ["-preset", settings.x264_preset, "-crf", str(settings.crf),
+                 "-profile:v", settings.profile]
+        if settings.x264_tune:
+            args += ["-tune", settings.x264_tune]
+    else:
+        args += ["-preset", settings.nvenc_preset, "-tune", "hq", "-rc", "vbr",
+                 "-cq", str(settings.nvenc_cq), "-b:v", "0", "-profile:v", settings.profile]
+    if settings.max_bitrate_kbps:
+        args += ["-maxrate", f"{settings.max_bitrate_kbps}k", "-bufsize", f"{2 * settings.max_bitrate_kbps}k"]
+    if settings.keyframe_strategy == "scene_cuts" and keyframe_times:
+        args += ["-force_key_frames", ",".join(f"{t:.6f}" for t in keyframe_times), "-forced-idr", "1"]
+    elif settings.keyframe_strategy == "fixed_interval":
+        args += ["-force_key_frames", f"expr:gte(t,n_forced*{settings.keyframe_interval_s})"]
+    return args
+
+
+def audio_args(settings, has_audio: bool) -> list[str]:
+    if settings.audio == "aac" and has_audio:
+        return ["-c:a", "aac", "-b:a", f"{settings.audio_bitrate_kbps}k"]
+    return ["-an"]
+
+
+def movflags(settings, *more: str) -> list[str]:
+    """One -movflags option (ffmpeg keeps only the last one given): faststart puts the index
+    first so a browser starts playing before the download ends."""
+    flags = (["faststart"] if settings.faststart else []) + [f.lstrip("+") for f in more]
+    return ["-movflags", "".join(f"+{f}" for f in flags)] if flags else []

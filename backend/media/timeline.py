@@ -1,0 +1,56 @@
+"""Frame numbers and timestamps of a decoded master. Scene detection numbers frames the way
+PySceneDetect does (by timestamp, so a variable-frame-rate file can skip numbers where frames
+were dropped); ffmpeg seeks and counts by decoded frames and timestamps. This maps between them."""
+
+from __future__ import annotations
+
+import bisect
+from typing import Sequence
+
+
+class FrameTimeline:
+    def __init__(self, numbers: Sequence[int], times: Sequence[float]):
+        if len(numbers) != len(times) or not len(numbers):
+            raise ValueError("a timeline needs one number and one time per decoded frame")
+        self.numbers = [int(n) for n in numbers]
+        self.times = [float(t) for t in times]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def index(self, number: int) -> int:
+        """The decoded index of the first frame numbered `number` or later."""
+        i = bisect.bisect_left(self.numbers, number)
+        if i >= len(self.numbers):
+            raise IndexError(f"frame {number} is past the end (last frame {self.numbers[-1]})")
+        return i
+
+    def decoded_range(self, start: int, end: int) -> tuple[int, int]:
+        """Decoded indices (inclusive) of the frames numbered start..end."""
+        first = self.index(start)
+        last = bisect.bisect_right(self.numbers, end) - 1
+        if last < first:
+            raise IndexError(f"no decoded frame is numbered {start}..{end}")
+        return first, last
+
+    def time_of(self, number: int) -> float:
+        return self.times[self.index(number)]
+
+    def frame_duration(self, index: int) -> float:
+        if index + 1 < len(self.times):
+            return self.times[index + 1] - self.times[index]
+        return self.times[index] - self.times[index - 1] if index else 0.04
+
+    def cut_time(self, number: int) -> float:
+        """A time strictly between the frame before the cut and the cut's first frame: forcing a
+        keyframe there lands on exactly that frame, whatever rounding the encoder's time base does."""
+        i = self.index(number)
+        if i == 0:
+            return self.times[0]
+        return (self.times[i - 1] + self.times[i]) / 2
+
+    def seek_time(self, number: int) -> float:
+        """A time just after the frame's own timestamp and before the next one: an input seek
+        there with stream copy starts on that frame when it is a keyframe."""
+        i = self.index(number)
+        return self.times[i] + self.frame_duration(i) / 4

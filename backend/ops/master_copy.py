@@ -1,0 +1,29 @@
+"""master_copy: the original master into masters/, bit for bit, checksum-verified. The original is
+never re-encoded or re-tagged: its SHA-256 in the manifest proves it is the file delivered."""
+
+from backend.media.atomic import atomic_output
+from backend.media.checksums import copy_with_checksum
+from backend.ops.base import Job, Operator, Produced, Unit, UnitResult
+from backend.ops.registry import register
+
+
+@register
+class MasterCopyOperator(Operator):
+    id = "master_copy"
+    label = "Copy the original master"
+    stage = 1
+
+    def plan(self, job: Job) -> list[Unit]:
+        suffix = job.master.suffix.lower() or ".mov"
+        out = f"masters/{job.prefix}_master-original{suffix}"
+        return [Unit(op=self.id, name="copy original master", stage=self.stage,
+                     input_file=str(job.master), outputs=[out])]
+
+    def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
+        out = job.path(unit.outputs[0])
+        with atomic_output(out) as temp:
+            digest = copy_with_checksum(job.master, temp, on_progress=progress, cancel=job.cancel)
+        return UnitResult(files=[Produced(
+            path=unit.outputs[0], file_type="master", category="masters",
+            file_format=job.master.suffix.lstrip(".").lower(), source_file=str(job.master),
+            compression_settings={"copy": "bit-identical", "sha256": digest})])

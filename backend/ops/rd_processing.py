@@ -1,0 +1,168 @@
+"""rd_processing: every file of the R&D folder, recursively. Images and videos get a compressed
+copy (preset advanced.rd_images / rd_video) with the archive metadata, and their originals are
+kept bit-identical under rd/originals/; any other file is copied as it is. Each file is one unit,
+so the log says what was done with every file and why."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import msgspec
+import PIL.Image
+import PIL.ImageOps
+
+from backend.errors import MediaError
+from backend.media import encode, ffmpeg
+from backend.media import probe as media_probe
+from backend.media.atomic import atomic_output, write_bytes_atomic
+from backend.media.checksums import copy_with_checksum
+from backend.media.geometry import aspect_ratio, fit
+from backend.media.metadata import MOVFLAG_METADATA, embed_in_bytes, ffmpeg_metadata_args
+from backend.ops.base import Job, Operator, Produced, Unit, UnitResult
+from backend.ops.registry import register
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
+VIDEO_EXTENSIONS = {".mov", ".mp4", ".m4v", ".mkv", ".avi", ".webm", ".mxf", ".mpg", ".mpeg",
+                    ".wmv", ".flv", ".mts", ".m2ts"}
+# Operating-system clutter, never part of the work.
+IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+PIL.Image.MAX_IMAGE_PIXELS = 400_000_000  # large scans are normal in R&D; refuse only absurd sizes
+
+
+def kind_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_EXTENSIONS:
+        return "image"
+    if suffix in VIDEO_EXTENSIONS:
+        return "video"
+    return "other"
+
+
+@register
+class RdProcessingOperator(Operator):
+    id = "rd_processing"
+    label = "Process the R&D folder"
+    stage = 1
+
+    def plan(self, job: Job) -> list[Unit]:
+        if job.rd_folder is None:
+            return []
+        units = []
+        fmt = job.preset.advanced.rd_images.format
+        for source in sorted(p for p in job.rd_folder.rglob("*") if p.is_file()):
+            rel = source.relative_to(job.rd_folder)
+            if source.name in IGNORED_NAMES or any(part.startswith(".") for part in rel.parts):
+                continue
+            kind = kind_of(source)
+            if kind == "image":
+                target = fmt if fmt != "keep" else _pillow_format(source)
+                suffix = {"jpeg": ".jpg", "webp": ".webp", "png": ".png"}[target]
+                outputs = [f"rd/{rel.with_suffix(suffix).as_posix()}", f"rd/originals/{rel.as_posix()}"]
+                action = f"compress image to {target}"
+            elif kind == "video":
+                outputs = [f"rd/{rel.with_suffix('.mp4').as_posix()}", f"rd/originals/{rel.as_posix()}"]
+                action = "compress video to H.264 mp4"
+            else:
+                outputs = [f"rd/{rel.as_posix()}"]
+                action = "copy as is (not an image or video)"
+            units.append(Unit(op=self.id, name=f"rd {rel.as_posix()}", stage=self.stage,
+                              input_file=str(source), outputs=outputs,
+                              params={"kind": kind, "action": action}))
+        return units
+
+    def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
+        source = Path(unit.input_file)
+        if not source.is_file():
+            raise MediaError(f"R&D file disappeared: {source}")
+        kind = unit.params["kind"]
+        files, warnings = [], []
+        if kind == "image":
+            try:
+                files.append(self._image(unit, job, source))
+            except MediaError as exc:
+                warnings.append(f"{source.name}: could not be compressed ({exc}); original kept")
+        elif kind == "video":
+            try:
+                files.append(self._video(unit, job, source, progress))
+            except MediaError as exc:
+                if job.cancel.is_set():
+                    raise
+                warnings.append(f"{source.name}: could not be compressed ({exc}); original kept")
+        original = unit.outputs[-1]
+        with atomic_output(job.path(original)) as temp:
+            digest = copy_with_checksum(source, temp, cancel=job.cancel)
+        files.append(Produced(path=original, file_type={"image": "rd_image_original",
+                                                        "video": "rd_video_original"}.get(kind, "rd_other"),
+                              category="rd", file_format=source.suffix.lstrip(".").lower() or None,
+                              source_file=str(source),
+                              compression_settings={"copy": "bit-identical", "sha256": digest}))
+        progress(1.0)
+        return UnitResult(files=files, warnings=warnings)
+
+    def _image(self, unit: Unit, job: Job, source: Path) -> Produced:
+        settings = job.preset.advanced.rd_images
+        out = unit.outputs[0]
+        fmt = settings.format if settings.format != "keep" else _pillow_format(source)
+        try:
+            with PIL.Image.open(source) as opened:
+                image = PIL.ImageOps.exif_transpose(opened)  # sideways phone photos come upright
+                w, h = fit(image.width, image.height, settings.max_width, settings.max_height, even=False)
+                if (w, h) != image.size:
+                    image = image.resize((w, h), PIL.Image.Resampling.LANCZOS)
+                image = _for_format(image, fmt)
+                buffer = io.BytesIO()
+                options = {"quality": settings.quality} if fmt in ("jpeg", "webp") else {"optimize": True}
+                if fmt == "jpeg":
+                    options.update(progressive=True, optimize=True)
+                image.save(buffer, format=fmt.upper(), **options)
+        except (OSError, ValueError, PIL.Image.DecompressionBombError) as exc:
+            raise MediaError(f"not a readable image: {exc}") from None
+        write_bytes_atomic(job.path(out), embed_in_bytes(buffer.getvalue(), job.metadata))
+        return Produced(path=out, file_type="rd_image", category="rd", file_format=fmt,
+                        resolution=f"{w}x{h}", aspect_ratio=aspect_ratio(w, h), source_file=str(source),
+                        compression_settings=msgspec.to_builtins(settings),
+                        metadata_embedded=msgspec.to_builtins(job.metadata))
+
+    def _video(self, unit: Unit, job: Job, source: Path, progress) -> Produced:
+        settings = job.preset.advanced.rd_video
+        settings.check_encoder(job.encoder["family"], "advanced.rd_video")
+        info = media_probe.probe(source)
+        chain, (w, h) = encode.scale_filter(info.video.display_width, info.video.display_height,
+                                            settings, info.video.avg_fps)
+        out = unit.outputs[0]
+        maps = ["-map", "0:v:0"] + (["-map", "0:a:0"] if settings.audio == "aac" and info.audio else [])
+        with atomic_output(job.path(out)) as temp:
+            result = ffmpeg.run(
+                ["-i", str(source), *maps, "-vf", chain,
+                 *encode.video_codec_args(settings, job.encoder["family"]),
+                 *encode.audio_args(settings, bool(info.audio)), "-map_metadata", "-1",
+                 *ffmpeg_metadata_args(job.metadata, movflags=False),
+                 *encode.movflags(settings, MOVFLAG_METADATA), "-y", str(temp)],
+                duration=info.duration_s, cancel=job.cancel,
+                on_progress=lambda pr: pr.fraction is not None and progress(0.9 * pr.fraction))
+        return Produced(path=out, file_type="rd_video", category="rd", file_format="mp4",
+                        resolution=f"{w}x{h}", aspect_ratio=aspect_ratio(w, h),
+                        duration_seconds=info.duration_s, source_file=str(source),
+                        compression_settings={"encoder": job.encoder["encoder"],
+                                              **msgspec.to_builtins(settings)},
+                        metadata_embedded=msgspec.to_builtins(job.metadata),
+                        processing_time_ms=int(result.elapsed_s * 1000))
+
+
+def _pillow_format(source: Path) -> str:
+    return {".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}.get(source.suffix.lower(), "png")
+
+
+def _for_format(image: PIL.Image.Image, fmt: str) -> PIL.Image.Image:
+    """JPEG has no alpha and no 16-bit: flatten onto white and go to 8-bit RGB."""
+    if fmt == "jpeg":
+        if image.mode in ("RGBA", "LA", "P", "PA"):
+            rgba = image.convert("RGBA")
+            flat = PIL.Image.new("RGB", rgba.size, (255, 255, 255))
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            return flat
+        return image.convert("RGB") if image.mode != "RGB" else image
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        return image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    return image

@@ -1,0 +1,64 @@
+"""still_extraction: for each selected scene, an HQ still (full display resolution, lossless) and
+a web still of exactly its midpoint frame, with the archive metadata."""
+
+import msgspec
+
+from backend.media import stills
+from backend.media.geometry import aspect_ratio
+from backend.ops.base import Job, Operator, Produced, Unit, UnitResult
+from backend.ops.clip_export import scene_metadata
+from backend.ops.registry import register
+
+EXTENSIONS = {"png": ".png", "tiff": ".tif", "jpeg": ".jpg", "webp": ".webp"}
+
+
+def midpoint(scene) -> int:
+    return (scene.start_frame + scene.end_frame) // 2
+
+
+def still_paths(job: Job, number: int, frame: int) -> tuple[str, str]:
+    stem = f"{job.prefix}_s{number:03d}_f{frame:06d}"
+    return (f"stills/hq/{stem}{EXTENSIONS[job.preset.stills_hq.format]}",
+            f"stills/web/{stem}{EXTENSIONS[job.preset.stills_web.format]}")
+
+
+@register
+class StillExtractionOperator(Operator):
+    id = "still_extraction"
+    label = "Extract scene stills"
+    stage = 1
+
+    def plan(self, job: Job) -> list[Unit]:
+        units = []
+        for scene in job.selected_scenes():
+            frame = midpoint(scene)
+            index = job.timeline.index(frame)
+            frame = job.timeline.numbers[index]  # a VFR gap: the next frame that exists
+            units.append(Unit(op=self.id, name=f"stills scene {scene.number:03d}", stage=self.stage,
+                              input_file=str(job.master), outputs=list(still_paths(job, scene.number, frame)),
+                              params={"scene": scene.number, "frame": frame, "decoded_index": index,
+                                      "pts": job.timeline.times[index]}))
+        return units
+
+    def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
+        p = unit.params
+        meta = scene_metadata(job, f"Scene {p['scene']}, frame {p['frame']}")
+        hq_path, web_path = unit.outputs
+        [result] = stills.extract_frames(
+            job.master, [stills.StillRequest(frame_index=p["decoded_index"], pts_seconds=p["pts"],
+                                             hq_path=str(job.path(hq_path)),
+                                             web_path=str(job.path(web_path)))],
+            hq=job.preset.stills_hq, web=job.preset.stills_web, metadata=meta, cancel=job.cancel)
+        kinds = {o.kind: o for o in result.outputs}
+        files = []
+        for kind, rel, settings in (("hq", hq_path, job.preset.stills_hq),
+                                    ("web", web_path, job.preset.stills_web)):
+            out = kinds[kind]
+            files.append(Produced(
+                path=rel, file_type=f"still_{kind}", category="stills", file_format=out.format,
+                resolution=f"{out.width}x{out.height}", aspect_ratio=aspect_ratio(out.width, out.height),
+                frame_number=p["frame"], source_file=str(job.master),
+                compression_settings=msgspec.to_builtins(settings),
+                metadata_embedded=msgspec.to_builtins(meta)))
+        progress(1.0)
+        return UnitResult(files=files)
