@@ -316,6 +316,17 @@ def tiff_replace_tags(data: bytes, tags: Tags, defaults: Tags | None = None) -> 
     wanted = {tag: spec for tag, spec in (defaults or {}).items() if tag not in entries}
     wanted.update(tags)
     out = bytearray(data)
+    for tag, raw in entries.items():
+        # Values at odd offsets break the TIFF rule of word alignment (FFmpeg's encoder writes
+        # some): copy them to an aligned place, since the IFD is rewritten anyway.
+        kind, count, at = struct.unpack(order + "HII", raw[2:12])
+        size = _TYPE_SIZES.get(kind, 1) * count
+        if size > 4 and at & 1 and tag not in wanted:
+            if len(out) & 1:
+                out += b"\x00"
+            new_at = len(out)
+            out += data[at:at + size]
+            entries[tag] = raw[:8] + struct.pack(order + "I", new_at)
     for tag, (kind, value) in wanted.items():
         if order == ">" and _TYPE_SIZES[kind] > 1:
             value = _swap(kind, value)
