@@ -1,9 +1,11 @@
 """What a video file holds, read with PyAV (no ffprobe), and one clear MediaError for anything that
 is not a usable video: missing, empty, not media, truncated, no video stream, undecodable.
 
-probe() reads the container header, decodes one frame (rotation, and proof the stream decodes)
-and demuxes packets without decoding: the first seconds to judge the frame rate, the whole file
-only when the header does not give a frame count (Matroska, fragmented MP4)."""
+probe() reads the container header and decodes one frame (rotation, and proof the stream
+decodes). Frame timestamps of the first seconds judge the frame rate: from the container's
+per-frame index where there is one (MP4/MOV: no media data read), else from demuxed packets.
+The whole file is demuxed (never decoded) only when the header gives no frame count (Matroska,
+fragmented MP4): that reads every byte once."""
 
 import dataclasses
 import os
@@ -136,7 +138,11 @@ def _describe(path: Path, size: int, container) -> MediaInfo:
 
     header_frames = video.frames if video.frames and video.frames > 0 else None
     declared = _declared_duration(container, video)
-    scan = _scan(path, container, video, full=header_frames is None or declared is None)
+    index_stamps = _index_timestamps(video, header_frames)
+    scan = _scan(path, container, video, full=header_frames is None or declared is None,
+                 sample=index_stamps is None)
+    if index_stamps is not None:
+        scan.sample_pts, scan.sample_in_order = index_stamps, True
 
     duration = declared if declared is not None else scan.end_s
     if scan.full and declared is not None and scan.end_s is not None:
@@ -167,11 +173,11 @@ def _check_index_within_file(path: Path, size: int, video) -> None:
     """An MP4/MOV whose index comes first still opens when its tail is cut off; its index
     then points past the end of the file."""
     entries = video.index_entries
-    if not len(entries):
-        return
-    last = entries[len(entries) - 1]
-    needed = last.pos + last.size
-    if last.pos >= 0 and needed > size:
+    count = len(entries)
+    # the index is in decode order; the last few entries hold the furthest byte
+    needed = max((e.pos + e.size for e in (entries[i] for i in range(max(0, count - 32), count))
+                  if e.pos >= 0), default=0)
+    if needed > size:
         raise MediaError(f"{path} is truncated: its index expects at least {needed:,} bytes but the "
                          f"file holds {size:,} ({size * 100 // needed}%)")
 
@@ -189,21 +195,40 @@ class _Scan:
     full: bool                        # every packet of the file is to be read
     video_packets: int = 0
     sample_pts: list[int] = dataclasses.field(default_factory=list)  # first VFR_SAMPLE_SECONDS
-    sample_complete: bool = False     # the sample ran to the end of the stream
+    sample_in_order: bool = False     # no timestamps missing at the sample's end (see _intervals)
     end_s: float | None = None        # where the last packet of any stream ends
     first_frame: av.VideoFrame | None = None
 
 
-def _scan(path: Path, container, video, full: bool) -> _Scan:
-    """One demux pass: decode the first video frame, collect timestamps of the first seconds and,
-    when `full`, count every video packet and find where the streams end."""
+def _index_timestamps(video, header_frames: int | None) -> list[int] | None:
+    """Decode timestamps of the first VFR_SAMPLE_SECONDS from a per-frame container index (one
+    entry per frame, as MP4/MOV have); None when the index is missing or holds keyframes only
+    (Matroska cues). Evenly spaced frames have evenly spaced decode timestamps too."""
+    entries = video.index_entries
+    if not header_frames or len(entries) != header_frames:
+        return None
+    limit = VFR_SAMPLE_SECONDS / float(video.time_base)
+    stamps: list[int] = []
+    for i in range(min(len(entries), VFR_SAMPLE_PACKETS)):
+        entry = entries[i]
+        if entry.is_discard:  # before the edit list's start: never shown
+            continue
+        if stamps and entry.timestamp - stamps[0] > limit:
+            break
+        stamps.append(entry.timestamp)
+    return stamps
+
+
+def _scan(path: Path, container, video, full: bool, sample: bool) -> _Scan:
+    """One demux pass: decode the first video frame; when `sample`, collect timestamps of the
+    first seconds; when `full`, count every video packet and find where the streams end."""
     scan = _Scan(full=full)
     time_base = float(video.time_base)
     seconds_per_tick = {s.index: float(s.time_base or 0) for s in container.streams}
     # one frame is wanted: a decoder thread pool would only add start-up and shutdown time
     video.codec_context.thread_count = 1
     first_ts: int | None = None
-    sampling = True
+    sampling = sample
     decode_error: str | None = None
     try:
         for packet in container.demux():
@@ -230,7 +255,7 @@ def _scan(path: Path, container, video, full: bool) -> _Scan:
                                               or scan.video_packets > FIRST_FRAME_MAX_PACKETS):
                 break
         else:
-            scan.sample_complete = sampling
+            scan.sample_in_order = sampling  # still sampling at the end: nothing is missing
     except av.error.FFmpegError as exc:
         at = f" at {scan.end_s:.2f} s" if scan.end_s is not None else ""
         raise MediaError(f"{path} is truncated or damaged: reading stopped{at} ({_reason(exc)})") from None
@@ -299,7 +324,7 @@ def _video_info(stream, scan: _Scan, frame_count: int, count_source: str) -> Vid
 def _intervals(scan: _Scan, time_base) -> list[int]:
     """Gaps between consecutive presentation timestamps of the sampled frames, in ticks."""
     stamps = sorted(set(scan.sample_pts))
-    if not scan.sample_complete:
+    if not scan.sample_in_order:
         stamps = stamps[:-REORDER_DEPTH]
     return [b - a for a, b in zip(stamps, stamps[1:])]
 
