@@ -132,6 +132,15 @@ GROUPS = ("stills_hq", "stills_web", "video", "thumbnail", "advanced")
 
 # --- conversion with readable errors --------------------------------------------------------------
 
+class PresetFieldError(InputError):
+    """A preset value that fails validation. `field` is its dotted path ("video.crf"), so callers
+    can say where it came from (a file, a database column)."""
+
+    def __init__(self, field: str, problem: str, source: str):
+        super().__init__(f"bad preset field {field} in {source}: {problem}")
+        self.field, self.problem, self.source = field, problem, source
+
+
 def to_preset(data: dict | bytes | str, source: str = "preset") -> Preset:
     """Validate `data` (a dict, or JSON text) as a Preset. `source` says where it came from in
     the error ("preset file my.json", "--set overrides")."""
@@ -142,7 +151,7 @@ def to_preset(data: dict | bytes | str, source: str = "preset") -> Preset:
             raw = data
         return msgspec.convert(raw, Preset)
     except msgspec.ValidationError as exc:
-        raise InputError(describe_error(exc, raw, source)) from None
+        raise PresetFieldError(*describe_error(exc, raw), source) from None
     except msgspec.DecodeError as exc:
         raise InputError(f"{source} is not valid JSON: {exc}") from None
 
@@ -203,9 +212,9 @@ _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<name>[^`]*)`$")
 _MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]*)`$")
 
 
-def describe_error(exc: msgspec.ValidationError, raw: Any, source: str) -> str:
-    """Turn msgspec's "Expected `int` >= 0 - at `$.video.crf`" into one line a person can act
-    on: "bad preset field video.crf in preset file x.json: expected `int` >= 0, got -1"."""
+def describe_error(exc: msgspec.ValidationError, raw: Any) -> tuple[str, str]:
+    """Turn msgspec's "Expected `int` >= 0 - at `$.video.crf`" into the field and a problem a
+    person can act on: ("video.crf", "expected `int` >= 0, got -1")."""
     match = _AT.match(str(exc))
     message, path = match["message"], match["path"] or ""
     names = [p for p in re.split(r"\.|\[(\d+)\]", path) if p]
@@ -223,16 +232,15 @@ def describe_error(exc: msgspec.ValidationError, raw: Any, source: str) -> str:
         if choices:
             message += f" (allowed: {', '.join(map(str, choices))})"
     elif message.startswith("Expected"):
+        message = "e" + message[1:]
         meta_text = _meta_description(Preset, names)
         if "matching regex" in message and meta_text:
             message = f"must be {meta_text}"
-        message = "e" + message[1:]
         found, value = _value_at(raw, names)
         if found:
             shown = msgspec.json.encode(value).decode()
             message += f" {shown}" if ", got `" in message else f", got {shown}"
-    field_name = ".".join(names) or "(whole preset)"
-    return f"bad preset field {field_name} in {source}: {message}"
+    return ".".join(names) or "(whole preset)", message
 
 
 def _is_struct(tp) -> bool:
