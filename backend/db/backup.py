@@ -126,6 +126,7 @@ def restore(db_path: str | Path, file: str | Path) -> RestoreInfo:
         tables = {r[0] for r in source.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "processing_state" not in tables or "app_settings" not in tables:
             raise StateError(f"{file} is not a video-archive state database")
+        restored_version = restored_version or 1  # the design's v1.0 left user_version at 0
         with Database(db_path) as db:
             before = None
             if tables_of(db):

@@ -198,7 +198,7 @@ def _check_status(status: str) -> None:
         raise InputError(f"invalid session status {status!r}; use one of {', '.join(STATUSES)}")
 
 
-def update(db: Database, session_id: str, **fields) -> None:
+def update(db: Database, session_id: str, /, **fields) -> None:
     """Set columns of a session. JSON columns take Structs, dicts or lists and are validated."""
     unknown = sorted(set(fields) - UPDATABLE)
     if unknown:
