@@ -111,6 +111,21 @@ def test_plan_numbers_operations_and_is_kept_on_replan(db):
     assert sessions.get(db, sid).total_operations == 3
 
 
+def test_append_operations_numbers_on(db):
+    sid = new(db)
+    plan(db, sid, 2)
+    sessions.finish_operation(db, sid, 1, "completed")
+    added = sessions.append_operations(db, sid, [
+        sessions.PlannedOperation(operation_type="still_extraction", operation_name=f"still {i}")
+        for i in (1, 2)])
+    assert [(r.sequence_number, r.operation_name, r.status) for r in added] == \
+        [(3, "still 1", "pending"), (4, "still 2", "pending")]
+    s = sessions.get(db, sid)
+    assert (s.total_operations, s.completed_operations) == (4, 1)
+    with pytest.raises(StateError):
+        sessions.append_operations(db, "nope", [])
+
+
 def test_sequence_numbers_are_unique_per_session(db):
     sid = new(db)
     plan(db, sid, 1)

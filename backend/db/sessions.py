@@ -260,18 +260,36 @@ def plan_operations(db: Database, session_id: str, ops: list[PlannedOperation]) 
         _require(db, session_id)
         if db.scalar("SELECT COUNT(*) FROM operation_log WHERE session_id = ?", (session_id,)):
             return operations(db, session_id)
-        for seq, op in enumerate(ops, start=1):
-            if not op.operation_type or not op.operation_name:
-                raise InputError(f"planned operation {seq} needs an operation type and name")
-            db.execute(
-                "INSERT INTO operation_log (session_id, operation_type, operation_name, "
-                "sequence_number, status, progress, input_file, settings_used) "
-                "VALUES (?, ?, ?, ?, 'pending', 0.0, ?, ?)",
-                (session_id, op.operation_type, op.operation_name, seq, _text(op.input_file),
-                 encode_column("operation_log", "settings_used", op.settings_used)))
-        db.execute("UPDATE processing_state SET total_operations = ?, completed_operations = 0 "
-                   "WHERE session_id = ?", (len(ops), session_id))
+        _insert_pending(db, session_id, ops, 1)
         return operations(db, session_id)
+
+
+def _insert_pending(db: Database, session_id: str, ops: list[PlannedOperation], first: int) -> None:
+    for seq, op in enumerate(ops, start=first):
+        if not op.operation_type or not op.operation_name:
+            raise InputError(f"planned operation {seq} needs an operation type and name")
+        db.execute(
+            "INSERT INTO operation_log (session_id, operation_type, operation_name, "
+            "sequence_number, status, progress, input_file, settings_used) "
+            "VALUES (?, ?, ?, ?, 'pending', 0.0, ?, ?)",
+            (session_id, op.operation_type, op.operation_name, seq, _text(op.input_file),
+             encode_column("operation_log", "settings_used", op.settings_used)))
+    db.execute("UPDATE processing_state SET total_operations = (SELECT COUNT(*) FROM operation_log "
+               "WHERE session_id = ?) WHERE session_id = ?", (session_id, session_id))
+    _recount(db, session_id)
+
+
+def append_operations(db: Database, session_id: str,
+                      ops: list[PlannedOperation]) -> list[OperationRow]:
+    """Add 'pending' operations after the existing ones (numbered on from the highest number)
+    and update total_operations, in one transaction: for a plan made in stages, where later
+    operations are known only once earlier ones ran. Returns the new rows."""
+    with db.transaction():
+        _require(db, session_id)
+        last = db.scalar("SELECT COALESCE(MAX(sequence_number), 0) FROM operation_log "
+                         "WHERE session_id = ?", (session_id,))
+        _insert_pending(db, session_id, ops, last + 1)
+        return [op for op in operations(db, session_id) if op.sequence_number > last]
 
 
 def start_operation(db: Database, session_id: str, seq: int) -> OperationRow:
