@@ -78,3 +78,26 @@ def test_restore_refuses_bad_files_and_changes_nothing(db, db_path, tmp_path):
     with pytest.raises(InputError):
         backup.restore(db_path, tmp_path / "missing.db")
     assert [s.session_id for s in sessions.list_sessions(db)] == [sid]
+
+
+def test_damaged_database_is_reported_and_recovered_from_a_backup(db, db_path):
+    from backend.cli.main import main
+
+    for _ in range(40):
+        _new(db, "A" * 300)
+    saved = backup.create_backup(db, "good").path
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    size = db_path.stat().st_size
+    with open(db_path, "r+b") as f:  # wreck every page but the first (header and schema)
+        f.seek(4096)
+        f.write(b"\xff" * (size - 4096))
+    assert main(["db", "check"]) == 1
+    with pytest.raises(StateError, match="is damaged .*db restore FILE"):
+        with open_db(db_path) as damaged:
+            sessions.list_sessions(damaged, 100)
+    assert main(["db", "restore", saved]) == 0  # too damaged to copy: moved aside instead
+    assert list(paths.backups_dir(db_path).glob("damaged_*_state.db"))
+    assert main(["db", "check"]) == 0
+    with open_db(db_path) as again:
+        assert len(sessions.list_sessions(again, 100)) == 40

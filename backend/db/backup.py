@@ -127,10 +127,8 @@ def restore(db_path: str | Path, file: str | Path) -> RestoreInfo:
         if "processing_state" not in tables or "app_settings" not in tables:
             raise StateError(f"{file} is not a video-archive state database")
         restored_version = restored_version or 1  # the design's v1.0 left user_version at 0
+        before = _keep_current(db_path)
         with Database(db_path) as db:
-            before = None
-            if tables_of(db):
-                before = create_backup(db, "before-restore").path
             try:
                 with db.locked():
                     _copy(source, db.conn)
@@ -142,6 +140,26 @@ def restore(db_path: str | Path, file: str | Path) -> RestoreInfo:
     return RestoreInfo(database=str(db_path), restored_from=str(file),
                        restored_version=restored_version, schema_version=report.to_version,
                        backup_before_restore=before)
+
+
+def _keep_current(db_path: Path) -> str | None:
+    """Back up the database a restore is about to replace. One too damaged to copy is moved
+    aside whole (with its -wal and -shm) into the backups folder instead."""
+    if not db_path.exists():
+        return None
+    try:
+        with Database(db_path) as db:
+            return create_backup(db, "before-restore").path if tables_of(db) else None
+    except StateError:
+        folder = paths.backups_dir(db_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d_%H%M%S_%f")
+        aside = folder / f"damaged_{stamp}_{db_path.name}"
+        for suffix in ("", "-wal", "-shm"):
+            part = db_path.with_name(db_path.name + suffix)
+            if part.exists():
+                part.replace(aside.with_name(aside.name + suffix))
+        return str(aside)
 
 
 def tables_of(db: Database) -> set[str]:

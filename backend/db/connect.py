@@ -34,6 +34,25 @@ class Database:
         except apsw.NotADBError:
             self.conn.close()
             raise StateError(f"{path} is not a SQLite database") from None
+        except apsw.CorruptError as exc:
+            self.conn.close()
+            raise StateError(f"{path} is damaged ({exc}); restore a backup with "
+                             "`video-archive db restore FILE`") from None
+
+    @contextlib.contextmanager
+    def _translated(self):
+        """SQLite failures a person can act on become StateErrors naming the file; the rest
+        (constraint violations: bugs or caller errors) stay apsw errors for the caller."""
+        try:
+            yield
+        except (apsw.CorruptError, apsw.NotADBError) as exc:
+            raise StateError(f"{self.path} is damaged ({exc}); run `video-archive db check` or "
+                             "restore a backup with `video-archive db restore FILE`") from None
+        except apsw.FullError:
+            raise StateError(f"the disk holding {self.path} is full; free space, then try "
+                             "again") from None
+        except apsw.ReadOnlyError:
+            raise StateError(f"{self.path} cannot be written (a read-only file or folder)") from None
 
     @contextlib.contextmanager
     def transaction(self):
@@ -49,24 +68,25 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            try:
-                yield self
-            except BaseException:
+            with self._translated():
+                self.conn.execute("BEGIN IMMEDIATE")
+                self._depth = 1
+                try:
+                    yield self
+                except BaseException:
+                    self._depth = 0
+                    # SQLite may already have rolled back (disk full, interrupt); a second
+                    # ROLLBACK would raise and hide the error that matters.
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
                 self._depth = 0
-                # SQLite may already have rolled back (disk full, interrupt); a second ROLLBACK
-                # would raise and hide the error that matters.
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
-            self._depth = 0
-            try:
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
 
     @property
     def in_transaction(self) -> bool:
@@ -94,7 +114,7 @@ class Database:
             return self.conn.last_insert_rowid()
 
     def query(self, sql: str, params=()) -> list[dict]:
-        with self._lock:
+        with self._lock, self._translated():
             cur = self.conn.cursor()
             # the row trace sees the description while the statement is live
             cur.row_trace = lambda c, row: dict(zip((d[0] for d in c.get_description()), row))
@@ -105,7 +125,7 @@ class Database:
         return rows[0] if rows else None
 
     def scalar(self, sql: str, params=()):
-        with self._lock:
+        with self._lock, self._translated():
             row = self.conn.execute(sql, params).fetchone()
             return row[0] if row else None
 

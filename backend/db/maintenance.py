@@ -1,6 +1,7 @@
 """Keeping state.db small and healthy: cleanup of old sessions (design 6.1, fixed), optimize
 (6.2), statistics reset (6.3) and a health check."""
 
+import apsw
 import msgspec
 
 from backend.db import migrations, schema, settings
@@ -139,9 +140,14 @@ def check(db: Database) -> CheckReport:
     """PRAGMA integrity_check, PRAGMA foreign_key_check, and the schema compared object by
     object with schema.py. Read-only: an old database is reported, not migrated."""
     version = migrations.current_version(db)
-    integrity = [r["integrity_check"] for r in db.query("PRAGMA integrity_check")]
-    violations = [f"{r['table']} row {r['rowid']}: no {r['parent']} row for it"
-                  for r in db.query("PRAGMA foreign_key_check")]
+    with db.locked():
+        try:
+            integrity = [r[0] for r in db.conn.execute("PRAGMA integrity_check")]
+            violations = [f"{r[0]} row {r[1]}: no {r[2]} row for it"
+                          for r in db.conn.execute("PRAGMA foreign_key_check")]
+        except apsw.Error as exc:  # damage bad enough that the checks themselves fail
+            integrity = [f"{exc}; restore a backup with `video-archive db restore FILE`"]
+            violations = []
     problems = []
     if version != migrations.LATEST:
         problems.append(f"schema version {version}, current is {migrations.LATEST}: run "
