@@ -1,0 +1,258 @@
+"""Ingest a master: decode it once (ingest_pass) for scene detection with PySceneDetect's exact
+results, per-frame scores and timestamps, a thumbnail strip, per-frame thumbnails and optionally a
+VP9 scrubbing proxy; cache all of it by the master's identity (ingest_cache). Re-cutting at another
+threshold replays the stored scores and never decodes again. docs/ingest.md has the details."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import msgspec
+import numpy as np
+from scenedetect.scene_manager import compute_downscale_factor
+
+from backend.errors import Cancelled, InputError, MediaError
+from backend.media import frame_thumbs, scene_cuts
+from backend.media.ingest_cache import (FORMAT_VERSION, RECORD_NAME, SCENES_NAME, CutRecord, DecodeRecord,
+                                        IngestCache, cut_folder_name, master_identity)
+from backend.media.ingest_pass import (PROXY_NAME, THUMBS_NAME, PassOutput, PassPlan,
+                                       run_pass)
+from backend.media.ingest_result import (FrameThumbnails, IngestProgress, IngestResult,
+                                         MasterIdentity, Scene, SpriteSheets)
+from backend.media.probe import probe
+
+__all__ = ["ingest", "recut", "load_frame_table", "load_scores", "frame_thumbnail",
+           "IngestResult", "IngestProgress", "Scene", "SpriteSheets", "FrameThumbnails",
+           "MasterIdentity"]
+
+TILE_HEIGHT = 90          # sprite tiles and frame thumbnails: a timeline row is this tall
+SPRITE_GRID = (10, 10)    # 100 tiles a sheet: 100 s of video at one tile a second
+SPRITE_INTERVAL = Fraction(1)
+PROXY_HEIGHT = 270
+PROXY_GOP = 24
+
+# files of an entry
+FRAME_US = "frame_us.npy"            # OpenCV-style µs per decoded frame (numbering's source)
+FRAME_TIMES = "frame_times.npy"
+FRAME_NUMBERS = "frame_numbers.npy"
+SCORES = "scores.npy"
+THUMBS_INDEX = "frames.index.npy"
+MIDPOINT_PATTERN = "scene-%04d.jpg"
+
+
+def ingest(master: Path, *, threshold: float = 30.0, min_scene_len: int = 15, cache_root: Path,
+           want_proxy: bool = True, on_progress: Callable[[IngestProgress], None] | None = None,
+           cancel: threading.Event | None = None) -> IngestResult:
+    """Scenes, scores, thumbnails and (with want_proxy) a proxy for `master`, from the cache when
+    this file was ingested before, else from one decode. Raises InputError (bad path or
+    parameters), MediaError (not a usable video, ffmpeg failed) or Cancelled."""
+    _check_parameters(threshold, min_scene_len)
+    path = Path(master).expanduser().resolve()
+    identity = master_identity(path)
+    cache = IngestCache(cache_root)
+    entry = cache.entry(identity)
+    record = _usable_record(cache, entry)
+    if record is not None and (record.proxy is not None or not want_proxy):
+        return _result(cache, entry, record, threshold, min_scene_len, cached=True)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled(f"ingest of {path.name} was cancelled")
+
+    plan = _plan(path, threshold, min_scene_len, want_proxy)
+    with cache.partial(entry) as temp:
+        output = run_pass(plan, temp, on_progress=on_progress, cancel=cancel)
+        if master_identity(path) != identity:
+            raise MediaError(f"{path} changed while it was being read; ingest it again")
+        record = _store_pass(temp, identity, plan, output)
+        cuts_temp = temp / "cuts.partial"
+        cuts_temp.mkdir()
+        _store_cuts(cuts_temp, temp, record, plan.rate, output.cuts, threshold, min_scene_len)
+        cache.publish_cuts(cuts_temp, temp, threshold, min_scene_len)
+        cache.publish_entry(temp, entry)
+    return _result(cache, entry, record, threshold, min_scene_len, cached=False)
+
+
+def recut(result: IngestResult, threshold: float, min_scene_len: int) -> IngestResult:
+    """The same ingest cut at another threshold / minimum scene length, from the stored scores:
+    the cuts a fresh detection at those parameters would give, without decoding."""
+    _check_parameters(threshold, min_scene_len)
+    entry = result.scores.parent
+    cache = IngestCache(entry.parent.parent)
+    record = cache.load_record(entry)
+    if record is None:
+        raise InputError(f"the ingest cache entry {entry} is gone; ingest the master again")
+    return _result(cache, entry, record, threshold, min_scene_len, cached=True)
+
+
+def load_frame_table(result: IngestResult) -> tuple[np.ndarray, np.ndarray]:
+    """(frame numbers, presentation seconds) of every decoded frame, indexed by decoded index."""
+    return np.load(result.frame_numbers), np.load(result.frame_times)
+
+
+def load_scores(result: IngestResult) -> np.ndarray:
+    """Per-frame scores, one row per decoded frame, columns as in result.score_columns."""
+    return np.load(result.scores)
+
+
+def frame_thumbnail(result: IngestResult, index: int) -> bytes:
+    """The small JPEG of decoded frame `index` from the frame-thumbnail cache."""
+    return frame_thumbs.read_thumbnail(result.thumbnails.path, np.load(result.thumbnails.offsets),
+                                       index)
+
+
+# --- planning -------------------------------------------------------------------------------
+
+def _check_parameters(threshold: float, min_scene_len: int) -> None:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
+            or not 0 <= threshold < float("inf"):
+        raise InputError(f"threshold must be a number of 0 or more, not {threshold!r}")
+    if isinstance(min_scene_len, bool) or not isinstance(min_scene_len, int) or min_scene_len < 0:
+        raise InputError(f"minimum scene length must be a whole number of frames (0 or more), "
+                         f"not {min_scene_len!r}")
+
+
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2)) * 2)
+
+
+def _plan(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) -> PassPlan:
+    video = probe(path).video
+    width, height = video.width, video.height
+    if video.rotation % 180 == 90:  # ffmpeg and OpenCV both turn the picture upright
+        width, height = height, width
+    # PySceneDetect's working size: SceneManager divides both sides by max(w, h) / 256
+    factor = compute_downscale_factor(max(width, height))
+    detect = ((max(1, round(width / factor)), max(1, round(height / factor))) if factor > 1.0
+              else (width, height))
+    aspect = video.display_width / video.display_height
+    thumb = (_even(TILE_HEIGHT * aspect), TILE_HEIGHT)
+    proxy = None
+    if want_proxy:
+        proxy_height = min(PROXY_HEIGHT, _even(video.display_height))
+        proxy = (_even(proxy_height * aspect), proxy_height)
+    time_base = Fraction(video.time_base)
+    try:
+        rate = scene_cuts.nominal_rate(video.avg_frame_rate, video.r_frame_rate)
+    except ValueError:
+        raise MediaError(f"{path}: its video stream declares no frame rate") from None
+    return PassPlan(master=path, stream_index=video.index,
+                    start_pts=round(Fraction(video.start_time_s) / time_base),
+                    time_base=time_base, rate=rate, frame_size=(width, height),
+                    display_size=(video.display_width, video.display_height),
+                    detect_size=detect, thumb_size=thumb, sprite_grid=SPRITE_GRID,
+                    sprite_interval=SPRITE_INTERVAL, proxy_size=proxy, proxy_gop=PROXY_GOP,
+                    threshold=float(threshold), min_scene_len=min_scene_len,
+                    frames_total=video.frame_count)
+
+
+# --- storing --------------------------------------------------------------------------------
+
+def _store_pass(folder: Path, identity: MasterIdentity, plan: PassPlan,
+                output: PassOutput) -> DecodeRecord:
+    count = len(output.microseconds)
+    numbers, seconds = scene_cuts.frame_table(output.microseconds, plan.rate)
+    np.save(folder / FRAME_US, output.microseconds)
+    np.save(folder / FRAME_NUMBERS, numbers)
+    np.save(folder / FRAME_TIMES, seconds)
+    np.save(folder / SCORES, output.scores)
+    np.save(folder / THUMBS_INDEX, frame_thumbs.index_jpeg_stream(folder / THUMBS_NAME, count))
+    sheets = sorted(p.name for p in folder.glob("sprite-*.jpg"))
+    record = DecodeRecord(
+        format_version=FORMAT_VERSION, master=identity, frame_count=count,
+        fps_rational=str(plan.rate), width=plan.frame_size[0], height=plan.frame_size[1],
+        display_width=plan.display_size[0], display_height=plan.display_size[1], detect_width=plan.detect_size[0],
+        detect_height=plan.detect_size[1], time_origin_s=float(plan.start_pts * plan.time_base),
+        sprite_sheets=sheets, sprite_columns=plan.sprite_grid[0], sprite_rows=plan.sprite_grid[1],
+        thumb_width=plan.thumb_size[0], thumb_height=plan.thumb_size[1],
+        sprite_interval_s=float(plan.sprite_interval), sprite_count=output.sprite_tiles,
+        proxy=PROXY_NAME if plan.proxy_size else None,
+        proxy_width=plan.proxy_size[0] if plan.proxy_size else None,
+        proxy_height=plan.proxy_size[1] if plan.proxy_size else None,
+        proxy_gop=plan.proxy_gop if plan.proxy_size else None,
+        decode_seconds=output.seconds)
+    (folder / RECORD_NAME).write_bytes(msgspec.json.encode(record))
+    return record
+
+
+def _store_cuts(folder: Path, entry: Path, record: DecodeRecord, rate: Fraction,
+                cuts: list[scene_cuts.FramePosition], threshold: float,
+                min_scene_len: int) -> CutRecord:
+    """Scenes for one set of parameters, with a thumbnail of each scene's midpoint frame."""
+    microseconds = np.load(entry / FRAME_US)
+    numbers = np.load(entry / FRAME_NUMBERS)
+    seconds = np.load(entry / FRAME_TIMES)
+    scenes = _scenes(cuts, microseconds, rate, numbers, seconds)
+    thumbs = frame_thumbs.write_thumbnails(entry / THUMBS_NAME, np.load(entry / THUMBS_INDEX),
+                                           [s.midpoint_index for s in scenes], folder,
+                                           MIDPOINT_PATTERN)
+    record_out = CutRecord(threshold=float(threshold), min_scene_len=min_scene_len,
+                           cuts=[c.frame_num for c in cuts], cut_indices=[c.index for c in cuts],
+                           scenes=scenes, midpoint_thumbnails=[t.name for t in thumbs])
+    (folder / SCENES_NAME).write_bytes(msgspec.json.encode(record_out))
+    return record_out
+
+
+def _scenes(cuts: list[scene_cuts.FramePosition], microseconds: np.ndarray, rate: Fraction,
+            numbers: np.ndarray, seconds: np.ndarray) -> list[Scene]:
+    bounds = scene_cuts.scene_bounds(cuts, microseconds, rate)
+    starts = [0] + [c.index for c in cuts]
+    ends = [i - 1 for i in starts[1:]] + [len(microseconds) - 1]
+    scenes = []
+    for number, ((start, end), first, last) in enumerate(zip(bounds, starts, ends), 1):
+        middle = first + (last - first + 1) // 2
+        scenes.append(Scene(
+            number=number, start_frame=start.frame_num, end_frame=end.frame_num - 1,
+            start_time=start.seconds, end_time=end.seconds,
+            start_timecode=start.get_timecode(), end_timecode=end.get_timecode(),
+            length_frames=end.frame_num - start.frame_num, start_index=first, end_index=last,
+            midpoint_index=middle, midpoint_frame=int(numbers[middle]),
+            midpoint_time=float(seconds[middle])))
+    return scenes
+
+
+# --- reading back ---------------------------------------------------------------------------
+
+def _usable_record(cache: IngestCache, entry: Path) -> DecodeRecord | None:
+    record = cache.load_record(entry)
+    if record is None:
+        return None
+    needed = [FRAME_US, FRAME_TIMES, FRAME_NUMBERS, SCORES, THUMBS_INDEX, THUMBS_NAME,
+              *record.sprite_sheets, *([record.proxy] if record.proxy else [])]
+    return record if all((entry / name).is_file() for name in needed) else None
+
+
+def _result(cache: IngestCache, entry: Path, record: DecodeRecord, threshold: float,
+            min_scene_len: int, *, cached: bool) -> IngestResult:
+    cut_record = cache.load_cuts(entry, threshold, min_scene_len)
+    if cut_record is None:
+        rate = Fraction(record.fps_rational)
+        cuts = scene_cuts.replay_cuts(np.load(entry / SCORES), np.load(entry / FRAME_US), rate,
+                                      float(threshold), min_scene_len)
+        with cache.partial(entry) as temp:
+            cut_record = _store_cuts(temp, entry, record, rate, cuts, threshold, min_scene_len)
+            cache.publish_cuts(temp, entry, threshold, min_scene_len)
+    folder = entry / cut_folder_name(threshold, min_scene_len)
+    rate = Fraction(record.fps_rational)
+    end = scene_cuts.position(record.frame_count - 1, 0, rate) + 1
+    return IngestResult(
+        master=record.master, threshold=float(threshold), min_scene_len=min_scene_len,
+        frame_count=record.frame_count, fps=float(rate), fps_rational=record.fps_rational,
+        duration_s=end.seconds, width=record.width, height=record.height,
+        display_width=record.display_width, display_height=record.display_height,
+        detect_width=record.detect_width, detect_height=record.detect_height,
+        time_origin_s=record.time_origin_s, cuts=cut_record.cuts,
+        cut_indices=cut_record.cut_indices, scenes=cut_record.scenes,
+        frame_times=entry / FRAME_TIMES, frame_numbers=entry / FRAME_NUMBERS,
+        scores=entry / SCORES, score_columns=list(scene_cuts.SCORE_COLUMNS),
+        sprites=SpriteSheets(paths=[entry / name for name in record.sprite_sheets],
+                             columns=record.sprite_columns, rows=record.sprite_rows,
+                             tile_width=record.thumb_width, tile_height=record.thumb_height,
+                             interval_s=record.sprite_interval_s, count=record.sprite_count),
+        thumbnails=FrameThumbnails(path=entry / THUMBS_NAME, offsets=entry / THUMBS_INDEX,
+                                   width=record.thumb_width, height=record.thumb_height),
+        midpoint_thumbnails=[folder / name for name in cut_record.midpoint_thumbnails],
+        proxy=entry / record.proxy if record.proxy else None, proxy_width=record.proxy_width,
+        proxy_height=record.proxy_height, proxy_gop=record.proxy_gop,
+        decode_seconds=record.decode_seconds, cached=cached)

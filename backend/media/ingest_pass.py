@@ -1,0 +1,347 @@
+"""The one decode of an ingest: a single ffmpeg process decodes the master once and, inside its own
+filter graph and threads, splits every frame into
+  - detection frames at PySceneDetect's working size (BGR24 on stdout, scored here by
+    scenedetect's ContentDetector),
+  - a small JPEG of every frame (the frame-thumbnail cache),
+  - sprite sheets at a fixed interval,
+  - optionally a low-resolution VP9/WebM scrubbing proxy.
+Timestamps come from a `showinfo` filter on the detection branch, read from stderr in a thread.
+Python does only the per-frame detector call, so memory stays flat: one frame buffer, plus a few
+numbers per frame (timestamps and scores)."""
+
+from __future__ import annotations
+
+import array
+import collections
+import dataclasses
+import os
+import queue
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from scenedetect.detectors import ContentDetector
+
+from backend.errors import Cancelled, MediaError
+from backend.media import scene_cuts
+from backend.media.ffmpeg import spawn, strip_log_prefix
+from backend.media.ingest_result import IngestProgress
+
+SPRITE_PATTERN = "sprite-%03d.jpg"
+THUMBS_NAME = "frames.mjpeg"
+PROXY_NAME = "proxy.webm"
+
+PROGRESS_INTERVAL_S = 0.25   # at most four progress calls a second
+STOP_GRACE_S = 3.0           # SIGTERM lets ffmpeg close its files; then SIGKILL
+THUMB_QUALITY = 5            # mjpeg qscale: about 3 KB for a 160x90 frame
+SPRITE_QUALITY = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class PassPlan:
+    master: Path
+    stream_index: int            # absolute stream index in the file
+    start_pts: int               # the video stream's start_time, in its time base
+    time_base: Fraction
+    rate: Fraction               # nominal rate frames are numbered with
+    frame_size: tuple[int, int]  # decoded (autorotated) size
+    display_size: tuple[int, int]  # as shown: sample aspect ratio and rotation applied
+    detect_size: tuple[int, int]
+    thumb_size: tuple[int, int]
+    sprite_grid: tuple[int, int]  # columns, rows
+    sprite_interval: Fraction    # seconds between sprite tiles
+    proxy_size: tuple[int, int] | None
+    proxy_gop: int
+    threshold: float
+    min_scene_len: int
+    frames_total: int
+
+
+@dataclasses.dataclass
+class PassOutput:
+    microseconds: np.ndarray     # int64 per decoded frame, OpenCV-style time (see scene_cuts)
+    scores: np.ndarray           # float64 (frames x 5), scene_cuts.SCORE_COLUMNS
+    cuts: list[scene_cuts.FramePosition]
+    sprite_tiles: int
+    seconds: float
+
+
+def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
+    """ffmpeg arguments (after the binary) for the pass. Timestamps are copied untouched
+    (-copyts) so the detection branch reports the stream's own pts; the picture outputs restart
+    at zero."""
+    dw, dh = plan.detect_size
+    tw, th = plan.thumb_size
+    cols, rows = plan.sprite_grid
+    branches = ["[det_in]", "[spr_in]"] + (["[prx_in]"] if plan.proxy_size else [])
+    resize = ("" if plan.detect_size == plan.frame_size
+              else f"scale={dw}:{dh}:flags=fast_bilinear,")
+    chains = [
+        f"[0:{plan.stream_index}]split={len(branches)}{''.join(branches)}",
+        # fast_bilinear straight to BGR24 is what gives PySceneDetect's cuts (bilinear, area and
+        # bicubic made false cuts on fades); OpenCV's resize cannot be copied exactly anyway.
+        f"[det_in]{resize}format=bgr24,showinfo@det=checksum=0,split=2[det][thumb_in]",
+        f"[thumb_in]scale={tw}:{th}:flags=area:out_range=pc,setsar=1,format=yuv420p[thumbs]",
+        f"[spr_in]setpts=PTS-STARTPTS,fps={plan.sprite_interval.denominator}/"
+        f"{plan.sprite_interval.numerator},showinfo@spr=checksum=0,scale={tw}:{th}:out_range=pc,"
+        f"setsar=1,format=yuv420p,tile={cols}x{rows}[sprites]",
+    ]
+    if plan.proxy_size:
+        pw, ph = plan.proxy_size
+        chains.append(f"[prx_in]setpts=PTS-STARTPTS,scale={pw}:{ph}:flags=bilinear,setsar=1,"
+                      "format=yuv420p[proxy]")
+    args = ["-nostats", "-loglevel", "level+info", "-threads", str(threads),
+            "-filter_complex_threads", str(threads), "-copyts", "-i", str(plan.master),
+            "-filter_complex", ";".join(chains),
+            "-map", "[det]", "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1",
+            "-map", "[thumbs]", "-fps_mode", "passthrough", "-c:v", "mjpeg",
+            "-q:v", str(THUMB_QUALITY), "-f", "mjpeg", str(out_dir / THUMBS_NAME),
+            "-map", "[sprites]", "-fps_mode", "passthrough", "-c:v", "mjpeg",
+            "-q:v", str(SPRITE_QUALITY), "-f", "image2", str(out_dir / SPRITE_PATTERN)]
+    if plan.proxy_size:
+        # realtime VP9: Qt WebEngine plays no H.264; a keyframe every proxy_gop frames keeps a
+        # random seek to one display frame or so in both web engines
+        args += ["-map", "[proxy]", "-fps_mode", "passthrough", "-c:v", "libvpx-vp9",
+                 "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1",
+                 "-threads", str(threads), "-g", str(plan.proxy_gop),
+                 "-keyint_min", str(plan.proxy_gop), "-crf", "40", "-b:v", "0",
+                 "-f", "webm", str(out_dir / PROXY_NAME)]
+    return args
+
+
+def run_pass(plan: PassPlan, out_dir: Path, *,
+             on_progress: Callable[[IngestProgress], None] | None = None,
+             cancel: threading.Event | None = None, threads: int | None = None) -> PassOutput:
+    """Decode the master once, writing the picture outputs into `out_dir` and returning the
+    detection results. Raises Cancelled (ffmpeg stopped) or MediaError."""
+    threads = threads or usable_cores()
+    started = time.monotonic()
+    proc = spawn(build_args(plan, out_dir, threads), stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, die_with_parent=True)
+    log = _LogReader(proc.stderr)
+    finished = threading.Event()
+    watcher = None
+    if cancel is not None:
+        watcher = threading.Thread(target=_stop_on_cancel, args=(proc, cancel, finished),
+                                   name="ingest-cancel", daemon=True)
+        watcher.start()
+    try:
+        try:
+            output = _detect(plan, proc, log, on_progress, cancel, started)
+            returncode = proc.wait()
+        except MediaError:
+            # a cancel kills ffmpeg mid-frame: that torn stream is the cancel, not a failure
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(f"ingest of {plan.master.name} was cancelled") from None
+            raise
+    finally:
+        finished.set()
+        _stop(proc)
+        log.join(timeout=5)
+        proc.stdout.close()
+        proc.stderr.close()
+        if watcher is not None:
+            watcher.join(timeout=5)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled(f"ingest of {plan.master.name} was cancelled")
+    if returncode != 0:
+        raise MediaError(f"decoding {plan.master.name} failed (ffmpeg exit code {returncode}): "
+                         f"{log.first_error()}")
+    count = len(output.microseconds)
+    if count == 0:
+        raise MediaError(f"{plan.master.name}: ffmpeg decoded no video frame "
+                         f"({log.first_error()})")
+    if log.timestamps_seen != count:
+        raise MediaError(f"{plan.master.name}: {count} frames arrived but ffmpeg reported "
+                         f"{log.timestamps_seen} timestamps")
+    output.sprite_tiles = log.sprite_tiles
+    output.seconds = time.monotonic() - started
+    return output
+
+
+def usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 2
+
+
+def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel, started: float) -> PassOutput:
+    width, height = plan.detect_size
+    frame_bytes = width * height * 3
+    buffer = bytearray(frame_bytes)
+    view = memoryview(buffer)
+    # the detector never keeps the frame itself (it keeps its HSV planes), so one buffer serves
+    frame = np.frombuffer(buffer, dtype=np.uint8).reshape(height, width, 3)
+    detector = ContentDetector(threshold=plan.threshold, min_scene_len=plan.min_scene_len)
+    recorder = _ScoreRecorder()
+    detector.stats_manager = recorder
+    stdout = proc.stdout
+    microseconds = array.array("q")
+    scores = array.array("d")
+    cuts: list[scene_cuts.FramePosition] = []
+    next_report = started + PROGRESS_INTERVAL_S
+    index = 0
+    while True:
+        if not _read_exactly(stdout, view, frame_bytes):
+            break
+        if cancel is not None and cancel.is_set():
+            break
+        pts = log.next_pts()
+        us = 0 if pts is None else _microseconds(pts, log.time_base, plan)
+        pos = scene_cuts.position(index, us, plan.rate)
+        recorder.metrics = None
+        cuts += detector.process_frame(pos, frame)
+        metrics = recorder.metrics
+        if metrics is None:  # the first frame has nothing to compare with: score 0
+            scores.extend((0.0, 0.0, 0.0, 0.0, 0.0))
+        else:
+            scores.extend(metrics[key] for key in scene_cuts.SCORE_COLUMNS)
+        microseconds.append(us)
+        index += 1
+        if on_progress is not None:
+            now = time.monotonic()
+            if now >= next_report:
+                next_report = now + PROGRESS_INTERVAL_S
+                on_progress(IngestProgress(index, max(plan.frames_total, index),
+                                           index / (now - started)))
+    cuts += detector.post_process(scene_cuts.position(max(index - 1, 0), 0, plan.rate))
+    if on_progress is not None and index and not (cancel is not None and cancel.is_set()):
+        on_progress(IngestProgress(index, index, index / max(time.monotonic() - started, 1e-9)))
+    return PassOutput(microseconds=np.frombuffer(microseconds, dtype=np.int64).copy(),
+                      scores=np.frombuffer(scores, dtype=np.float64).reshape(-1, 5).copy(),
+                      cuts=scene_cuts.unique_cuts(cuts), sprite_tiles=0, seconds=0.0)
+
+
+def _microseconds(pts: int, time_base: Fraction | None, plan: PassPlan) -> int:
+    if time_base is None or time_base == plan.time_base:
+        return scene_cuts.opencv_microseconds(pts, plan.start_pts, plan.time_base)
+    # the filter graph runs in another time base: bring the start there, exactly
+    start = plan.start_pts * plan.time_base / time_base
+    return round(float((pts - start) * time_base) * 1_000_000)
+
+
+def _read_exactly(stream, view: memoryview, size: int) -> bool:
+    got = 0
+    while got < size:
+        n = stream.readinto(view[got:])
+        if not n:
+            if got:
+                raise MediaError(f"ffmpeg's frame stream ended inside a frame ({got} of {size} "
+                                 "bytes)")
+            return False
+        got += n
+    return True
+
+
+class _ScoreRecorder:
+    """Stands in for scenedetect's StatsManager: ContentDetector hands it each frame's score and
+    components (set_metrics), which is the library's own way of exposing them. Keeps only the
+    latest, the caller stores it compactly."""
+
+    def __init__(self):
+        self.metrics: dict[str, float] | None = None
+
+    def set_metrics(self, timecode, metrics: dict[str, float]) -> None:
+        self.metrics = metrics
+
+    def register_metrics(self, metric_keys) -> None:
+        pass
+
+
+_LEVEL = re.compile(rb"\[(panic|fatal|error|warning|info|verbose|debug|trace)\] ")
+_PROBLEM_LEVELS = (b"panic", b"fatal", b"error", b"warning")
+_SHOWINFO = re.compile(rb"^\[showinfo@(det|spr) @ [^\]]*\] \[info\] ")
+_FRAME = re.compile(rb"n:\s*\d+\s+pts:\s*(-?\d+|NOPTS)")
+_CONFIG_TB = re.compile(rb"config in time_base:\s*(\d+)/(\d+)")
+
+
+class _LogReader:
+    """Reads ffmpeg's stderr in a thread: detection-frame timestamps in order, the number of
+    sprite tiles, and warnings/errors for the message when ffmpeg fails."""
+
+    def __init__(self, stream):
+        self.time_base: Fraction | None = None
+        self.sprite_tiles = 0
+        self.timestamps_seen = 0
+        self._pts: queue.SimpleQueue = queue.SimpleQueue()
+        self._problems: collections.deque[tuple[bytes, str]] = collections.deque(maxlen=20)
+        self._thread = threading.Thread(target=self._read, args=(stream,), name="ingest-log",
+                                        daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:
+        try:
+            for line in stream:
+                match = _SHOWINFO.match(line)
+                if match:
+                    self._showinfo(match.group(1), line[match.end():])
+                    continue
+                level = _LEVEL.search(line)
+                if level and level.group(1) in _PROBLEM_LEVELS:
+                    text = _LEVEL.sub(b"", line, count=1).decode("utf-8", "replace").rstrip()
+                    self._problems.append((level.group(1), strip_log_prefix(text) or text))
+        finally:
+            self._pts.put(_END)
+
+    def _showinfo(self, branch: bytes, rest: bytes) -> None:
+        if branch == b"spr":
+            if rest.startswith(b"n:"):
+                self.sprite_tiles += 1
+            return
+        frame = _FRAME.match(rest)
+        if frame:
+            value = frame.group(1)
+            self.timestamps_seen += 1
+            self._pts.put(None if value == b"NOPTS" else int(value))
+            return
+        config = _CONFIG_TB.match(rest)
+        if config:
+            self.time_base = Fraction(int(config.group(1)), int(config.group(2)))
+
+    def next_pts(self) -> int | None:
+        """The pts of the next detection frame (None when it has none). Blocks until ffmpeg has
+        logged it; the line is written before the frame reaches the pipe."""
+        value = self._pts.get()
+        if value is _END:
+            self._pts.put(_END)
+            raise MediaError("ffmpeg sent a frame without reporting its timestamp")
+        return value
+
+    def first_error(self) -> str:
+        """The first error line (the root cause, usually), else the first warning."""
+        problems = list(self._problems)
+        for level, text in problems:
+            if level != b"warning":
+                return text
+        return problems[0][1] if problems else "no error output"
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+
+_END = object()
+
+
+def _stop_on_cancel(proc: subprocess.Popen, cancel: threading.Event,
+                    finished: threading.Event) -> None:
+    """Stops ffmpeg as soon as `cancel` is set, even while the reader is blocked on the pipe."""
+    while not finished.wait(0.05):
+        if cancel.is_set():
+            _stop(proc)
+            return
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=STOP_GRACE_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -1,0 +1,97 @@
+"""What an ingest hands back: the Structs the pipeline, the UI and the cache share.
+
+Frame vocabulary (docs/ingest.md has the long form):
+- *index*: a decoded frame's place in decode order, 0-based, one per frame ffmpeg decodes.
+- *frame number*: PySceneDetect's number for a frame, round(seconds x fps); equal to the index on
+  a constant-frame-rate file, may repeat or skip on a variable-frame-rate one. `cuts`, start_frame
+  and end_frame use numbers, so they match PySceneDetect's output; *_index fields say which decoded
+  frames a scene holds, which is what frame-exact cutting needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+
+
+class MasterIdentity(msgspec.Struct, frozen=True):
+    path: str            # resolved absolute path
+    size_bytes: int
+    mtime_ns: int
+    content_hash: str    # sha256 over the size and the first, middle and last MiB
+
+
+class Scene(msgspec.Struct, frozen=True):
+    number: int          # 1-based
+    start_frame: int     # PySceneDetect frame number of the first frame
+    end_frame: int       # PySceneDetect frame number of the last frame (inclusive)
+    start_time: float    # seconds from the video stream's start, as PySceneDetect reports them
+    end_time: float      # exclusive: the next scene's start_time, or the end of the video
+    start_timecode: str  # HH:MM:SS.mmm, PySceneDetect's formatting
+    end_timecode: str
+    length_frames: int   # end_frame - start_frame + 1 (PySceneDetect's "Length (frames)")
+    start_index: int     # first decoded frame of the scene
+    end_index: int       # last decoded frame of the scene (inclusive)
+    midpoint_index: int  # start_index + (frames in scene) // 2
+    midpoint_frame: int  # its PySceneDetect frame number
+    midpoint_time: float # its presentation time, seconds from the stream's start
+
+
+class SpriteSheets(msgspec.Struct, frozen=True):
+    """Thumbnails at a fixed interval, tiled row by row: tile k (0-based, over all sheets) shows
+    the video at k x interval_s seconds after its first frame."""
+    paths: list[Path]
+    columns: int
+    rows: int
+    tile_width: int
+    tile_height: int
+    interval_s: float
+    count: int           # tiles that hold a picture (the last sheet may be part-filled)
+
+
+class FrameThumbnails(msgspec.Struct, frozen=True):
+    """A small JPEG of every decoded frame, concatenated in decode order; `offsets` is an .npy of
+    frame_count + 1 byte offsets (frame i is bytes offsets[i]:offsets[i+1])."""
+    path: Path
+    offsets: Path
+    width: int
+    height: int
+
+
+class IngestProgress(msgspec.Struct, frozen=True):
+    frames_done: int
+    frames_total: int    # from the container; a guess for some files, so done may pass it
+    fps: float           # decoded frames per second so far
+
+
+class IngestResult(msgspec.Struct, frozen=True):
+    master: MasterIdentity
+    threshold: float
+    min_scene_len: int
+    frame_count: int             # decoded frames
+    fps: float                   # the nominal rate frames are numbered with (PySceneDetect's)
+    fps_rational: str            # the same, exact: "30000/1001"
+    duration_s: float            # end of the last scene (PySceneDetect's end time)
+    width: int                   # coded size of the master
+    height: int
+    display_width: int           # as shown: sample aspect ratio and rotation applied
+    display_height: int
+    detect_width: int            # the size frames were scored at (PySceneDetect's working size)
+    detect_height: int
+    time_origin_s: float         # the stream timestamp frame times count from (its start_time)
+    cuts: list[int]              # frame number of the first frame of every scene after the first
+    cut_indices: list[int]       # the same cuts as decoded indices
+    scenes: list[Scene]
+    frame_times: Path            # .npy float64: presentation seconds of each decoded frame
+    frame_numbers: Path          # .npy int64: PySceneDetect frame number of each decoded frame
+    scores: Path                 # .npy float64 (frame_count x 5), columns in score_columns
+    score_columns: list[str]
+    sprites: SpriteSheets
+    thumbnails: FrameThumbnails
+    midpoint_thumbnails: list[Path]  # one JPEG per scene, in scene order
+    proxy: Path | None           # VP9/WebM scrubbing proxy, keyframe every proxy_gop frames
+    proxy_width: int | None
+    proxy_height: int | None
+    proxy_gop: int | None
+    decode_seconds: float        # wall time of the one decode pass that made this entry
+    cached: bool                 # True when nothing was decoded for this call
