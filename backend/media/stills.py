@@ -247,6 +247,9 @@ def _encode_hq(array: np.ndarray, settings: StillsHQ) -> bytes:
     context.width, context.height = frame.width, frame.height
     context.pix_fmt = pix_fmt
     context.time_base = Fraction(1, 1)
+    # The PNG encoder writes the sample aspect ratio into pHYs (0:1, nonsense, when unset):
+    # say square pixels, which is what the still has.
+    context.sample_aspect_ratio = Fraction(1, 1)
     context.options = options
     packets = context.encode(frame) + context.encode(None)
     data = b"".join(bytes(p) for p in packets)
@@ -327,8 +330,7 @@ def make_thumbnail(source: Image.Image | str | Path, dest: str | Path,
 
 
 def _to_rgb8(image: Image.Image) -> Image.Image:
-    if image.mode == "RGB":
-        return image
+    """An 8-bit RGB copy (a copy, so it outlives the file it was read from)."""
     if image.mode.startswith(("I;16", "I")):  # 16-bit grey: scale down rather than clip
         return Image.fromarray((np.asarray(image, dtype=np.uint32) >> 8).astype(np.uint8)).convert("RGB")
     return image.convert("RGB")
