@@ -140,3 +140,40 @@ def test_backup_while_another_process_writes(shared_db):
         assert torn == 0
         counts.append(sessions_in_copy)
     assert counts == sorted(counts) and 0 < counts[0] and counts[-1] <= written
+
+
+def test_worker_threads_share_one_connection(db):
+    import threading
+
+    sid = _new(db)
+    sessions.plan_operations(db, sid, [sessions.PlannedOperation(
+        operation_type="clip_export", operation_name=f"clip {i}") for i in range(40)])
+    errors = []
+
+    def work(seqs):
+        try:
+            for seq in seqs:
+                sessions.start_operation(db, sid, seq)
+                sessions.set_progress(db, sid, seq, 0.5)
+                sessions.finish_operation(db, sid, seq, "completed")
+        except Exception as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(range(i + 1, 41, 4),)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sessions.get(db, sid).completed_operations == 40
+
+
+def test_nested_transactions_roll_back_together(db):
+    sid = _new(db)
+    with pytest.raises(RuntimeError):
+        with db.transaction():
+            _plan(db, sid)  # its own transaction becomes a savepoint
+            sessions.update(db, sid, current_operation="planning")
+            raise RuntimeError("the caller failed after both writes")
+    assert sessions.operations(db, sid) == []
+    assert sessions.get(db, sid).current_operation is None
