@@ -148,6 +148,20 @@ def test_far_apart_frames_seek_instead_of_decoding_everything(media_dir):
         assert decoded < 400  # far fewer than the 700 frames a decode from the start would take
 
 
+def test_frame_times_skip_what_an_edit_list_cuts_off(tmp_path, ffmpeg_bin):
+    full, cut = tmp_path / "full.mp4", tmp_path / "cut.mp4"
+    base = [str(ffmpeg_bin), "-hide_banner", "-loglevel", "error", "-y"]
+    subprocess.run([*base, "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=2",
+                    "-c:v", "libx264", "-bf", "3", "-pix_fmt", "yuv420p", str(full)], check=True)
+    # A stream copy that starts between keyframes keeps the GOP and hides its head with an edit list.
+    subprocess.run([*base, "-ss", "0.3", "-i", str(full), "-c", "copy", str(cut)], check=True)
+    with av.open(str(cut)) as container:
+        decoded = [frame.time for frame in container.decode(video=0)]
+    assert frame_times(cut) == decoded and decoded[0] == 0.0
+    [result] = extract_frames(cut, [StillRequest(frame_index=5, web_path=str(tmp_path / "a.jpg"))])
+    assert result.pts_seconds == pytest.approx(decoded[5])
+
+
 # --- variable frame rate -----------------------------------------------------------------------------
 
 def test_vfr_frames_around_dropped_frames(media_dir, tmp_path):

@@ -93,11 +93,12 @@ def extract_frames(master: str | Path, requests: list[StillRequest], *,
 
 def frame_times(master: str | Path) -> list[float]:
     """The presentation time of every frame, in frame-number order, from a demux pass (packets
-    only, nothing decoded): one video packet is one frame in MP4, MOV and MKV."""
+    only, nothing decoded): one video packet is one frame in MP4, MOV and MKV. Packets that an
+    edit list cuts off (flagged discard) are left out, as the decoder leaves out their frames."""
     with _open(Path(master)) as container:
         stream = container.streams.video[0]
         times = [float(p.pts * stream.time_base) for p in container.demux(stream)
-                 if p.pts is not None and p.size]
+                 if p.pts is not None and p.size and not p.is_discard]
     return sorted(times)
 
 
@@ -219,7 +220,9 @@ def frame_to_rgb(frame, stream, bit_depth: int = 8) -> np.ndarray:
     """The frame as it is meant to be seen, as an H x W x 3 array (uint8, or uint16 for 16 bits):
     square pixels at the display aspect ratio, rotated per the display matrix. Untagged HD video
     is read as BT.709 and SD as BT.601, as players and browsers do."""
-    width, height = display_size(frame.width, frame.height, stream.sample_aspect_ratio)
+    # The container's aspect ratio wins over the codec's, as in ffmpeg.
+    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    width, height = display_size(frame.width, frame.height, sar)
     src_colorspace = None
     if frame.colorspace in (_AVCOL_SPC_UNSPECIFIED,):
         src_colorspace = Colorspace.ITU709 if frame.height >= 720 else Colorspace.ITU601
