@@ -1,7 +1,8 @@
 """The scrubbing proxy plays and seeks in both engines the timeline will run in: headless Chromium
 and the desktop app's pywebview window on Qt WebEngine (which has no H.264, hence a VP9 proxy).
 
-Each engine loads the proxy in tests/data/proxy_player.html, seeks to frames picked at random, and
+The proxy is the one ingest makes from a real clip. Each engine loads it in
+tests/data/proxy_player.html, seeks to frames picked at random, and
 reports which frame it showed and what it drew; the frames are checked against the proxy decoded
 here with PyAV. Seek times are printed (`pytest -s`), never asserted. With VIDEO_ARCHIVE_SCREENSHOTS
 set to a folder, each engine leaves a PNG there of the page with the proxy playing.
@@ -11,7 +12,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 from pathlib import Path
 
 import av
@@ -34,15 +34,16 @@ def system_deps():
 
 
 @pytest.fixture(scope="module")
-def proxy(media_dir, ffmpeg_bin, tmp_path_factory) -> Path:
-    # Stand-in until backend.media.ingest lands: the same settings ingest uses for its scrubbing
-    # proxy (VP9 in WebM, 270 lines, a keyframe every 24 frames, libvpx's realtime deadline).
-    out = tmp_path_factory.mktemp("proxy") / "proxy.webm"
-    subprocess.run([str(ffmpeg_bin), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-                    "-i", str(media_dir / CLIP), "-an", "-vf", "scale=-2:270", "-c:v", "libvpx-vp9",
-                    "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-g", "24",
-                    "-b:v", "400k", str(out)], check=True, timeout=300)
-    return out
+def ingested(media_dir, tmp_path_factory):
+    from backend.media.ingest import ingest
+
+    return ingest(media_dir / CLIP, cache_root=tmp_path_factory.mktemp("ingest-cache"), want_proxy=True)
+
+
+@pytest.fixture(scope="module")
+def proxy(ingested) -> Path:
+    assert ingested.proxy is not None and ingested.proxy.is_file(), ingested.proxy
+    return ingested.proxy
 
 
 class Reference:
@@ -68,8 +69,18 @@ class Reference:
 
 
 @pytest.fixture(scope="module")
-def reference(proxy) -> Reference:
-    return Reference(proxy)
+def reference(proxy, ingested) -> Reference:
+    from backend.media.ingest import load_frame_table
+
+    ref = Reference(proxy)
+    # Scrubbing to master frame N means seeking the proxy to frame N's time: that holds only while
+    # the proxy keeps every decoded frame at its own timestamp (WebM counts in milliseconds).
+    _, master_times = load_frame_table(ingested)
+    assert len(ref.times) == ingested.frame_count, (len(ref.times), ingested.frame_count)
+    drift = np.abs(np.array(ref.times) - (master_times - ingested.time_origin_s)).max()
+    assert drift <= 0.001, f"proxy frame times are up to {drift * 1000:.1f} ms off the master's"
+    assert (ref.width, ref.height) == (ingested.proxy_width, ingested.proxy_height)
+    return ref
 
 
 @pytest.fixture(scope="module")
