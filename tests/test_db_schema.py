@@ -18,8 +18,9 @@ ADDED_TABLES = {"project_history_archive"}
 ADDED_INDEXES = {"idx_operation_sequence", "idx_file_session_path", "idx_history_archive_artwork",
                  "idx_history_archive_date"}
 ADDED_TRIGGERS = {"update_user_presets_timestamp"}
-ADDED_SETTINGS = {"ffmpeg_path", "db_version"}
-CHANGED_SETTINGS = {"copyright_text": "\u00a9 Yambo Studio", "window_geometry": "null"}
+ADDED_SETTINGS = {"ffmpeg_path", "db_version", "artist_name"}
+CHANGED_SETTINGS = {"copyright_text": "\u00a9 Yambo Studio", "window_geometry": "null",
+                    "encoder_preference": "auto"}
 
 
 def introspect(conn: apsw.Connection) -> dict:

@@ -15,7 +15,7 @@ READ_ONLY = frozenset({"db_version"})
 
 # Limits the design states in its descriptions; anything else only has to have the right type.
 CHOICES: dict[str, tuple[str, ...]] = {
-    "encoder_preference": ("x264", "nvenc"),
+    "encoder_preference": ("auto", "x264", "nvenc"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
 }
 MINIMUM: dict[str, float] = {

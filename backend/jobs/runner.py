@@ -16,11 +16,12 @@ from backend import paths
 from backend.db import files as db_files
 from backend.db import history as db_history
 from backend.db import sessions, settings as db_settings
-from backend.db.structs import FileRecord, NewSession, PlannedOperation
-from backend.errors import ArchiveError, Cancelled, InputError, MediaError
+from backend.db.files import FileRecord
+from backend.db.sessions import NewSession, PlannedOperation
+from backend.errors import ArchiveError, Cancelled, InputError, MediaError, OperatorError
 from backend.jobs import inputs
 from backend.jobs.events import Event, Listener
-from backend.jobs.jobs_build import build_job, cleanup_partials, history_record, job_metadata
+from backend.jobs.session_job import build_job, cleanup_partials, history_record, job_metadata
 from backend.jobs.pool import run_all
 from backend.jobs.request import Outcome, ProcessRequest
 from backend.media import encoders, probe as media_probe
@@ -43,7 +44,7 @@ class Runner:
     # --- entry points ---------------------------------------------------------------------------
     def start(self, request: ProcessRequest) -> Outcome:
         """Check everything, then create the session and run it to the end (or a pause)."""
-        settings = db_settings.all_values(self.db)
+        settings = db_settings.as_dict(self.db)
         warnings: list[str] = []
         master = inputs.check_master(request.master)
         date = inputs.check_date(request.date)
@@ -62,7 +63,7 @@ class Runner:
             raise InputError(f"the master cannot be used: {exc}") from None
         choice = encoders.choose_encoder(
             request.encoder, bool(settings["gpu_enabled"]),
-            encoders.detect(cache_dir=paths.cache_dir(self.db.path)),
+            encoders.detect_encoders(cache_dir=paths.cache_dir(self.db.path)),
             insist=request.encoder == "nvenc")
         warnings += [choice.warning] if choice.warning else []
         archive = out / f"{date}_{name}"
@@ -89,7 +90,7 @@ class Runner:
                 "safe_name": name, "encoder": msgspec.to_builtins(choice),
                 "preset": msgspec.to_builtins(preset), "metadata": msgspec.to_builtins(meta),
                 "workers": workers, "warnings": warnings, "scene_spec": request.scenes or "all",
-                "user_cuts": request.cuts, "master_size": master.stat().st_size,
+                "user_cuts": request.cuts, "groups": groups, "master_size": master.stat().st_size,
                 "started": time.time(),
             }))
         for message in warnings:
@@ -116,75 +117,83 @@ class Runner:
         job = build_job(self.db, session, self.cancel)
         sessions.reset_unfinished(self.db, session.session_id)
         cleanup_partials(job.archive)
-        planned = session.total_operations > 0
-        ranges = inputs.parse_scene_spec(session.process_metadata.get("scene_spec"))
-        return self._run(job, ranges=ranges if not planned else None,
-                         groups=session.grouped_scenes or {}, warnings=[], planned=planned)
+        meta = session.process_metadata or {}
+        return self._run(job, ranges=inputs.parse_scene_spec(meta.get("scene_spec")),
+                         groups=meta.get("groups") or {}, warnings=[])
 
     # --- the run --------------------------------------------------------------------------------
-    def _run(self, job: Job, *, ranges, groups, warnings, planned=False) -> Outcome:
+    def _run(self, job: Job, *, ranges, groups, warnings) -> Outcome:
         sid = job.session_id
         sessions.set_status(self.db, sid, "processing")
         self._emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
         try:
-            if not planned:
-                self._analyse_and_plan(job, ranges, groups)
+            if not (job.session().process_metadata or {}).get("export_planned"):
+                self._analyse(job)
+                self._plan_export(job, ranges, groups)
             self._run_stages(job)
         except Cancelled:
             pass
         except ArchiveError as exc:
-            sessions.set_status(self.db, sid, "failed", error_message=str(exc))
-            return self._finish(job, "failed", str(exc), warnings)
+            return self._fail(job, str(exc), warnings)
         except OSError as exc:
-            reason = _os_reason(exc)
-            sessions.set_status(self.db, sid, "failed", error_message=reason)
-            return self._finish(job, "failed", reason, warnings)
+            return self._fail(job, _os_reason(exc), warnings)
         if self.cancel.is_set():
+            sessions.reset_unfinished(self.db, sid)
             sessions.set_status(self.db, sid, "paused")
             return self._finish(job, "paused", None, warnings)
         failed = [op for op in sessions.operations(self.db, sid) if op.status == "failed"]
         if failed:
-            reason = f"{len(failed)} operation(s) failed, first: {failed[0].operation_name}: " \
-                     f"{(failed[0].error_details or '').splitlines()[-1:] or ['unknown']}"
-            sessions.set_status(self.db, sid, "failed", error_message=reason)
-            return self._finish(job, "failed", reason, warnings)
+            last_line = (failed[0].error_details or "unknown error").strip().splitlines()[-1]
+            return self._fail(job, f"{len(failed)} operation(s) failed; first: "
+                                   f"{failed[0].operation_name}: {last_line}", warnings)
         sessions.set_status(self.db, sid, "completed")
         db_history.record(self.db, history_record(self.db, job))
         return self._finish(job, "completed", None, warnings)
 
-    def _analyse_and_plan(self, job: Job, ranges, groups) -> None:
-        """Probe and detect (both recorded as operations), choose scenes, then plan the rest."""
-        timings = []
-        for op_id in ANALYSIS:
-            op = registry.get(op_id)
-            unit = op.plan(job)[0]
-            started = time.time()
-            result = op.execute(unit, job, lambda fraction: None)
-            timings.append((unit, result, started, time.time()))
-        selected = inputs.select_scenes(ranges, len(job.scenes))
+    def _analyse(self, job: Job) -> None:
+        """Probe and scene detection, logged like every operation. Their results live in memory
+        (job.master_info, job.timeline, job.scenes), so until the export is planned a resume runs
+        them again: detection then comes from the ingest cache in moments."""
+        if not sessions.operations(self.db, job.session_id):
+            sessions.plan_operations(self.db, job.session_id, [
+                _planned(unit) for op_id in ANALYSIS for unit in registry.get(op_id).plan(job)])
+        rows = sessions.operations(self.db, job.session_id)
+        for row in rows:
+            if self.cancel.is_set():
+                raise Cancelled("paused")
+            self._run_unit(job, row, len(rows))
+            if sessions.operation(self.db, job.session_id, row.sequence_number).status == "failed":
+                raise OperatorError(sessions.operation(self.db, job.session_id,
+                                                       row.sequence_number).error_details or "failed")
+
+    def _plan_export(self, job: Job, ranges, groups) -> None:
+        """Once the scenes are known: choose them, then plan every unit of every export operator,
+        before any output is written."""
+        job.selected = inputs.select_scenes(ranges, len(job.scenes))
         inputs.check_groups_against(groups, len(job.scenes))
-        job.selected, job.groups = selected, groups
-        sessions.update(self.db, job.session_id, scenes_data=[msgspec.to_builtins(s) for s in job.scenes],
-                        selected_scenes=selected, grouped_scenes=groups)
-        units = [t[0] for t in timings]
+        job.groups = groups
+        units = []
         for op in registry.all_operators():
-            if op.id in ANALYSIS:
-                continue
-            op.check(job)
-            units += op.plan(job)
-        rows = sessions.plan_operations(self.db, job.session_id, [
-            PlannedOperation(operation_type=u.op, operation_name=u.name, input_file=u.input_file,
-                             settings_used={"stage": u.stage, "outputs": u.outputs, "params": u.params})
-            for u in units])
-        for row, (unit, result, started, ended) in zip(rows, timings):
-            sessions.start_operation(self.db, job.session_id, row.sequence_number, started_at=started)
-            sessions.finish_operation(self.db, job.session_id, row.sequence_number, "completed",
-                                      warnings=result.warnings or None, ended_at=ended)
+            if op.id not in ANALYSIS:
+                op.check(job)
+                units += op.plan(job)
+        info = job.master_info.video
+        with self.db.transaction():
+            sessions.append_operations(self.db, job.session_id, [_planned(u) for u in units])
+            meta = dict(job.session().process_metadata or {})
+            meta.update(export_planned=True, master={
+                "duration_s": job.master_info.duration_s, "width": info.display_width,
+                "height": info.display_height, "fps": info.avg_fps, "codec": info.codec,
+                "frame_count": len(job.timeline)})
+            sessions.update(self.db, job.session_id, process_metadata=meta,
+                            scenes_data=[msgspec.to_builtins(s) for s in job.scenes],
+                            selected_scenes=job.selected, grouped_scenes=groups)
 
     def _run_stages(self, job: Job) -> None:
         ops = sessions.operations(self.db, job.session_id)
         total = len(ops)
-        todo = [op for op in ops if op.status in ("pending", "failed")]
+        todo = [op for op in ops if op.status in ("pending", "failed")
+                and op.operation_type not in ANALYSIS]
         stages = sorted({op.settings_used["stage"] for op in todo})
         workers = int(job.settings.get("workers") or 1)
         for stage in stages:
@@ -210,8 +219,7 @@ class Runner:
         try:
             result = op.execute(unit, job, lambda f: self._progress(sid, unit, seq, f))
         except Cancelled:
-            sessions.finish_operation(self.db, sid, seq, "pending")
-            return
+            return  # left 'processing'; the pause resets it to pending
         except Exception as exc:  # one failed unit never takes the others down
             detail = str(exc) if isinstance(exc, ArchiveError) else _os_reason(exc) \
                 if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
@@ -257,6 +265,11 @@ class Runner:
         with self._emit_lock:
             self.listener(event)
 
+    def _fail(self, job: Job, reason: str, warnings: list[str]) -> Outcome:
+        sessions.reset_unfinished(self.db, job.session_id)
+        sessions.set_status(self.db, job.session_id, "failed", error_message=reason)
+        return self._finish(job, "failed", reason, warnings)
+
     def _finish(self, job: Job, status: str, error: str | None, warnings: list[str]) -> Outcome:
         ops = sessions.operations(self.db, job.session_id)
         outcome = Outcome(
@@ -268,6 +281,12 @@ class Runner:
                          completed=outcome.completed, total=outcome.total, message=error,
                          archive_path=str(job.archive)))
         return outcome
+
+
+def _planned(unit: Unit) -> PlannedOperation:
+    return PlannedOperation(operation_type=unit.op, operation_name=unit.name, input_file=unit.input_file,
+                            settings_used={"stage": unit.stage, "outputs": unit.outputs,
+                                           "params": unit.params})
 
 
 def _os_reason(exc: OSError) -> str:
