@@ -3,7 +3,6 @@ non-Latin text, pixels untouched, one set after embedding twice, and exiftool's 
 exiftool is installed."""
 
 import datetime
-import io
 import json
 import shutil
 import subprocess
