@@ -63,7 +63,7 @@ def _app1(payload: bytes) -> bytes:
 
 
 def jpeg_replace_metadata(data: bytes, exif: bytes | None, xmp: bytes | None) -> bytes:
-    """Replace the EXIF and XMP APP1 segments (exif: b"Exif\\0\\0" + TIFF, as piexif.dump makes it).
+    """Replace the EXIF and XMP APP1 segments (exif: the APP1 payload, b"Exif\\0\\0" + TIFF).
     They go after SOI and a JFIF APP0, where readers look first."""
     segments, rest = _jpeg_segments(data)
     kept, head = [], []
