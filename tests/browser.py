@@ -214,9 +214,11 @@ def xvfb(size: str = "1280x800x24") -> Iterator[str]:
     """Starts Xvfb on a display it picks itself (-displayfd: no race with other test runs for a
     display number) and yields the DISPLAY value, e.g. ":99"."""
     read_fd, write_fd = os.pipe()
+    # Its log goes to a file: a pipe nobody reads would block Xvfb once full.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen([XVFB, "-displayfd", str(write_fd), "-screen", "0", size, "-nolisten", "tcp",
                              "-noreset"], pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=log)
     os.close(write_fd)
     try:
         number = b""
@@ -229,8 +231,9 @@ def xvfb(size: str = "1280x800x24") -> Iterator[str]:
                 number += byte
         if not number.strip():
             proc.kill()
-            _, err = proc.communicate(timeout=10)
-            raise EngineError(f"Xvfb did not start: {err.decode(errors='replace').strip()[-500:]}")
+            proc.wait(timeout=10)
+            log.seek(0)
+            raise EngineError(f"Xvfb did not start: {log.read().decode(errors='replace').strip()[-500:]}")
         yield f":{number.decode().strip()}"
     finally:
         if proc.poll() is None:
@@ -240,6 +243,7 @@ def xvfb(size: str = "1280x800x24") -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        log.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,8 +276,8 @@ def evaluate_in_webview(url: str, script: str, *, display: str, timeout: float =
 def _run_child(engine: str, url: str, script: str, *, timeout: float, screenshot: Path | None,
                env: dict[str, str]) -> object:
     with tempfile.TemporaryDirectory(prefix=f"browser-{engine}-") as runtime:
-        # Qt and Chromium want a private runtime dir and a profile; keep both out of $HOME.
-        env = dict(env, XDG_RUNTIME_DIR=runtime, HOME=env.get("HOME") or runtime)
+        # Qt wants a private XDG runtime dir (CI has none) and warns on a shared one.
+        env = dict(env, XDG_RUNTIME_DIR=runtime)
         os.chmod(runtime, 0o700)
         argv = [sys.executable, str(Path(__file__).resolve()), engine, url, script, "--timeout", str(timeout)]
         if screenshot:
