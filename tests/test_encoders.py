@@ -76,8 +76,8 @@ def test_real_ffmpeg_has_x264_and_no_usable_nvenc_here(ffmpeg_bin, tmp_path):
 
     fallback = choose_encoder("auto", True, report)
     assert (fallback.encoder, fallback.family, fallback.gpu) == ("libx264", "x264", False)
-    if report.get("h264_nvenc").listed:
-        assert "NVENC is not usable" in fallback.warning
+    # no driver at all is the normal case of a machine without a GPU: auto says nothing then
+    assert fallback.warning is None
     with pytest.raises(MediaError, match="NVENC was asked for"):
         choose_encoder("nvenc", True, report, insist=True)
     assert choose_encoder("nvenc", True, report).warning.endswith("using libx264")

@@ -21,10 +21,11 @@ from backend.db.sessions import NewSession, PlannedOperation
 from backend.errors import ArchiveError, Cancelled, InputError, MediaError, OperatorError
 from backend.jobs import inputs
 from backend.jobs.events import Event, Listener
-from backend.jobs.session_job import build_job, cleanup_partials, history_record, job_metadata
+from backend.jobs.session_job import build_job, history_record, job_metadata
+from backend.media.atomic import remove_partials
 from backend.jobs.pool import run_all
 from backend.jobs.request import Outcome, ProcessRequest
-from backend.media import encoders, probe as media_probe
+from backend.media import encoders, ffmpeg, probe as media_probe
 from backend.ops import registry
 from backend.ops.base import Job, Unit, UnitResult
 from backend.presets import registry as presets
@@ -45,6 +46,7 @@ class Runner:
     def start(self, request: ProcessRequest) -> Outcome:
         """Check everything, then create the session and run it to the end (or a pause)."""
         settings = db_settings.as_dict(self.db)
+        ffmpeg.configure(settings["ffmpeg_path"])
         warnings: list[str] = []
         master = inputs.check_master(request.master)
         date = inputs.check_date(request.date)
@@ -54,15 +56,16 @@ class Runner:
         rd = inputs.check_rd_folder(request.rd)
         ranges = inputs.parse_scene_spec(request.scenes)
         groups = inputs.check_groups(request.groups or {}, "groups")
-        preset = presets.resolve(self.db, request.preset or settings["default_preset"])
+        preset = presets.resolve(self.db, request.preset or presets.default_id(self.db))
         if request.overrides:
             preset = presets.apply_overrides(preset, request.overrides)
         try:
             info = media_probe.probe(master)
         except MediaError as exc:
             raise InputError(f"the master cannot be used: {exc}") from None
+        preference = request.encoder if request.encoder != "auto" else settings["encoder_preference"]
         choice = encoders.choose_encoder(
-            request.encoder, bool(settings["gpu_enabled"]),
+            preference, bool(settings["gpu_enabled"]),
             encoders.detect_encoders(cache_dir=paths.cache_dir(self.db.path)),
             insist=request.encoder == "nvenc")
         warnings += [choice.warning] if choice.warning else []
@@ -110,13 +113,14 @@ class Runner:
             session = sessions.get(self.db, session_id)
             if session.status == "completed":
                 raise InputError(f"session {session_id} is already completed: {session.output_path}")
+        ffmpeg.configure(db_settings.get(self.db, "ffmpeg_path"))
         master = Path(session.master_path)
         if not master.is_file():
             raise InputError(f"the session's master video is gone: {master}")
         Path(session.output_path).mkdir(parents=True, exist_ok=True)
         job = build_job(self.db, session, self.cancel)
         sessions.reset_unfinished(self.db, session.session_id)
-        cleanup_partials(job.archive)
+        remove_partials(job.archive)
         meta = session.process_metadata or {}
         return self._run(job, ranges=inputs.parse_scene_spec(meta.get("scene_spec")),
                          groups=meta.get("groups") or {}, warnings=[])

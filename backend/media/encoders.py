@@ -231,7 +231,8 @@ def choose_encoder(preference: str, gpu_enabled: bool, available: EncoderReport,
         if insist:
             raise MediaError(f"NVENC was asked for, but {why}")
         return _x264(available, f"NVENC preferred, but {why}; using libx264")
-    if gpu_enabled and nvenc.listed:
+    if gpu_enabled and nvenc.listed and "no NVIDIA driver" not in (nvenc.reason or ""):
+        # a GPU is there but NVENC failed: worth saying; a machine without one is just x264
         return _x264(available, f"NVENC is not usable ({nvenc.reason}); using libx264")
     return _x264(available, None)
 

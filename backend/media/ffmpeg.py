@@ -31,10 +31,21 @@ import msgspec
 from backend.errors import Cancelled, MediaError
 
 
+_configured = ""  # the ffmpeg_path setting, once a caller that read the settings passed it on
+
+
+def configure(ffmpeg_path: str | None) -> None:
+    """Make the ffmpeg_path setting the default of every later find_ffmpeg() in this process
+    (ingest, jobs, encoder tests), so no call site has to thread it through."""
+    global _configured
+    _configured = ffmpeg_path or ""
+
+
 def find_ffmpeg(configured: str | None = None) -> Path:
-    """The ffmpeg binary to use, in order: `configured` (the ffmpeg_path setting), the
-    VIDEO_ARCHIVE_FFMPEG variable, `ffmpeg` on PATH, the binary shipped by imageio-ffmpeg."""
-    return _find(configured or os.environ.get("VIDEO_ARCHIVE_FFMPEG") or "")
+    """The ffmpeg binary to use, in order: `configured` (else the ffmpeg_path setting given to
+    configure()), the VIDEO_ARCHIVE_FFMPEG variable, `ffmpeg` on PATH, the binary shipped by
+    imageio-ffmpeg."""
+    return _find(configured or _configured or os.environ.get("VIDEO_ARCHIVE_FFMPEG") or "")
 
 
 @functools.cache

@@ -14,6 +14,8 @@ from typing import Callable, ClassVar
 
 import msgspec
 
+from backend.db.structs import Scene  # noqa: F401 - the one Scene type, as scenes_data stores it
+
 
 class Unit(msgspec.Struct, kw_only=True):
     op: str                       # operator id, stored as operation_type
@@ -48,16 +50,6 @@ class UnitResult(msgspec.Struct, kw_only=True):
     gpu: bool = False
 
 
-class Scene(msgspec.Struct, kw_only=True):
-    """A scene as the archive exports it: frames numbered as scene detection numbers them,
-    end inclusive; times in seconds of the master's timeline."""
-    number: int
-    start_frame: int
-    end_frame: int
-    start_time: float
-    end_time: float
-
-
 class Job:
     """What operators see of a session: inputs, the resolved preset, the scenes, and the means to
     report progress and notice a pause. Built by the runner from the session row, so a resumed
@@ -67,8 +59,8 @@ class Job:
                  rd_folder: Path | None, preset, encoder, scenes: list[Scene], selected: list[int],
                  groups: dict[str, list[int]], metadata, settings: dict, cache_root: Path,
                  master_info=None, frame_times=None, cancel: threading.Event | None = None,
-                 ffmpeg: Path | None = None, threshold: float = 30.0, min_scene_len: int = 15,
-                 log: Callable[[str], None] | None = None):
+                 threshold: float = 30.0, min_scene_len: int = 15,
+                 timeline=None):
         self.session_id = session_id
         self.master = master
         self.archive = archive
@@ -86,10 +78,14 @@ class Job:
         self.master_info = master_info
         self.frame_times = frame_times
         self.cancel = cancel or threading.Event()
-        self.ffmpeg = ffmpeg
         self.threshold = threshold
         self.min_scene_len = min_scene_len
-        self.log = log or (lambda message: None)
+        self.timeline = timeline  # FrameTimeline, known after scene detection
+        # The session as the runner sees it, for operators that summarise it (process log,
+        # manifest); set by the runner, which owns the database.
+        self.journal: Callable[[], list] = lambda: []
+        self.registered: Callable[[], list] = lambda: []
+        self.session: Callable[[], object] = lambda: None
 
     @property
     def prefix(self) -> str:

@@ -6,13 +6,14 @@ frame the encode placed at the scene's first frame and takes exactly the scene's
 GOPs: the packets between two IDR frames are exactly that scene's frames). With
 "fixed_interval" keyframes a clip is encoded from the master with an exact seek instead."""
 
+import functools
 import tempfile
 from pathlib import Path
 
 import msgspec
 
 from backend.errors import MediaError
-from backend.media import encode, ffmpeg
+from backend.media import encode, ffmpeg, stills
 from backend.media import probe as media_probe
 from backend.media.atomic import atomic_output
 from backend.media.metadata import MOVFLAG_METADATA, ArchiveMetadata, ffmpeg_metadata_args
@@ -27,6 +28,20 @@ def clip_path(job: Job, number: int) -> str:
     return f"{folder}/{job.prefix}_s{number:03d}.mp4"
 
 
+@functools.lru_cache(maxsize=4)
+def _web_times(path: str, mtime_ns: int) -> list[float]:
+    return stills.frame_times(path)
+
+
+def _seek_time(web_master, index: int) -> float:
+    """An input seek a quarter frame past the scene's first frame in the web master, which is
+    frame for frame the master: with stream copy ffmpeg starts at the keyframe at or before the
+    seek point, which is exactly that frame, whatever rounding its timestamps went through."""
+    times = _web_times(str(web_master), web_master.stat().st_mtime_ns)
+    step = times[index + 1] - times[index] if index + 1 < len(times) else 0.0
+    return times[index] + step / 4
+
+
 def scene_metadata(job: Job, text: str) -> ArchiveMetadata:
     return msgspec.structs.replace(job.metadata, description=f"{job.metadata.description}. {text}")
 
@@ -39,18 +54,18 @@ class ClipExportOperator(Operator):
 
     def plan(self, job: Job) -> list[Unit]:
         tl = job.timeline
+        origin = job.master_info.start_time_s
         units = []
         for scene in job.selected_scenes():
             first, last = tl.decoded_range(scene.start_frame, scene.end_frame)
-            following = last + 1
-            end_time = tl.times[following] if following < len(tl) else tl.times[last] + tl.frame_duration(last)
+            end = tl.times[last + 1] if last + 1 < len(tl) else tl.times[last] + tl.frame_duration(last)
             units.append(Unit(
                 op=self.id, name=f"clip scene {scene.number:03d}", stage=self.stage,
                 input_file=web_master_path(job), outputs=[clip_path(job, scene.number)],
                 params={"scene": scene.number, "start_frame": scene.start_frame,
-                        "end_frame": scene.end_frame, "frames": last - first + 1,
-                        "start_time": tl.times[first], "seek_time": tl.seek_time(scene.start_frame),
-                        "duration": end_time - tl.times[first], "group": job.group_of(scene.number)}))
+                        "end_frame": scene.end_frame, "first_index": first, "frames": last - first + 1,
+                        "start_time": tl.times[first] - origin, "duration": end - tl.times[first],
+                        "group": job.group_of(scene.number)}))
         if job.preset.advanced.join_group_clips:
             selected = set(job.selected)
             for name, members in job.groups.items():
@@ -72,7 +87,8 @@ class ClipExportOperator(Operator):
         out = job.path(unit.outputs[0])
         if settings.keyframe_strategy == "scene_cuts":
             source = job.path(unit.input_file)
-            args = ["-ss", f"{p['seek_time']:.6f}", "-i", str(source), "-map", "0:v:0", "-map", "0:a:0?",
+            args = ["-ss", f"{_seek_time(source, p['first_index']):.6f}", "-i", str(source),
+                    "-map", "0:v:0", "-map", "0:a:0?",
                     "-c", "copy", "-frames:v", str(p["frames"]), "-t", f"{p['duration']:.6f}",
                     "-avoid_negative_ts", "make_zero"]
         else:  # encode from the master: decode-accurate seek, then the preset's encode

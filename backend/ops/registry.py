@@ -5,7 +5,8 @@ import importlib
 from backend.ops.base import Operator
 
 # Module per operator, in the order a session runs them.
-OPERATOR_MODULES = []
+OPERATOR_MODULES = ["probe", "scene_detection", "master_copy", "optimization", "still_extraction",
+                    "rd_processing", "clip_export", "thumbnails", "verification"]
 
 _registry: dict[str, Operator] = {}
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import msgspec
+
 from backend import __version__
 from backend.errors import OperatorError
 from backend.media.atomic import is_partial, write_bytes_atomic
 from backend.media.checksums import sha256_file
-from backend.media.metadata import image_metadata_problems
+from backend.media.metadata import ArchiveMetadata, image_metadata_problems
 from backend.ops.base import Job, Operator, Produced, Unit, UnitResult
 from backend.ops.registry import register
 
@@ -40,8 +42,9 @@ class VerificationOperator(Operator):
             elif path.stat().st_size != f.file_size_bytes:
                 problems.append(f"size changed: {f.file_path} ({path.stat().st_size} bytes, "
                                 f"registered {f.file_size_bytes})")
-            elif f.file_type in IMAGE_TYPES:
-                warnings += [f"{f.file_path}: {p}" for p in image_metadata_problems(path, job.metadata)]
+            elif f.file_type in IMAGE_TYPES and f.metadata_embedded:
+                meta = msgspec.convert(f.metadata_embedded, ArchiveMetadata)
+                warnings += [f"{f.file_path}: {p}" for p in image_metadata_problems(path, meta)]
         known = {f.file_path for f in files} | set(unit.outputs)
         strays = sorted(p.relative_to(job.archive).as_posix() for p in job.archive.rglob("*")
                         if p.is_file() and not is_partial(p)
