@@ -166,6 +166,8 @@ class Runner:
             if self.cancel.is_set():
                 raise Cancelled("paused")
             self._run_unit(job, row, len(rows))
+            if self.cancel.is_set():  # the unit stopped part-way: nothing to plan from
+                raise Cancelled("paused")
             if sessions.operation(self.db, job.session_id, row.sequence_number).status == "failed":
                 raise OperatorError(sessions.operation(self.db, job.session_id,
                                                        row.sequence_number).error_details or "failed")
@@ -203,7 +205,8 @@ class Runner:
         for stage in stages:
             batch = [op for op in todo if op.settings_used["stage"] == stage]
             run_all(batch, lambda op: self._run_unit(job, op, total), workers,
-                    should_stop=self.cancel.is_set)
+                    should_stop=self.cancel.is_set,
+                    urgent=lambda op: registry.get(op.operation_type).critical_path)
             if self.cancel.is_set():
                 raise Cancelled("paused")
             if any(o.status == "failed" for o in sessions.operations(self.db, job.session_id)
