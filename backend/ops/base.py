@@ -119,6 +119,8 @@ class Operator(abc.ABC):
     id: ClassVar[str]
     label: ClassVar[str]
     stage: ClassVar[int]
+    # Work that later stages wait on (the web master) runs first and at full CPU priority.
+    critical_path: ClassVar[bool] = False
 
     def check(self, job: Job) -> None:
         """Raise InputError if the job's inputs cannot work for this operator. Default: fine."""

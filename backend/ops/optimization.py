@@ -19,6 +19,7 @@ class OptimizationOperator(Operator):
     id = "optimization"
     label = "Encode the web master"
     stage = 1
+    critical_path = True
 
     def check(self, job: Job) -> None:
         job.preset.video.check_encoder(job.encoder["family"])
