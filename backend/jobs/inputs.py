@@ -108,7 +108,7 @@ def select_scenes(ranges: list[tuple[int, int]] | None, scene_count: int) -> lis
     chosen: set[int] = set()
     for lo, hi in ranges:
         if hi > scene_count:
-            raise InputError(f"scene {hi} does not exist: the master has {scene_count} scenes")
+            raise InputError(f"scene {hi} does not exist: the master has {_scenes(scene_count)}")
         chosen.update(range(lo, hi + 1))
     return sorted(chosen)
 
@@ -154,4 +154,8 @@ def check_groups_against(groups: dict[str, list[int]], scene_count: int) -> None
         missing = [n for n in members if n > scene_count]
         if missing:
             raise InputError(f"group {name!r} names scene {missing[0]}, but the master has "
-                             f"{scene_count} scenes")
+                             f"{_scenes(scene_count)}")
+
+
+def _scenes(count: int) -> str:
+    return f"{count} scene" + ("" if count == 1 else "s")

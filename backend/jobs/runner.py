@@ -133,10 +133,24 @@ class Runner:
         try:
             if not (job.session().process_metadata or {}).get("export_planned"):
                 self._analyse(job)
-                self._plan_export(job, ranges, groups)
+                try:
+                    self._plan_export(job, ranges, groups)
+                except InputError:
+                    self._discard(job)  # a scene spec or groups file that does not fit the master
+                    raise
             self._run_stages(job)
+        except InputError as exc:
+            if sessions.exists(self.db, sid):
+                return self._fail(job, str(exc), warnings)
+            raise
         except Cancelled:
             pass
+        except InputError as exc:
+            # Only planning gets here (a unit records its own errors): the scenes or groups asked
+            # for do not fit the master. Nothing was exported and a resume could only fail the
+            # same way, so this is bad input like any other: one error, no session left over.
+            self._discard(job, str(exc))
+            raise
         except ArchiveError as exc:
             return self._fail(job, str(exc), warnings)
         except OSError as exc:
@@ -271,6 +285,24 @@ class Runner:
     def _emit(self, event: Event) -> None:
         with self._emit_lock:
             self.listener(event)
+
+    def _discard(self, job: Job) -> None:
+        """Forget a session that wrote nothing: the user fixes the input and starts again (the
+        detection stays in the ingest cache), and `resume` never offers a job that cannot run."""
+        sessions.delete(self.db, job.session_id)
+        try:
+            job.archive.rmdir()  # only when still empty
+        except OSError:
+            pass
+
+    def _discard(self, job: Job, reason: str) -> None:
+        self._emit(Event(type="session_finished", session_id=job.session_id, status="failed",
+                         message=reason, archive_path=str(job.archive)))
+        sessions.delete(self.db, job.session_id)
+        try:
+            job.archive.rmdir()  # the folder this session made, if nothing was written into it
+        except OSError:
+            pass
 
     def _fail(self, job: Job, reason: str, warnings: list[str]) -> Outcome:
         sessions.reset_unfinished(self.db, job.session_id)
