@@ -145,12 +145,6 @@ class Runner:
             raise
         except Cancelled:
             pass
-        except InputError as exc:
-            # Only planning gets here (a unit records its own errors): the scenes or groups asked
-            # for do not fit the master. Nothing was exported and a resume could only fail the
-            # same way, so this is bad input like any other: one error, no session left over.
-            self._discard(job, str(exc))
-            raise
         except ArchiveError as exc:
             return self._fail(job, str(exc), warnings)
         except OSError as exc:
@@ -292,15 +286,6 @@ class Runner:
         sessions.delete(self.db, job.session_id)
         try:
             job.archive.rmdir()  # only when still empty
-        except OSError:
-            pass
-
-    def _discard(self, job: Job, reason: str) -> None:
-        self._emit(Event(type="session_finished", session_id=job.session_id, status="failed",
-                         message=reason, archive_path=str(job.archive)))
-        sessions.delete(self.db, job.session_id)
-        try:
-            job.archive.rmdir()  # the folder this session made, if nothing was written into it
         except OSError:
             pass
 
