@@ -21,7 +21,7 @@ from backend.presets.model import Preset
 
 def job_metadata(settings: dict, artwork: str, date: str) -> ArchiveMetadata:
     copyright_text = settings["copyright_text"]
-    artist = settings.get("artist_name") or copyright_text.lstrip("©").strip().removeprefix("(C)").strip()
+    artist = settings["artist_name"]
     day = dt.datetime.strptime(date, "%y-%m-%d").date()
     return ArchiveMetadata(copyright=copyright_text, artist=artist, title=artwork, date=day,
                            description=f"{artwork} ({day.isoformat()}), archived by Video Archive Tool")
@@ -36,7 +36,7 @@ def build_job(db, session, cancel, *, master_info=None) -> Job:
     archive = Path(session.output_path)
     sid = session.session_id
     job = Job(session_id=sid, master=Path(session.master_path), archive=archive,
-              artwork=meta.get("safe_name", archive.name), date=session.project_date,
+              date=session.project_date,
               rd_folder=Path(session.rd_folder_path) if session.rd_folder_path else None,
               preset=preset, encoder=meta["encoder"], scenes=scenes,
               selected=list(session.selected_scenes or []), groups=dict(session.grouped_scenes or {}),

@@ -55,16 +55,14 @@ class Job:
     report progress and notice a pause. Built by the runner from the session row, so a resumed
     job looks exactly like the first run."""
 
-    def __init__(self, *, session_id: str, master: Path, archive: Path, artwork: str, date: str,
-                 rd_folder: Path | None, preset, encoder, scenes: list[Scene], selected: list[int],
-                 groups: dict[str, list[int]], metadata, settings: dict, cache_root: Path,
-                 master_info=None, frame_times=None, cancel: threading.Event | None = None,
-                 threshold: float = 30.0, min_scene_len: int = 15,
-                 timeline=None):
+    def __init__(self, *, session_id: str, master: Path, archive: Path, date: str,
+                 rd_folder: Path | None, preset, encoder: dict, scenes: list[Scene],
+                 selected: list[int], groups: dict[str, list[int]], metadata, settings: dict,
+                 cache_root: Path, master_info=None, cancel: threading.Event | None = None,
+                 threshold: float = 30.0, min_scene_len: int = 15, timeline=None):
         self.session_id = session_id
         self.master = master
         self.archive = archive
-        self.artwork = artwork
         self.date = date
         self.rd_folder = rd_folder
         self.preset = preset
@@ -76,7 +74,6 @@ class Job:
         self.settings = settings
         self.cache_root = cache_root
         self.master_info = master_info
-        self.frame_times = frame_times
         self.cancel = cancel or threading.Event()
         self.threshold = threshold
         self.min_scene_len = min_scene_len
@@ -94,12 +91,6 @@ class Job:
 
     def path(self, relative: str) -> Path:
         return self.archive / relative
-
-    def scene(self, number: int) -> Scene:
-        for scene in self.scenes:
-            if scene.number == number:
-                return scene
-        raise KeyError(number)
 
     def selected_scenes(self) -> list[Scene]:
         wanted = set(self.selected)

@@ -1,7 +1,5 @@
 """probe: read the master's streams and timing (PyAV), so later operators size and time outputs."""
 
-import msgspec
-
 from backend.media import probe as media_probe
 from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.registry import register
@@ -24,8 +22,3 @@ class ProbeOperator(Operator):
             warnings.append("the master has a variable frame rate: frames are numbered by timestamp "
                             "and clips keep the original timing")
         return UnitResult(warnings=warnings)
-
-
-def summary(info) -> dict:
-    """The few probe facts the session keeps (history, UI)."""
-    return msgspec.to_builtins(info)
