@@ -257,14 +257,15 @@ class Runner:
                 has_metadata=produced.metadata_embedded is not None,
                 metadata_embedded=produced.metadata_embedded, verified=True))
         cpu = (result.cpu_seconds or 0.0) + (time.thread_time() - cpu0)
-        done = sessions.finish_operation(
+        sessions.finish_operation(
             self.db, sid, seq, "completed", output_files=[f.path for f in result.files],
             file_sizes=sizes, warnings=result.warnings or None, cpu_usage=round(cpu, 3),
             gpu_usage=1.0 if result.gpu else None, memory_usage=_mb(result.peak_rss_mb))
         for message in result.warnings:
             self._emit(Event(type="warning", session_id=sid, op=unit.op, unit=unit.name, message=message))
         self._emit(Event(type="unit_finished", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
-                         status="completed", progress=1.0, completed=done, total=total))
+                         status="completed", progress=1.0, total=total,
+                         completed=sessions.get(self.db, sid).completed_operations))
 
     # --- events ---------------------------------------------------------------------------------
     def _progress(self, sid: str, unit: Unit, seq: int, fraction: float) -> None:
