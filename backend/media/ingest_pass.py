@@ -332,7 +332,10 @@ def _stop_on_cancel(proc: subprocess.Popen, cancel: threading.Event,
     """Stops ffmpeg as soon as `cancel` is set, even while the reader is blocked on the pipe."""
     while not finished.wait(0.05):
         if cancel.is_set():
-            _stop(proc)
+            # SIGKILL, not _stop's SIGTERM and grace period: the reader no longer empties the
+            # pipe, so ffmpeg sits in a blocked write and would not see a SIGTERM before the grace
+            # ran out (a pause took 3 s); a cancelled pass keeps nothing it wrote anyway.
+            proc.kill()
             return
 
 
