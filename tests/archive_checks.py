@@ -74,6 +74,12 @@ class State:
         done = self.run("--json", *args, env=env, timeout=timeout)
         return parse(done.returncode, done.stdout, done.stderr)
 
+    def listing(self, *args: str):
+        """The JSON a state command (`sessions`, `history`, `stats`, `files`) prints with --json."""
+        done = self.run("--json", *args)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        return json.loads(done.stdout)
+
     def start(self, *args: str, env: dict | None = None) -> subprocess.Popen:
         """`video-archive --json ARGS` in its own process group (as a shell runs a job), so a
         test can signal the group the way Ctrl-C in a terminal does."""

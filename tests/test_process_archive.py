@@ -356,10 +356,7 @@ def test_database_rows(archive, frames):
 def test_state_commands_give_the_rows_as_json(archive):
     state, sid = archive.state, archive.sid
 
-    def cli_json(*args):
-        done = state.run("--json", *args)
-        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-        return json.loads(done.stdout)
+    cli_json = state.listing
 
     [listed] = [s for s in cli_json("sessions", "--limit", "100") if s["session_id"] == sid]
     assert listed["status"] == "completed" and listed["output"] == str(archive.path)

@@ -1,0 +1,248 @@
+"""Interrupting a real job and finishing it with `resume`. The job (testvideo.mp4 with the R&D
+sample) is SIGKILLed during scene detection, during the web master encode, after some stills,
+after some clips and during verification, and paused with SIGTERM and Ctrl-C; `resume` must then
+end with the files of a run that was never interrupted, byte for byte, without leftovers or
+duplicate registry rows, every operation completed and none that had completed done again.
+Sessions older than max_resume_age_days are not offered."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import apsw
+import pytest
+
+from archive_checks import (DATE, FAST, State, check_complete, leftovers, manifest_of,
+                            no_traceback, processes_mentioning, run_until, tree, wait_gone)
+
+ARTWORK = "Kill-Test"
+PREFIX = f"{DATE}_{ARTWORK}"
+# Written afresh by every run that reaches verification: the process log has each operation's
+# timing, the manifest its creation time and the log's checksum. Everything else must be equal.
+NOT_DETERMINISTIC = (f"{PREFIX}_process-log.txt", f"{PREFIX}_manifest.json")
+
+
+@dataclass
+class Job:
+    folder: Path    # unique to this module: its path finds the job's own ffmpeg processes
+    master: Path
+    rd: Path
+
+    def args(self, out: Path) -> tuple[str, ...]:
+        return ("process", str(self.master), "--artwork", ARTWORK, "--date", DATE,
+                "--out", str(out), "--rd", str(self.rd), *FAST)
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory, media_dir) -> Job:
+    folder = tmp_path_factory.mktemp("job")
+    shutil.copy(media_dir / "testvideo.mp4", folder / "master.mp4")
+    shutil.copytree(media_dir / "rd-sample", folder / "rd")
+    return Job(folder, folder / "master.mp4", folder / "rd")
+
+
+@pytest.fixture(scope="module")
+def reference(job, tmp_path_factory) -> dict[str, str]:
+    """The same job, never interrupted: path -> SHA-256."""
+    state = State(tmp_path_factory.mktemp("reference-state"))
+    out = tmp_path_factory.mktemp("reference-out")
+    result = state.json(*job.args(out))
+    assert result.rc == 0, result.stderr
+    return check_complete(state, result.outcome["session_id"], out / PREFIX)
+
+
+def same_as_reference(files: dict[str, str], reference: dict[str, str]) -> None:
+    assert set(files) == set(reference)
+    differ = sorted(p for p in files if files[p] != reference[p] and p not in NOT_DETERMINISTIC)
+    assert differ == [], f"not the same as an uninterrupted run: {differ}"
+
+
+def session_of(result) -> str:
+    return result.first(type="session_started")["session_id"]
+
+
+# --- SIGKILL at several points -----------------------------------------------------------------------
+
+def _progress(op: str, count: int):
+    """The `count`th progress event of a unit of `op` that is not finished yet."""
+    def when(event, events):
+        return (event["type"] == "unit_progress" and event["op"] == op and event["progress"] < 1
+                and sum(e["type"] == "unit_progress" and e["op"] == op for e in events) >= count)
+    return when
+
+
+def _finished(op: str, count: int):
+    def when(event, events):
+        return (event["type"] == "unit_finished" and event["op"] == op
+                and sum(e["type"] == "unit_finished" and e["op"] == op for e in events) >= count)
+    return when
+
+
+def _started(op: str):
+    return lambda event, events: event["type"] == "unit_started" and event["op"] == op
+
+
+# point -> (when to kill, the operation type caught mid-way or just finished)
+KILL_POINTS = {
+    "during scene detection": (_progress("scene_detection", 1), "scene_detection"),
+    "during the web master encode": (_progress("optimization", 2), "optimization"),
+    "after some stills": (_finished("still_extraction", 2), "still_extraction"),
+    "after some clips": (_finished("clip_export", 2), "clip_export"),
+    "during verification": (_started("verification"), "verification"),
+}
+
+
+class Killer:
+    """SIGSTOP the job at the chosen event (it freezes where it is), note what the database says
+    then, and SIGKILL it: a crash at a known point. Only the main process is signalled, as
+    `kill -9 PID` does: its ffmpeg children must go away by themselves."""
+
+    def __init__(self, state: State):
+        self.state = state
+        self.ops_at_kill: list[dict] = []
+
+    def __call__(self, proc) -> None:
+        os.kill(proc.pid, signal.SIGSTOP)
+        self.ops_at_kill = self.state.rows("SELECT * FROM operation_log ORDER BY sequence_number")
+        os.kill(proc.pid, signal.SIGKILL)
+
+
+def kill_at(job: Job, state: State, out: Path, when) -> tuple[str, list[dict]]:
+    killer = Killer(state)
+    result = run_until(state.start(*job.args(out)), when, killer)
+    assert result.rc == -signal.SIGKILL, (result.rc, result.stderr)
+    assert result.outcome is None  # it never got to say how it ended
+    # its ffmpeg children die with it (death signal, or a broken pipe for the decoder)
+    assert wait_gone(str(job.folder)) == []
+    return session_of(result), killer.ops_at_kill
+
+
+def check_finished_files_intact(archive: Path, reference: dict[str, str]) -> None:
+    """After a crash, a file under its final name is complete: it is the file an uninterrupted run
+    makes (half-written ones only ever exist under a temporary .partial name)."""
+    for path, digest in tree(archive).items():
+        if ".partial" in path:
+            continue
+        if path.endswith("_manifest.json"):
+            assert manifest_of(archive)["files"], "an empty manifest"
+        elif path not in NOT_DETERMINISTIC:
+            assert digest == reference[path], f"{path} is not complete"
+
+
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_sigkill_then_resume_gives_the_same_archive(point, job, reference, tmp_path):
+    when, op_type = KILL_POINTS[point]
+    state = State(tmp_path / "state")  # fresh: scene detection really decodes
+    out = tmp_path / "out"
+    sid, ops_at_kill = kill_at(job, state, out, when)
+    archive = out / PREFIX
+
+    caught = [op for op in ops_at_kill if op["operation_type"] == op_type]
+    if point.startswith("during"):
+        assert any(op["status"] == "processing" for op in caught), caught
+    else:
+        assert sum(op["status"] == "completed" for op in caught) >= 2, caught
+    assert state.session(sid)["status"] == "processing"  # nobody marked it: it was killed
+    if point == "during the web master encode":
+        assert any("master-web" in p for p in leftovers(archive))  # the encode was writing
+        assert not (archive / "masters" / f"{PREFIX}_master-web.mp4").exists()
+    if archive.exists():
+        check_finished_files_intact(archive, reference)
+    done_before = {op["sequence_number"]: op["end_time"] for op in ops_at_kill
+                   if op["status"] == "completed" and op["operation_type"] not in ("probe", "scene_detection")}
+    mtimes = {p: p.stat().st_mtime_ns for p in archive.rglob("*") if p.is_file() and ".partial" not in p.name} \
+        if archive.exists() else {}
+
+    result = state.json("resume", sid)
+    assert result.rc == 0, result.stderr
+    assert result.outcome["status"] == "completed" and result.outcome["session_id"] == sid
+    same_as_reference(check_complete(state, sid, archive), reference)
+    # only what had not completed ran again
+    after = {op["sequence_number"]: op["end_time"] for op in state.operations(sid)}
+    assert {seq: after[seq] for seq in done_before} == done_before
+    for path, mtime in mtimes.items():
+        if path.name not in NOT_DETERMINISTIC:
+            assert path.stat().st_mtime_ns == mtime, f"{path.name} was written again"
+
+
+def test_killed_again_while_resuming(job, reference, tmp_path):
+    state = State(tmp_path / "state")
+    out = tmp_path / "out"
+    sid, _ = kill_at(job, state, out, _progress("optimization", 2))
+    killer = Killer(state)
+    result = run_until(state.start("resume", sid), _finished("clip_export", 1), killer)
+    assert result.rc == -signal.SIGKILL
+    assert wait_gone(str(job.folder)) == []
+    result = state.json("resume", sid)
+    assert result.rc == 0 and result.outcome["status"] == "completed", result.stderr
+    same_as_reference(check_complete(state, sid, out / PREFIX), reference)
+
+
+# --- pause: SIGTERM and Ctrl-C ------------------------------------------------------------------------
+
+PAUSE_POINTS = {"scene detection": _progress("scene_detection", 1),
+                "the web master encode": _progress("optimization", 2)}
+
+
+def _sigterm(proc):
+    os.kill(proc.pid, signal.SIGTERM)  # `kill PID`, a service manager stopping it
+
+
+def _ctrl_c(proc):
+    os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole foreground group
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "Ctrl-C"])
+@pytest.mark.parametrize("point", list(PAUSE_POINTS))
+def test_pause_stops_cleanly_and_resume_completes(how, point, job, reference, tmp_path):
+    state = State(tmp_path / "state")
+    out = tmp_path / "out"
+    result = run_until(state.start(*job.args(out)), PAUSE_POINTS[point],
+                       _sigterm if how == "SIGTERM" else _ctrl_c)
+    no_traceback(result.stderr)
+    assert result.rc == 3, (result.rc, result.stderr)
+    sid = session_of(result)
+    assert result.outcome["status"] == "paused" and result.outcome["session_id"] == sid
+    assert processes_mentioning(str(job.folder)) == []  # its ffmpeg jobs were stopped, not left
+    session = state.session(sid)
+    assert session["status"] == "paused" and session["error_message"] is None
+    assert {op["status"] for op in state.operations(sid)} <= {"completed", "pending"}
+    assert leftovers(out / PREFIX) == []
+    assert sid in [s["session_id"] for s in state.listing("sessions", "--resumable")]
+
+    result = state.json("resume")  # no id: the most recent resumable session
+    assert result.rc == 0, result.stderr
+    assert result.outcome["session_id"] == sid and result.outcome["status"] == "completed"
+    same_as_reference(check_complete(state, sid, out / PREFIX), reference)
+
+
+# --- old sessions are not offered ---------------------------------------------------------------------
+
+def test_sessions_older_than_max_resume_age_are_not_offered(job, tmp_path):
+    state = State(tmp_path / "state")
+    out = tmp_path / "out"
+    sid, _ = kill_at(job, state, out, _progress("scene_detection", 1))
+
+    def offered():
+        return [s["session_id"] for s in state.listing("sessions", "--resumable")]
+
+    assert offered() == [sid]
+    [setting] = state.rows("SELECT value FROM app_settings WHERE key = 'max_resume_age_days'")
+    days = int(setting["value"])
+    con = apsw.Connection(str(state.db))
+    con.execute("UPDATE processing_state SET updated_at = datetime('now', ?) WHERE session_id = ?",
+                (f"-{days + 1} days", sid))
+    con.close()
+
+    assert offered() == []
+    done = state.run("resume")
+    assert done.returncode == 1
+    no_traceback(done.stderr)
+    assert "no session to resume" in done.stderr and "max_resume_age_days" in done.stderr
+    assert state.session(sid)["status"] == "processing"  # still there, untouched
+    assert [s for s in state.rows("SELECT session_id FROM processing_state")] == [{"session_id": sid}]
