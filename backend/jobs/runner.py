@@ -79,7 +79,7 @@ class Runner:
             raise InputError(f"scene threshold {threshold} is out of range (0-255, usually 27-30)")
         if min_len < 1:
             raise InputError(f"minimum scene length {min_len} must be at least 1 frame")
-        workers = request.workers or settings["parallel_workers"]
+        workers = request.workers if request.workers is not None else settings["parallel_workers"]
         if workers < 1:
             raise InputError(f"workers must be at least 1 (got {workers})")
 
