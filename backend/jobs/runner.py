@@ -155,9 +155,9 @@ class Runner:
             return self._finish(job, "paused", None, warnings)
         failed = [op for op in sessions.operations(self.db, sid) if op.status == "failed"]
         if failed:
-            last_line = (failed[0].error_details or "unknown error").strip().splitlines()[-1]
             return self._fail(job, f"{len(failed)} operation(s) failed; first: "
-                                   f"{failed[0].operation_name}: {last_line}", warnings)
+                                   f"{failed[0].operation_name}: {_first_line(failed[0].error_details)}",
+                              warnings)
         sessions.set_status(self.db, sid, "completed")
         db_history.record(self.db, history_record(self.db, job))
         return self._finish(job, "completed", None, warnings)
@@ -238,9 +238,12 @@ class Runner:
         except Exception as exc:  # one failed unit never takes the others down
             detail = str(exc) if isinstance(exc, ArchiveError) else _os_reason(exc) \
                 if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, ffmpeg.FFmpegError) and exc.stderr_tail:
+                # the first line says what failed; the log keeps what ffmpeg said last
+                detail += "\nffmpeg's last lines:\n" + "\n".join(exc.stderr_tail)
             sessions.finish_operation(self.db, sid, seq, "failed", error_details=detail)
             self._emit(Event(type="unit_failed", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
-                             status="failed", message=detail))
+                             status="failed", message=_first_line(detail)))
             return
         sizes = {}
         for produced in result.files:
@@ -300,7 +303,8 @@ class Runner:
         outcome = Outcome(
             session_id=job.session_id, status=status, archive_path=str(job.archive),
             completed=sum(op.status in ("completed", "skipped") for op in ops), total=len(ops),
-            failed=[f"{op.operation_name}: {op.error_details}" for op in ops if op.status == "failed"],
+            failed=[f"{op.operation_name}: {_first_line(op.error_details)}" for op in ops
+                    if op.status == "failed"],
             warnings=warnings + [w for op in ops for w in (op.warning_messages or [])], error=error)
         self._emit(Event(type="session_finished", session_id=job.session_id, status=status,
                          completed=outcome.completed, total=outcome.total, message=error,
@@ -312,6 +316,11 @@ def _planned(unit: Unit) -> PlannedOperation:
     return PlannedOperation(operation_type=unit.op, operation_name=unit.name, input_file=unit.input_file,
                             settings_used={"stage": unit.stage, "outputs": unit.outputs,
                                            "params": unit.params})
+
+
+def _first_line(detail: str | None) -> str:
+    lines = (detail or "").strip().splitlines()
+    return lines[0] if lines else "unknown error"
 
 
 def _os_reason(exc: OSError) -> str:

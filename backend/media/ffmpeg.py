@@ -105,6 +105,7 @@ STDERR_TAIL_LINES = 20
 STDERR_HEAD_LINES = 5    # the root cause is usually the first error line, not the last
 TERMINATE_GRACE_S = 3.0  # ffmpeg stops cleanly on SIGTERM; after this it gets SIGKILL
 POLL_S = 0.1             # how often a waiting run looks at `cancel` and the timeout
+_NO_SPACE = "No space left on device"  # strerror(ENOSPC), as ffmpeg prints it
 
 
 class Progress(msgspec.Struct, frozen=True):
@@ -202,7 +203,10 @@ def run(args: list[str], *, duration: float | None = None,
 
     tail = stderr.tail()
     if returncode != 0:
-        raise FFmpegError(f"ffmpeg failed (exit code {returncode}): {stderr.summary()}",
+        reason = stderr.summary()
+        if any(_NO_SPACE in line for line in (*stderr.head(), *tail)):
+            reason = f"the disk is full ({reason})"  # in plain words, whichever line ffmpeg said it on
+        raise FFmpegError(f"ffmpeg failed (exit code {returncode}): {reason}",
                           returncode=returncode, stderr_tail=tail, argv=argv,
                           first_error=stderr.summary())
     if final is not None:
