@@ -11,7 +11,7 @@ import numpy as np
 
 from backend.errors import MediaError
 
-_CHUNK = 8 << 20  # scan in slices, so indexing an hour of thumbnails stays small in memory
+_CHUNK = 1 << 20  # scan in 1 MiB slices: indexing an hour of thumbnails stays small in memory
 
 
 def index_jpeg_stream(path: Path, expected: int) -> np.ndarray:

@@ -92,7 +92,7 @@ def load_frame_table(result: IngestResult) -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_scores(result: IngestResult) -> np.ndarray:
-    """Per-frame scores, one row per decoded frame, columns as in result.score_columns."""
+    """ContentDetector's score (content_val) of every decoded frame; 0 for the first."""
     return np.load(result.scores)
 
 
@@ -245,7 +245,7 @@ def _result(cache: IngestCache, entry: Path, record: DecodeRecord, threshold: fl
         time_origin_s=record.time_origin_s, cuts=cut_record.cuts,
         cut_indices=cut_record.cut_indices, scenes=cut_record.scenes,
         frame_times=entry / FRAME_TIMES, frame_numbers=entry / FRAME_NUMBERS,
-        scores=entry / SCORES, score_columns=list(scene_cuts.SCORE_COLUMNS),
+        scores=entry / SCORES,
         sprites=SpriteSheets(paths=[entry / name for name in record.sprite_sheets],
                              columns=record.sprite_columns, rows=record.sprite_rows,
                              tile_width=record.thumb_width, tile_height=record.thumb_height,

@@ -27,6 +27,11 @@ from pathlib import Path
 import numpy as np
 from scenedetect.detectors import ContentDetector
 
+try:
+    import fcntl
+except ImportError:  # Windows: pipes keep their default size
+    fcntl = None
+
 from backend.errors import Cancelled, MediaError
 from backend.media import scene_cuts
 from backend.media.ffmpeg import spawn, strip_log_prefix
@@ -65,7 +70,7 @@ class PassPlan:
 @dataclasses.dataclass
 class PassOutput:
     microseconds: np.ndarray     # int64 per decoded frame, OpenCV-style time (see scene_cuts)
-    scores: np.ndarray           # float64 (frames x 5), scene_cuts.SCORE_COLUMNS
+    scores: np.ndarray           # float64 per decoded frame: ContentDetector's content_val
     cuts: list[scene_cuts.FramePosition]
     sprite_tiles: int
     seconds: float
@@ -123,6 +128,7 @@ def run_pass(plan: PassPlan, out_dir: Path, *,
     started = time.monotonic()
     proc = spawn(build_args(plan, out_dir, threads), stdout=subprocess.PIPE,
                  stderr=subprocess.PIPE, die_with_parent=True)
+    _widen_pipe(proc.stdout, 4 * plan.detect_size[0] * plan.detect_size[1] * 3)
     log = _LogReader(proc.stderr)
     finished = threading.Event()
     watcher = None
@@ -178,8 +184,7 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel, started:
     # the detector never keeps the frame itself (it keeps its HSV planes), so one buffer serves
     frame = np.frombuffer(buffer, dtype=np.uint8).reshape(height, width, 3)
     detector = ContentDetector(threshold=plan.threshold, min_scene_len=plan.min_scene_len)
-    recorder = _ScoreRecorder()
-    detector.stats_manager = recorder
+    score_of = _score_reader(detector)
     stdout = proc.stdout
     microseconds = array.array("q")
     scores = array.array("d")
@@ -194,13 +199,8 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel, started:
         pts = log.next_pts()
         us = 0 if pts is None else _microseconds(pts, log.time_base, plan)
         pos = scene_cuts.position(index, us, plan.rate)
-        recorder.metrics = None
         cuts += detector.process_frame(pos, frame)
-        metrics = recorder.metrics
-        if metrics is None:  # the first frame has nothing to compare with: score 0
-            scores.extend((0.0, 0.0, 0.0, 0.0, 0.0))
-        else:
-            scores.extend(metrics[key] for key in scene_cuts.SCORE_COLUMNS)
+        scores.append(score_of())
         microseconds.append(us)
         index += 1
         if on_progress is not None:
@@ -213,7 +213,7 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel, started:
     if on_progress is not None and index and not (cancel is not None and cancel.is_set()):
         on_progress(IngestProgress(index, index, index / max(time.monotonic() - started, 1e-9)))
     return PassOutput(microseconds=np.frombuffer(microseconds, dtype=np.int64).copy(),
-                      scores=np.frombuffer(scores, dtype=np.float64).reshape(-1, 5).copy(),
+                      scores=np.frombuffer(scores, dtype=np.float64).copy(),
                       cuts=scene_cuts.unique_cuts(cuts), sprite_tiles=0, seconds=0.0)
 
 
@@ -223,6 +223,17 @@ def _microseconds(pts: int, time_base: Fraction | None, plan: PassPlan) -> int:
     # the filter graph runs in another time base: bring the start there, exactly
     start = plan.start_pts * plan.time_base / time_base
     return round(float((pts - start) * time_base) * 1_000_000)
+
+
+def _widen_pipe(pipe, size: int) -> None:
+    """A pipe holds 64 KiB by default, less than one detection frame: ffmpeg would block and wake
+    us several times per frame. Linux lets an unprivileged process raise it to 1 MiB."""
+    if fcntl is None or not hasattr(fcntl, "F_SETPIPE_SZ"):
+        return
+    try:
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, min(size, 1 << 20))
+    except OSError:  # not Linux, or above the system's pipe-max-size
+        pass
 
 
 def _read_exactly(stream, view: memoryview, size: int) -> bool:
@@ -238,10 +249,27 @@ def _read_exactly(stream, view: memoryview, size: int) -> bool:
     return True
 
 
+def _score_reader(detector: ContentDetector) -> Callable[[], float]:
+    """How to read the score ContentDetector just compared with the threshold (its content_val).
+
+    It keeps that score in `_frame_score`. The public route, a StatsManager, also makes the
+    detector run Canny edge detection on every frame for a component whose weight is 0: that
+    alone costs 0.35-0.65 ms a frame, three to five times the rest of the detection, so it is
+    used only if a future scenedetect drops the attribute."""
+    if hasattr(detector, "_frame_score"):
+        return lambda: float(detector._frame_score or 0.0)
+    recorder = _ScoreRecorder()
+    detector.stats_manager = recorder
+
+    def from_stats() -> float:
+        metrics, recorder.metrics = recorder.metrics, None
+        return float(metrics[ContentDetector.FRAME_SCORE_KEY]) if metrics else 0.0
+
+    return from_stats
+
+
 class _ScoreRecorder:
-    """Stands in for scenedetect's StatsManager: ContentDetector hands it each frame's score and
-    components (set_metrics), which is the library's own way of exposing them. Keeps only the
-    latest, the caller stores it compactly."""
+    """Stands in for scenedetect's StatsManager: ContentDetector hands it each frame's metrics."""
 
     def __init__(self):
         self.metrics: dict[str, float] | None = None

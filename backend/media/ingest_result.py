@@ -84,8 +84,7 @@ class IngestResult(msgspec.Struct, frozen=True):
     scenes: list[Scene]
     frame_times: Path            # .npy float64: presentation seconds of each decoded frame
     frame_numbers: Path          # .npy int64: PySceneDetect frame number of each decoded frame
-    scores: Path                 # .npy float64 (frame_count x 5), columns in score_columns
-    score_columns: list[str]
+    scores: Path                 # .npy float64: ContentDetector's content_val of each frame
     sprites: SpriteSheets
     thumbnails: FrameThumbnails
     midpoint_thumbnails: list[Path]  # one JPEG per scene, in scene order

@@ -21,10 +21,6 @@ from scenedetect.scene_manager import get_scenes_from_cuts
 
 _MICROSECOND = Fraction(1, 1_000_000)
 
-# Columns of the stored per-frame score array, in order: the weighted score ContentDetector
-# compares with the threshold, then its components (ContentDetector.METRIC_KEYS).
-SCORE_COLUMNS = ["content_val", "delta_hue", "delta_sat", "delta_lum", "delta_edges"]
-
 
 class FramePosition(FrameTimecode):
     """A FrameTimecode that also knows which decoded frame (0-based) it belongs to."""
@@ -86,7 +82,7 @@ def replay_cuts(scores: np.ndarray, microseconds: np.ndarray, rate: Fraction, th
     ContentDetector.process_frame does once it has scored a frame). Needs no decoding."""
     flash = FlashFilter(mode=FlashFilter.Mode.MERGE, length=min_scene_len)
     cuts: list[FramePosition] = []
-    for pos, score in zip(positions(microseconds, rate), scores[:, 0].tolist()):
+    for pos, score in zip(positions(microseconds, rate), scores.tolist()):
         cuts += flash.filter(timecode=pos, above_threshold=score >= threshold)
     return unique_cuts(cuts)
 
