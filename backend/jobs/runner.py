@@ -4,6 +4,7 @@ register each finished file, and finish with a history row. Resume runs what is 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import threading
@@ -241,6 +242,11 @@ class Runner:
             if isinstance(exc, ffmpeg.FFmpegError) and exc.stderr_tail:
                 # the first line says what failed; the log keeps what ffmpeg said last
                 detail += "\nffmpeg's last lines:\n" + "\n".join(exc.stderr_tail)
+            for output in unit.outputs:
+                # a failed unit leaves nothing behind: an output it finished before failing would
+                # be a file that neither the registry nor the manifest knows (resume makes it again)
+                with contextlib.suppress(OSError):
+                    job.path(output).unlink()
             sessions.finish_operation(self.db, sid, seq, "failed", error_details=detail)
             self._emit(Event(type="unit_failed", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                              status="failed", message=_first_line(detail)))
