@@ -8,12 +8,10 @@ import contextlib
 import hashlib
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable
@@ -176,11 +174,11 @@ def processes_mentioning(text: str) -> list[str]:
     return found
 
 
-def wait_gone(text: str, seconds: float = 10) -> list[str]:
-    """What is still running after `seconds` (a SIGKILLed parent's children die of their death
-    signal or of a broken pipe, which takes a moment)."""
+def wait_gone(running: Callable[[], list[str]], seconds: float = 10) -> list[str]:
+    """What `running()` still lists after `seconds` (a SIGKILLed parent's children die of their
+    death signal or of a broken pipe, which takes a moment)."""
     deadline = time.monotonic() + seconds
-    while (left := processes_mentioning(text)) and time.monotonic() < deadline:
+    while (left := running()) and time.monotonic() < deadline:
         time.sleep(0.1)
     return left
 
@@ -335,16 +333,3 @@ def video_info(path: Path) -> dict:
                 "sar": Fraction(sar) if sar else Fraction(1),
                 "tags": {k.lower(): v for k, v in container.metadata.items()},
                 "streams": [s.type for s in container.streams]}
-
-
-def archive_name(artwork_safe: str) -> str:
-    return f"{DATE}_{artwork_safe}"
-
-
-def seconds_since(text: str) -> float:
-    return time.time() - time.mktime(time.strptime(text[:19], "%Y-%m-%d %H:%M:%S"))
-
-
-SIGNALS = {"SIGKILL": signal.SIGKILL, "SIGTERM": signal.SIGTERM, "SIGINT": signal.SIGINT,
-           "SIGSTOP": signal.SIGSTOP}
-ERROR_LINE = re.compile(r"^video-archive: error: .+")

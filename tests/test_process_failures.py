@@ -5,7 +5,6 @@ is gone, redoing only what had not completed."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,13 +111,18 @@ class Killer:
         os.kill(proc.pid, signal.SIGKILL)
 
 
+def left_running(job: Job, out: Path) -> list[str]:
+    """The job's processes still running: their command lines name the master or the output."""
+    return processes_mentioning(str(job.folder)) + processes_mentioning(str(out))
+
+
 def kill_at(job: Job, state: State, out: Path, when) -> tuple[str, list[dict]]:
     killer = Killer(state)
     result = run_until(state.start(*job.args(out)), when, killer)
     assert result.rc == -signal.SIGKILL, (result.rc, result.stderr)
     assert result.outcome is None  # it never got to say how it ended
     # its ffmpeg children die with it (death signal, or a broken pipe for the decoder)
-    assert wait_gone(str(job.folder)) == []
+    assert wait_gone(lambda: left_running(job, out)) == []
     return session_of(result), killer.ops_at_kill
 
 
@@ -177,7 +181,7 @@ def test_killed_again_while_resuming(job, reference, tmp_path):
     killer = Killer(state)
     result = run_until(state.start("resume", sid), _finished("clip_export", 1), killer)
     assert result.rc == -signal.SIGKILL
-    assert wait_gone(str(job.folder)) == []
+    assert wait_gone(lambda: left_running(job, out)) == []
     result = state.json("resume", sid)
     assert result.rc == 0 and result.outcome["status"] == "completed", result.stderr
     same_as_reference(check_complete(state, sid, out / PREFIX), reference)
@@ -208,7 +212,7 @@ def test_pause_stops_cleanly_and_resume_completes(how, point, job, reference, tm
     assert result.rc == 3, (result.rc, result.stderr)
     sid = session_of(result)
     assert result.outcome["status"] == "paused" and result.outcome["session_id"] == sid
-    assert processes_mentioning(str(job.folder)) == []  # its ffmpeg jobs were stopped, not left
+    assert left_running(job, out) == []  # its ffmpeg jobs were stopped before it exited
     session = state.session(sid)
     assert session["status"] == "paused" and session["error_message"] is None
     assert {op["status"] for op in state.operations(sid)} <= {"completed", "pending"}
