@@ -330,6 +330,7 @@ def video_info(path: Path) -> dict:
         stream = container.streams.video[0]
         sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
         return {"width": stream.codec_context.width, "height": stream.codec_context.height,
-                "sar": Fraction(sar) if sar else Fraction(1),
+                "sar": Fraction(sar) if sar else Fraction(1), "codec": stream.codec_context.name,
+                "fps": float(stream.average_rate) if stream.average_rate else None,
                 "tags": {k.lower(): v for k, v in container.metadata.items()},
                 "streams": [s.type for s in container.streams]}
