@@ -2,6 +2,7 @@
 
 import argparse
 import importlib
+import os
 import sys
 
 import apsw
@@ -41,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         print("video-archive: error: the state database stayed locked by another process; "
               "try again when it has finished", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `video-archive files X | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("video-archive: interrupted", file=sys.stderr)
         return 130

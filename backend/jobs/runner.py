@@ -17,7 +17,6 @@ from backend import paths
 from backend.db import files as db_files
 from backend.db import history as db_history
 from backend.db import sessions, settings as db_settings
-from backend.db.files import FileRecord
 from backend.db.sessions import NewSession, PlannedOperation
 from backend.errors import ArchiveError, Cancelled, InputError, MediaError, OperatorError
 from backend.jobs import inputs
@@ -252,22 +251,14 @@ class Runner:
                              status="failed", message=_first_line(detail)))
             return
         sizes = {}
-        for produced in result.files:
-            path = job.path(produced.path)
-            size = path.stat().st_size
-            sizes[produced.path] = size
-            db_files.register(self.db, sid, FileRecord(
-                file_path=produced.path, file_type=produced.file_type, file_category=produced.category,
-                file_size_bytes=size, file_format=produced.file_format, resolution=produced.resolution,
-                aspect_ratio=produced.aspect_ratio, duration_seconds=produced.duration_seconds,
-                frame_number=produced.frame_number, source_file=produced.source_file,
-                compression_settings=produced.compression_settings,
-                processing_time_ms=produced.processing_time_ms,
-                has_metadata=produced.metadata_embedded is not None,
-                metadata_embedded=produced.metadata_embedded, verified=True))
+        for record in result.files:
+            sizes[record.file_path] = job.path(record.file_path).stat().st_size
+            db_files.register(self.db, sid, msgspec.structs.replace(
+                record, file_size_bytes=sizes[record.file_path],
+                has_metadata=record.metadata_embedded is not None, verified=True))
         cpu = (result.cpu_seconds or 0.0) + (time.thread_time() - cpu0)
         sessions.finish_operation(
-            self.db, sid, seq, "completed", output_files=[f.path for f in result.files],
+            self.db, sid, seq, "completed", output_files=[f.file_path for f in result.files],
             file_sizes=sizes, warnings=result.warnings or None, cpu_usage=round(cpu, 3),
             gpu_usage=1.0 if result.gpu else None, memory_usage=_mb(result.peak_rss_mb))
         for message in result.warnings:

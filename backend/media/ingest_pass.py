@@ -112,7 +112,7 @@ def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
         # realtime VP9: Qt WebEngine plays no H.264; a keyframe every proxy_gop frames keeps a
         # random seek to one display frame or so in both web engines
         args += ["-map", "[proxy]", "-fps_mode", "passthrough", "-c:v", "libvpx-vp9",
-                 "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1",
+                 "-deadline", "realtime", "-cpu-used", "8", "-lag-in-frames", "0", "-row-mt", "1",
                  "-threads", str(threads), "-g", str(plan.proxy_gop),
                  "-keyint_min", str(plan.proxy_gop), "-crf", "40", "-b:v", "0",
                  "-f", "webm", str(out_dir / PROXY_NAME)]

@@ -26,7 +26,7 @@ class Unit(msgspec.Struct, kw_only=True):
     params: dict = {}             # stored as settings_used
 
 
-class Produced(msgspec.Struct, kw_only=True, omit_defaults=True):
+class FileRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     """One finished, verified file, as it goes into file_registry."""
     path: str                     # archive-relative
     file_type: str                # master, master_web, clip, group_clip, still_hq, still_web, thumbnail, rd_image, rd_video, rd_other, manifest, log

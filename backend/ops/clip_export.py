@@ -17,7 +17,8 @@ from backend.media import encode, ffmpeg, stills
 from backend.media import probe as media_probe
 from backend.media.atomic import atomic_output
 from backend.media.metadata import MOVFLAG_METADATA, ArchiveMetadata, ffmpeg_metadata_args
-from backend.ops.base import Job, Operator, Produced, Unit, UnitResult
+from backend.db.files import FileRecord
+from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.optimization import web_master_path
 from backend.ops.registry import register
 
@@ -111,8 +112,8 @@ class ClipExportOperator(Operator):
             if info.video.frame_count != p["frames"]:
                 raise MediaError(f"clip of scene {p['scene']} has {info.video.frame_count} frames, "
                                  f"expected {p['frames']}")
-        return UnitResult(files=[Produced(
-            path=unit.outputs[0], file_type="clip", category="clips", file_format="mp4",
+        return UnitResult(files=[FileRecord(
+            file_path=unit.outputs[0], file_type="clip", file_category="clips", file_format="mp4",
             resolution=f"{info.video.display_width}x{info.video.display_height}",
             aspect_ratio=info.video.display_aspect_ratio, duration_seconds=info.duration_s,
             frame_number=p["start_frame"], source_file=str(source),
@@ -136,8 +137,8 @@ class ClipExportOperator(Operator):
                        cancel=job.cancel)
             info = media_probe.probe(temp)
         progress(1.0)
-        return UnitResult(files=[Produced(
-            path=unit.outputs[0], file_type="group_clip", category="clips", file_format="mp4",
+        return UnitResult(files=[FileRecord(
+            file_path=unit.outputs[0], file_type="group_clip", file_category="clips", file_format="mp4",
             resolution=f"{info.video.display_width}x{info.video.display_height}",
             aspect_ratio=info.video.display_aspect_ratio, duration_seconds=info.duration_s,
             source_file=", ".join(p["parts"]), compression_settings={"mode": "concat stream copy"},

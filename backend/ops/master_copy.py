@@ -3,7 +3,8 @@ never re-encoded or re-tagged: its SHA-256 in the manifest proves it is the file
 
 from backend.media.atomic import atomic_output
 from backend.media.checksums import copy_with_checksum
-from backend.ops.base import Job, Operator, Produced, Unit, UnitResult
+from backend.db.files import FileRecord
+from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.registry import register
 
 
@@ -23,7 +24,7 @@ class MasterCopyOperator(Operator):
         out = job.path(unit.outputs[0])
         with atomic_output(out) as temp:
             digest = copy_with_checksum(job.master, temp, on_progress=progress, cancel=job.cancel)
-        return UnitResult(files=[Produced(
-            path=unit.outputs[0], file_type="master", category="masters",
+        return UnitResult(files=[FileRecord(
+            file_path=unit.outputs[0], file_type="master", file_category="masters",
             file_format=job.master.suffix.lstrip(".").lower(), source_file=str(job.master),
             compression_settings={"copy": "bit-identical", "sha256": digest})])

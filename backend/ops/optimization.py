@@ -10,7 +10,8 @@ from backend.media import probe as media_probe
 from backend.media.atomic import atomic_output
 from backend.media.geometry import aspect_ratio
 from backend.media.metadata import MOVFLAG_METADATA, ffmpeg_metadata_args
-from backend.ops.base import Job, Operator, Produced, Unit, UnitResult
+from backend.db.files import FileRecord
+from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.registry import register
 
 
@@ -60,7 +61,7 @@ class OptimizationOperator(Operator):
                 raise MediaError(f"the web master has {frames} frames, the master "
                                  f"{p['expected_frames']}: the encode dropped or duplicated frames")
         return UnitResult(
-            files=[Produced(path=unit.outputs[0], file_type="master_web", category="masters",
+            files=[FileRecord(file_path=unit.outputs[0], file_type="master_web", file_category="masters",
                             file_format="mp4", resolution=f"{w}x{h}", aspect_ratio=aspect_ratio(w, h),
                             duration_seconds=p["duration"], source_file=str(job.master),
                             compression_settings={"encoder": job.encoder["encoder"],

@@ -19,7 +19,8 @@ from backend.media.atomic import atomic_output, write_bytes_atomic
 from backend.media.checksums import copy_with_checksum
 from backend.media.geometry import aspect_ratio, fit
 from backend.media.metadata import MOVFLAG_METADATA, embed_in_bytes, ffmpeg_metadata_args
-from backend.ops.base import Job, Operator, Produced, Unit, UnitResult
+from backend.db.files import FileRecord
+from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.registry import register
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
@@ -92,9 +93,9 @@ class RdProcessingOperator(Operator):
         original = unit.outputs[-1]
         with atomic_output(job.path(original)) as temp:
             digest = copy_with_checksum(source, temp, cancel=job.cancel)
-        files.append(Produced(path=original, file_type={"image": "rd_image_original",
+        files.append(FileRecord(file_path=original, file_type={"image": "rd_image_original",
                                                         "video": "rd_video_original"}.get(kind, "rd_other"),
-                              category="rd", file_format=source.suffix.lstrip(".").lower() or None,
+                              file_category="rd", file_format=source.suffix.lstrip(".").lower() or None,
                               source_file=str(source),
                               compression_settings={"copy": "bit-identical", "sha256": digest}))
         progress(1.0)
@@ -119,7 +120,7 @@ class RdProcessingOperator(Operator):
         except (OSError, ValueError, PIL.Image.DecompressionBombError) as exc:
             raise MediaError(f"not a readable image: {exc}") from None
         write_bytes_atomic(job.path(out), embed_in_bytes(buffer.getvalue(), job.metadata))
-        return Produced(path=out, file_type="rd_image", category="rd", file_format=fmt,
+        return FileRecord(file_path=out, file_type="rd_image", file_category="rd", file_format=fmt,
                         resolution=f"{w}x{h}", aspect_ratio=aspect_ratio(w, h), source_file=str(source),
                         compression_settings=msgspec.to_builtins(settings),
                         metadata_embedded=msgspec.to_builtins(job.metadata))
@@ -141,7 +142,7 @@ class RdProcessingOperator(Operator):
                  *encode.movflags(settings, MOVFLAG_METADATA), "-y", str(temp)],
                 duration=info.duration_s, cancel=job.cancel,
                 on_progress=lambda pr: pr.fraction is not None and progress(0.9 * pr.fraction))
-        return Produced(path=out, file_type="rd_video", category="rd", file_format="mp4",
+        return FileRecord(file_path=out, file_type="rd_video", file_category="rd", file_format="mp4",
                         resolution=f"{w}x{h}", aspect_ratio=aspect_ratio(w, h),
                         duration_seconds=info.duration_s, source_file=str(source),
                         compression_settings={"encoder": job.encoder["encoder"],

@@ -5,7 +5,8 @@ import msgspec
 
 from backend.media import stills
 from backend.media.geometry import aspect_ratio
-from backend.ops.base import Job, Operator, Produced, Unit, UnitResult
+from backend.db.files import FileRecord
+from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.clip_export import scene_metadata
 from backend.ops.registry import register
 
@@ -54,8 +55,8 @@ class StillExtractionOperator(Operator):
         for kind, rel, settings in (("hq", hq_path, job.preset.stills_hq),
                                     ("web", web_path, job.preset.stills_web)):
             out = kinds[kind]
-            files.append(Produced(
-                path=rel, file_type=f"still_{kind}", category="stills", file_format=out.format,
+            files.append(FileRecord(
+                file_path=rel, file_type=f"still_{kind}", file_category="stills", file_format=out.format,
                 resolution=f"{out.width}x{out.height}", aspect_ratio=aspect_ratio(out.width, out.height),
                 frame_number=p["frame"], source_file=str(job.master),
                 compression_settings=msgspec.to_builtins(settings),

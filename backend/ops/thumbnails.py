@@ -3,7 +3,8 @@
 import msgspec
 
 from backend.media import stills
-from backend.ops.base import Job, Operator, Produced, Unit, UnitResult
+from backend.db.files import FileRecord
+from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.clip_export import scene_metadata
 from backend.ops.registry import register
 from backend.ops.still_extraction import EXTENSIONS, midpoint, still_paths
@@ -32,8 +33,8 @@ class ThumbnailsOperator(Operator):
         out = stills.make_thumbnail(job.path(unit.input_file), job.path(unit.outputs[0]),
                                     job.preset.thumbnail, meta)
         progress(1.0)
-        return UnitResult(files=[Produced(
-            path=unit.outputs[0], file_type="thumbnail", category="thumbnails", file_format=out.format,
+        return UnitResult(files=[FileRecord(
+            file_path=unit.outputs[0], file_type="thumbnail", file_category="thumbnails", file_format=out.format,
             resolution=f"{out.width}x{out.height}", frame_number=p["frame"],
             source_file=unit.input_file, compression_settings=msgspec.to_builtins(job.preset.thumbnail),
             metadata_embedded=msgspec.to_builtins(meta))])

@@ -14,7 +14,8 @@ from backend.errors import OperatorError
 from backend.media.atomic import is_partial, write_bytes_atomic
 from backend.media.checksums import sha256_file
 from backend.media.metadata import ArchiveMetadata, image_metadata_problems
-from backend.ops.base import Job, Operator, Produced, Unit, UnitResult
+from backend.db.files import FileRecord
+from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.registry import register
 
 IMAGE_TYPES = {"still_hq", "still_web", "thumbnail"}
@@ -68,7 +69,7 @@ class VerificationOperator(Operator):
             size = job.path(log_path).stat().st_size
             entries.append({"path": log_path, "type": "log", "bytes": size,
                             "sha256": sha256_file(job.path(log_path))})
-            produced.append(Produced(path=log_path, file_type="log", category="archive",
+            produced.append(FileRecord(file_path=log_path, file_type="log", file_category="archive",
                                      file_format="txt"))
         manifest = {
             "archive": job.prefix, "artwork": job.metadata.title, "project_date": job.date,
@@ -79,7 +80,7 @@ class VerificationOperator(Operator):
         }
         write_bytes_atomic(job.path(unit.outputs[-1]),
                            json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
-        produced.append(Produced(path=unit.outputs[-1], file_type="manifest", category="archive",
+        produced.append(FileRecord(file_path=unit.outputs[-1], file_type="manifest", file_category="archive",
                                  file_format="json"))
         progress(1.0)
         return UnitResult(files=produced, warnings=warnings)
