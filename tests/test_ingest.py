@@ -156,8 +156,16 @@ def test_thumbnails_sprites_and_midpoints(ingested):
     # one tile per second of video (ffmpeg's fps filter decides the last one by rounding)
     assert abs(sprites.count - result.duration_s / sprites.interval_s) <= 1
     assert len(sprites.paths) == -(-sprites.count // 100)
+    numbers, times = load_frame_table(result)
     with Image.open(sprites.paths[0]) as sheet:
         assert sheet.size == (10 * sprites.tile_width, 10 * sprites.tile_height)
+        for k in (0, 7, sprites.count - 1):  # tile k: the frame on screen at k seconds
+            index = int(np.searchsorted(times, k * sprites.interval_s, side="right")) - 1
+            box = ((k % 10) * 160, (k // 10) * 90, (k % 10 + 1) * 160, (k // 10 + 1) * 90)
+            tile = np.asarray(sheet.crop(box), dtype=np.int16)
+            with Image.open(io.BytesIO(frame_thumbnail(result, index))) as thumb:
+                expected = np.asarray(thumb.convert("RGB"), dtype=np.int16)
+            assert np.mean(np.abs(tile - expected)) < 4  # the same picture, JPEG'd once more
     assert len(result.midpoint_thumbnails) == len(result.scenes)
     for scene, path in zip(result.scenes, result.midpoint_thumbnails):
         assert path.read_bytes() == frame_thumbnail(result, scene.midpoint_index)

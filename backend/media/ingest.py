@@ -15,7 +15,7 @@ import numpy as np
 from scenedetect.scene_manager import compute_downscale_factor
 
 from backend.errors import Cancelled, InputError, MediaError
-from backend.media import frame_thumbs, scene_cuts
+from backend.media import frame_thumbs, scene_cuts, sprites
 from backend.media.ingest_cache import (FORMAT_VERSION, RECORD_NAME, SCENES_NAME, CutRecord, DecodeRecord,
                                         IngestCache, cut_folder_name, master_identity)
 from backend.media.ingest_pass import (PROXY_NAME, THUMBS_NAME, PassOutput, PassPlan,
@@ -30,7 +30,7 @@ __all__ = ["ingest", "recut", "load_frame_table", "load_scores", "frame_thumbnai
 
 TILE_HEIGHT = 90          # sprite tiles and frame thumbnails: a timeline row is this tall
 SPRITE_GRID = (10, 10)    # 100 tiles a sheet: 100 s of video at one tile a second
-SPRITE_INTERVAL = Fraction(1)
+SPRITE_INTERVAL = 1.0     # seconds between sprite tiles
 PROXY_HEIGHT = 270
 PROXY_GOP = 24
 
@@ -141,8 +141,7 @@ def _plan(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) ->
                     start_pts=round(Fraction(video.start_time_s) / time_base),
                     time_base=time_base, rate=rate, frame_size=(width, height),
                     display_size=(video.display_width, video.display_height),
-                    detect_size=detect, thumb_size=thumb, sprite_grid=SPRITE_GRID,
-                    sprite_interval=SPRITE_INTERVAL, proxy_size=proxy, proxy_gop=PROXY_GOP,
+                    detect_size=detect, thumb_size=thumb, proxy_size=proxy, proxy_gop=PROXY_GOP,
                     threshold=float(threshold), min_scene_len=min_scene_len,
                     frames_total=video.frame_count)
 
@@ -157,16 +156,20 @@ def _store_pass(folder: Path, identity: MasterIdentity, plan: PassPlan,
     np.save(folder / FRAME_NUMBERS, numbers)
     np.save(folder / FRAME_TIMES, seconds)
     np.save(folder / SCORES, output.scores)
-    np.save(folder / THUMBS_INDEX, frame_thumbs.index_jpeg_stream(folder / THUMBS_NAME, count))
-    sheets = sorted(p.name for p in folder.glob("sprite-*.jpg"))
+    offsets = frame_thumbs.index_jpeg_stream(folder / THUMBS_NAME, count)
+    np.save(folder / THUMBS_INDEX, offsets)
+    tiles = sprites.tile_frames(seconds, SPRITE_INTERVAL)
+    sheets = sprites.compose_sheets(folder / THUMBS_NAME, offsets, tiles, plan.thumb_size,
+                                    SPRITE_GRID, folder)
     record = DecodeRecord(
         format_version=FORMAT_VERSION, master=identity, frame_count=count,
         fps_rational=str(plan.rate), width=plan.frame_size[0], height=plan.frame_size[1],
         display_width=plan.display_size[0], display_height=plan.display_size[1], detect_width=plan.detect_size[0],
         detect_height=plan.detect_size[1], time_origin_s=float(plan.start_pts * plan.time_base),
-        sprite_sheets=sheets, sprite_columns=plan.sprite_grid[0], sprite_rows=plan.sprite_grid[1],
+        sprite_sheets=[p.name for p in sheets], sprite_columns=SPRITE_GRID[0],
+        sprite_rows=SPRITE_GRID[1],
         thumb_width=plan.thumb_size[0], thumb_height=plan.thumb_size[1],
-        sprite_interval_s=float(plan.sprite_interval), sprite_count=output.sprite_tiles,
+        sprite_interval_s=SPRITE_INTERVAL, sprite_count=len(tiles),
         proxy=PROXY_NAME if plan.proxy_size else None,
         proxy_width=plan.proxy_size[0] if plan.proxy_size else None,
         proxy_height=plan.proxy_size[1] if plan.proxy_size else None,

@@ -24,7 +24,7 @@ import msgspec
 from backend.errors import InputError
 from backend.media.ingest_result import MasterIdentity, Scene
 
-FORMAT_VERSION = 2          # bump when the layout or a stored meaning changes
+FORMAT_VERSION = 3          # bump when the layout or a stored meaning changes
 HASH_SAMPLE_BYTES = 1 << 20  # first, middle and last MiB
 PARTIAL_PREFIX = ".partial-"
 RECORD_NAME = "decode.json"

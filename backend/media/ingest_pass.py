@@ -2,8 +2,7 @@
 filter graph and threads, splits every frame into
   - detection frames at PySceneDetect's working size (BGR24 on stdout, scored here by
     scenedetect's ContentDetector),
-  - a small JPEG of every frame (the frame-thumbnail cache),
-  - sprite sheets at a fixed interval,
+  - a small JPEG of every frame (the frame-thumbnail cache; the sprite sheets are made from it),
   - optionally a low-resolution VP9/WebM scrubbing proxy.
 Timestamps come from a `showinfo` filter on the detection branch, read from stderr in a thread.
 Python does only the per-frame detector call, so memory stays flat: one frame buffer, plus a few
@@ -37,14 +36,12 @@ from backend.media import scene_cuts
 from backend.media.ffmpeg import spawn, strip_log_prefix
 from backend.media.ingest_result import IngestProgress
 
-SPRITE_PATTERN = "sprite-%03d.jpg"
 THUMBS_NAME = "frames.mjpeg"
 PROXY_NAME = "proxy.webm"
 
 PROGRESS_INTERVAL_S = 0.25   # at most four progress calls a second
 STOP_GRACE_S = 3.0           # SIGTERM lets ffmpeg close its files; then SIGKILL
 THUMB_QUALITY = 5            # mjpeg qscale: about 3 KB for a 160x90 frame
-SPRITE_QUALITY = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,8 +55,6 @@ class PassPlan:
     display_size: tuple[int, int]  # as shown: sample aspect ratio and rotation applied
     detect_size: tuple[int, int]
     thumb_size: tuple[int, int]
-    sprite_grid: tuple[int, int]  # columns, rows
-    sprite_interval: Fraction    # seconds between sprite tiles
     proxy_size: tuple[int, int] | None
     proxy_gop: int
     threshold: float
@@ -72,45 +67,38 @@ class PassOutput:
     microseconds: np.ndarray     # int64 per decoded frame, OpenCV-style time (see scene_cuts)
     scores: np.ndarray           # float64 per decoded frame: ContentDetector's content_val
     cuts: list[scene_cuts.FramePosition]
-    sprite_tiles: int
     seconds: float
 
 
 def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
     """ffmpeg arguments (after the binary) for the pass. Timestamps are copied untouched
-    (-copyts) so the detection branch reports the stream's own pts; the picture outputs restart
-    at zero."""
+    (-copyts) so the detection branch reports the stream's own pts; the proxy restarts at zero."""
     dw, dh = plan.detect_size
     tw, th = plan.thumb_size
-    cols, rows = plan.sprite_grid
-    branches = ["[det_in]", "[spr_in]"] + (["[prx_in]"] if plan.proxy_size else [])
-    resize = ("" if plan.detect_size == plan.frame_size
-              else f"scale={dw}:{dh}:flags=fast_bilinear,")
-    chains = [
-        f"[0:{plan.stream_index}]split={len(branches)}{''.join(branches)}",
-        # fast_bilinear straight to BGR24 is what gives PySceneDetect's cuts (bilinear, area and
-        # bicubic made false cuts on fades); OpenCV's resize cannot be copied exactly anyway.
-        f"[det_in]{resize}format=bgr24,showinfo@det=checksum=0,split=2[det][thumb_in]",
-        f"[thumb_in]scale={tw}:{th}:flags=area:out_range=pc,setsar=1,format=yuv420p[thumbs]",
-        f"[spr_in]setpts=PTS-STARTPTS,fps={plan.sprite_interval.denominator}/"
-        f"{plan.sprite_interval.numerator},showinfo@spr=checksum=0,scale={tw}:{th}:out_range=pc,"
-        f"setsar=1,format=yuv420p,tile={cols}x{rows}[sprites]",
-    ]
+    source = f"[0:{plan.stream_index}]"
+    chains = []
     if plan.proxy_size:
         pw, ph = plan.proxy_size
-        chains.append(f"[prx_in]setpts=PTS-STARTPTS,scale={pw}:{ph}:flags=bilinear,setsar=1,"
-                      "format=yuv420p[proxy]")
+        chains += [f"{source}split=2[det_in][prx_in]",
+                   f"[prx_in]setpts=PTS-STARTPTS,scale={pw}:{ph}:flags=bilinear,setsar=1,"
+                   "format=yuv420p[proxy]"]
+        source = "[det_in]"
+    resize = "" if plan.detect_size == plan.frame_size else f"scale={dw}:{dh}:flags=fast_bilinear,"
+    chains += [
+        # fast_bilinear straight to BGR24 is what gives PySceneDetect's cuts (bilinear, area and
+        # bicubic made false cuts on fades); OpenCV's own resize cannot be reproduced exactly
+        f"{source}{resize}format=bgr24,showinfo@det=checksum=0,split=2[det][thumb_in]",
+        f"[thumb_in]scale={tw}:{th}:flags=area:out_range=pc,setsar=1,format=yuv420p[thumbs]",
+    ]
     args = ["-nostats", "-loglevel", "level+info", "-threads", str(threads),
             "-filter_complex_threads", str(threads), "-copyts", "-i", str(plan.master),
             "-filter_complex", ";".join(chains),
             "-map", "[det]", "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1",
             "-map", "[thumbs]", "-fps_mode", "passthrough", "-c:v", "mjpeg",
-            "-q:v", str(THUMB_QUALITY), "-f", "mjpeg", str(out_dir / THUMBS_NAME),
-            "-map", "[sprites]", "-fps_mode", "passthrough", "-c:v", "mjpeg",
-            "-q:v", str(SPRITE_QUALITY), "-f", "image2", str(out_dir / SPRITE_PATTERN)]
+            "-q:v", str(THUMB_QUALITY), "-f", "mjpeg", str(out_dir / THUMBS_NAME)]
     if plan.proxy_size:
         # realtime VP9: Qt WebEngine plays no H.264; a keyframe every proxy_gop frames keeps a
-        # random seek to one display frame or so in both web engines
+        # random seek to about one display frame in both web engines
         args += ["-map", "[proxy]", "-fps_mode", "passthrough", "-c:v", "libvpx-vp9",
                  "-deadline", "realtime", "-cpu-used", "8", "-lag-in-frames", "0", "-row-mt", "1",
                  "-threads", str(threads), "-g", str(plan.proxy_gop),
@@ -165,7 +153,6 @@ def run_pass(plan: PassPlan, out_dir: Path, *,
     if log.timestamps_seen != count:
         raise MediaError(f"{plan.master.name}: {count} frames arrived but ffmpeg reported "
                          f"{log.timestamps_seen} timestamps")
-    output.sprite_tiles = log.sprite_tiles
     output.seconds = time.monotonic() - started
     return output
 
@@ -214,7 +201,7 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel, started:
         on_progress(IngestProgress(index, index, index / max(time.monotonic() - started, 1e-9)))
     return PassOutput(microseconds=np.frombuffer(microseconds, dtype=np.int64).copy(),
                       scores=np.frombuffer(scores, dtype=np.float64).copy(),
-                      cuts=scene_cuts.unique_cuts(cuts), sprite_tiles=0, seconds=0.0)
+                      cuts=scene_cuts.unique_cuts(cuts), seconds=0.0)
 
 
 def _microseconds(pts: int, time_base: Fraction | None, plan: PassPlan) -> int:
@@ -283,18 +270,17 @@ class _ScoreRecorder:
 
 _LEVEL = re.compile(rb"\[(panic|fatal|error|warning|info|verbose|debug|trace)\] ")
 _PROBLEM_LEVELS = (b"panic", b"fatal", b"error", b"warning")
-_SHOWINFO = re.compile(rb"^\[showinfo@(det|spr) @ [^\]]*\] \[info\] ")
+_SHOWINFO = re.compile(rb"^\[showinfo@det @ [^\]]*\] \[info\] ")
 _FRAME = re.compile(rb"n:\s*\d+\s+pts:\s*(-?\d+|NOPTS)")
 _CONFIG_TB = re.compile(rb"config in time_base:\s*(\d+)/(\d+)")
 
 
 class _LogReader:
-    """Reads ffmpeg's stderr in a thread: detection-frame timestamps in order, the number of
-    sprite tiles, and warnings/errors for the message when ffmpeg fails."""
+    """Reads ffmpeg's stderr in a thread: detection-frame timestamps in order, and warnings and
+    errors for the message when ffmpeg fails."""
 
     def __init__(self, stream):
         self.time_base: Fraction | None = None
-        self.sprite_tiles = 0
         self.timestamps_seen = 0
         self._pts: queue.SimpleQueue = queue.SimpleQueue()
         self._problems: collections.deque[tuple[bytes, str]] = collections.deque(maxlen=20)
@@ -307,7 +293,7 @@ class _LogReader:
             for line in stream:
                 match = _SHOWINFO.match(line)
                 if match:
-                    self._showinfo(match.group(1), line[match.end():])
+                    self._showinfo(line[match.end():])
                     continue
                 level = _LEVEL.search(line)
                 if level and level.group(1) in _PROBLEM_LEVELS:
@@ -316,11 +302,7 @@ class _LogReader:
         finally:
             self._pts.put(_END)
 
-    def _showinfo(self, branch: bytes, rest: bytes) -> None:
-        if branch == b"spr":
-            if rest.startswith(b"n:"):
-                self.sprite_tiles += 1
-            return
+    def _showinfo(self, rest: bytes) -> None:
         frame = _FRAME.match(rest)
         if frame:
             value = frame.group(1)

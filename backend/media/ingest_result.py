@@ -39,14 +39,14 @@ class Scene(msgspec.Struct, frozen=True):
 
 class SpriteSheets(msgspec.Struct, frozen=True):
     """Thumbnails at a fixed interval, tiled row by row: tile k (0-based, over all sheets) shows
-    the video at k x interval_s seconds after its first frame."""
+    the frame on screen k x interval_s seconds after the first frame."""
     paths: list[Path]
     columns: int
     rows: int
     tile_width: int
     tile_height: int
     interval_s: float
-    count: int           # tiles that hold a picture (the last sheet may be part-filled)
+    count: int           # tiles that hold a picture (the last sheet may be part-filled, black)
 
 
 class FrameThumbnails(msgspec.Struct, frozen=True):
