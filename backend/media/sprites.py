@@ -46,5 +46,6 @@ def compose_sheets(thumbs: Path, offsets: np.ndarray, frames: np.ndarray, tile: 
                                                          (slot // columns) * height))
             path = out_dir / (SHEET_PATTERN % (len(sheets) + 1))
             sheet.save(path, "JPEG", quality=SHEET_QUALITY)
+            sheet.close()  # before the next one is made: one sheet in memory at a time
             sheets.append(path)
     return sheets
