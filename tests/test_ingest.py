@@ -142,6 +142,14 @@ def test_recut_at_the_same_parameters_replays_the_live_cuts(ingested, name):
     assert [c.index for c in replayed] == result.cut_indices
 
 
+def test_a_live_detection_at_another_threshold_equals_its_recut(ingested, tmp_path):
+    """Where a re-cut differs from PySceneDetect, the pixels differ, not the replay: testvideo at
+    27 has an extra cut at 691 on both of our paths (our score 28.31, PySceneDetect's 26.88)."""
+    live = ingest(MEDIA / "testvideo.mp4", threshold=27.0, cache_root=tmp_path, want_proxy=False)
+    assert not live.cached
+    assert live.cuts == recut(ingested("testvideo.mp4"), 27.0, 15).cuts == [30, 180, 394, 691]
+
+
 def test_thumbnails_sprites_and_midpoints(ingested):
     result = ingested("issue-195-aspect-ratio.mp4")  # non-square pixels: 704x576, SAR 16:11
     assert (result.display_width, result.display_height) == (1024, 576)
@@ -250,6 +258,17 @@ def test_cancel_raises_and_leaves_no_cache_entry(tmp_path):
     assert list((tmp_path / "ingest").iterdir()) == []
 
 
+def test_a_killed_ingest_leaves_nothing_that_lasts(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    orphan = tmp_path / "ingest" / f".partial-0123456789abcdef01234567-{gone.pid}-cafe0123"
+    orphan.mkdir(parents=True)
+    (orphan / "frames.mjpeg").write_bytes(b"half")
+    result = ingest(MEDIA / "counter.mp4", cache_root=tmp_path, want_proxy=False)
+    assert not orphan.exists()
+    assert list((tmp_path / "ingest").iterdir()) == [result.scores.parent]
+
+
 def test_progress_reports_frames_and_fps(tmp_path):
     seen = []
     result = ingest(MEDIA / "testvideo.mp4", cache_root=tmp_path, want_proxy=False,
@@ -333,7 +352,8 @@ def _make_master(ffmpeg: Path, out: Path, loops: int) -> None:
     inputs, chains = [], ""
     count = loops * 6
     for i in range(count):
-        inputs += ["-t", "5", "-f", "lavfi", "-i", f"{sources[i % len(sources)]}=size=640x360:rate=24"]
+        source = sources[i % len(sources)]
+        inputs += ["-t", "5", "-f", "lavfi", "-i", f"{source}=size=640x360:rate=24"]
         chains += f"[{i}:v]format=yuv420p,setsar=1[v{i}];"
     graph = chains + "".join(f"[v{i}]" for i in range(count)) + f"concat=n={count}:v=1:a=0[out]"
     subprocess.run([str(ffmpeg), "-hide_banner", "-loglevel", "error", "-y", *inputs,

@@ -16,8 +16,9 @@ from scenedetect.scene_manager import compute_downscale_factor
 
 from backend.errors import Cancelled, InputError, MediaError
 from backend.media import frame_thumbs, scene_cuts, sprites
-from backend.media.ingest_cache import (FORMAT_VERSION, RECORD_NAME, SCENES_NAME, CutRecord, DecodeRecord,
-                                        IngestCache, cut_folder_name, master_identity)
+from backend.media.ingest_cache import (FORMAT_VERSION, RECORD_NAME, SCENES_NAME, CutRecord,
+                                        DecodeRecord, IngestCache, cut_folder_name,
+                                        master_identity)
 from backend.media.ingest_pass import (PROXY_NAME, THUMBS_NAME, PassOutput, PassPlan,
                                        run_pass)
 from backend.media.ingest_result import (FrameThumbnails, IngestProgress, IngestResult,
@@ -48,7 +49,8 @@ def ingest(master: Path, *, threshold: float = 30.0, min_scene_len: int = 15, ca
            cancel: threading.Event | None = None) -> IngestResult:
     """Scenes, scores, thumbnails and (with want_proxy) a proxy for `master`, from the cache when
     this file was ingested before, else from one decode. Raises InputError (bad path or
-    parameters), MediaError (not a usable video, ffmpeg failed) or Cancelled."""
+    parameters), MediaError (not a usable video, ffmpeg failed), StateError (the cache cannot be
+    written) or Cancelled."""
     _check_parameters(threshold, min_scene_len)
     path = Path(master).expanduser().resolve()
     identity = master_identity(path)
@@ -75,8 +77,9 @@ def ingest(master: Path, *, threshold: float = 30.0, min_scene_len: int = 15, ca
 
 
 def recut(result: IngestResult, threshold: float, min_scene_len: int) -> IngestResult:
-    """The same ingest cut at another threshold / minimum scene length, from the stored scores:
-    the cuts a fresh detection at those parameters would give, without decoding."""
+    """The same ingest cut at another threshold / minimum scene length from the stored scores,
+    without decoding: the cuts an ingest at those parameters gives (docs/ingest.md says where
+    that can differ from PySceneDetect by a frame's score straddling the threshold)."""
     _check_parameters(threshold, min_scene_len)
     entry = result.scores.parent
     cache = IngestCache(entry.parent.parent)
@@ -164,11 +167,11 @@ def _store_pass(folder: Path, identity: MasterIdentity, plan: PassPlan,
     record = DecodeRecord(
         format_version=FORMAT_VERSION, master=identity, frame_count=count,
         fps_rational=str(plan.rate), width=plan.frame_size[0], height=plan.frame_size[1],
-        display_width=plan.display_size[0], display_height=plan.display_size[1], detect_width=plan.detect_size[0],
-        detect_height=plan.detect_size[1], time_origin_s=float(plan.start_pts * plan.time_base),
+        display_width=plan.display_size[0], display_height=plan.display_size[1],
+        detect_width=plan.detect_size[0], detect_height=plan.detect_size[1],
+        time_origin_s=float(plan.start_pts * plan.time_base),
         sprite_sheets=[p.name for p in sheets], sprite_columns=SPRITE_GRID[0],
-        sprite_rows=SPRITE_GRID[1],
-        thumb_width=plan.thumb_size[0], thumb_height=plan.thumb_size[1],
+        sprite_rows=SPRITE_GRID[1], thumb_width=plan.thumb_size[0], thumb_height=plan.thumb_size[1],
         sprite_interval_s=SPRITE_INTERVAL, sprite_count=len(tiles),
         proxy=PROXY_NAME if plan.proxy_size else None,
         proxy_width=plan.proxy_size[0] if plan.proxy_size else None,

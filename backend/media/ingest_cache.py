@@ -20,8 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
+import psutil
 
-from backend.errors import InputError
+from backend.errors import InputError, StateError
 from backend.media.ingest_result import MasterIdentity, Scene
 
 FORMAT_VERSION = 3          # bump when the layout or a stored meaning changes
@@ -105,7 +106,7 @@ def cut_folder_name(threshold: float, min_scene_len: int) -> str:
 
 class IngestCache:
     def __init__(self, root: Path):
-        self.root = Path(root) / "ingest"
+        self.root = Path(root).expanduser().absolute() / "ingest"
 
     def entry(self, identity: MasterIdentity) -> Path:
         return self.root / entry_key(identity)
@@ -130,13 +131,17 @@ class IngestCache:
     # --- writing ----------------------------------------------------------------------------
     @contextlib.contextmanager
     def partial(self, entry: Path) -> Iterator[Path]:
-        """A fresh folder to write into; removed again unless the caller published it."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._remove_orphans()
+        """A fresh folder to write into; removed again unless the caller published it. A file
+        system error inside (disk full, no permission) becomes one StateError naming the cache."""
         temp = self.root / f"{PARTIAL_PREFIX}{entry.name}-{os.getpid()}-{secrets.token_hex(4)}"
-        temp.mkdir()
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._remove_orphans()
+            temp.mkdir()
             yield temp
+        except OSError as exc:
+            raise StateError(f"cannot write the ingest cache in {self.root}: "
+                             f"{exc.strerror or exc}") from None
         finally:
             shutil.rmtree(temp, ignore_errors=True)
 
@@ -194,13 +199,7 @@ class IngestCache:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return psutil.pid_exists(pid)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -11,7 +11,6 @@ numbers per frame (timestamps and scores)."""
 from __future__ import annotations
 
 import array
-import collections
 import dataclasses
 import os
 import queue
@@ -80,8 +79,9 @@ def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
     if plan.proxy_size:
         pw, ph = plan.proxy_size
         chains += [f"{source}split=2[det_in][prx_in]",
-                   f"[prx_in]setpts=PTS-STARTPTS,scale={pw}:{ph}:flags=bilinear,setsar=1,"
-                   "format=yuv420p[proxy]"]
+                   # no dithering: invisible in a 270p preview, ~1 CPU-s per 3,000 10-bit frames
+                   f"[prx_in]setpts=PTS-STARTPTS,scale={pw}:{ph}:flags=bilinear:sws_dither=none,"
+                   "setsar=1,format=yuv420p[proxy]"]
         source = "[det_in]"
     resize = "" if plan.detect_size == plan.frame_size else f"scale={dw}:{dh}:flags=fast_bilinear,"
     chains += [
@@ -114,8 +114,11 @@ def run_pass(plan: PassPlan, out_dir: Path, *,
     detection results. Raises Cancelled (ffmpeg stopped) or MediaError."""
     threads = threads or usable_cores()
     started = time.monotonic()
-    proc = spawn(build_args(plan, out_dir, threads), stdout=subprocess.PIPE,
-                 stderr=subprocess.PIPE, die_with_parent=True)
+    try:
+        proc = spawn(build_args(plan, out_dir, threads), stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE, die_with_parent=True)
+    except OSError as exc:
+        raise MediaError(f"cannot start ffmpeg: {exc.strerror or exc}") from None
     _widen_pipe(proc.stdout, 4 * plan.detect_size[0] * plan.detect_size[1] * 3)
     log = _LogReader(proc.stderr)
     finished = threading.Event()
@@ -163,7 +166,8 @@ def usable_cores() -> int:
     return os.cpu_count() or 2
 
 
-def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel, started: float) -> PassOutput:
+def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel,
+            started: float) -> PassOutput:
     width, height = plan.detect_size
     frame_bytes = width * height * 3
     buffer = bytearray(frame_bytes)
@@ -283,7 +287,7 @@ class _LogReader:
         self.time_base: Fraction | None = None
         self.timestamps_seen = 0
         self._pts: queue.SimpleQueue = queue.SimpleQueue()
-        self._problems: collections.deque[tuple[bytes, str]] = collections.deque(maxlen=20)
+        self._problems: list[tuple[bytes, str]] = []  # the first few: the cause, not the echoes
         self._thread = threading.Thread(target=self._read, args=(stream,), name="ingest-log",
                                         daemon=True)
         self._thread.start()
@@ -296,7 +300,7 @@ class _LogReader:
                     self._showinfo(line[match.end():])
                     continue
                 level = _LEVEL.search(line)
-                if level and level.group(1) in _PROBLEM_LEVELS:
+                if level and level.group(1) in _PROBLEM_LEVELS and len(self._problems) < 20:
                     text = _LEVEL.sub(b"", line, count=1).decode("utf-8", "replace").rstrip()
                     self._problems.append((level.group(1), strip_log_prefix(text) or text))
         finally:

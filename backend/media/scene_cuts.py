@@ -66,7 +66,7 @@ def positions(microseconds: np.ndarray, rate: Fraction) -> Iterator[FramePositio
 
 
 def frame_table(microseconds: np.ndarray, rate: Fraction) -> tuple[np.ndarray, np.ndarray]:
-    """(PySceneDetect frame number, presentation seconds from the stream start) per decoded frame."""
+    """(PySceneDetect frame number, seconds from the stream start) of each decoded frame."""
     numbers = np.empty(len(microseconds), dtype=np.int64)
     seconds = np.empty(len(microseconds), dtype=np.float64)
     for pos in positions(microseconds, rate):
