@@ -126,6 +126,7 @@ class RunResult(msgspec.Struct, frozen=True):
     stderr_tail: list[str]
     peak_rss_bytes: int | None  # None where the OS does not report it per child (Windows)
     last_progress: Progress | None
+    cpu_seconds: float | None = None  # user + system time of the child; None like peak_rss_bytes
 
 
 class FFmpegError(MediaError):
@@ -191,7 +192,7 @@ def run(args: list[str], *, duration: float | None = None,
             last = event
             if on_progress is not None:
                 on_progress(event)
-        returncode, peak = _reap(proc, check_stop)
+        returncode, peak, cpu = _reap(proc, check_stop)
         reaped = True
     finally:
         if not reaped:
@@ -215,7 +216,7 @@ def run(args: list[str], *, duration: float | None = None,
         if on_progress is not None:
             on_progress(final)
     return RunResult(argv=argv, returncode=returncode, elapsed_s=time.monotonic() - started,
-                     stderr_tail=tail, peak_rss_bytes=peak, last_progress=last)
+                     stderr_tail=tail, peak_rss_bytes=peak, last_progress=last, cpu_seconds=cpu)
 
 
 def _read_progress(stream, duration: float | None, events: queue.Queue) -> None:
@@ -300,25 +301,25 @@ def strip_log_prefix(line: str) -> str:
     return line
 
 
-def _reap(proc: subprocess.Popen, check_stop: Callable[[], None]) -> tuple[int, int | None]:
-    """Wait for the child, still honouring cancel and timeout; return (exit code, peak RSS).
-    wait4 gives the child's own peak RSS for free on POSIX."""
+def _reap(proc: subprocess.Popen, check_stop: Callable[[], None]) -> tuple[int, int | None, float | None]:
+    """Wait for the child, still honouring cancel and timeout; return (exit code, peak RSS, CPU
+    seconds). wait4 gives the child's own resource use for free on POSIX."""
     if not hasattr(os, "wait4"):
         while True:
             try:
-                return proc.wait(timeout=POLL_S), None
+                return proc.wait(timeout=POLL_S), None, None
             except subprocess.TimeoutExpired:
                 check_stop()
     while True:
         try:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored by the host)
-            return proc.wait(), None
+            return proc.wait(), None, None
         if pid:
             proc.returncode = os.waitstatus_to_exitcode(status)
             # ru_maxrss is kilobytes on Linux, bytes on macOS
             scale = 1 if sys.platform == "darwin" else 1024
-            return proc.returncode, usage.ru_maxrss * scale
+            return proc.returncode, usage.ru_maxrss * scale, usage.ru_utime + usage.ru_stime
         check_stop()
         time.sleep(POLL_S)
 

@@ -120,7 +120,8 @@ class ClipExportOperator(Operator):
             compression_settings={"mode": "stream copy" if settings.keyframe_strategy == "scene_cuts"
                                   else job.encoder["encoder"], "frames": p["frames"]},
             metadata_embedded=msgspec.to_builtins(meta))],
-            peak_rss_mb=(result.peak_rss_bytes or 0) / 1e6 or None)
+            peak_rss_mb=(result.peak_rss_bytes or 0) / 1e6 or None,
+            cpu_seconds=result.cpu_seconds)
 
     def _join(self, unit: Unit, job: Job, progress) -> UnitResult:
         p = unit.params

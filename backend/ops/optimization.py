@@ -67,7 +67,8 @@ class OptimizationOperator(Operator):
                             compression_settings={"encoder": job.encoder["encoder"],
                                                   **msgspec.to_builtins(settings)},
                             metadata_embedded=msgspec.to_builtins(job.metadata))],
-            peak_rss_mb=(result.peak_rss_bytes or 0) / 1e6 or None, gpu=job.encoder["gpu"])
+            peak_rss_mb=(result.peak_rss_bytes or 0) / 1e6 or None,
+            cpu_seconds=result.cpu_seconds, gpu=job.encoder["gpu"])
 
 
 def web_master_path(job: Job) -> str:
