@@ -14,7 +14,8 @@ from typing import Callable, ClassVar
 
 import msgspec
 
-from backend.db.structs import Scene  # noqa: F401 - the one Scene type, as scenes_data stores it
+from backend.db.files import FileRecord
+from backend.db.structs import Scene  # the one Scene type, as scenes_data stores it
 
 
 class Unit(msgspec.Struct, kw_only=True):
@@ -26,24 +27,8 @@ class Unit(msgspec.Struct, kw_only=True):
     params: dict = {}             # stored as settings_used
 
 
-class FileRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """One finished, verified file, as it goes into file_registry."""
-    path: str                     # archive-relative
-    file_type: str                # master, master_web, clip, group_clip, still_hq, still_web, thumbnail, rd_image, rd_video, rd_other, manifest, log
-    category: str                 # masters, clips, stills, thumbnails, rd, archive
-    file_format: str | None = None
-    resolution: str | None = None
-    aspect_ratio: str | None = None
-    duration_seconds: float | None = None
-    frame_number: int | None = None
-    source_file: str | None = None
-    compression_settings: dict | None = None
-    metadata_embedded: dict | None = None
-    processing_time_ms: int | None = None
-
-
 class UnitResult(msgspec.Struct, kw_only=True):
-    files: list[Produced] = []
+    files: list[FileRecord] = []  # file_path archive-relative; the runner adds size and verified
     warnings: list[str] = []
     cpu_seconds: float | None = None   # CPU time of the child processes this unit ran
     peak_rss_mb: float | None = None

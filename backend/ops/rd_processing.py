@@ -101,7 +101,7 @@ class RdProcessingOperator(Operator):
         progress(1.0)
         return UnitResult(files=files, warnings=warnings)
 
-    def _image(self, unit: Unit, job: Job, source: Path) -> Produced:
+    def _image(self, unit: Unit, job: Job, source: Path) -> FileRecord:
         settings = job.preset.advanced.rd_images
         out = unit.outputs[0]
         fmt = settings.format if settings.format != "keep" else _pillow_format(source)
@@ -125,7 +125,7 @@ class RdProcessingOperator(Operator):
                         compression_settings=msgspec.to_builtins(settings),
                         metadata_embedded=msgspec.to_builtins(job.metadata))
 
-    def _video(self, unit: Unit, job: Job, source: Path, progress) -> Produced:
+    def _video(self, unit: Unit, job: Job, source: Path, progress) -> FileRecord:
         settings = job.preset.advanced.rd_video
         settings.check_encoder(job.encoder["family"], "advanced.rd_video")
         info = media_probe.probe(source)
