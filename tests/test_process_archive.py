@@ -101,9 +101,10 @@ class Frames:
     web: dict[int, np.ndarray]
 
     def still_index(self, scene: dict) -> int:
-        """The scene's midpoint frame (by frame number; on a VFR gap the next frame that exists)."""
-        middle = (scene["start_frame"] + scene["end_frame"]) // 2
-        return next(i for i, n in enumerate(self.numbers) if n >= middle)
+        """The scene's middle decoded frame: first + frames // 2 over the decoded frames whose
+        numbers fall in the scene (ingest's midpoint thumbnails pick the same one)."""
+        inside = [i for i, n in enumerate(self.numbers) if scene["start_frame"] <= n <= scene["end_frame"]]
+        return inside[0] + len(inside) // 2
 
 
 @pytest.fixture(scope="module")
@@ -186,14 +187,14 @@ def test_stills_are_exactly_the_midpoint_frame(archive, frames):
         assert thumb.shape[1] == min(320, display[0])
         assert abs(thumb.shape[0] - thumb.shape[1] * display[1] / display[0]) <= 1
     if archive.name == "counter.mp4":
-        # The still of frame N shows N+1: decoded frame 14 is the one showing 15, and of all 30
-        # frames the still is that one exactly and differs from every other.
+        # The still of frame N shows N+1: the middle of frames 0-29 is 15, the one showing 16, and
+        # of all 30 frames the still is that one exactly and differs from every other.
         [hq] = (archive.path / "stills" / "hq").glob("*.png")
-        assert hq.name == f"{PREFIX}_s001_f000014.png"
+        assert hq.name == f"{PREFIX}_s001_f000015.png"
         still = read_rgb(hq)
         scores = {i: distance(still, rgb) for i, rgb in frames.master.items()}
-        assert len(scores) == 30 and scores[14] == 0
-        assert min(v for i, v in scores.items() if i != 14) > 0, scores
+        assert len(scores) == 30 and scores[15] == 0
+        assert min(v for i, v in scores.items() if i != 15) > 0, scores
 
 
 # --- clips -----------------------------------------------------------------------------------------

@@ -33,6 +33,12 @@ class FrameTimeline:
             raise IndexError(f"no decoded frame is numbered {start}..{end}")
         return first, last
 
+    def midpoint_index(self, start: int, end: int) -> int:
+        """The decoded index of a scene's middle frame: first + frames // 2, as ingest picks its
+        midpoint thumbnails, so the archived still is the frame the timeline showed."""
+        first, last = self.decoded_range(start, end)
+        return first + (last - first + 1) // 2
+
     def time_of(self, number: int) -> float:
         return self.times[self.index(number)]
 

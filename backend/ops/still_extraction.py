@@ -13,8 +13,10 @@ from backend.ops.registry import register
 EXTENSIONS = {"png": ".png", "tiff": ".tif", "jpeg": ".jpg", "webp": ".webp"}
 
 
-def midpoint(scene) -> int:
-    return (scene.start_frame + scene.end_frame) // 2
+def midpoint(job: Job, scene) -> tuple[int, int]:
+    """(frame number, decoded index) of the scene's middle frame."""
+    index = job.timeline.midpoint_index(scene.start_frame, scene.end_frame)
+    return job.timeline.numbers[index], index
 
 
 def still_paths(job: Job, number: int, frame: int) -> tuple[str, str]:
@@ -32,9 +34,7 @@ class StillExtractionOperator(Operator):
     def plan(self, job: Job) -> list[Unit]:
         units = []
         for scene in job.selected_scenes():
-            frame = midpoint(scene)
-            index = job.timeline.index(frame)
-            frame = job.timeline.numbers[index]  # a VFR gap: the next frame that exists
+            frame, index = midpoint(job, scene)
             units.append(Unit(op=self.id, name=f"stills scene {scene.number:03d}", stage=self.stage,
                               input_file=str(job.master), outputs=list(still_paths(job, scene.number, frame)),
                               params={"scene": scene.number, "frame": frame, "decoded_index": index,

@@ -20,7 +20,7 @@ class ThumbnailsOperator(Operator):
         units = []
         ext = EXTENSIONS[job.preset.thumbnail.format]
         for scene in job.selected_scenes():
-            frame = job.timeline.numbers[job.timeline.index(midpoint(scene))]
+            frame, _ = midpoint(job, scene)
             hq, _ = still_paths(job, scene.number, frame)
             units.append(Unit(op=self.id, name=f"thumbnail scene {scene.number:03d}", stage=self.stage,
                               input_file=hq, outputs=[f"thumbnails/{job.prefix}_s{scene.number:03d}{ext}"],
