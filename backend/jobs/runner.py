@@ -128,6 +128,7 @@ class Runner:
     # --- the run --------------------------------------------------------------------------------
     def _run(self, job: Job, *, ranges, groups, warnings) -> Outcome:
         sid = job.session_id
+        self._run_started = time.monotonic()
         sessions.set_status(self.db, sid, "processing")
         self._emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
         try:
@@ -159,7 +160,6 @@ class Runner:
                                    f"{failed[0].operation_name}: {_first_line(failed[0].error_details)}",
                               warnings)
         sessions.set_status(self.db, sid, "completed")
-        db_history.record(self.db, history_record(self.db, job))
         return self._finish(job, "completed", None, warnings)
 
     def _analyse(self, job: Job) -> None:
@@ -296,6 +296,14 @@ class Runner:
         return self._finish(job, "failed", reason, warnings)
 
     def _finish(self, job: Job, status: str, error: str | None, warnings: list[str]) -> Outcome:
+        # The session's processing time is the wall time of its runs, not the time it sat paused
+        # or crashed between them.
+        if sessions.exists(self.db, job.session_id):
+            meta = dict(job.session().process_metadata or {})
+            meta["run_seconds"] = meta.get("run_seconds", 0.0) + time.monotonic() - self._run_started
+            sessions.update(self.db, job.session_id, process_metadata=meta)
+            if status == "completed":
+                db_history.record(self.db, history_record(self.db, job))
         ops = sessions.operations(self.db, job.session_id)
         outcome = Outcome(
             session_id=job.session_id, status=status, archive_path=str(job.archive),

@@ -61,8 +61,8 @@ def history_record(db, job: Job) -> HistoryRecord:
     master = meta.get("master", {})
     total_bytes = sum(f.file_size_bytes or 0 for f in files)
     started = meta.get("started") or time.time()
-    elapsed = sum(op.duration_seconds or 0.0 for op in ops)
-    wall = max(time.time() - started, 0.001)
+    run_seconds = meta.get("run_seconds", 0.0)
+    unit_seconds = sum(op.duration_seconds or 0.0 for op in ops)  # overlapping units count twice
     by_type: dict[str, int] = {}
     for f in files:
         by_type[f.file_type] = by_type.get(f.file_type, 0) + 1
@@ -86,14 +86,14 @@ def history_record(db, job: Job) -> HistoryRecord:
         total_files_created=len(files), total_output_size_mb=round(total_bytes / 1e6, 3),
         # what the web master saves against the original: original bytes / web master bytes
         compression_ratio=_ratio(master_size, files),
-        total_processing_time_seconds=round(elapsed, 3),
+        total_processing_time_seconds=round(run_seconds, 3),
         gpu_accelerated=bool(encoder.get("gpu")),
         average_fps_processed=round(frames / encode_s, 2) if frames and encode_s else None,
         preset_used=session.preset_id, encoder_used=encoder.get("encoder"),
         completed_successfully=True,
-        completion_notes=f"{len(ops)} operations in {wall:.1f} s wall time",
+        completion_notes=f"{len(ops)} operations in {run_seconds:.1f} s",
         started_at=dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-        metadata={"wall_seconds": round(wall, 3), "files_by_type": by_type,
+        metadata={"unit_seconds": round(unit_seconds, 3), "files_by_type": by_type,
                   "warnings": [w for op in ops for w in (op.warning_messages or [])]})
 
 
