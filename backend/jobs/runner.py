@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import threading
 import time
 from pathlib import Path
@@ -21,13 +20,13 @@ from backend.db.sessions import NewSession, PlannedOperation
 from backend.errors import ArchiveError, Cancelled, InputError, MediaError, OperatorError
 from backend.jobs import inputs
 from backend.jobs.events import Event, Listener
-from backend.jobs.session_job import build_job, history_record, job_metadata
-from backend.media.atomic import remove_partials
 from backend.jobs.pool import run_all
 from backend.jobs.request import Outcome, ProcessRequest
+from backend.jobs.session_job import build_job, history_record, job_metadata
 from backend.media import encoders, ffmpeg, probe as media_probe
+from backend.media.atomic import remove_partials
 from backend.ops import registry
-from backend.ops.base import Job, Unit, UnitResult
+from backend.ops.base import Job, Unit
 from backend.presets import registry as presets
 
 ANALYSIS = ("probe", "scene_detection")
@@ -93,6 +92,8 @@ class Runner:
                 "safe_name": name, "encoder": msgspec.to_builtins(choice),
                 "preset": msgspec.to_builtins(preset), "metadata": msgspec.to_builtins(meta),
                 "workers": workers, "warnings": warnings, "scene_spec": request.scenes or "all",
+                "generate_log": settings["generate_log"],
+                "extract_midpoint_stills": settings["extract_midpoint_stills"],
                 "user_cuts": request.cuts, "groups": groups, "master_size": master.stat().st_size,
                 "started": time.time(),
             }))

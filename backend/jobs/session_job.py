@@ -42,6 +42,7 @@ def build_job(db, session, cancel, *, master_info=None) -> Job:
               selected=list(session.selected_scenes or []), groups=dict(session.grouped_scenes or {}),
               metadata=metadata, settings={"workers": meta.get("workers", 1),
                                            "generate_log": meta.get("generate_log", True),
+                                           "extract_midpoint_stills": meta.get("extract_midpoint_stills", True),
                                            "user_cuts": meta.get("user_cuts")},
               cache_root=paths.cache_dir(db.path), master_info=master_info, cancel=cancel,
               threshold=session.scene_threshold or 30.0, min_scene_len=session.min_scene_length or 15)

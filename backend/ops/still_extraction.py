@@ -19,6 +19,11 @@ def midpoint(job: Job, scene) -> tuple[int, int]:
     return job.timeline.numbers[index], index
 
 
+def stills_wanted(job: Job) -> bool:
+    """The extract_midpoint_stills setting, as it was when the session started."""
+    return bool(job.settings.get("extract_midpoint_stills", True))
+
+
 def still_paths(job: Job, number: int, frame: int) -> tuple[str, str]:
     stem = f"{job.prefix}_s{number:03d}_f{frame:06d}"
     return (f"stills/hq/{stem}{EXTENSIONS[job.preset.stills_hq.format]}",
@@ -32,6 +37,8 @@ class StillExtractionOperator(Operator):
     stage = 1
 
     def plan(self, job: Job) -> list[Unit]:
+        if not stills_wanted(job):
+            return []
         units = []
         for scene in job.selected_scenes():
             frame, index = midpoint(job, scene)

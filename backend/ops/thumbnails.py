@@ -1,13 +1,15 @@
-"""thumbnails: a small JPEG/WebP per selected scene, made from its HQ still (no second decode)."""
+"""thumbnails: a small JPEG/WebP per selected scene, of the same midpoint frame as its stills:
+made from the HQ still (no second decode), or from the master when stills are switched off
+(the extract_midpoint_stills setting)."""
 
 import msgspec
 
-from backend.media import stills
 from backend.db.files import FileRecord
+from backend.media import stills
 from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.clip_export import scene_metadata
 from backend.ops.registry import register
-from backend.ops.still_extraction import EXTENSIONS, midpoint, still_paths
+from backend.ops.still_extraction import EXTENSIONS, midpoint, still_paths, stills_wanted
 
 
 @register
@@ -20,21 +22,30 @@ class ThumbnailsOperator(Operator):
         units = []
         ext = EXTENSIONS[job.preset.thumbnail.format]
         for scene in job.selected_scenes():
-            frame, _ = midpoint(job, scene)
-            hq, _ = still_paths(job, scene.number, frame)
+            frame, index = midpoint(job, scene)
+            source = still_paths(job, scene.number, frame)[0] if stills_wanted(job) else None
             units.append(Unit(op=self.id, name=f"thumbnail scene {scene.number:03d}", stage=self.stage,
-                              input_file=hq, outputs=[f"thumbnails/{job.prefix}_s{scene.number:03d}{ext}"],
-                              params={"scene": scene.number, "frame": frame}))
+                              input_file=source or str(job.master),
+                              outputs=[f"thumbnails/{job.prefix}_s{scene.number:03d}{ext}"],
+                              params={"scene": scene.number, "frame": frame, "decoded_index": index,
+                                      "pts": job.timeline.times[index], "from_still": bool(source)}))
         return units
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         p = unit.params
         meta = scene_metadata(job, f"Scene {p['scene']}, frame {p['frame']}")
-        out = stills.make_thumbnail(job.path(unit.input_file), job.path(unit.outputs[0]),
-                                    job.preset.thumbnail, meta)
+        out_path = job.path(unit.outputs[0])
+        if p["from_still"]:
+            out = stills.make_thumbnail(job.path(unit.input_file), out_path, job.preset.thumbnail, meta)
+        else:
+            [result] = stills.extract_frames(
+                job.master, [stills.StillRequest(frame_index=p["decoded_index"], pts_seconds=p["pts"],
+                                                 thumbnail_path=str(out_path))],
+                thumbnail=job.preset.thumbnail, metadata=meta, cancel=job.cancel)
+            [out] = result.outputs
         progress(1.0)
         return UnitResult(files=[FileRecord(
-            file_path=unit.outputs[0], file_type="thumbnail", file_category="thumbnails", file_format=out.format,
-            resolution=f"{out.width}x{out.height}", frame_number=p["frame"],
+            file_path=unit.outputs[0], file_type="thumbnail", file_category="thumbnails",
+            file_format=out.format, resolution=f"{out.width}x{out.height}", frame_number=p["frame"],
             source_file=unit.input_file, compression_settings=msgspec.to_builtins(job.preset.thumbnail),
             metadata_embedded=msgspec.to_builtins(meta))])
