@@ -77,6 +77,11 @@ class Job:
     def path(self, relative: str) -> Path:
         return self.archive / relative
 
+    def metadata_for(self, text: str):
+        """The archive metadata with `text` (which scene, which frame) added to the description."""
+        return msgspec.structs.replace(self.metadata,
+                                       description=f"{self.metadata.description}. {text}")
+
     def selected_scenes(self) -> list[Scene]:
         wanted = set(self.selected)
         return [s for s in self.scenes if s.number in wanted]

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import msgspec
 
+from backend.db.files import FileRecord
 from backend.errors import MediaError
 from backend.media import encode, ffmpeg, stills
 from backend.media import probe as media_probe
 from backend.media.atomic import atomic_output
-from backend.media.metadata import MOVFLAG_METADATA, ArchiveMetadata, ffmpeg_metadata_args
-from backend.db.files import FileRecord
+from backend.media.metadata import MOVFLAG_METADATA, ffmpeg_metadata_args
 from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.optimization import web_master_path
 from backend.ops.registry import register
@@ -41,10 +41,6 @@ def _seek_time(web_master, index: int) -> float:
     times = _web_times(str(web_master), web_master.stat().st_mtime_ns)
     step = times[index + 1] - times[index] if index + 1 < len(times) else 0.0
     return times[index] + step / 4
-
-
-def scene_metadata(job: Job, text: str) -> ArchiveMetadata:
-    return msgspec.structs.replace(job.metadata, description=f"{job.metadata.description}. {text}")
 
 
 @register
@@ -84,7 +80,7 @@ class ClipExportOperator(Operator):
             return self._join(unit, job, progress)
         p = unit.params
         settings = job.preset.video
-        meta = scene_metadata(job, f"Scene {p['scene']}, frames {p['start_frame']}-{p['end_frame']}")
+        meta = job.metadata_for(f"Scene {p['scene']}, frames {p['start_frame']}-{p['end_frame']}")
         out = job.path(unit.outputs[0])
         if settings.keyframe_strategy == "scene_cuts":
             source = job.path(unit.input_file)
@@ -125,7 +121,7 @@ class ClipExportOperator(Operator):
 
     def _join(self, unit: Unit, job: Job, progress) -> UnitResult:
         p = unit.params
-        meta = scene_metadata(job, f"Group {p['group']}: scenes {', '.join(map(str, p['scenes']))}")
+        meta = job.metadata_for(f"Group {p['group']}: scenes {', '.join(map(str, p['scenes']))}")
         out = job.path(unit.outputs[0])
         listing = "".join(f"file '{job.path(part).as_posix()}'\n" for part in p["parts"])
         with tempfile.TemporaryDirectory(prefix="video-archive-join-") as tmp, atomic_output(out) as temp:

@@ -1,9 +1,9 @@
 """master_copy: the original master into masters/, bit for bit, checksum-verified. The original is
 never re-encoded or re-tagged: its SHA-256 in the manifest proves it is the file delivered."""
 
+from backend.db.files import FileRecord
 from backend.media.atomic import atomic_output
 from backend.media.checksums import copy_with_checksum
-from backend.db.files import FileRecord
 from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.registry import register
 

@@ -4,13 +4,13 @@ stream copy of this file and nothing is encoded twice."""
 
 import msgspec
 
+from backend.db.files import FileRecord
 from backend.errors import MediaError
 from backend.media import encode, ffmpeg
 from backend.media import probe as media_probe
 from backend.media.atomic import atomic_output
 from backend.media.geometry import aspect_ratio
 from backend.media.metadata import MOVFLAG_METADATA, ffmpeg_metadata_args
-from backend.db.files import FileRecord
 from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.registry import register
 

@@ -12,6 +12,7 @@ import msgspec
 import PIL.Image
 import PIL.ImageOps
 
+from backend.db.files import FileRecord
 from backend.errors import MediaError
 from backend.media import encode, ffmpeg
 from backend.media import probe as media_probe
@@ -19,7 +20,6 @@ from backend.media.atomic import atomic_output, write_bytes_atomic
 from backend.media.checksums import copy_with_checksum
 from backend.media.geometry import aspect_ratio, fit
 from backend.media.metadata import MOVFLAG_METADATA, embed_in_bytes, ffmpeg_metadata_args
-from backend.db.files import FileRecord
 from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.registry import register
 

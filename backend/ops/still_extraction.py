@@ -3,11 +3,10 @@ a web still of exactly its midpoint frame, with the archive metadata."""
 
 import msgspec
 
+from backend.db.files import FileRecord
 from backend.media import stills
 from backend.media.geometry import aspect_ratio
-from backend.db.files import FileRecord
 from backend.ops.base import Job, Operator, Unit, UnitResult
-from backend.ops.clip_export import scene_metadata
 from backend.ops.registry import register
 
 EXTENSIONS = {"png": ".png", "tiff": ".tif", "jpeg": ".jpg", "webp": ".webp"}
@@ -50,7 +49,7 @@ class StillExtractionOperator(Operator):
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         p = unit.params
-        meta = scene_metadata(job, f"Scene {p['scene']}, frame {p['frame']}")
+        meta = job.metadata_for(f"Scene {p['scene']}, frame {p['frame']}")
         hq_path, web_path = unit.outputs
         [result] = stills.extract_frames(
             job.master, [stills.StillRequest(frame_index=p["decoded_index"], pts_seconds=p["pts"],

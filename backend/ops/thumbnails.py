@@ -7,7 +7,6 @@ import msgspec
 from backend.db.files import FileRecord
 from backend.media import stills
 from backend.ops.base import Job, Operator, Unit, UnitResult
-from backend.ops.clip_export import scene_metadata
 from backend.ops.registry import register
 from backend.ops.still_extraction import EXTENSIONS, midpoint, still_paths, stills_wanted
 
@@ -33,7 +32,7 @@ class ThumbnailsOperator(Operator):
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         p = unit.params
-        meta = scene_metadata(job, f"Scene {p['scene']}, frame {p['frame']}")
+        meta = job.metadata_for(f"Scene {p['scene']}, frame {p['frame']}")
         out_path = job.path(unit.outputs[0])
         if p["from_still"]:
             out = stills.make_thumbnail(job.path(unit.input_file), out_path, job.preset.thumbnail, meta)

@@ -10,11 +10,11 @@ import json
 import msgspec
 
 from backend import __version__
+from backend.db.files import FileRecord
 from backend.errors import OperatorError
 from backend.media.atomic import is_partial, write_bytes_atomic
 from backend.media.checksums import sha256_file
 from backend.media.metadata import ArchiveMetadata, image_metadata_problems
-from backend.db.files import FileRecord
 from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.registry import register
 
