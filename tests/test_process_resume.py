@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -253,3 +254,23 @@ def test_sessions_older_than_max_resume_age_are_not_offered(job, tmp_path):
     assert "no session to resume" in done.stderr and "max_resume_age_days" in done.stderr
     assert state.session(sid)["status"] == "processing"  # still there, untouched
     assert [s for s in state.rows("SELECT session_id FROM processing_state")] == [{"session_id": sid}]
+
+
+def test_a_running_session_is_not_resumed_twice(job, reference, tmp_path):
+    """The UI while the CLI runs: a resume of a session another live process is running is
+    refused (with or without its id), and the running job finishes untouched."""
+    state, out = State(tmp_path / "state"), tmp_path / "out"
+    second: dict[str, subprocess.CompletedProcess] = {}
+
+    def resume_meanwhile(proc) -> None:
+        [row] = state.rows("SELECT session_id FROM processing_state")
+        second["by id"] = state.run("resume", row["session_id"])
+        second["newest"] = state.run("resume")
+
+    result = run_until(state.start(*job.args(out)), _finished("still_extraction", 1), resume_meanwhile)
+    assert result.rc == 0 and result.outcome["status"] == "completed", result.stderr
+    by_id, newest = second["by id"], second["newest"]
+    assert by_id.returncode == 1 and "is running right now" in by_id.stderr, by_id.stderr
+    assert newest.returncode == 1 and "no session to resume" in newest.stderr, newest.stderr
+    no_traceback(by_id.stderr + newest.stderr)
+    same_as_reference(check_complete(state, result.outcome["session_id"], out / PREFIX), reference)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import msgspec
+import psutil
 
 from backend import paths
 from backend.db import files as db_files
@@ -105,7 +106,8 @@ class Runner:
 
     def resume(self, session_id: str | None = None) -> Outcome:
         if session_id is None:
-            offered = sessions.resumable(self.db)
+            offered = [s for s in sessions.resumable(self.db)
+                       if not (s.status == "processing" and _runner_alive(s.process_metadata or {}))]
             if not offered:
                 raise InputError("no session to resume (none paused, failed or interrupted within "
                                  "max_resume_age_days)")
@@ -114,6 +116,9 @@ class Runner:
             session = sessions.get(self.db, session_id)
             if session.status == "completed":
                 raise InputError(f"session {session_id} is already completed: {session.output_path}")
+        if session.status == "processing" and _runner_alive(session.process_metadata or {}):
+            raise InputError(f"session {session.session_id} is running right now (process "
+                             f"{session.process_metadata['runner']['pid']}); pause it there first")
         ffmpeg.configure(db_settings.get(self.db, "ffmpeg_path"))
         master = Path(session.master_path)
         if not master.is_file():
@@ -130,6 +135,11 @@ class Runner:
     def _run(self, job: Job, *, ranges, groups, warnings) -> Outcome:
         sid = job.session_id
         self._run_started = time.monotonic()
+        # who runs it, so a second resume (the UI while the CLI runs) does not run it twice
+        me = psutil.Process()
+        meta = dict(job.session().process_metadata or {})
+        meta["runner"] = {"pid": me.pid, "started": me.create_time()}
+        sessions.update(self.db, sid, process_metadata=meta)
         sessions.set_status(self.db, sid, "processing")
         self._emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
         try:
@@ -316,6 +326,16 @@ class Runner:
                          completed=outcome.completed, total=outcome.total, message=error,
                          archive_path=str(job.archive)))
         return outcome
+
+
+def _runner_alive(meta: dict) -> bool:
+    """Whether the process recorded as running the session still exists (the same process: a
+    reused pid has another start time)."""
+    runner = meta.get("runner") or {}
+    try:
+        return psutil.Process(runner["pid"]).create_time() == runner["started"]
+    except (KeyError, psutil.Error):
+        return False
 
 
 def _planned(unit: Unit) -> PlannedOperation:
