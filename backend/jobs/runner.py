@@ -28,6 +28,7 @@ from backend.media import encoders, ffmpeg, probe as media_probe
 from backend.media.atomic import remove_partials
 from backend.ops import registry
 from backend.ops.base import Job, Unit
+from backend.ops.scene_detection import scenes_from_cuts
 from backend.presets import registry as presets
 
 ANALYSIS = ("probe", "scene_detection")
@@ -194,6 +195,8 @@ class Runner:
     def _plan_export(self, job: Job, ranges, groups) -> None:
         """Once the scenes are known: choose them, then plan every unit of every export operator,
         before any output is written."""
+        if job.settings.get("user_cuts"):
+            job.scenes = scenes_from_cuts(job.settings["user_cuts"], job.timeline)
         job.selected = inputs.select_scenes(ranges, len(job.scenes))
         inputs.check_groups_against(groups, len(job.scenes))
         job.groups = groups

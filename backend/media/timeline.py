@@ -9,11 +9,12 @@ from typing import Sequence
 
 
 class FrameTimeline:
-    def __init__(self, numbers: Sequence[int], times: Sequence[float]):
+    def __init__(self, numbers: Sequence[int], times: Sequence[float], origin: float = 0.0):
         if len(numbers) != len(times) or not len(numbers):
             raise ValueError("a timeline needs one number and one time per decoded frame")
         self.numbers = [int(n) for n in numbers]
-        self.times = [float(t) for t in times]
+        self.times = [float(t) for t in times]  # absolute presentation times, seconds
+        self.origin = origin  # the video stream's start: scene times count from here
 
     def __len__(self) -> int:
         return len(self.numbers)

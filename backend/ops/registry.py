@@ -19,12 +19,13 @@ def register(cls: type[Operator]) -> type[Operator]:
 
 
 def _load() -> None:
+    # every module, even when one was imported directly before (it registered only itself)
     for name in OPERATOR_MODULES:
         importlib.import_module(f"backend.ops.{name}")
 
 
 def get(op_id: str) -> Operator:
-    if not _registry:
+    if len(_registry) < len(OPERATOR_MODULES):
         _load()
     try:
         return _registry[op_id]
@@ -33,6 +34,8 @@ def get(op_id: str) -> Operator:
 
 
 def all_operators() -> list[Operator]:
-    if not _registry:
+    """Every operator, in the order of OPERATOR_MODULES (whatever order they were imported in)."""
+    if len(_registry) < len(OPERATOR_MODULES):
         _load()
-    return list(_registry.values())
+    return sorted(_registry.values(),
+                  key=lambda op: OPERATOR_MODULES.index(type(op).__module__.rsplit(".", 1)[-1]))

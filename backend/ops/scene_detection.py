@@ -26,18 +26,15 @@ class SceneDetectionOperator(Operator):
             on_progress=lambda p: progress(min(1.0, p.frames_done / max(p.frames_total, 1))))
         numbers, seconds = ingest.load_frame_table(result)
         # absolute presentation times: what seeking the master (stills) works with
-        job.timeline = FrameTimeline(numbers, seconds + result.time_origin_s)
-        user_cuts = job.settings.get("user_cuts")
-        if user_cuts:
-            job.scenes = scenes_from_cuts(user_cuts, job.timeline, result.time_origin_s)
-        else:
-            job.scenes = [Scene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
-                                start_time=s.start_time, end_time=s.end_time) for s in result.scenes]
+        job.timeline = FrameTimeline(numbers, seconds + result.time_origin_s, result.time_origin_s)
+        # cuts the user edited replace these when the export is planned (scenes_from_cuts)
+        job.scenes = [Scene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
+                            start_time=s.start_time, end_time=s.end_time) for s in result.scenes]
         progress(1.0)
         return UnitResult()
 
 
-def scenes_from_cuts(cuts: list[int], timeline: FrameTimeline, origin: float) -> list[Scene]:
+def scenes_from_cuts(cuts: list[int], timeline: FrameTimeline) -> list[Scene]:
     """Scenes from a list of cut frame numbers (each the first frame of a scene after the first),
     as the editor sends them; frame numbers as scene detection numbers them."""
     first, last = timeline.numbers[0], timeline.numbers[-1]
@@ -48,6 +45,6 @@ def scenes_from_cuts(cuts: list[int], timeline: FrameTimeline, origin: float) ->
     starts = [first, *ordered]
     ends = [c - 1 for c in ordered] + [last]
     end_time = timeline.times[-1] + timeline.frame_duration(len(timeline) - 1)
-    times = [timeline.time_of(s) - origin for s in starts] + [end_time - origin]
+    times = [timeline.time_of(s) - timeline.origin for s in starts] + [end_time - timeline.origin]
     return [Scene(number=n, start_frame=s, end_frame=e, start_time=times[n - 1], end_time=times[n])
             for n, (s, e) in enumerate(zip(starts, ends), 1)]
