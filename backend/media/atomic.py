@@ -45,7 +45,7 @@ def atomic_output(path: str | os.PathLike, *, durable: bool = True):
             temp.unlink()
         raise
     if durable:
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, durable: bool = True) -> Path:
@@ -74,7 +74,7 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     # Makes the rename itself durable; not possible on every platform (Windows), so best effort.
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -196,7 +196,7 @@ def run(args: list[str], *, duration: float | None = None,
         reaped = True
     finally:
         if not reaped:
-            _stop(proc)
+            stop(proc)
         reader.join(timeout=1)
         stderr.join(timeout=1)
         for pipe in (proc.stdout, proc.stderr):
@@ -324,7 +324,7 @@ def _reap(proc: subprocess.Popen, check_stop: Callable[[], None]) -> tuple[int, 
         time.sleep(POLL_S)
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen) -> None:
     """Stop a child that is still running: SIGTERM (ffmpeg closes its outputs), then SIGKILL."""
     if proc.poll() is not None:
         return

@@ -23,6 +23,7 @@ import msgspec
 import psutil
 
 from backend.errors import InputError, StateError
+from backend.media.atomic import fsync_dir
 from backend.media.ingest_result import MasterIdentity, Scene
 
 FORMAT_VERSION = 3          # bump when the layout or a stored meaning changes
@@ -163,7 +164,7 @@ class IngestCache:
         finally:
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
         self._remove_stale(entry)
 
     def publish_cuts(self, temp: Path, entry: Path, threshold: float, min_scene_len: int) -> Path:
@@ -200,12 +201,3 @@ class IngestCache:
 
 def _alive(pid: int) -> bool:
     return psutil.pid_exists(pid)
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -32,14 +32,13 @@ except ImportError:  # Windows: pipes keep their default size
 
 from backend.errors import Cancelled, MediaError
 from backend.media import scene_cuts
-from backend.media.ffmpeg import spawn, strip_log_prefix
+from backend.media.ffmpeg import spawn, stop, strip_log_prefix
 from backend.media.ingest_result import IngestProgress
 
 THUMBS_NAME = "frames.mjpeg"
 PROXY_NAME = "proxy.webm"
 
 PROGRESS_INTERVAL_S = 0.25   # at most four progress calls a second
-STOP_GRACE_S = 3.0           # SIGTERM lets ffmpeg close its files; then SIGKILL
 THUMB_QUALITY = 5            # mjpeg qscale: about 3 KB for a 160x90 frame
 
 
@@ -138,7 +137,7 @@ def run_pass(plan: PassPlan, out_dir: Path, *,
             raise
     finally:
         finished.set()
-        _stop(proc)
+        stop(proc)
         log.join(timeout=5)
         proc.stdout.close()
         proc.stderr.close()
@@ -346,19 +345,8 @@ def _stop_on_cancel(proc: subprocess.Popen, cancel: threading.Event,
     """Stops ffmpeg as soon as `cancel` is set, even while the reader is blocked on the pipe."""
     while not finished.wait(0.05):
         if cancel.is_set():
-            # SIGKILL, not _stop's SIGTERM and grace period: the reader no longer empties the
+            # SIGKILL, not stop()'s SIGTERM and grace period: the reader no longer empties the
             # pipe, so ffmpeg sits in a blocked write and would not see a SIGTERM before the grace
             # ran out (a pause took 3 s); a cancelled pass keeps nothing it wrote anyway.
             proc.kill()
             return
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=STOP_GRACE_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
