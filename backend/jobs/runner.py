@@ -70,7 +70,7 @@ class Runner:
         if session_id is None:
             offered = [s for s in sessions.resumable(self.db)
                        if not (s.status == "processing" and _runner_alive(s.process_metadata))
-                       and not waiting_for_edits(s.process_metadata)]
+                       and s.process_metadata is not None and not waiting_for_edits(s.process_metadata)]
             if not offered:
                 raise InputError("no session to resume (none paused, failed or interrupted within "
                                  "max_resume_age_days)", "session")
@@ -87,6 +87,9 @@ class Runner:
         session = sessions.get(self.db, sid)
         if session.status == "completed":
             raise InputError(f"session {sid} is already completed: {session.output_path}", "session")
+        if session.process_metadata is None:
+            raise InputError(f"session {sid} was not started by this tool's runner (it has no "
+                             "session spec) and cannot be run; start the archive again", "session")
         if session.status == "processing" and _runner_alive(session.process_metadata):
             raise InputError(f"session {sid} is running right now (process "
                              f"{session.process_metadata.runner.pid}); pause it there first",
