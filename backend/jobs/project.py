@@ -26,7 +26,7 @@ from backend.media import probe as media_probe
 from backend.media.detection_params import DetectionParams
 from backend.media.scenes import Scene, check_cuts, cuts_of, scenes_at_cuts
 from backend.media.timeline import load_timeline
-from backend.presets import registry as presets
+from backend.presets import catalog as presets
 
 
 class Created(msgspec.Struct, kw_only=True):
