@@ -108,7 +108,7 @@ class Runner:
         me = psutil.Process()
         self._update_spec(sid, runner=RunnerMark(pid=me.pid, started=me.create_time()))
         sessions.set_status(self.db, sid, "processing")
-        self._emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
+        self.emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
         warnings = list(job.spec.warnings)
         try:
             if not (job.spec.analysed or job.spec.export_planned):
@@ -232,7 +232,7 @@ class Runner:
         sid = job.session_id
         op = operators.get(unit.op)
         sessions.start_operation(self.db, sid, seq)
-        self._emit(Event(type="unit_started", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_started", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          total=total))
         cpu0 = time.thread_time()
         try:
@@ -259,7 +259,7 @@ class Runner:
             else:
                 db_files.mark_verified(self.db, sid, path, ok)
         for message in result.warnings:
-            self._emit(Event(type="warning", session_id=sid, op=unit.op, unit=unit.name, message=message))
+            self.emit(Event(type="warning", session_id=sid, op=unit.op, unit=unit.name, message=message))
         if result.error:
             self._failed(job, unit, seq, result.error, warnings=result.warnings or None, keep=True)
             return None
@@ -268,7 +268,7 @@ class Runner:
             self.db, sid, seq, "completed", output_files=[f.file_path for f in result.files],
             file_sizes=sizes, warnings=result.warnings or None, cpu_usage=round(cpu, 3),
             gpu_usage=1.0 if result.gpu else None, memory_usage=_mb(result.peak_rss_mb))
-        self._emit(Event(type="unit_finished", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_finished", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          status="completed", progress=1.0, total=total,
                          completed=sessions.get(self.db, sid).completed_operations))
         return result
@@ -284,7 +284,7 @@ class Runner:
                     job.path(output).unlink()
         sessions.finish_operation(self.db, job.session_id, seq, "failed", error_details=detail,
                                   warnings=warnings)
-        self._emit(Event(type="unit_failed", session_id=job.session_id, op=unit.op, unit=unit.name,
+        self.emit(Event(type="unit_failed", session_id=job.session_id, op=unit.op, unit=unit.name,
                          seq=seq, status="failed", message=_first_line(detail)))
 
     # --- events ---------------------------------------------------------------------------------
@@ -294,10 +294,10 @@ class Runner:
             return
         self._last_progress[seq] = now
         sessions.set_progress(self.db, sid, seq, max(0.0, min(1.0, fraction)))
-        self._emit(Event(type="unit_progress", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_progress", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          progress=round(fraction, 4)))
 
-    def _emit(self, event: Event) -> None:
+    def emit(self, event: Event) -> None:
         with self._emit_lock:
             self.listener(event)
 
@@ -335,7 +335,7 @@ class Runner:
             failed=[f"{op.operation_name}: {_first_line(op.error_details)}" for op in ops
                     if op.status == "failed"],
             warnings=warnings + [w for op in ops for w in (op.warning_messages or [])], error=error)
-        self._emit(Event(type="session_finished", session_id=job.session_id, status=status,
+        self.emit(Event(type="session_finished", session_id=job.session_id, status=status,
                          completed=outcome.completed, total=outcome.total, message=error,
                          archive_path=str(job.archive)))
         return outcome
