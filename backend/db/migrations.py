@@ -263,6 +263,15 @@ def _sync_db_version_setting(db: Database, version: int) -> None:
             schema.set_version(db, version)
 
 
+def _add_new_settings(db: Database) -> None:
+    """A setting added since the database was made (archive_layout) gets its default row; the
+    schema is unchanged, so this needs no migration. No write when nothing is missing."""
+    have = {r["key"] for r in db.query("SELECT key FROM app_settings")}
+    if any(key not in have for key, *_rest in schema.DEFAULT_SETTINGS):
+        with db.transaction():
+            schema.insert_default_settings(db)
+
+
 def migrate(db: Database) -> MigrationReport:
     """Bring `db` to LATEST; a no-op (no writes, no backup) when it is current."""
     version = current_version(db)
@@ -272,6 +281,7 @@ def migrate(db: Database) -> MigrationReport:
                          f"({LATEST}); update video-archive to use it")
     if version == LATEST:
         _sync_db_version_setting(db, version)
+        _add_new_settings(db)
         return report
     if version == 0:
         with db.transaction():

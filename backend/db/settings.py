@@ -17,6 +17,7 @@ READ_ONLY = frozenset({"db_version"})
 CHOICES: dict[str, tuple[str, ...]] = {
     "encoder_preference": ("auto", "x264", "nvenc"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "archive_layout": ("folder", "bagit"),
 }
 MINIMUM: dict[str, float] = {
     "parallel_workers": 1,

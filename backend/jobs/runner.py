@@ -14,6 +14,7 @@ import msgspec
 import psutil
 
 from backend import paths
+from backend.archive import digests, layout as archive_layout
 from backend.db import files as db_files
 from backend.db import history as db_history
 from backend.db import sessions, settings as db_settings
@@ -84,6 +85,7 @@ class Runner:
         if workers < 1:
             raise InputError(f"workers must be at least 1 (got {workers})")
 
+        layout = archive_layout.check(request.layout or settings.get("archive_layout", "folder"))
         meta = job_metadata(settings, request.artwork.strip(), date)
         session_id = sessions.create(self.db, NewSession(
             artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
@@ -96,7 +98,8 @@ class Runner:
                 "workers": workers, "warnings": warnings, "scene_spec": request.scenes or "all",
                 "generate_log": settings["generate_log"],
                 "extract_midpoint_stills": settings["extract_midpoint_stills"],
-                "user_cuts": request.cuts, "groups": groups, "master_size": master.stat().st_size,
+                "user_cuts": request.cuts, "groups": groups, "archive_layout": layout,
+                "master_size": master.stat().st_size,
                 "started": time.time(),
             }))
         for message in warnings:
@@ -267,6 +270,7 @@ class Runner:
         sizes = {}
         for record in result.files:
             sizes[record.file_path] = job.path(record.file_path).stat().st_size
+            record = digests.with_sha256(record, job.path(record.file_path), job.cancel)
             db_files.register(self.db, sid, msgspec.structs.replace(
                 record, file_size_bytes=sizes[record.file_path],
                 has_metadata=record.metadata_embedded is not None, verified=True))

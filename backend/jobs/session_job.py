@@ -45,7 +45,9 @@ def build_job(db, session, cancel, *, master_info=None) -> Job:
                                            "extract_midpoint_stills": meta.get("extract_midpoint_stills", True),
                                            "user_cuts": meta.get("user_cuts")},
               cache_root=paths.cache_dir(db.path), master_info=master_info, cancel=cancel,
-              threshold=session.scene_threshold or 30.0, min_scene_len=session.min_scene_length or 15)
+              threshold=session.scene_threshold or 30.0, min_scene_len=session.min_scene_length or 15,
+              # sessions started before layouts existed made plain folders
+              layout=meta.get("archive_layout", "folder"))
     # Operators that summarise the session (the process log, the manifest) read it through these.
     job.journal = lambda: sessions.operations(db, sid)
     job.registered = lambda: db_files.list_for(db, sid)

@@ -14,6 +14,7 @@ from typing import Callable, ClassVar
 
 import msgspec
 
+from backend.archive import layout as archive_layout
 from backend.db.files import FileRecord
 from backend.db.structs import Scene  # the one Scene type, as scenes_data stores it
 
@@ -44,7 +45,8 @@ class Job:
                  rd_folder: Path | None, preset, encoder: dict, scenes: list[Scene],
                  selected: list[int], groups: dict[str, list[int]], metadata, settings: dict,
                  cache_root: Path, master_info=None, cancel: threading.Event | None = None,
-                 threshold: float = 30.0, min_scene_len: int = 15, timeline=None):
+                 threshold: float = 30.0, min_scene_len: int = 15, timeline=None,
+                 layout: str = "folder"):
         self.session_id = session_id
         self.master = master
         self.archive = archive
@@ -63,6 +65,7 @@ class Job:
         self.threshold = threshold
         self.min_scene_len = min_scene_len
         self.timeline = timeline  # FrameTimeline, known after scene detection
+        self.layout = layout  # "folder" or "bagit" (backend/archive/layout.py)
         # The session as the runner sees it, for operators that summarise it (process log,
         # manifest); set by the runner, which owns the database.
         self.journal: Callable[[], list] = lambda: []
@@ -75,7 +78,8 @@ class Job:
         return self.archive.name
 
     def path(self, relative: str) -> Path:
-        return self.archive / relative
+        """The file on disk for an archive path (under data/ in a bag)."""
+        return archive_layout.location(self.archive, self.layout, relative)
 
     def metadata_for(self, text: str):
         """The archive metadata with `text` (which scene, which frame) added to the description."""

@@ -1,24 +1,30 @@
 """verification: check every registered file is there with its registered size and metadata,
-write the process log, then the manifest (SHA-256 of every file), so the archive folder can be
-verified later without the database: `sha256sum` against the manifest is enough."""
+write the process log, then the manifest (SHA-256 and, for videos, frame count of every file), so
+the archive can be verified later without the database (`video-archive verify`). The digests
+were taken as the files were written (backend/archive/digests.py): nothing is read again here."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 import msgspec
 
 from backend import __version__
+from backend.archive import digests, layout as archive_layout
 from backend.db.files import FileRecord
 from backend.errors import OperatorError
 from backend.media.atomic import is_partial, write_bytes_atomic
-from backend.media.checksums import sha256_file
+from backend.media import probe as media_probe
 from backend.media.metadata import ArchiveMetadata, image_metadata_problems
 from backend.ops.base import Job, Operator, Unit, UnitResult
 from backend.ops.registry import register
 
 IMAGE_TYPES = {"still_hq", "still_web", "thumbnail"}
+# Videos this tool wrote (their frame count goes into the manifest, for `verify` to decode against);
+# R&D originals are copied as delivered and only their checksum speaks for them.
+MADE_VIDEO_TYPES = {"master_web", "clip", "group_clip", "rd_video"}
 
 
 @register
@@ -47,43 +53,64 @@ class VerificationOperator(Operator):
                 meta = msgspec.convert(f.metadata_embedded, ArchiveMetadata)
                 warnings += [f"{f.file_path}: {p}" for p in image_metadata_problems(path, meta)]
         known = {f.file_path for f in files} | set(unit.outputs)
-        strays = sorted(p.relative_to(job.archive).as_posix() for p in job.archive.rglob("*")
-                        if p.is_file() and not is_partial(p)
-                        and p.relative_to(job.archive).as_posix() not in known)
+        strays = sorted(path for path in _archive_paths(job) if path not in known)
         warnings += [f"not made by this session: {s}" for s in strays]
         if problems:
             raise OperatorError("archive verification failed: " + "; ".join(problems[:5])
                                 + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
         produced = []
         entries = []
-        total = sum(f.file_size_bytes or 0 for f in files) or 1
-        done = 0
-        for f in files:
-            entries.append({"path": f.file_path, "type": f.file_type, "bytes": f.file_size_bytes,
-                            "sha256": sha256_file(job.path(f.file_path), job.cancel)})
-            done += f.file_size_bytes or 0
-            progress(0.9 * done / total)
+        master_frames = ((job.session().process_metadata or {}).get("master") or {}).get("frame_count")
+        for n, f in enumerate(files, 1):
+            # digests were taken as each file was written: nothing is read again here
+            entry = {"path": f.file_path, "type": f.file_type, "bytes": f.file_size_bytes,
+                     "sha256": digests.of(f, job.path(f.file_path), job.cancel)}
+            frames = _frame_count(job, f, master_frames)
+            if frames is not None:
+                entry["frames"] = frames
+            entries.append(entry)
+            progress(0.9 * n / max(len(files), 1))
         if len(unit.outputs) == 2:
             log_path = unit.outputs[0]
-            write_bytes_atomic(job.path(log_path), process_log(job).encode("utf-8"))
-            size = job.path(log_path).stat().st_size
-            entries.append({"path": log_path, "type": "log", "bytes": size,
-                            "sha256": sha256_file(job.path(log_path))})
+            data = process_log(job).encode("utf-8")
+            write_bytes_atomic(job.path(log_path), data)
+            entries.append({"path": log_path, "type": "log", "bytes": len(data),
+                            "sha256": hashlib.sha256(data).hexdigest()})
             produced.append(FileRecord(file_path=log_path, file_type="log", file_category="archive",
-                                     file_format="txt"))
+                                     file_format="txt",
+                                     compression_settings={"sha256": hashlib.sha256(data).hexdigest()}))
         manifest = {
             "archive": job.prefix, "artwork": job.metadata.title, "project_date": job.date,
             "copyright": job.metadata.copyright, "session_id": job.session_id,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "tool": f"video-archive {__version__}", "preset": job.preset.id,
-            "encoder": job.encoder["encoder"], "files": sorted(entries, key=lambda e: e["path"]),
+            "encoder": job.encoder["encoder"], "layout": job.layout,
+            "files": sorted(entries, key=lambda e: e["path"]),
         }
-        write_bytes_atomic(job.path(unit.outputs[-1]),
-                           json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
+        data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
+        write_bytes_atomic(job.path(unit.outputs[-1]), data)
         produced.append(FileRecord(file_path=unit.outputs[-1], file_type="manifest", file_category="archive",
-                                 file_format="json"))
+                                 file_format="json",
+                                 compression_settings={"sha256": hashlib.sha256(data).hexdigest()}))
         progress(1.0)
         return UnitResult(files=produced, warnings=warnings)
+
+
+def _frame_count(job: Job, record, master_frames: int | None) -> int | None:
+    """Frames a decode of the file gives: the master's from ingest's decode, the videos made
+    here from their container (mp4 keeps a sample table, so this reads only the header)."""
+    if record.file_type == "master":
+        return master_frames
+    if record.file_type in MADE_VIDEO_TYPES:
+        return media_probe.probe(job.path(record.file_path)).video.frame_count
+    return None
+
+
+def _archive_paths(job: Job):
+    """Archive paths of the files on disk, leftovers of killed runs aside."""
+    for path in job.archive.rglob("*"):
+        if path.is_file() and not is_partial(path):
+            yield archive_layout.archive_path(job.archive, job.layout, path)
 
 
 def process_log(job: Job) -> str:
