@@ -1,0 +1,63 @@
+"""interchange: the scene list in the forms editors use (OpenTimelineIO, CMX 3600 EDL,
+LosslessCut CSV, YouTube chapters), all under edit/, each referring to the archived master.
+Every scene of the master is listed, exported or not, so the files rebuild the whole master."""
+
+from __future__ import annotations
+
+import posixpath
+from fractions import Fraction
+
+import msgspec
+
+from backend.archive.interchange import InterchangeScene, SceneList, chapters, edl, losslesscut, otio
+from backend.archive.interchange.cuts import master_start_timecode
+from backend.db.files import FileRecord
+from backend.media.atomic import write_bytes_atomic
+from backend.ops.base import Job, Operator, Unit, UnitResult
+from backend.ops.clip_export import clip_path
+from backend.ops.master_copy import original_master_path
+from backend.ops.registry import register
+
+FOLDER = "edit"
+# suffix -> (writer, file type, format)
+WRITERS = {".otio": (otio.write, "otio", "otio"),
+           ".edl": (edl.write, "edl", "edl"),
+           "_losslesscut.csv": (losslesscut.write, "losslesscut_csv", "csv"),
+           "_youtube-chapters.txt": (chapters.write, "chapters", "txt")}
+
+
+@register
+class InterchangeOperator(Operator):
+    id = "interchange"
+    label = "Write the scene list for editors"
+    stage = 1
+
+    def plan(self, job: Job) -> list[Unit]:
+        video = job.master_info.video
+        rate = Fraction(video.avg_frame_rate or video.r_frame_rate or "25")
+        selected = set(job.selected)
+        scenes = [InterchangeScene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
+                                   start_time=s.start_time, end_time=s.end_time,
+                                   group=job.group_of(s.number), exported=s.number in selected,
+                                   clip=clip_path(job, s.number) if s.number in selected else None)
+                  for s in job.scenes]
+        master = original_master_path(job)
+        listing = SceneList(title=job.prefix, artwork=job.metadata.title, rate_num=rate.numerator,
+                            rate_den=rate.denominator, master_file=posixpath.basename(master),
+                            master_url=posixpath.relpath(master, FOLDER),
+                            start_timecode=master_start_timecode(job.master),
+                            has_audio=bool(job.master_info.audio), scenes=scenes)
+        outputs = [f"{FOLDER}/{job.prefix}{suffix}" for suffix in WRITERS]
+        return [Unit(op=self.id, name="write interchange files", stage=self.stage,
+                     input_file=str(job.master), outputs=outputs,
+                     params={"scene_list": msgspec.to_builtins(listing)})]
+
+    def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
+        listing = msgspec.convert(unit.params["scene_list"], SceneList)
+        files = []
+        for output, (write, file_type, fmt) in zip(unit.outputs, WRITERS.values()):
+            write_bytes_atomic(job.path(output), write(listing))
+            files.append(FileRecord(file_path=output, file_type=file_type, file_category="edit",
+                                    file_format=fmt, source_file=str(job.master), has_metadata=False))
+        progress(1.0)
+        return UnitResult(files=files)
