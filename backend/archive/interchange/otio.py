@@ -65,7 +65,7 @@ def read_segments(path: Path, rate: Fraction) -> list[tuple[int, int]]:
     except Exception as exc:  # the package raises its own types and plain ValueErrors alike
         raise ValueError(f"not an OpenTimelineIO file: {exc}") from None
     if not isinstance(loaded, otio.schema.Timeline):
-        raise ValueError(f"holds a {type(loaded).__name__}, not a timeline")
+        raise ValueError(f"holds no OpenTimelineIO timeline (but a {type(loaded).__name__})")
     tracks = loaded.video_tracks()
     if not tracks:
         raise ValueError("has no video track")
