@@ -46,6 +46,8 @@ CHROMIUM_FLAGS = [
 WINDOW_SIZE = (1024, 640)
 # The child prints its answer on one line behind this marker; engines print their own noise too.
 RESULT_MARK = "BROWSER-RESULT "
+# How the Chromium child reports what the page said (on its stderr, one line each).
+CONSOLE_PREFIXES = ("console.", "page error: ", "request failed: ")
 
 
 class EngineError(AssertionError):
@@ -251,10 +253,12 @@ def xvfb(size: str = "1280x800x24") -> Iterator[str]:
 
 
 def evaluate_in_chromium(url: str, script: str, *, timeout: float = 120,
-                         screenshot: Path | None = None) -> object:
-    """Opens `url` in headless Chromium, evaluates the JS expression `script` (a Promise is
-    awaited) and returns its JSON value; saves a PNG of the page to `screenshot` if given."""
-    return _run_child("chromium", url, script, timeout=timeout, screenshot=screenshot, env=dict(os.environ))
+                         screenshot: Path | None = None, console: list[str] | None = None) -> object:
+    """Open `url` in headless Chromium, evaluate `script` (a JS expression; a Promise is
+    awaited) and returns its JSON value; saves a PNG of the page to `screenshot` if given.
+    `console`, when given, receives the page's console messages, page errors and failed requests."""
+    return _run_child("chromium", url, script, timeout=timeout, screenshot=screenshot, env=dict(os.environ),
+                      console=console)
 
 
 def evaluate_in_webview(url: str, script: str, *, display: str, timeout: float = 120,
@@ -274,7 +278,7 @@ def evaluate_in_webview(url: str, script: str, *, display: str, timeout: float =
 
 
 def _run_child(engine: str, url: str, script: str, *, timeout: float, screenshot: Path | None,
-               env: dict[str, str]) -> object:
+               env: dict[str, str], console: list[str] | None = None) -> object:
     with tempfile.TemporaryDirectory(prefix=f"browser-{engine}-") as runtime:
         # Qt wants a private XDG runtime dir (CI has none) and warns on a shared one.
         env = dict(env, XDG_RUNTIME_DIR=runtime)
@@ -294,6 +298,8 @@ def _run_child(engine: str, url: str, script: str, *, timeout: float, screenshot
                               f"{_tail(err)}") from None
         finally:
             _kill_group(proc)  # helpers a crashed browser left behind
+    if console is not None:
+        console.extend(line for line in (err or "").splitlines() if line.startswith(CONSOLE_PREFIXES))
     lines = [line for line in out.splitlines() if line.startswith(RESULT_MARK)]
     if not lines:
         # Typically a missing system library (Qt's xcb plugin names the one it lacks in stderr).
@@ -341,6 +347,8 @@ def _chromium_child(url: str, script: str, timeout: float, screenshot: Path | No
             page.set_default_timeout(timeout * 1000)
             page.on("console", lambda msg: print(f"console.{msg.type}: {msg.text}", file=sys.stderr))
             page.on("pageerror", lambda exc: print(f"page error: {exc}", file=sys.stderr))
+            page.on("requestfailed", lambda req: print(f"request failed: {req.url} {req.failure}",
+                                                       file=sys.stderr))
             page.goto(url, wait_until="load")
             # page.evaluate waits for ever on a Promise that never settles; bound it here so the
             # answer names the page, rather than the parent's kill naming only the engine.
