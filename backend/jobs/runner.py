@@ -250,6 +250,8 @@ class Runner:
         cpu0 = time.thread_time()
         try:
             result = op.execute(unit, job, lambda f: self._progress(sid, unit, seq, f))
+            # each output's digest now, while it is still in memory (backend/archive/digests.py)
+            result.files = [digests.with_sha256(r, job.path(r.file_path), job.cancel) for r in result.files]
         except Cancelled:
             return  # left 'processing'; the pause resets it to pending
         except Exception as exc:  # one failed unit never takes the others down
@@ -270,7 +272,6 @@ class Runner:
         sizes = {}
         for record in result.files:
             sizes[record.file_path] = job.path(record.file_path).stat().st_size
-            record = digests.with_sha256(record, job.path(record.file_path), job.cancel)
             db_files.register(self.db, sid, msgspec.structs.replace(
                 record, file_size_bytes=sizes[record.file_path],
                 has_metadata=record.metadata_embedded is not None, verified=True))
