@@ -233,3 +233,15 @@ def test_a_lost_manifest(archives, tmp_path, layout):
     else:
         assert report.status == "damaged"
         assert any(p.kind == "missing" and name in p.message for p in report.problems)
+
+
+def test_a_manifest_never_leads_verify_out_of_the_archive(archives, tmp_path):
+    archive = copy_of(archives["folder"], tmp_path)
+    (tmp_path / "outside.txt").write_text("not part of the archive")
+    manifest = next(archive.glob("*_manifest.json"))
+    data = json.loads(manifest.read_text())
+    data["files"].append({"path": "../outside.txt", "type": "log", "bytes": 23, "sha256": "0" * 64})
+    manifest.write_text(json.dumps(data))
+    report = verify(archive)
+    assert report.status == "damaged"
+    assert [p.kind for p in report.problems] == ["manifest"] and "outside" in report.problems[0].message

@@ -21,6 +21,7 @@ import pytest
 from archive_checks import (COPYRIGHT, ARTIST, DATE, FAST, Result, State, check_complete, decode,
                             distance, ends_of, frames_of, packet_times, read_rgb, resized,
                             scene_indices, scenedetect_numbers, sha256, video_info)
+from backend.archive.verify import verify
 from backend.media.metadata import read_image_metadata
 
 MASTERS = ["counter.mp4", "testvideo.mp4", "goldeneye-vfr-drop3.mp4", "fades.mp4",
@@ -143,8 +144,10 @@ def fitted(size: tuple[int, int], box: tuple[int, int], even: bool) -> tuple[int
 def test_archive_is_complete(archive, frames):
     files = check_complete(archive.state, archive.sid, archive.path)
     ext = archive.master.suffix.lower()
-    expected = {f"{PREFIX}_manifest.json", f"{PREFIX}_process-log.txt",
-                f"masters/{PREFIX}_master-original{ext}", f"masters/{PREFIX}_master-web.mp4"}
+    expected = {f"{PREFIX}_manifest.json", f"{PREFIX}_process-log.txt", "index.html",
+                f"masters/{PREFIX}_master-original{ext}", f"masters/{PREFIX}_master-web.mp4",
+                f"edit/{PREFIX}.otio", f"edit/{PREFIX}.edl", f"edit/{PREFIX}_losslesscut.csv",
+                f"edit/{PREFIX}_youtube-chapters.txt"}
     for scene in archive.scenes:
         n = scene["number"]
         frame = frames.numbers[frames.still_index(scene)]
@@ -163,6 +166,9 @@ def test_archive_is_complete(archive, frames):
     for op in archive.state.operations(archive.sid):
         if op["operation_type"] != "verification":
             assert f"{op['operation_type']}: {op['operation_name']}" in log
+    # and `verify` (no database) passes it
+    report = verify(archive.path)
+    assert report.status == "intact", report.problems
 
 
 def test_web_master_keeps_every_frame_and_scenes_cover_them(archive, frames):

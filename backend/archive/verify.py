@@ -92,6 +92,10 @@ def verify(archive: str | os.PathLike, *, fast: bool = False, workers: int | Non
         expected[manifest_path] = _Expected(path=manifest_path, disk=manifests[0].relative_to(root).as_posix(),
                                             type="manifest")
         for entry in info.get("files", []):
+            if not _inside(entry["path"]):
+                problems.append(Problem(path=entry["path"], kind="manifest",
+                                        message=f"the manifest lists {entry['path']!r}, outside the archive"))
+                continue
             disk = archive_layout.location(root, layout, entry["path"]).relative_to(root).as_posix()
             expected[entry["path"]] = _Expected(path=entry["path"], disk=disk, bytes=entry.get("bytes"),
                                                 sha256=entry.get("sha256"), type=entry.get("type"),
@@ -140,6 +144,13 @@ def verify(archive: str | os.PathLike, *, fast: bool = False, workers: int | Non
     return report
 
 
+def _inside(path: str) -> bool:
+    """A listed path names a file inside the archive (a manifest is input too: never follow one
+    out of the folder)."""
+    parts = path.replace("\\", "/").split("/")
+    return bool(path) and not path.startswith("/") and ".." not in parts and ":" not in parts[0]
+
+
 def _not_archive(report: Report, message: str) -> Report:
     report.status = "not_an_archive"
     report.problems = [Problem(path=None, kind="manifest", message=message)]
@@ -173,7 +184,7 @@ def _read_bag(root: Path, expected: dict[str, _Expected]) -> list[Problem]:
                 continue
             digest, _, disk = line.partition(" ")
             disk = disk.strip().replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
-            if len(digest) != 64 or not disk:
+            if len(digest) != 64 or not disk or not _inside(disk):
                 problems.append(Problem(path=name, kind="bag", message=f"{name} line {number} is malformed"))
                 continue
             entry = by_disk.get(disk)
