@@ -5,14 +5,13 @@ the digests taken as each file was written."""
 from __future__ import annotations
 
 import datetime as dt
-from fractions import Fraction
 
 import msgspec
 
 from backend import __version__
 from backend.archive import digests, layout as archive_layout
 from backend.archive.contact_sheet import Sheet, SheetFile, SheetScene, render
-from backend.archive.interchange.cuts import master_start_timecode
+from backend.archive.interchange.cuts import master_start_timecode, numbering_rate
 from backend.db.files import FileRecord
 from backend.media.atomic import write_bytes_atomic
 from backend.ops.base import Job, Operator, Unit, UnitResult
@@ -30,7 +29,7 @@ class ContactSheetOperator(Operator):
 
     def plan(self, job: Job) -> list[Unit]:
         video = job.master_info.video
-        rate = Fraction(video.avg_frame_rate or video.r_frame_rate or "25")
+        rate = numbering_rate(job.master_info)
         selected = set(job.selected)
         thumb_ext = EXTENSIONS[job.preset.thumbnail.format]
         scenes = []

@@ -5,12 +5,11 @@ Every scene of the master is listed, exported or not, so the files rebuild the w
 from __future__ import annotations
 
 import posixpath
-from fractions import Fraction
 
 import msgspec
 
 from backend.archive.interchange import InterchangeScene, SceneList, chapters, edl, losslesscut, otio
-from backend.archive.interchange.cuts import master_start_timecode
+from backend.archive.interchange.cuts import master_start_timecode, numbering_rate
 from backend.db.files import FileRecord
 from backend.media.atomic import write_bytes_atomic
 from backend.ops.base import Job, Operator, Unit, UnitResult
@@ -33,8 +32,7 @@ class InterchangeOperator(Operator):
     stage = 1
 
     def plan(self, job: Job) -> list[Unit]:
-        video = job.master_info.video
-        rate = Fraction(video.avg_frame_rate or video.r_frame_rate or "25")
+        rate = numbering_rate(job.master_info)
         selected = set(job.selected)
         scenes = [InterchangeScene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
                                    start_time=s.start_time, end_time=s.end_time,

@@ -11,7 +11,7 @@ import av
 from backend.archive.interchange import edl, losslesscut, otio
 from backend.archive.interchange import timecode as tc
 from backend.errors import InputError
-from backend.media import probe as media_probe
+from backend.media import probe as media_probe, scene_cuts
 
 FORMATS = {".edl": "CMX 3600 EDL", ".otio": "OpenTimelineIO", ".csv": "LosslessCut CSV"}
 
@@ -28,11 +28,13 @@ def master_start_timecode(master: str | Path) -> str | None:
     return None
 
 
-def master_rate(info) -> Fraction:
-    text = info.video.avg_frame_rate or info.video.r_frame_rate
-    if not text or text in ("0/0", "0/1"):
-        raise InputError(f"the master's frame rate is unknown; cuts from a file need it")
-    return Fraction(text)
+def numbering_rate(info) -> Fraction:
+    """The rate scene detection numbers frames with (PySceneDetect's, snapped to a rational):
+    interchange files count frames at this rate, so their frames are the archive's frames."""
+    try:
+        return scene_cuts.nominal_rate(info.video.avg_frame_rate, info.video.r_frame_rate)
+    except ValueError:
+        raise InputError("the master's frame rate is unknown; cuts from a file need it") from None
 
 
 def segments_to_cuts(segments: list[tuple[int, int]], frame_count: int, source: str) -> list[int]:
@@ -65,7 +67,7 @@ def cuts_from_file(path: str | Path, master: str | Path) -> list[int]:
         info = media_probe.probe(master)
     except Exception as exc:  # the runner reports an unusable master in its own words
         raise InputError(f"the master cannot be used: {exc}") from None
-    rate = master_rate(info)
+    rate = numbering_rate(info)
     try:
         if kind == "CMX 3600 EDL":
             start = master_start_timecode(master)
