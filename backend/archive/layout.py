@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from backend.errors import InputError
+
 LAYOUTS = ("folder", "bagit")
 PAYLOAD_DIR = "data"
 BAG_DECLARATION = "bagit.txt"
@@ -17,9 +19,7 @@ ROOT_FILES = frozenset({CONTACT_SHEET, *BAG_TAG_FILES})
 
 def check(name: str) -> str:
     if name not in LAYOUTS:
-        from backend.errors import InputError
-
-        raise InputError(f"archive_layout must be one of {', '.join(LAYOUTS)}, got {name!r}")
+        raise InputError(f"archive layout must be one of {', '.join(LAYOUTS)}, got {name!r}", "layout")
     return name
 
 

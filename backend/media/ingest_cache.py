@@ -22,7 +22,7 @@ from pathlib import Path
 import msgspec
 import psutil
 
-from backend.errors import InputError, StateError
+from backend.errors import InputError, MediaError
 from backend.media.atomic import fsync_dir
 from backend.media.ingest_result import MasterIdentity, Scene
 
@@ -133,7 +133,7 @@ class IngestCache:
     @contextlib.contextmanager
     def partial(self, entry: Path) -> Iterator[Path]:
         """A fresh folder to write into; removed again unless the caller published it. A file
-        system error inside (disk full, no permission) becomes one StateError naming the cache."""
+        system error inside (disk full, no permission) becomes one MediaError naming the cache."""
         temp = self.root / f"{PARTIAL_PREFIX}{entry.name}-{os.getpid()}-{secrets.token_hex(4)}"
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -141,7 +141,7 @@ class IngestCache:
             temp.mkdir()
             yield temp
         except OSError as exc:
-            raise StateError(f"cannot write the ingest cache in {self.root}: "
+            raise MediaError(f"cannot write the ingest cache in {self.root}: "
                              f"{exc.strerror or exc}") from None
         finally:
             shutil.rmtree(temp, ignore_errors=True)

@@ -11,7 +11,7 @@ from backend.archive import bag, digests, layout as archive_layout
 from backend.db.files import FileRecord
 from backend.errors import OperatorError
 from backend.media.atomic import is_partial, write_bytes_atomic
-from backend.ops.base import Job, Operator, Unit, UnitResult
+from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.registry import register
 
 
@@ -19,7 +19,8 @@ from backend.ops.registry import register
 class BagOperator(Operator):
     id = "bag"
     label = "Make the archive a BagIt bag"
-    stage = 10
+    stage = Stage.BAG
+    needs_everything = True  # its manifests list every file, the archive manifest included
 
     def plan(self, job: Job) -> list[Unit]:
         if job.layout != "bagit":

@@ -12,7 +12,7 @@ from backend.archive.interchange import InterchangeScene, SceneList, chapters, e
 from backend.archive.interchange.cuts import master_start_timecode, numbering_rate
 from backend.db.files import FileRecord
 from backend.media.atomic import write_bytes_atomic
-from backend.ops.base import Job, Operator, Unit, UnitResult
+from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.clip_export import clip_path
 from backend.ops.master_copy import original_master_path
 from backend.ops.registry import register
@@ -25,18 +25,23 @@ WRITERS = {".otio": (otio.write, "otio", "otio"),
            "_youtube-chapters.txt": (chapters.write, "chapters", "txt")}
 
 
+class InterchangeParams(msgspec.Struct, kw_only=True):
+    scene_list: SceneList
+
+
 @register
 class InterchangeOperator(Operator):
     id = "interchange"
     label = "Write the scene list for editors"
-    stage = 1
+    stage = Stage.SOURCE
+    Params = InterchangeParams
 
     def plan(self, job: Job) -> list[Unit]:
         rate = numbering_rate(job.master_info)
         selected = set(job.selected)
         scenes = [InterchangeScene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
                                    start_time=s.start_time, end_time=s.end_time,
-                                   group=job.group_of(s.number), exported=s.number in selected,
+                                   group=group_name(job, s.number), exported=s.number in selected,
                                    clip=clip_path(job, s.number) if s.number in selected else None)
                   for s in job.scenes]
         master = original_master_path(job)
@@ -48,10 +53,10 @@ class InterchangeOperator(Operator):
         outputs = [f"{FOLDER}/{job.prefix}{suffix}" for suffix in WRITERS]
         return [Unit(op=self.id, name="write interchange files", stage=self.stage,
                      input_file=str(job.master), outputs=outputs,
-                     params={"scene_list": msgspec.to_builtins(listing)})]
+                     params=InterchangeParams(scene_list=listing))]
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
-        listing = msgspec.convert(unit.params["scene_list"], SceneList)
+        listing = unit.params.scene_list
         files = []
         for output, (write, file_type, fmt) in zip(unit.outputs, WRITERS.values()):
             write_bytes_atomic(job.path(output), write(listing))
@@ -59,3 +64,9 @@ class InterchangeOperator(Operator):
                                     file_format=fmt, source_file=str(job.master), has_metadata=False))
         progress(1.0)
         return UnitResult(files=files)
+
+
+def group_name(job: Job, number: int) -> str | None:
+    """The name of the group a scene is in, if any: what the files show editors."""
+    group = job.group_of(number)
+    return group.name if group else None

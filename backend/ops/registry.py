@@ -6,8 +6,8 @@ from backend.ops.base import Operator
 
 # Module per operator, in the order a session runs them.
 OPERATOR_MODULES = ["probe", "scene_detection", "master_copy", "optimization", "still_extraction",
-                    "rd_processing", "interchange", "clip_export", "thumbnails", "contact_sheet",
-                    "verification", "bag"]
+                    "rd_processing", "interchange", "clip_export", "group_join", "thumbnails",
+                    "contact_sheet", "verification", "bag"]
 
 _registry: dict[str, Operator] = {}
 
