@@ -72,3 +72,23 @@ def test_a_bad_cuts_file_is_one_clear_error(master, tmp_path):
                           env={**os.environ, "VIDEO_ARCHIVE_DB": str(tmp_path / "s.db")})
     assert done.returncode == 1 and "cuts file not found" in done.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_the_editor_imports_cuts_from_a_file(db, master, tmp_path):
+    """project.import_cuts, the bridge's cut import: the session's scenes follow the file."""
+    from backend.jobs import project
+    from backend.jobs.request import ProcessRequest
+
+    csv = tmp_path / "from-losslesscut.csv"
+    csv.write_text("0,0.834,Intro\n0.834,1.877,\n1.877,4.2,End\n")  # frames 0-19, 20-44, 45-
+    created = project.create(db, ProcessRequest(master=str(master), artwork="Import", date="26-11-25",
+                                                out=str(tmp_path / "out")))
+    assert project.analyse(db, created.session_id).status == "analysed"
+    state = project.import_cuts(db, created.session_id, str(csv))
+    assert state.cuts == [20, 45]
+    bad = tmp_path / "bad.edl"
+    bad.write_text("TITLE: none\n")
+    with pytest.raises(InputError) as err:
+        project.import_cuts(db, created.session_id, str(bad))
+    assert err.value.field == "cuts" and "bad.edl" in str(err.value)
+    assert project.timeline(db, created.session_id).cuts == [20, 45]  # nothing changed

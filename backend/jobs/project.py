@@ -13,6 +13,7 @@ import msgspec
 
 from backend import paths
 from backend.archive import layout as archive_layout
+from backend.archive.interchange.cuts import cuts_from_file
 from backend.db import sessions, settings as db_settings
 from backend.db.session_spec import Group, SessionSpec
 from backend.db.sessions import NewSession
@@ -179,6 +180,13 @@ def set_cuts(db, session_id: str, cuts: list[int]) -> EditState:
     line = load_timeline(_ingested(db, session))
     scenes = scenes_at_cuts(check_cuts(cuts, line), line)
     return _save_scenes(db, session, scenes)
+
+
+def import_cuts(db, session_id: str, path: str) -> EditState:
+    """Replace the session's cuts with those of an editor's file (CMX 3600 EDL, .otio,
+    LosslessCut CSV), so a cut made in Resolve or LosslessCut drives the archive."""
+    session = _editable(db, session_id)
+    return set_cuts(db, session_id, cuts_from_file(path, session.master_path))
 
 
 def recut(db, session_id: str, threshold: float, min_scene_len: int) -> EditState:

@@ -34,7 +34,7 @@ def numbering_rate(info) -> Fraction:
     try:
         return scene_cuts.nominal_rate(info.video.avg_frame_rate, info.video.r_frame_rate)
     except ValueError:
-        raise InputError("the master's frame rate is unknown; cuts from a file need it") from None
+        raise InputError("the master's frame rate is unknown; cuts from a file need it", "cuts") from None
 
 
 def segments_to_cuts(segments: list[tuple[int, int]], frame_count: int, source: str) -> list[int]:
@@ -45,12 +45,12 @@ def segments_to_cuts(segments: list[tuple[int, int]], frame_count: int, source: 
         for frame in (first, after):
             if frame > frame_count:
                 raise InputError(f"{source}: a cut at frame {frame} is past the master's end "
-                                 f"({frame_count} frames): is it the EDL of another file?")
+                                 f"({frame_count} frames): is it the EDL of another file?", "cuts")
             if 0 < frame < frame_count:
                 cuts.add(frame)
             if frame < 0:
                 raise InputError(f"{source}: a cut at frame {frame} is before the master's start "
-                                 "(its timecode does not match the master's)")
+                                 "(its timecode does not match the master's)", "cuts")
     return sorted(cuts)
 
 
@@ -60,13 +60,13 @@ def cuts_from_file(path: str | Path, master: str | Path) -> list[int]:
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise InputError(f"cuts file {path.name}: unknown format {path.suffix or '(no extension)'}; "
-                         f"use {', '.join(f'{k} ({v})' for k, v in FORMATS.items())}")
+                         f"use {', '.join(f'{k} ({v})' for k, v in FORMATS.items())}", "cuts")
     if not path.is_file():
-        raise InputError(f"cuts file not found: {path}")
+        raise InputError(f"cuts file not found: {path}", "cuts")
     try:
         info = media_probe.probe(master)
     except Exception as exc:  # the runner reports an unusable master in its own words
-        raise InputError(f"the master cannot be used: {exc}") from None
+        raise InputError(f"the master cannot be used: {exc}", "master") from None
     rate = numbering_rate(info)
     try:
         if kind == "CMX 3600 EDL":
@@ -77,7 +77,7 @@ def cuts_from_file(path: str | Path, master: str | Path) -> list[int]:
         else:
             segments = losslesscut.read_segments(path, rate)
     except (ValueError, OSError, UnicodeError) as exc:
-        raise InputError(f"cuts file {path.name} ({kind}): {exc}") from None
+        raise InputError(f"cuts file {path.name} ({kind}): {exc}", "cuts") from None
     # a variable-frame-rate master numbers frames by timestamp, past its decoded count
     end = max(info.video.frame_count, round((info.video.duration_s or info.duration_s or 0) * rate))
     return segments_to_cuts(segments, end, f"cuts file {path.name}")
