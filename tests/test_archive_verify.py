@@ -245,3 +245,32 @@ def test_a_manifest_never_leads_verify_out_of_the_archive(archives, tmp_path):
     report = verify(archive)
     assert report.status == "damaged"
     assert [p.kind for p in report.problems] == ["manifest"] and "outside" in report.problems[0].message
+
+
+def test_a_file_dropped_into_the_bag_mid_run_is_refused_then_resume_finishes(media_dir, tmp_path):
+    """A bag with a payload file its manifest does not list is invalid: the bag unit names the
+    stray and fails (nothing is deleted); once it is moved out, resume makes a valid bag."""
+    db = open_db(tmp_path / "state.db")
+    stray = {}
+
+    def drop_a_file(event):
+        if event.type == "unit_started" and event.op == "bag":
+            payload_dir = Path(archive_dir[0]) / "data"
+            stray["path"] = payload_dir / "notes.txt"
+            stray["path"].write_text("dropped in by hand")
+
+    archive_dir = [str(tmp_path / "out" / "26-11-25_Stray")]
+    try:
+        outcome = Runner(db, listener=drop_a_file).start(ProcessRequest(
+            master=str(media_dir / "counter.mp4"), artwork="Stray", date="26-11-25",
+            out=str(tmp_path / "out"), layout="bagit", overrides=ULTRAFAST))
+        assert outcome.status == "failed"
+        assert "data/notes.txt" in outcome.error and "move it out" in outcome.error
+        assert stray["path"].read_text() == "dropped in by hand"
+        stray["path"].rename(tmp_path / "notes.txt")
+        outcome = Runner(db).resume(outcome.session_id)
+        assert outcome.status == "completed", outcome.error
+    finally:
+        db.close()
+    bagit.Bag(archive_dir[0]).validate()
+    assert verify(archive_dir[0]).status == "intact"
