@@ -18,7 +18,8 @@ from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.clip_export import clip_path
 from backend.ops.interchange import group_name
 from backend.ops.registry import register
-from backend.ops.still_extraction import EXTENSIONS, midpoint, still_paths, stills_wanted
+from backend.ops.still_extraction import midpoint, still_paths, stills_wanted
+from backend.ops.thumbnails import thumbnail_path
 from backend.ops.verification import VerificationOperator
 
 
@@ -42,7 +43,6 @@ class ContactSheetOperator(Operator):
         video = job.master_info.video
         rate = numbering_rate(job.master_info)
         selected = set(job.selected)
-        thumb_ext = EXTENSIONS[job.preset.thumbnail.format]
         scenes = []
         for s in job.scenes:
             frame, _index = midpoint(job, s)
@@ -53,7 +53,7 @@ class ContactSheetOperator(Operator):
                 group=group_name(job, s.number), exported=exported,
                 clip=clip_path(job, s.number) if exported else None,
                 still_hq=hq if exported else None, still_web=web if exported else None,
-                thumbnail=f"thumbnails/{job.prefix}_s{s.number:03d}{thumb_ext}" if exported else None))
+                thumbnail=thumbnail_path(job, s.number) if exported else None))
         info = job.master_info
         master = {"Master": job.master.name, "Resolution": f"{video.display_width}x{video.display_height}",
                   "Codec": video.codec, "Duration": f"{info.duration_s:.3f} s", "Frames": str(len(job.timeline))}
