@@ -90,8 +90,24 @@ def decode_column(table: str, row_id, column: str, text):
     try:
         return msgspec.json.decode(text, type=kind)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+        if (table, column) in NOT_OURS and _not_ours(text, NOT_OURS[(table, column)]):
+            return None
         raise StateError(f"state.db table {table}, row {row_id}, column {column}: malformed value "
                          f"({exc}); fix or clear that cell") from None
+
+
+# Databases of the first design (schema v1) kept free-form JSON in process_metadata. Such a cell
+# is not a SessionSpec and reads as None: the session is listed like any other but cannot be
+# resumed. A cell that holds the spec's own key and does not decode is damaged, not foreign.
+NOT_OURS = {("processing_state", "process_metadata"): "safe_name"}
+
+
+def _not_ours(text, key: str) -> bool:
+    try:
+        value = msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        return False
+    return isinstance(value, dict) and key not in value
 
 
 _AT_COLUMN = re.compile(r"at `\$\.(\w+)")

@@ -13,6 +13,7 @@ import msgspec
 
 from backend.db.session_spec import Group
 from backend.errors import InputError
+from backend.media.readable import check_readable
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
              *(f"lpt{i}" for i in range(1, 10))}
@@ -48,16 +49,7 @@ def safe_name(text: str, what: str = "artwork name",
 
 
 def check_master(path: str | os.PathLike) -> Path:
-    master = Path(path).expanduser()
-    if not master.exists():
-        raise InputError(f"master video not found: {master}", "master")
-    if not master.is_file():
-        raise InputError(f"master video is not a file: {master}", "master")
-    if not os.access(master, os.R_OK):
-        raise InputError(f"master video cannot be read (permissions): {master}", "master")
-    if master.stat().st_size == 0:
-        raise InputError(f"master video is empty (0 bytes): {master}", "master")
-    return master.resolve()
+    return check_readable(path, what="master video", field="master")[0].resolve()
 
 
 def check_rd_folder(path: str | os.PathLike | None) -> Path | None:

@@ -12,7 +12,7 @@ from backend.db.files import FileRecord
 from backend.errors import OperatorError
 from backend.media.atomic import is_partial, write_bytes_atomic
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 
 @register

@@ -17,7 +17,7 @@ from backend.media.atomic import write_bytes_atomic
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.clip_export import clip_path
 from backend.ops.interchange import group_name
-from backend.ops.registry import register
+from backend.ops.operators import register
 from backend.ops.still_extraction import midpoint, still_paths, stills_wanted
 from backend.ops.thumbnails import thumbnail_path
 from backend.ops.verification import VerificationOperator

@@ -15,7 +15,7 @@ from backend.media.atomic import write_bytes_atomic
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.clip_export import clip_path
 from backend.ops.master_copy import original_master_path
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 FOLDER = "edit"
 # suffix -> (writer, file type, format)
