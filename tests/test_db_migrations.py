@@ -63,7 +63,7 @@ def test_v1_database_migrates_with_nothing_lost(v1_path):
         if table == "processing_state":
             assert [after[table][k]["session_id"] for k in added] == ["s-gone"]
         elif table == "app_settings":
-            assert added == {"db_version", "ffmpeg_path", "artist_name"}
+            assert added == {"db_version", "ffmpeg_path", "artist_name", "archive_layout"}
         else:
             assert not added, table
 

@@ -18,7 +18,7 @@ ADDED_TABLES = {"project_history_archive"}
 ADDED_INDEXES = {"idx_operation_sequence", "idx_file_session_path", "idx_history_archive_artwork",
                  "idx_history_archive_date"}
 ADDED_TRIGGERS = {"update_user_presets_timestamp"}
-ADDED_SETTINGS = {"ffmpeg_path", "db_version", "artist_name"}
+ADDED_SETTINGS = {"ffmpeg_path", "db_version", "artist_name", "archive_layout"}
 CHANGED_SETTINGS = {"copyright_text": "\u00a9 Yambo Studio", "window_geometry": "null",
                     "encoder_preference": "auto"}
 
