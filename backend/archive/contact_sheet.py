@@ -6,7 +6,6 @@ percent-encoded, images carry their size (the page does not jump while they load
 
 from __future__ import annotations
 
-import datetime as dt
 from fractions import Fraction
 from html import escape
 from urllib.parse import quote
@@ -53,7 +52,6 @@ class Sheet(msgspec.Struct, frozen=True, kw_only=True):
     groups: dict[str, list[int]] = {}
     files: list[SheetFile] = []
     later_files: list[str] = []  # written after the sheet (manifest, log): linked, not summarised
-    created: str = ""
 
 
 CSS = """
@@ -193,6 +191,7 @@ def render(sheet: Sheet) -> bytes:
         out.append(f'<tr><td>{_link(sheet, f.path, f.path)}</td><td class="num">{f.bytes}</td>'
                    f"<td><code>{e(f.sha256 or '')}</code></td></tr>")
     out.append("</table></details></section></main>")
-    out.append(f"<footer>{e(sheet.copyright)} · made {e(sheet.created or dt.date.today().isoformat())}"
-               "</footer></body></html>")
+    # no clock time here: a resumed archive's sheet is byte for byte an uninterrupted run's
+    # (the manifest and the process log say when it was made)
+    out.append(f"<footer>{e(sheet.copyright)} · {e(sheet.title)}</footer></body></html>")
     return ("\n".join(out) + "\n").encode("utf-8")

@@ -4,7 +4,6 @@ the digests taken as each file was written."""
 
 from __future__ import annotations
 
-import datetime as dt
 
 import msgspec
 
@@ -69,7 +68,7 @@ class ContactSheetOperator(Operator):
         registered = {f.file_path: f for f in job.registered() if f.file_path not in unit.outputs}
         files = [SheetFile(path=f.file_path, type=f.file_type, bytes=f.file_size_bytes or 0,
                            sha256=digests.of(f, job.path(f.file_path), job.cancel), resolution=f.resolution)
-                 for f in registered.values()]
+                 for f in sorted(registered.values(), key=lambda f: f.file_path)]  # not in finishing order
         # a file a failed or switched-off unit did not make is not linked
         scenes = [msgspec.structs.replace(
             s, **{k: (getattr(s, k) if getattr(s, k) in registered else None)
@@ -84,8 +83,7 @@ class ContactSheetOperator(Operator):
             master=p.master, scenes=scenes, groups={g.name: g.scenes for g in job.groups}, files=files,
             later_files=p.later_files,
             facts=[("Preset", job.preset.id), ("Encoder", job.encoder.encoder),
-                   ("Layout", job.layout), ("Made with", f"video-archive {__version__}")],
-            created=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+                   ("Layout", job.layout), ("Made with", f"video-archive {__version__}")])
         write_bytes_atomic(job.path(unit.outputs[0]), render(sheet))
         progress(1.0)
         return UnitResult(files=[FileRecord(file_path=unit.outputs[0], file_type="contact_sheet",
