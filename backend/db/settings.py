@@ -11,7 +11,7 @@ import msgspec
 from backend.errors import InputError, StateError
 
 # db_version follows PRAGMA user_version and only migrations change it.
-READ_ONLY = frozenset({"db_version"})
+READ_ONLY = frozenset({"db_version", "app_version"})  # kept by the migrations
 
 # Limits the design states in its descriptions; anything else only has to have the right type.
 CHOICES: dict[str, tuple[str, ...]] = {

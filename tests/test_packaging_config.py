@@ -1,0 +1,114 @@
+"""The installer pieces that can be checked without building the app: the web engine sandbox
+decision, the Linux desktop entry and maintainer scripts, the Windows installer script (compiled
+by makensis around a stand-in folder) and the macOS bundle settings."""
+
+import configparser
+import os
+import plistlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGING = ROOT / "packaging"
+sys.path.insert(0, str(PACKAGING))
+sys.path.insert(0, str(PACKAGING / "macos"))
+
+import bundle  # noqa: E402
+import web_sandbox  # noqa: E402
+
+
+@pytest.mark.parametrize("case, expected", [
+    (dict(euid=1000, userns=True, apparmor_restricts=False, label="unconfined"), True),
+    (dict(euid=0, userns=True, apparmor_restricts=False, label="unconfined"), False),
+    (dict(euid=1000, userns=False, apparmor_restricts=False, label="unconfined"), False),
+    # Ubuntu 24.04 without our profile loaded: the namespace is made but useless
+    (dict(euid=1000, userns=True, apparmor_restricts=True, label="unconfined"), False),
+    # ... and with the .deb's profile attached to the process
+    (dict(euid=1000, userns=True, apparmor_restricts=True, label="video-archive (unconfined)"), True),
+])
+def test_sandbox_is_switched_off_only_where_it_cannot_work(case, expected):
+    decision = web_sandbox.decide(**case, override=None)
+    assert decision.sandbox is expected, decision.reason
+
+
+def test_sandbox_override_wins_both_ways():
+    root = dict(euid=0, userns=False, apparmor_restricts=True, label="unconfined")
+    assert web_sandbox.decide(**root, override="on").sandbox is True
+    normal = dict(euid=1000, userns=True, apparmor_restricts=False, label="unconfined")
+    assert web_sandbox.decide(**normal, override="off").sandbox is False
+
+
+def test_sandbox_probe_really_creates_a_user_namespace_in_a_child():
+    # the answer depends on the kernel; what matters is that probing leaves this process as it was
+    before = Path("/proc/self/ns/user").resolve() if Path("/proc/self/ns/user").exists() else None
+    assert web_sandbox.userns_works() in (True, False)
+    after = Path("/proc/self/ns/user").resolve() if before else None
+    assert before == after
+
+
+def test_configure_tells_qt_and_says_why(monkeypatch, capsys):
+    monkeypatch.delenv("QTWEBENGINE_DISABLE_SANDBOX", raising=False)
+    monkeypatch.setenv("VIDEO_ARCHIVE_SANDBOX", "off")
+    assert web_sandbox.configure().sandbox is False
+    assert os.environ["QTWEBENGINE_DISABLE_SANDBOX"] == "1"
+    assert "sandbox off: VIDEO_ARCHIVE_SANDBOX=off" in capsys.readouterr().err
+
+
+def test_desktop_entry_launches_the_editor_from_path():
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str
+    entry.read(PACKAGING / "linux" / "video-archive.desktop")
+    section = entry["Desktop Entry"]
+    assert section["Type"] == "Application" and section["Terminal"] == "false"
+    assert section["Exec"] == "/usr/bin/video-archive app"
+    assert section["Icon"] == "video-archive"
+    if shutil.which("desktop-file-validate"):
+        done = subprocess.run(["desktop-file-validate", str(PACKAGING / "linux" / "video-archive.desktop")],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("script", ["postinst", "postrm"])
+def test_maintainer_scripts_are_valid_posix_sh_and_never_touch_home(script):
+    path = PACKAGING / "linux" / script
+    assert subprocess.run(["sh", "-n", str(path)]).returncode == 0
+    code = [line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")]
+    for word in ("HOME", "/home", "/root", ".config", "state.db"):
+        assert not any(word in line for line in code), word
+
+
+def test_windows_installer_compiles_per_user_and_keeps_user_data(tmp_path):
+    makensis = shutil.which("makensis")
+    if makensis is None:
+        pytest.skip("makensis (Debian package nsis) is not installed; scripts/install-system-deps adds it")
+    dist = tmp_path / "video-archive"
+    (dist / "_internal").mkdir(parents=True)
+    for name in ("video-archive.exe", "Video Archive.exe", "_internal/python311.dll"):
+        (dist / name).write_bytes(b"MZ stand-in")
+    out = tmp_path / "setup.exe"
+    done = subprocess.run([makensis, "-V2", f"-DDIST={dist}", "-DVERSION=0.1.0", f"-DOUTFILE={out}",
+                           str(PACKAGING / "windows" / "video-archive.nsi")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert out.read_bytes()[:2] == b"MZ"
+    script = (PACKAGING / "windows" / "video-archive.nsi").read_text()
+    assert "RequestExecutionLevel user" in script and "$SMPROGRAMS" in script
+    uninstall = script.split('Section "Uninstall"')[1]
+    assert "video-archive\\" not in uninstall.replace("$INSTDIR", "")  # never the data folder
+    assert "RMDir /r \"$INSTDIR\"" not in uninstall
+
+
+def test_macos_bundle_settings_make_a_valid_plist():
+    info = bundle.info_plist("0.1.0")
+    data = plistlib.loads(plistlib.dumps(info))
+    assert data["CFBundleExecutable"] == bundle.NAME == "Video Archive"
+    assert data["CFBundleIdentifier"] == bundle.IDENTIFIER
+    assert data["CFBundleShortVersionString"] == "0.1.0"
+    assert data["CFBundlePackageType"] == "APPL"
+    spec = (PACKAGING / "video-archive.spec").read_text()
+    assert 'WINDOWED = "Video Archive"' in spec and "bundle.info_plist(version)" in spec
+    assert 'WINDOWED = "Video Archive"' in (PACKAGING / "app_main.py").read_text()
