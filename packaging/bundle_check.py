@@ -8,11 +8,14 @@ libraries the app needs from the system (and the Debian packages providing them 
 the build runs on."""
 
 import json
+import os
 import re
 import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
+
+import payload
 
 ROOT = Path(__file__).resolve().parent.parent
 VIDEO = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mxf", ".m4v", ".mts", ".ts"}
@@ -47,12 +50,13 @@ def problems_in(app: Path, files: list[Path]) -> list[str]:
     problems = []
     media = ROOT.parent / "shared" / "media"
     media_sizes = {p.stat().st_size: p for p in media.rglob("*") if p.is_file()} if media.is_dir() else {}
-    test_names = {p.name for p in (ROOT / "tests").glob("*.py")}
+    test_names = {p.name for p in (ROOT / "tests").glob("*.py")} - {"__init__.py", "conftest.py"}
     for f in files:
         rel = f.relative_to(app)
         if f.suffix.lower() in VIDEO:
             problems.append(f"a video file is packaged: {rel}")
-        if f.name in test_names and "backend" not in rel.parts:
+        if (f.name in test_names and "backend" not in rel.parts) or (
+                rel.parts[:2] == ("_internal", "frontend") and payload.is_test(rel)):
             problems.append(f"a test file of the project is packaged: {rel}")
         twin = media_sizes.get(f.stat().st_size)
         if twin is not None and f.read_bytes() == twin.read_bytes():
@@ -70,11 +74,9 @@ def problems_in(app: Path, files: list[Path]) -> list[str]:
         problems.append(f"expected one bundled ffmpeg, found {len(ffmpegs)}")
     elif not ffmpegs[0].stat().st_mode & 0o111:
         problems.append(f"the bundled ffmpeg is not executable: {ffmpegs[0].relative_to(app)}")
-    expected = [p.relative_to(ROOT) for p in (ROOT / "frontend").rglob("*")
-                if p.is_file() and p.name != "README.md" and "__pycache__" not in p.parts]
-    for rel in expected:
+    for rel in payload.data_files(ROOT):
         if not (internal / rel).is_file():
-            problems.append(f"a frontend file is missing: {rel}")
+            problems.append(f"a file the app reads at run time is missing: {rel}")
     return problems
 
 
@@ -94,16 +96,26 @@ def part_of(rel: Path) -> str:
     return top
 
 
-def system_libraries(app: Path, elfs: list[Path]) -> tuple[list[str], str]:
+def newest(symbols: list[tuple[str, str]]) -> tuple[int, ...]:
+    return max((tuple(int(x) for x in v.split(".")) for v, _ in symbols), default=(0,))
+
+
+def system_libraries(elfs: list[Path]) -> tuple[list[str], dict[str, str]]:
+    """Libraries needed but not bundled; the newest GLIBC_ and GLIBCXX_ symbol versions asked
+    for, each with the file that asks (what sets the oldest system the build runs on)."""
     bundled = {f.name for f in elfs}
     needed: set[str] = set()
-    glibc = (2, 0)
+    newest_by = {"glibc": ((0,), ""), "glibcxx": ((0,), "")}
     for f in elfs:
-        dyn = readelf(["-d", "-W"], f)
-        needed.update(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dyn))
-        for v in re.findall(r"GLIBC_(\d+)\.(\d+)", readelf(["-V", "-W"], f)):
-            glibc = max(glibc, (int(v[0]), int(v[1])))
-    return sorted(n for n in needed if n not in bundled), f"{glibc[0]}.{glibc[1]}"
+        needed.update(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", readelf(["-d", "-W"], f)))
+        versions = readelf(["-V", "-W"], f)
+        for key, pattern in (("glibc", r"GLIBC_(\d+\.\d+(?:\.\d+)?)"), ("glibcxx", r"GLIBCXX_(\d+\.\d+(?:\.\d+)*)")):
+            found = newest([(v, "") for v in re.findall(pattern, versions)])
+            if found > newest_by[key][0]:
+                newest_by[key] = (found, f.name)
+    summary = {f"{key}": ".".join(map(str, v)) for key, (v, _) in newest_by.items()}
+    summary.update({f"{key}_set_by": who for key, (_, who) in newest_by.items()})
+    return sorted(n for n in needed if n not in bundled), summary
 
 
 def debian_packages(libs: list[str]) -> tuple[list[str], list[str]]:
@@ -112,12 +124,19 @@ def debian_packages(libs: list[str]) -> tuple[list[str], list[str]]:
     where = dict(re.findall(r"^\s*(\S+) \(libc6,x86-64[^)]*\) => (\S+)$", cache, re.M))
     found, missing = set(DLOPENED), []
     for lib in libs:
-        path = where.get(lib)
-        owner = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True) if path else None
-        if not owner or owner.returncode:
+        owner = None
+        if lib in where:
+            # with a merged /usr, dpkg knows /usr/lib/... for what ldconfig lists as /lib/...
+            path = where[lib]
+            for candidate in dict.fromkeys([path, "/usr" + path, os.path.realpath(path)]):
+                done = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
+                if done.returncode == 0:
+                    owner = done.stdout.split(":")[0]
+                    break
+        if owner is None:
             missing.append(lib)
-            continue
-        found.add(owner.stdout.split(":")[0])
+        else:
+            found.add(owner)
     return sorted(found), missing
 
 
@@ -141,7 +160,8 @@ def main(app: Path, report_path: Path) -> int:
     for f in files:
         sizes[part_of(f.relative_to(app))] += f.stat().st_size
     elfs = [f for f in files if is_elf(f)]
-    libs, glibc = system_libraries(app, elfs)
+    libs, versions = system_libraries(elfs)
+    glibc = versions["glibc"]
     packages, unowned = debian_packages(libs)
     for lib in unowned:
         problems.append(f"{lib} is needed but neither bundled nor installed here")
@@ -154,10 +174,12 @@ def main(app: Path, report_path: Path) -> int:
         "debian_packages": packages,
         "depends": depends_line(packages, glibc),
         "oldest_glibc": glibc,
+        "newest_symbols": versions,
         "problems": problems,
     }
     report_path.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"{total / 2**20:.0f} MiB in {len(files)} files; needs glibc >= {glibc}")
+    print(f"{total / 2**20:.0f} MiB in {len(files)} files; needs glibc >= {glibc} "
+          f"({versions['glibc_set_by']}), GLIBCXX {versions['glibcxx']} ({versions['glibcxx_set_by']})")
     for name, size in list(report["parts"].items())[:14]:
         print(f"  {size / 2**20:7.1f} MiB  {name}")
     print(f"system libraries: {' '.join(libs)}")
