@@ -1,0 +1,175 @@
+// Cuts from per-frame content scores, exactly as PySceneDetect's ContentDetector makes them at a
+// threshold and minimum scene length (its FlashFilter in MERGE mode), so the page can recut live
+// while the threshold line is dragged, with no decode. backend/media/scene_cuts.py is the
+// reference; tests/test_frontend_state.py checks both agree on real stored scores.
+//
+// Frame vocabulary as in backend/media/ingest_result.py: an *index* is a decoded frame's place in
+// decode order; a *frame number* is PySceneDetect's round(seconds x fps). They are equal on a
+// constant-frame-rate file. Positions carry OpenCV-style microseconds (frame_us.npy); a
+// non-positive time means "no timestamp", and the position is then index / fps, as OpenCV's
+// stream reports it.
+
+const US = 1_000_000;
+
+// Python's round(): halves go to the even neighbour. x - floor(x) is exact for doubles.
+export function roundHalfEven(x) {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+// Rational a*b/c rounded half-even, for integers small enough to stay exact (< 2^53).
+function roundRatio(a, c) {
+  const q = Math.floor(a / c);
+  const r = a - q * c;
+  if (2 * r > c) return q + 1;
+  if (2 * r < c) return q;
+  return q % 2 === 0 ? q : q + 1;
+}
+
+// Microseconds for a constant-rate film when the real table is not at hand: on such a file every
+// frame-number and distance computed below equals the one from the real timestamps.
+export function constantRateMicroseconds(frameCount, rate) {
+  const us = new Float64Array(frameCount);
+  for (let i = 0; i < frameCount; i++) us[i] = roundRatio(i * rate.den * US, rate.num);
+  return us;
+}
+
+// A position: {pts, base} with base the time-base denominator (1e6 for microseconds, rate.num
+// for "index / fps" positions), as scene_cuts.position builds it.
+function position(index, us, rate) {
+  return us > 0 ? { pts: us, base: US } : { pts: index * rate.den, base: rate.num };
+}
+
+function positionSeconds(p) {
+  return p.pts / p.base;
+}
+
+// FrameTimecode.frame_num of a Timecode-backed position.
+function frameNumberOf(p, rate) {
+  return roundHalfEven(positionSeconds(p) * (rate.num / rate.den));
+}
+
+// (to - from) in frames, as FrameTimecode.__isub__ then .frame_num compute it: both times in the
+// finer of the two time bases, clamped at zero, then rounded to frames.
+function distanceFrames(from, to, rate) {
+  let a = from.pts, b = to.pts, base = from.base;
+  if (from.base !== to.base) {
+    base = Math.max(from.base, to.base);
+    if (from.base !== base) a = roundRatio(from.pts * base, from.base);
+    if (to.base !== base) b = roundRatio(to.pts * base, to.base);
+  }
+  const seconds = Math.max(0, b - a) / base;
+  return roundHalfEven(seconds * (rate.num / rate.den));
+}
+
+// PySceneDetect frame number of every decoded frame (scene_cuts.frame_table's first column).
+export function frameNumbers(us, rate) {
+  const out = new Int32Array(us.length);
+  for (let i = 0; i < us.length; i++) out[i] = frameNumberOf(position(i, us[i], rate), rate);
+  return out;
+}
+
+// The cuts ContentDetector emits: [{index, frame}] sorted, no duplicates. `scores` and `us` are
+// indexable by decoded index; rate is {num, den}.
+export function replayCuts(scores, us, rate, threshold, minSceneLen) {
+  const out = [];
+  const n = Math.min(scores.length, us.length);
+  if (minSceneLen <= 0) {
+    for (let i = 0; i < n; i++) if (scores[i] >= threshold) out.push(i);
+    return finish(out, us, rate);
+  }
+  let lastAbove = -1, mergeEnabled = false, mergeTriggered = false, mergeStart = -1;
+  const pos = (i) => position(i, us[i], rate);
+  const met = (i, j) => distanceFrames(pos(i), pos(j), rate) >= minSceneLen;
+  for (let i = 0; i < n; i++) {
+    const above = scores[i] >= threshold;
+    if (lastAbove < 0) lastAbove = i;
+    const lengthMet = met(lastAbove, i);
+    if (above) lastAbove = i;
+    if (mergeTriggered) {
+      if (lengthMet && !above && met(mergeStart, lastAbove)) {
+        mergeTriggered = false;
+        out.push(lastAbove);
+      }
+      continue;
+    }
+    if (!above) continue;
+    if (lengthMet) {
+      mergeEnabled = true;
+      out.push(i);
+      continue;
+    }
+    if (mergeEnabled) {
+      mergeTriggered = true;
+      mergeStart = i;
+    }
+  }
+  return finish(out, us, rate);
+}
+
+// Sorted by time without repeats of one exact time (SceneManager keeps its cuts in a set).
+function finish(indices, us, rate) {
+  const seen = new Set();
+  const cuts = [];
+  for (const i of [...indices].sort((a, b) => a - b)) {
+    const p = position(i, us[i], rate);
+    const key = `${p.pts}/${p.base}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    cuts.push({ index: i, frame: frameNumberOf(p, rate) });
+  }
+  return cuts;
+}
+
+// First and one-past-last frame numbers of the film, as scene_cuts.scene_bounds takes them: the
+// end is one nominal frame after the last decoded frame's place at the nominal rate.
+export function filmBounds(us, rate) {
+  const n = us.length;
+  const first = frameNumberOf(position(0, us[0], rate), rate);
+  const last = frameNumberOf(position(n - 1, 0, rate), rate);
+  return { first, end: last + 1 };
+}
+
+// Scenes [{number, start_frame, end_frame}] (end inclusive) from sorted cut frame numbers.
+export function scenesFromCuts(cuts, first, end) {
+  const scenes = [];
+  let start = first;
+  for (const cut of cuts) {
+    if (cut <= start || cut >= end) continue;
+    scenes.push({ number: scenes.length + 1, start_frame: start, end_frame: cut - 1 });
+    start = cut;
+  }
+  scenes.push({ number: scenes.length + 1, start_frame: start, end_frame: end - 1 });
+  return scenes;
+}
+
+// The nearest local maximum of the scores within `radius` frames of `index` whose score is at
+// least `minScore`; `index` itself when there is none. Ties go to the earlier frame.
+export function snapToPeak(scores, index, radius, minScore) {
+  let best = index, bestDistance = Infinity;
+  const lo = Math.max(1, index - radius), hi = Math.min(scores.length - 1, index + radius);
+  for (let i = lo; i <= hi; i++) {
+    const s = scores[i];
+    if (s < minScore) continue;
+    const left = scores[i - 1], right = i + 1 < scores.length ? scores[i + 1] : -Infinity;
+    if (s < left || s <= right) continue;
+    const d = Math.abs(i - index);
+    if (d < bestDistance) { best = i; bestDistance = d; }
+  }
+  return best;
+}
+
+// Of cuts closer than `minGap` frames to each other keep only the strongest (highest score),
+// strongest first, so a kept cut never loses to a weaker neighbour. `scoreOf(cut)` gives a cut's
+// score. Returns the kept cuts, sorted.
+export function pruneCuts(cuts, minGap, scoreOf) {
+  const byStrength = [...cuts].sort((a, b) => scoreOf(b) - scoreOf(a) || a - b);
+  const kept = [];
+  for (const cut of byStrength) {
+    if (kept.every((k) => Math.abs(k - cut) >= minGap)) kept.push(cut);
+  }
+  return kept.sort((a, b) => a - b);
+}
