@@ -7,7 +7,13 @@ class ArchiveError(Exception):
 
 
 class InputError(ArchiveError):
-    """The user gave something unusable (a path, a date, a name, a setting value)."""
+    """The user gave something unusable (a path, a date, a name, a setting value). `field` names
+    the input it is about ("master", "date", "value"...) when the raiser knows it, so a UI can
+    show the message next to that field."""
+
+    def __init__(self, message: str = "", *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class StateError(ArchiveError):
