@@ -19,6 +19,7 @@ from backend.db import settings as db_settings
 from backend.errors import ArchiveError, InputError
 from backend.media import ffmpeg
 from backend.presets import registry as presets
+from backend.presets.builtin import is_builtin
 from backend.presets.model import Preset
 from bridge.context import Bridge
 from bridge.rpc import MethodTable
@@ -216,7 +217,7 @@ def presets_update(ctx: Bridge, p: PresetUpdate) -> Preset:
         return presets.update(ctx.db, p.id, overrides=p.overrides, name=p.name,
                               description=p.description)
     except InputError as exc:
-        raise _named(exc, "overrides") from None
+        raise _named(exc, "id" if is_builtin(p.id) else "overrides") from None
 
 
 @table.method("presets.delete")
