@@ -8,10 +8,9 @@ class ArchiveError(Exception):
 
 class InputError(ArchiveError):
     """The user gave something unusable (a path, a date, a name, a setting value). `field` names
-    the input it is about ("master", "date", "value"...) when the raiser knows it, so a UI can
-    show the message next to that field."""
+    the request field at fault ("master", "artwork", "cuts", ...) so a UI can point at it."""
 
-    def __init__(self, message: str = "", *, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
 

@@ -21,22 +21,21 @@ def check_date(text: str) -> str:
     try:
         day = dt.datetime.strptime(text.strip(), "%y-%m-%d")
     except ValueError:
-        raise InputError(f"invalid project date {text!r}: use YY-MM-DD, e.g. 24-03-15", field="date") from None
+        raise InputError(f"invalid project date {text!r}: use YY-MM-DD, e.g. 24-03-15") from None
     return day.strftime("%y-%m-%d")
 
 
-def safe_name(text: str, what: str = "artwork name",
-              field: str = "artwork") -> tuple[str, str | None]:
+def safe_name(text: str, what: str = "artwork name") -> tuple[str, str | None]:
     """A name usable as one folder or file-name part on every OS, and a warning when it differs
     from what the user typed. Slashes, '..' and reserved device names can never escape or
     collide: they are replaced, not rejected, because the user's intent is clear."""
     raw = unicodedata.normalize("NFC", text or "").strip()
     if not raw:
-        raise InputError(f"the {what} is empty", field=field)
+        raise InputError(f"the {what} is empty")
     cleaned = _UNSAFE.sub("-", raw.replace(" ", "-"))
     cleaned = re.sub(r"-{2,}", "-", cleaned).strip(".-_")
     if not cleaned:
-        raise InputError(f"the {what} {text!r} has no letters or digits usable in a folder name", field=field)
+        raise InputError(f"the {what} {text!r} has no letters or digits usable in a folder name")
     if cleaned.split(".")[0].lower() in _RESERVED:
         cleaned = f"{cleaned}_"
     cleaned = cleaned[:120]
@@ -47,13 +46,13 @@ def safe_name(text: str, what: str = "artwork name",
 def check_master(path: str | os.PathLike) -> Path:
     master = Path(path).expanduser()
     if not master.exists():
-        raise InputError(f"master video not found: {master}", field="master")
+        raise InputError(f"master video not found: {master}")
     if not master.is_file():
-        raise InputError(f"master video is not a file: {master}", field="master")
+        raise InputError(f"master video is not a file: {master}")
     if not os.access(master, os.R_OK):
-        raise InputError(f"master video cannot be read (permissions): {master}", field="master")
+        raise InputError(f"master video cannot be read (permissions): {master}")
     if master.stat().st_size == 0:
-        raise InputError(f"master video is empty (0 bytes): {master}", field="master")
+        raise InputError(f"master video is empty (0 bytes): {master}")
     return master.resolve()
 
 
@@ -62,9 +61,9 @@ def check_rd_folder(path: str | os.PathLike | None) -> Path | None:
         return None
     folder = Path(path).expanduser()
     if not folder.is_dir():
-        raise InputError(f"R&D folder not found or not a folder: {folder}", field="rd")
+        raise InputError(f"R&D folder not found or not a folder: {folder}")
     if not os.access(folder, os.R_OK | os.X_OK):
-        raise InputError(f"R&D folder cannot be read (permissions): {folder}", field="rd")
+        raise InputError(f"R&D folder cannot be read (permissions): {folder}")
     return folder.resolve()
 
 
@@ -72,14 +71,14 @@ def check_output_dir(path: str | os.PathLike) -> Path:
     """The output folder must exist or be creatable, and be writable: checked by writing."""
     out = Path(path).expanduser()
     if out.exists() and not out.is_dir():
-        raise InputError(f"output folder is a file, not a folder: {out}", field="out")
+        raise InputError(f"output folder is a file, not a folder: {out}")
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".video-archive-write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise InputError(f"output folder cannot be written: {out} ({exc.strerror or exc})", field="out") from None
+        raise InputError(f"output folder cannot be written: {out} ({exc.strerror or exc})") from None
     return out.resolve()
 
 
@@ -94,11 +93,11 @@ def parse_scene_spec(spec: str | None) -> list[tuple[int, int]] | None:
         m = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", part)
         if not m:
             raise InputError(f"invalid scene spec {spec!r}: {part!r} is not a number or a range "
-                             "like 5-7 (use 'all' or e.g. '1,3,5-7')", field="scenes")
+                             "like 5-7 (use 'all' or e.g. '1,3,5-7')")
         lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
         if lo < 1 or hi < lo:
             raise InputError(f"invalid scene spec {spec!r}: {part!r} is not an ascending range "
-                             "of scene numbers starting at 1", field="scenes")
+                             "of scene numbers starting at 1")
         ranges.append((lo, hi))
     return ranges
 
@@ -109,7 +108,7 @@ def select_scenes(ranges: list[tuple[int, int]] | None, scene_count: int) -> lis
     chosen: set[int] = set()
     for lo, hi in ranges:
         if hi > scene_count:
-            raise InputError(f"scene {hi} does not exist: the master has {_scenes(scene_count)}", field="scenes")
+            raise InputError(f"scene {hi} does not exist: the master has {_scenes(scene_count)}")
         chosen.update(range(lo, hi + 1))
     return sorted(chosen)
 
@@ -132,19 +131,19 @@ def load_groups(path: str | os.PathLike | None) -> dict[str, list[int]]:
 
 def check_groups(data, source: str = "groups") -> dict[str, list[int]]:
     if not isinstance(data, dict):
-        raise InputError(f"{source}: expected a JSON object mapping group names to lists of scene numbers", field="groups")
+        raise InputError(f"{source}: expected a JSON object mapping group names to lists of scene numbers")
     groups: dict[str, list[int]] = {}
     owner: dict[int, str] = {}
     for name, members in data.items():
-        folder, _ = safe_name(str(name), "group name", "groups")
+        folder, _ = safe_name(str(name), "group name")
         if folder in groups:
-            raise InputError(f"{source}: groups {name!r} and another give the same folder name {folder!r}", field="groups")
+            raise InputError(f"{source}: groups {name!r} and another give the same folder name {folder!r}")
         if not isinstance(members, list) or not members or not all(
                 isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in members):
-            raise InputError(f"{source}: group {name!r} must be a non-empty list of scene numbers (1, 2, ...)", field="groups")
+            raise InputError(f"{source}: group {name!r} must be a non-empty list of scene numbers (1, 2, ...)")
         for n in members:
             if n in owner:
-                raise InputError(f"{source}: scene {n} is in both group {owner[n]!r} and {name!r}", field="groups")
+                raise InputError(f"{source}: scene {n} is in both group {owner[n]!r} and {name!r}")
             owner[n] = str(name)
         groups[folder] = sorted(set(members))
     return groups
@@ -155,7 +154,7 @@ def check_groups_against(groups: dict[str, list[int]], scene_count: int) -> None
         missing = [n for n in members if n > scene_count]
         if missing:
             raise InputError(f"group {name!r} names scene {missing[0]}, but the master has "
-                             f"{_scenes(scene_count)}", field="groups")
+                             f"{_scenes(scene_count)}")
 
 
 def _scenes(count: int) -> str:
