@@ -84,7 +84,8 @@ function webviewTransport(api) {
     async call(method, params = {}) {
       let reply;
       try {
-        reply = await api.rpc({ jsonrpc: "2.0", id: nextId++, method, params });
+        // bridge/webview.py takes and answers JSON text, as POST /rpc does
+        reply = await api.rpc(JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }));
       } catch (err) {
         throw new BridgeError(`The desktop bridge failed on ${method}: ${err?.message ?? err}`, { kind: "gone" });
       }
@@ -96,10 +97,10 @@ function webviewTransport(api) {
       window.addEventListener("va-event", handler);
       return () => window.removeEventListener("va-event", handler);
     },
-    // native dialogs exist only in the desktop window
-    pickFile: (title) => api.pick_file(title ?? "Choose a master video"),
-    pickFolder: (title) => api.pick_folder(title ?? "Choose a folder"),
   };
+  // native dialogs exist only in the desktop window (App/shell.py adds them to the js_api)
+  if (api.pick_file) transport.pickFile = (title) => api.pick_file(title ?? "Choose a master video");
+  if (api.pick_folder) transport.pickFolder = (title) => api.pick_folder(title ?? "Choose a folder");
   return transport;
 }
 
