@@ -52,6 +52,8 @@ STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; ch
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
+# In the desktop window pywebview runs its own scripts (js_api, evaluate_js) through eval().
+CSP_WEBVIEW = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")
 
 log = logging.getLogger("video_archive.bridge.http")
 
@@ -68,8 +70,10 @@ class BridgeServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, dispatcher: Dispatcher, *, port: int = 0, frontend: Path = FRONTEND,
-                 max_connections: int = MAX_CONNECTIONS, max_streams: int = MAX_STREAMS):
+                 max_connections: int = MAX_CONNECTIONS, max_streams: int = MAX_STREAMS,
+                 csp: str = CSP):
         self.dispatcher = dispatcher
+        self.csp = csp
         self.bridge = dispatcher.context
         self.frontend = Path(frontend).resolve()
         self.token = secrets.token_urlsafe(32)  # 256 random bits
@@ -258,7 +262,7 @@ class Handler(BaseHTTPRequestHandler):
         file = self._frontend_file(path)
         extra = {"Cache-Control": "no-cache"}
         if file.suffix == ".html":
-            extra["Content-Security-Policy"] = CSP
+            extra["Content-Security-Policy"] = self.server.csp
             token = parse_qs(query).get("token", [None])[0]
             if self.server.token_ok(token):
                 # the page itself keeps the token for its Authorization header; media and the
