@@ -52,19 +52,6 @@ function frameNumberOf(p, rate) {
   return roundHalfEven(positionSeconds(p) * (rate.num / rate.den));
 }
 
-// (to - from) in frames, as FrameTimecode.__isub__ then .frame_num compute it: both times in the
-// finer of the two time bases, clamped at zero, then rounded to frames.
-function distanceFrames(from, to, rate) {
-  let a = from.pts, b = to.pts, base = from.base;
-  if (from.base !== to.base) {
-    base = Math.max(from.base, to.base);
-    if (from.base !== base) a = roundRatio(from.pts * base, from.base);
-    if (to.base !== base) b = roundRatio(to.pts * base, to.base);
-  }
-  const seconds = Math.max(0, b - a) / base;
-  return roundHalfEven(seconds * (rate.num / rate.den));
-}
-
 // PySceneDetect frame number of every decoded frame (scene_cuts.frame_table's first column).
 export function frameNumbers(us, rate) {
   const out = new Int32Array(us.length);
@@ -72,8 +59,40 @@ export function frameNumbers(us, rate) {
   return out;
 }
 
+// Positions of every frame in one time base, computed once per table: the finer of microseconds
+// and 1/rate.num, which is the base FrameTimecode subtraction converts a mixed pair to. A pair of
+// frames that both lack a timestamp subtracts in 1/rate.num exactly, as Python does.
+const prepared = new WeakMap();
+
+function prepare(us, rate) {
+  let p = prepared.get(us);
+  if (p && p.num === rate.num && p.den === rate.den) return p;
+  const n = us.length;
+  const base = Math.max(US, rate.num);
+  const times = new Float64Array(n);
+  let untimed = null;
+  for (let i = 0; i < n; i++) {
+    if (us[i] > 0) times[i] = base === US ? us[i] : roundRatio(us[i] * base, US);
+    else {
+      (untimed ??= new Uint8Array(n))[i] = 1;
+      times[i] = base === rate.num ? i * rate.den : roundRatio(i * rate.den * base, rate.num);
+    }
+  }
+  p = { num: rate.num, den: rate.den, base, times, untimed, fps: rate.num / rate.den };
+  prepared.set(us, p);
+  return p;
+}
+
+function distance(p, i, j) {
+  if (p.untimed && p.untimed[i] && p.untimed[j]) {
+    return roundHalfEven((Math.max(0, j - i) * p.den / p.num) * p.fps);
+  }
+  return roundHalfEven((Math.max(0, p.times[j] - p.times[i]) / p.base) * p.fps);
+}
+
 // The cuts ContentDetector emits: [{index, frame}] sorted, no duplicates. `scores` and `us` are
-// indexable by decoded index; rate is {num, den}.
+// indexable by decoded index; rate is {num, den}. No allocation per frame: a 2-hour film's
+// scores replay in a few milliseconds, so the threshold line recuts as it is dragged.
 export function replayCuts(scores, us, rate, threshold, minSceneLen) {
   const out = [];
   const n = Math.min(scores.length, us.length);
@@ -81,16 +100,15 @@ export function replayCuts(scores, us, rate, threshold, minSceneLen) {
     for (let i = 0; i < n; i++) if (scores[i] >= threshold) out.push(i);
     return finish(out, us, rate);
   }
+  const p = prepare(us, rate);
   let lastAbove = -1, mergeEnabled = false, mergeTriggered = false, mergeStart = -1;
-  const pos = (i) => position(i, us[i], rate);
-  const met = (i, j) => distanceFrames(pos(i), pos(j), rate) >= minSceneLen;
   for (let i = 0; i < n; i++) {
     const above = scores[i] >= threshold;
     if (lastAbove < 0) lastAbove = i;
-    const lengthMet = met(lastAbove, i);
+    const lengthMet = distance(p, lastAbove, i) >= minSceneLen;
     if (above) lastAbove = i;
     if (mergeTriggered) {
-      if (lengthMet && !above && met(mergeStart, lastAbove)) {
+      if (lengthMet && !above && distance(p, mergeStart, lastAbove) >= minSceneLen) {
         mergeTriggered = false;
         out.push(lastAbove);
       }
