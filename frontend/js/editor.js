@@ -102,8 +102,11 @@ export class Editor {
     this.viewer.load(timeline.proxy_url, this.rate, timeline.frame_count, times ? Array.from(times, (us) => Math.max(0, us) / 1e6) : null)
       .then(() => this.viewer.show(this.state.playhead))
       .catch((err) => banner(`The viewer cannot play the proxy: ${err.message}`));
+    this.recutLocally(this.state.threshold, this.state.minSceneLen);  // prepares the positions once
     this.render();
-    this.readyMs = performance.now() - t0;
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    this.readyMs = performance.now() - t0;   // opening to a drawn, usable timeline
+    this.readyAt = performance.now();        // since the page's navigation started
     return this.readyMs;
   }
 
