@@ -104,7 +104,7 @@ def test_the_whole_job_in_the_page(server, media_dir, tmp_path):
         drag(page, canvas_point(page, lane="graph", value=30), canvas_point(page, lane="graph", value=8))
         s = state(page)
         assert s["threshold"] < 12 and len(s["cuts"]) > 3, s
-        assert page.locator("#scene-count").text_content() != before
+        page.wait_for_function("(before) => document.querySelector('#scene-count').textContent !== before", arg=before)
         wait_saved(page)
         server_cuts = page.evaluate(f"() => window.videoArchive.bridge.call('timeline.get', {{session_id: '{sid}'}}).then((t) => t.cuts)")
         assert server_cuts == state(page)["cuts"]

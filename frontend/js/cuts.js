@@ -105,7 +105,8 @@ export function replayCuts(scores, us, rate, threshold, minSceneLen) {
   for (let i = 0; i < n; i++) {
     const above = scores[i] >= threshold;
     if (lastAbove < 0) lastAbove = i;
-    const lengthMet = distance(p, lastAbove, i) >= minSceneLen;
+    // only read below: while merging or on a frame above the threshold (most frames are neither)
+    const lengthMet = (mergeTriggered || above) && distance(p, lastAbove, i) >= minSceneLen;
     if (above) lastAbove = i;
     if (mergeTriggered) {
       if (lengthMet && !above && distance(p, mergeStart, lastAbove) >= minSceneLen) {

@@ -25,6 +25,8 @@ export class Editor {
     this.dragging = null;       // threshold drag in progress
     this.gridVisible = false;
     this.reviewToken = 0;
+    this.dirty = new Set();
+    this.renderPending = false;
     this.build();
   }
 
@@ -131,12 +133,25 @@ export class Editor {
       if (!fromVideo) { if (this.viewer.playing) this.viewer.stop(); this.viewer.show(s.playhead); }
       if (follow || fromVideo) this.timeline.reveal(s.playhead);
     }
-    if (s.selectedCut !== before.selectedCut) this.renderReview();
-    if (s.groups !== before.groups || s.selection !== before.selection || s.cuts !== before.cuts) { this.renderGroups(); this.renderGridSoon(); }
-    this.renderToolbar();
-    this.renderHud();
+    // the page's HTML follows once per display frame, with the timeline, however many edits came
+    if (s.selectedCut !== before.selectedCut) this.dirty.add("review");
+    if (s.groups !== before.groups || s.selection !== before.selection || s.cuts !== before.cuts) this.dirty.add("groups");
+    this.renderSoon();
     this.timeline.requestDraw();
     if (save && !this.dragging) this.scheduleSave();
+  }
+
+  renderSoon() {
+    if (this.renderPending) return;
+    this.renderPending = true;
+    requestAnimationFrame(() => {
+      this.renderPending = false;
+      if (this.dirty.has("review")) this.renderReview();
+      if (this.dirty.has("groups")) { this.renderGroups(); this.renderGridSoon(); }
+      this.dirty.clear();
+      this.renderToolbar();
+      this.renderHud();
+    });
   }
 
   undo() { const before = this.state; this.history = H.undo(this.history); this.afterChange(before); }

@@ -92,6 +92,16 @@ async function openProject(id, toExport) {
     showScreen("ingest");
     app.ingest = renderIngest(document.getElementById("screen-ingest"), app.bridge, id, { onCancel: () => { location.hash = "#/"; } });
     if (opened.ingest) app.ingest.update(opened.ingest);
+    // events can be missed (a reconnect, an ingest that ended before the page listened): ask too
+    const poll = setInterval(async () => {
+      if (app.route !== "ingest" || app.sessionId !== id) { clearInterval(poll); return; }
+      try {
+        const now = await app.bridge.call("project.open", { session_id: id });
+        const stageNow = now.stage ?? now.status ?? now.state;
+        if (!INGESTING.has(stageNow) || now.timeline_ready) { clearInterval(poll); route(); }
+        else if (now.ingest) app.ingest?.update(now.ingest);
+      } catch (err) { clearInterval(poll); banner(err.message); }
+    }, 2000);
     return;
   }
   if (stage === "ingest_failed") { banner(`Reading the master failed: ${opened.error ?? opened.message ?? "no reason given"}. Discard the project and create it again.`); location.hash = "#/"; return; }

@@ -30,8 +30,10 @@ export function initialState({ first = 0, end, cuts = [], threshold = 30, minSce
 }
 
 function normalCuts(cuts, first, end) {
-  return [...new Set(cuts.map(Number))].filter((c) => Number.isInteger(c) && c > first && c < end)
-    .sort((a, b) => a - b);
+  const out = Float64Array.from(cuts, Number).sort();
+  const kept = [];
+  for (const c of out) if (Number.isInteger(c) && c > first && c < end && c !== kept[kept.length - 1]) kept.push(c);
+  return kept;
 }
 
 // --- reading ---------------------------------------------------------------------------------
@@ -83,24 +85,26 @@ export function setCuts(state, cuts) {
   const next = normalCuts(cuts, state.first, state.end);
   if (sameArray(next, state.cuts)) return state;
   const oldStarts = sceneStarts(state);
-  const ownerOf = (start) => { const i = floorIndex(oldStarts, start); return oldStarts[i]; };
   const newStarts = [state.first, ...next];
   const selected = new Set(state.selection);
-  const selection = [];
   const groupOfOld = new Map();
   for (const g of state.groups) for (const s of g.scenes) groupOfOld.set(s, g.id);
   const members = new Map(state.groups.map((g) => [g.id, []]));
-  for (let k = 0; k < newStarts.length; k++) {
-    const start = newStarts[k];
-    const stop = k + 1 < newStarts.length ? newStarts[k + 1] : state.end;
-    // old scenes this new scene covers: the owner of its start and any starting inside it
-    const lo = floorIndex(oldStarts, start);
-    let hiExclusive = lo + 1;
-    while (hiExclusive < oldStarts.length && oldStarts[hiExclusive] < stop) hiExclusive++;
-    const covered = oldStarts.slice(lo, hiExclusive);
-    if (covered.some((s) => selected.has(s))) selection.push(start);
-    const owner = ownerOf(start);
-    const gid = groupOfOld.get(owner) ?? covered.map((s) => groupOfOld.get(s)).find((g) => g != null);
+  const selection = [];
+  // one pass over both sorted lists: old scenes [j, k) start inside new scene i
+  let j = 0;
+  for (let i = 0; i < newStarts.length; i++) {
+    const start = newStarts[i];
+    const stop = i + 1 < newStarts.length ? newStarts[i + 1] : state.end;
+    while (j + 1 < oldStarts.length && oldStarts[j + 1] <= start) j++;
+    let k = j + 1;
+    while (k < oldStarts.length && oldStarts[k] < stop) k++;
+    let isSelected = false, gid = groupOfOld.get(oldStarts[j]);
+    for (let m = j; m < k; m++) {
+      if (selected.has(oldStarts[m])) isSelected = true;
+      if (gid == null) gid = groupOfOld.get(oldStarts[m]);
+    }
+    if (isSelected) selection.push(start);
     if (gid != null) members.get(gid).push(start);
   }
   const groups = state.groups.map((g) => ({ ...g, scenes: members.get(g.id) }));

@@ -46,13 +46,16 @@ export class Viewer {
     return ((f + 0.5) * this.rate.den) / this.rate.num;
   }
 
+  // The frame a presented picture belongs to. WebM keeps whole milliseconds, so a frame's time
+  // may be stored up to half a millisecond early: the nearest frame, not the one before.
   frameOf(seconds) {
     if (this.times) {
       let lo = 0, hi = this.times.length - 1;
-      while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (this.times[mid] <= seconds + 1e-4) lo = mid; else hi = mid - 1; }
+      while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (this.times[mid] <= seconds) lo = mid; else hi = mid - 1; }
+      if (lo + 1 < this.times.length && this.times[lo + 1] - seconds < seconds - this.times[lo]) lo++;
       return lo;
     }
-    return Math.max(0, Math.min(this.frameCount - 1, Math.floor((seconds * this.rate.num) / this.rate.den + 1e-4)));
+    return Math.max(0, Math.min(this.frameCount - 1, Math.round((seconds * this.rate.num) / this.rate.den)));
   }
 
   // Shows `frame`. Seeks do not pile up: while one is in flight only the latest wish is kept.
