@@ -155,10 +155,11 @@ export function renderIngest(root, bridge, sessionId, { onCancel }) {
     } }, "Cancel"))));
   return {
     update(p) {
-      const done = p.frames_done ?? 0, total = p.frames_total ?? 0, fps = p.fps ?? 0;
-      const fraction = total ? Math.min(1, done / total) : 0;
+      const done = p.frames ?? p.frames_done ?? 0, total = p.frames_total ?? 0, fps = p.fps ?? 0;
+      const fraction = p.fraction ?? (total ? Math.min(1, done / total) : 0);
       root.querySelector("#ingest-bar").style.width = `${(fraction * 100).toFixed(1)}%`;
-      const left = fps > 0 && total > done ? formatDuration((total - done) / fps) : "–";
+      const eta = p.eta_s ?? (fps > 0 && total > done ? (total - done) / fps : null);
+      const left = eta != null ? formatDuration(eta) : "–";
       line.textContent = `${done.toLocaleString()} of ${total ? total.toLocaleString() : "?"} frames · ${fps.toFixed(0)} fps · ${left} left`;
     },
   };
@@ -197,14 +198,14 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
     },
     event(e) {
       if (e.session_id !== sessionId) return;
-      if (e.unit) units.set(e.unit, { op: e.op, progress: e.type === "unit_finished" ? 1 : e.progress ?? 0, failed: e.type === "unit_failed" ? e.message : null });
+      const unitProgress = e.unit_progress ?? e.progress;
+      if (e.unit) units.set(e.unit, { op: e.op, progress: e.type === "unit_finished" ? 1 : (typeof unitProgress === "number" ? unitProgress : 0), failed: e.type === "unit_failed" ? e.message : null });
       if (e.total) {
-        const done = (e.completed ?? 0) + (e.type === "unit_progress" ? (e.progress ?? 0) : 0);
-        const fraction = Math.min(1, done / e.total);
+        const fraction = e.fraction ?? Math.min(1, (e.completed ?? 0) / e.total);
         root.querySelector("#export-bar").style.width = `${(fraction * 100).toFixed(1)}%`;
         const elapsed = started ? (performance.now() - started) / 1000 : 0;
-        const left = fraction > 0.02 && elapsed ? formatDuration((elapsed / fraction) * (1 - fraction)) : "–";
-        line.textContent = `${e.completed ?? 0} of ${e.total} operations · ${left} left`;
+        const eta = e.eta_s ?? (fraction > 0.02 && elapsed ? (elapsed / fraction) * (1 - fraction) : null);
+        line.textContent = `${e.completed ?? 0} of ${e.total} operations · ${eta != null ? formatDuration(eta) : "–"} left`;
       }
       const byOp = new Map();
       for (const u of units.values()) { const o = byOp.get(u.op) ?? { done: 0, n: 0, failed: 0 }; o.n++; o.done += u.progress; if (u.failed) o.failed++; byOp.set(u.op, o); }
