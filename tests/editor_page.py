@@ -77,7 +77,22 @@ def wait_saved(page, timeout_s: float = 20) -> None:
                            " && !window.videoArchive.editor.saving", timeout=timeout_s * 1000)
 
 
-def create_project(page, url: str, master: Path, artwork: str, out: Path, rd: Path | None = None) -> str:
+def save_screenshot(page, folder: str | Path | None, name: str, width: int = 1024) -> None:
+    """A small PNG of the page for docs/screens: scaled to `width`, 256 colours."""
+    if not folder:
+        return
+    from io import BytesIO
+
+    from PIL import Image
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    image = Image.open(BytesIO(page.screenshot())).convert("RGB")
+    image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
+    image.quantize(256, method=Image.Quantize.MEDIANCUT).save(Path(folder) / f"{name}.png", optimize=True)
+
+
+def create_project(page, url: str, master: Path, artwork: str, out: Path, rd: Path | None = None,
+                   on_ingest=None) -> str:
     page.goto(url)
     page.wait_for_selector("#new-project")
     page.wait_for_function("() => document.querySelector('#f-preset').options.length > 0")
@@ -88,6 +103,13 @@ def create_project(page, url: str, master: Path, artwork: str, out: Path, rd: Pa
         page.fill("#f-rd", str(rd))
     page.fill("#f-out", str(out))
     page.click("#create")
+    if on_ingest is not None:
+        try:
+            page.wait_for_selector("#screen-ingest:not([hidden]) #ingest-line", timeout=10_000)
+            page.wait_for_function("() => /frames/.test(document.querySelector('#ingest-line').textContent)", timeout=10_000)
+            on_ingest()
+        except Exception:  # noqa: BLE001 - an ingest that finished first has no progress to show
+            pass
     page.wait_for_selector("#screen-editor:not([hidden]) canvas#timeline", timeout=180_000)
     page.wait_for_function("() => window.videoArchive.editor && window.videoArchive.editor.scores", timeout=30_000)
     return page.evaluate("() => window.videoArchive.editor.sessionId")

@@ -18,15 +18,14 @@ import pytest
 import browser
 from archive_checks import distance, frames_of
 from editor_page import (canvas_point, chromium, create_project, cut_point, drag, frame_on_screen,
-                         press, reference_signatures, serve, state, wait_frame_shown, wait_saved)
+                         press, reference_signatures, save_screenshot, serve, state, wait_frame_shown,
+                         wait_saved)
 
 SHOTS = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")
 
 
 def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
+    save_screenshot(page, SHOTS, name)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +93,15 @@ def test_the_whole_job_in_the_page(server, media_dir, tmp_path):
     url, db_path = server
     out = tmp_path / "out"
     with chromium() as page:
-        sid = create_project(page, url, media_dir / "testvideo.mp4", "Edit Test", out)
+        page.goto(url)
+        page.wait_for_selector("#new-project")
+        page.fill("#f-artwork", "Bad/Name")
+        page.fill("#f-master", str(tmp_path / "missing.mov"))
+        page.click("#create")
+        page.wait_for_selector("[data-field] .error:not(:empty)")
+        shot(page, "start-field-error")
+        sid = create_project(page, url, media_dir / "testvideo.mp4", "Edit Test", out,
+                             on_ingest=lambda: shot(page, "ingest"))
         s = state(page)
         assert s["cuts"] == [30, 180, 394] and s["threshold"] == 30, s
         shot(page, "editor")
@@ -186,6 +193,20 @@ def test_the_whole_job_in_the_page(server, media_dir, tmp_path):
         page.wait_for_selector("#archive-path", timeout=600_000)
         shot(page, "export-done")
         archive = Path(page.locator("#archive-path").text_content())
+        # the other screens, with this finished project in them
+        page.keyboard.press("?")
+        shot(page, "help")
+        page.keyboard.press("Escape")
+        for name in ("history", "presets", "settings"):
+            page.click(f"[data-nav={name}]")
+            page.wait_for_selector(f"#screen-{name}:not([hidden]) .panel")
+            if name == "presets":
+                page.locator("[data-preset] button").first.click()
+                page.wait_for_selector("#preset-editor form")
+            shot(page, name)
+        page.click("[data-nav=start]")
+        page.wait_for_selector("#recent table")
+        shot(page, "start")
         assert not page.errors, page.errors
 
     # --- the archive follows the edits: selected scenes 1, 3, 4; Intro holds 1 (2 is not selected)
