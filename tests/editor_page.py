@@ -18,7 +18,6 @@ import numpy as np
 import browser
 
 REPO = Path(__file__).resolve().parent.parent
-SIGNATURE = (160, 90)  # the size frames are compared at, page and reference alike
 
 
 @contextlib.contextmanager
@@ -123,33 +122,41 @@ def wait_frame_shown(page, timeout_s: float = 10) -> None:
     page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-def shown_signature(page) -> np.ndarray:
-    """Mean-free luma of the video element's current picture at SIGNATURE size."""
-    w, h = SIGNATURE
+def shown_luma(page, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Luma of the video element's current picture at its own size, inside box (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = box
     values = page.evaluate(f"""() => {{ const v = document.querySelector('#proxy');
-        const c = document.createElement('canvas'); c.width = {w}; c.height = {h};
-        const x = c.getContext('2d', {{willReadFrequently: true}}); x.drawImage(v, 0, 0, {w}, {h});
-        const d = x.getImageData(0, 0, {w}, {h}).data; const out = new Array({w * h});
+        const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
+        const x = c.getContext('2d', {{willReadFrequently: true}}); x.drawImage(v, 0, 0);
+        const d = x.getImageData({x0}, {y0}, {x1 - x0}, {y1 - y0}).data; const out = new Array(d.length / 4);
         for (let i = 0; i < out.length; i++) out[i] = 0.2126 * d[4*i] + 0.7152 * d[4*i+1] + 0.0722 * d[4*i+2];
         return out; }}""")
-    return np.asarray(values, dtype=np.float64).reshape(h, w)
+    return np.asarray(values, dtype=np.float64).reshape(y1 - y0, x1 - x0)
 
 
-def reference_signatures(proxy: Path) -> list[np.ndarray]:
-    """The same signature of every frame of the proxy, decoded here."""
-    w, h = SIGNATURE
-    out = []
-    with av.open(str(proxy)) as container:
-        for frame in container.decode(video=0):
-            rgb = frame.to_ndarray(format="rgb24", width=w, height=h).astype(np.float64)
-            out.append(rgb @ np.array([0.2126, 0.7152, 0.0722]))
-    return out
+class Reference:
+    """Every frame of the proxy decoded here, and the part of the picture where frames differ
+    (on counter.mp4: the number), so that telling frame 23 from 28 does not drown in the rest."""
 
+    def __init__(self, proxy: Path):
+        lumas = []
+        with av.open(str(proxy)) as container:
+            for frame in container.decode(video=0):
+                rgb = frame.to_ndarray(format="rgb24").astype(np.float64)
+                lumas.append(rgb @ np.array([0.2126, 0.7152, 0.0722]))
+        stack = np.stack(lumas)
+        changing = np.argwhere(stack.std(axis=0) > 8)
+        (y0, x0), (y1, x1) = changing.min(axis=0), changing.max(axis=0) + 1
+        self.box = (int(x0), int(y0), int(x1), int(y1))
+        self.crops = [luma[y0:y1, x0:x1] for luma in lumas]
 
-def frame_on_screen(page, references: list[np.ndarray]) -> int:
-    shown = shown_signature(page)
-    errors = [float(np.abs(shown - ref).mean()) for ref in references]
-    return int(np.argmin(errors))
+    def __len__(self) -> int:
+        return len(self.crops)
+
+    def frame_on_screen(self, page) -> int:
+        shown = shown_luma(page, self.box)
+        errors = [float(np.abs(shown - ref).mean()) for ref in self.crops]
+        return int(np.argmin(errors))
 
 
 # --- acting on the timeline ---------------------------------------------------------------------

@@ -17,9 +17,8 @@ import pytest
 
 import browser
 from archive_checks import distance, frames_of
-from editor_page import (canvas_point, chromium, create_project, cut_point, drag, frame_on_screen,
-                         press, reference_signatures, save_screenshot, serve, state, wait_frame_shown,
-                         wait_saved)
+from editor_page import (Reference, canvas_point, chromium, create_project, cut_point, drag, press,
+                         save_screenshot, serve, state, wait_frame_shown, wait_saved)
 
 SHOTS = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")
 
@@ -52,14 +51,15 @@ def test_scrubbing_shows_the_frame_under_the_playhead(server, media_dir, tmp_pat
     with chromium() as page:
         create_project(page, url, media_dir / "counter.mp4", "Counter", tmp_path / "out")
         proxy_url = page.evaluate("() => window.videoArchive.editor.meta.proxy_url")
-        refs = reference_signatures(fetch(page, proxy_url, tmp_path / "proxy.webm"))
+        refs = Reference(fetch(page, proxy_url, tmp_path / "proxy.webm"))
         assert len(refs) == 30
         shot(page, "editor-counter")
 
         def check(frame: int, how: str) -> None:
             assert state(page)["playhead"] == frame, how
             wait_frame_shown(page)
-            assert frame_on_screen(page, refs) == frame, f"after {how}: the viewer shows another frame than {frame}"
+            shown = refs.frame_on_screen(page)
+            assert shown == frame, f"after {how}: the viewer shows frame {shown}, not {frame}"
             hud = page.locator("#hud").get_attribute("data-frame")
             assert hud == str(frame), f"after {how}: the frame number shown is {hud}"
 
