@@ -1,0 +1,42 @@
+"""What every method and transport shares in one run of the bridge: the state store, the jobs,
+the event hub and the media registry. A transport gets its own view (`for_transport`), which
+differs only in the name `system.info` reports."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import tempfile
+from pathlib import Path
+
+from backend import paths
+from backend.db import open_db
+from bridge.events import EventHub
+from bridge.jobs import JobManager
+from bridge.media import MediaRegistry
+
+
+class Bridge:
+    def __init__(self, db_path: str | Path | None = None, *, transport: str = "http"):
+        self.db_path = paths.db_path(db_path)
+        self.db = open_db(self.db_path)
+        self.events = EventHub()
+        self.jobs = JobManager(self.events)
+        self.media = MediaRegistry()
+        self.transport = transport
+        self.base_url = ""  # the HTTP server's address once it listens: media URLs point there
+        # frames rendered on request (frame.get) live here for this run only
+        self.scratch = Path(tempfile.mkdtemp(prefix="video-archive-bridge-"))
+
+    def for_transport(self, name: str) -> Bridge:
+        view = copy.copy(self)
+        view.transport = name
+        return view
+
+    def media_url(self, path: Path, session_id: str | None = None) -> str:
+        return f"{self.base_url}/media/{self.media.add(path, session_id)}"
+
+    def close(self) -> None:
+        self.jobs.close()
+        self.db.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
