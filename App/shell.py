@@ -9,12 +9,13 @@ closing anyway pauses the export so the next start offers to resume it."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from App import geometry
+from App import geometry, sandbox
 from App.instance import InstanceLock
 from backend import paths
 from bridge import http
@@ -30,14 +31,21 @@ PAUSE_WAIT_S = 60
 
 def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | None = None,
                        has_gpu: bool | None = None) -> dict[str, str]:
-    """Qt WebEngine's settings for this machine: its Chromium sandbox cannot start as root, so
-    only then is it turned off; with no GPU device it renders in software from the start instead
-    of failing over."""
+    """Qt WebEngine's settings for this machine: its Chromium sandbox is turned off only where it
+    cannot start (as root, without user namespaces, under AppArmor's restriction without our
+    profile: App/sandbox.py; `is_root` given decides on that alone); with no GPU device it
+    renders in software from the start instead of failing over."""
     env = dict(os.environ if env is None else env)
-    is_root = os.geteuid() == 0 if is_root is None else is_root
+    if is_root is None:
+        decision = sandbox.current(env)
+        if not decision.sandbox:
+            print(f"video-archive: web engine sandbox off: {decision.reason}", file=sys.stderr)
+        sandboxed = decision.sandbox
+    else:
+        sandboxed = not is_root
     has_gpu = Path("/dev/dri").exists() if has_gpu is None else has_gpu
     flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
-    if is_root:
+    if not sandboxed:
         flags.append("--no-sandbox")
         env["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
     if not has_gpu:

@@ -1,12 +1,9 @@
-"""The packaged app's entry point: the `video-archive` command, whose `app` sub-command opens the
-editor window. The windowed twin on Windows and macOS ("Video Archive", started from the Start
-menu or Finder with no arguments) opens the editor directly. Before the window's web engine
-starts, decide about Chromium's sandbox."""
+"""The packaged app's entry point: the `video-archive` command (`video-archive app` opens the
+editor window). The windowed twin on Windows and macOS ("Video Archive", started from the Start
+menu or Finder with no arguments) opens the editor directly."""
 
 import sys
 from pathlib import Path
-
-import web_sandbox
 
 from backend.cli.main import main
 
@@ -17,6 +14,4 @@ if __name__ == "__main__":
     argv = [a for a in sys.argv[1:] if not a.startswith("-psn_")]
     if Path(sys.executable).stem == WINDOWED and not argv:
         argv = ["app"]
-    if "app" in argv:
-        web_sandbox.configure()
     sys.exit(main(argv))

@@ -18,7 +18,7 @@ sys.path.insert(0, str(PACKAGING))
 sys.path.insert(0, str(PACKAGING / "macos"))
 
 import bundle  # noqa: E402
-import web_sandbox  # noqa: E402
+from App import sandbox as web_sandbox  # noqa: E402
 
 
 @pytest.mark.parametrize("case, expected", [
@@ -50,12 +50,16 @@ def test_sandbox_probe_really_creates_a_user_namespace_in_a_child():
     assert before == after
 
 
-def test_configure_tells_qt_and_says_why(monkeypatch, capsys):
-    monkeypatch.delenv("QTWEBENGINE_DISABLE_SANDBOX", raising=False)
-    monkeypatch.setenv("VIDEO_ARCHIVE_SANDBOX", "off")
-    assert web_sandbox.configure().sandbox is False
-    assert os.environ["QTWEBENGINE_DISABLE_SANDBOX"] == "1"
+def test_the_shell_tells_qt_and_says_why(monkeypatch, capsys):
+    from App.shell import engine_environment
+
+    env = engine_environment({"DISPLAY": ":1", "XDG_RUNTIME_DIR": "/tmp",
+                              "VIDEO_ARCHIVE_SANDBOX": "off"}, has_gpu=True)
+    assert env["QTWEBENGINE_DISABLE_SANDBOX"] == "1" and "--no-sandbox" in env["QTWEBENGINE_CHROMIUM_FLAGS"]
     assert "sandbox off: VIDEO_ARCHIVE_SANDBOX=off" in capsys.readouterr().err
+    env = engine_environment({"DISPLAY": ":1", "XDG_RUNTIME_DIR": "/tmp",
+                              "VIDEO_ARCHIVE_SANDBOX": "on"}, has_gpu=True)
+    assert "QTWEBENGINE_DISABLE_SANDBOX" not in env
 
 
 def test_desktop_entry_launches_the_editor_from_path():

@@ -1,4 +1,4 @@
-"""Should the installed app's web engine (Chromium inside Qt WebEngine) keep its sandbox?
+"""Should the editor window's web engine (Chromium inside Qt WebEngine) keep its sandbox?
 
 Chromium's Linux sandbox needs unprivileged user namespaces, and refuses to start at all as root.
 Turning it off everywhere would throw away a real protection, so the packaged app turns it off
@@ -9,15 +9,13 @@ only where it cannot work:
   in a forked child;
 - under AppArmor's user-namespace restriction (Ubuntu 23.10+,
   kernel.apparmor_restrict_unprivileged_userns = 1) while this process is not confined by a
-  profile that grants `userns` (the .deb installs one for /opt/video-archive; an AppImage or a
-  copied folder has none). There the namespace is created but has no capabilities, so the probe
-  above cannot see the problem.
-VIDEO_ARCHIVE_SANDBOX=on|off overrides the decision. The answer goes to Qt as
-QTWEBENGINE_DISABLE_SANDBOX=1, with one line on stderr saying why."""
+  profile that grants `userns` (the .deb installs one for /opt/video-archive; a source checkout
+  or a copied folder has none). There the namespace is created but has no capabilities, so the
+  probe above cannot see the problem.
+VIDEO_ARCHIVE_SANDBOX=on|off overrides the decision. App/shell.py passes the answer to Qt."""
 
 import ctypes
 import os
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -74,16 +72,8 @@ def decide(*, euid: int, userns: bool, apparmor_restricts: bool, label: str,
     return Decision(True, "user namespaces available")
 
 
-def current(proc: Path = PROC) -> Decision:
+def current(env: dict[str, str] | None = None, proc: Path = PROC) -> Decision:
+    env = os.environ if env is None else env
     restrict = _read(proc / "sys/kernel/apparmor_restrict_unprivileged_userns") == "1"
     return decide(euid=os.geteuid(), userns=userns_works(), apparmor_restricts=restrict,
-                  label=apparmor_label(proc), override=os.environ.get("VIDEO_ARCHIVE_SANDBOX"))
-
-
-def configure() -> Decision:
-    """Apply the decision to the environment Qt WebEngine reads at start."""
-    decision = current()
-    if not decision.sandbox:
-        os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
-        print(f"video-archive: web engine sandbox off: {decision.reason}", file=sys.stderr)
-    return decision
+                  label=apparmor_label(proc), override=env.get("VIDEO_ARCHIVE_SANDBOX"))
