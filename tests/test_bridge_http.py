@@ -223,29 +223,40 @@ def test_a_thousand_malformed_messages_then_still_serving(client):
     assert client.raw("GET", "/")[0] == 200
 
 
+def _held(port: int) -> socket.socket:
+    """A connection the server took and now waits on (one it refused answers 503 at once; that
+    happens while a just-finished request still holds its slot for a moment)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        conn = socket.create_connection(("127.0.0.1", port))
+        conn.settimeout(0.5)
+        try:
+            answer = conn.recv(100)
+        except socket.timeout:
+            conn.settimeout(None)
+            return conn
+        conn.close()
+        assert answer.startswith(b"HTTP/1.1 503 "), answer
+    raise AssertionError("the server never took a connection")
+
+
 def test_connection_limit_and_slow_clients(db_path, frontend):
     with running(db_path, frontend, max_connections=4) as c:
-        idle = [socket.create_connection(("127.0.0.1", c.port)) for _ in range(3)]
+        idle = [_held(c.port) for _ in range(3)]
         try:
-            # three stalled clients hold three slots; the fourth is still served at once
+            # three stalled clients (one mid-request) hold three slots; the fourth is served
             idle[0].sendall(b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % c.port)
             assert c.call("system.ping")["time"] > 0
-            idle.append(socket.create_connection(("127.0.0.1", c.port)))
-            # once the server has taken the fourth connection, a fifth is refused at once rather
-            # than queued behind the stalled ones
-            deadline = time.monotonic() + 10
-            while c.raw("GET", "/")[0] != 503:
-                assert time.monotonic() < deadline, "a fifth connection was never refused"
-                time.sleep(0.1)
+            idle.append(_held(c.port))
+            # all four taken: a fifth is refused at once rather than queued behind them
+            assert c.raw("GET", "/")[0] == 503
         finally:
             for s in idle:
                 s.close()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if c.raw("GET", "/")[0] == 200:
-                break
+        deadline = time.monotonic() + 10
+        while c.raw("GET", "/")[0] != 200:
+            assert time.monotonic() < deadline, "slots were not given back"
             time.sleep(0.1)
-        assert c.raw("GET", "/")[0] == 200
 
 
 def test_events_reach_every_listener(client):
@@ -305,3 +316,19 @@ def test_serve_command_prints_the_url_first_and_never_logs_the_token(db_path, tm
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert token not in out and token not in err
+
+
+def test_frame_thumbnails_by_index(client, tmp_path):
+    import numpy as np
+
+    parts = [b"\xff\xd8one\xff\xd9", b"\xff\xd8second\xff\xd9", b"\xff\xd83\xff\xd9"]
+    (tmp_path / "frames.jpg").write_bytes(b"".join(parts))
+    np.save(tmp_path / "frames.index.npy", np.cumsum([0] + [len(p) for p in parts]))
+    url = client.server.bridge.media_url(tmp_path / "frames.jpg", "s1",
+                                         offsets=tmp_path / "frames.index.npy")
+    path = url[len(client.base):]
+    for n, part in enumerate(parts):
+        status, headers, body = client.get(f"{path}/{n}")
+        assert (status, headers["content-type"], body) == (200, "image/jpeg", part)
+    for bad in ("/3", "/-1", "/x", "", "/1/2", "/01x"):
+        assert client.get(path + bad)[0] == 404, bad
