@@ -349,7 +349,9 @@ class Handler(BaseHTTPRequestHandler):
             raise Refused(HTTPStatus.SERVICE_UNAVAILABLE, "too many event streams")
         self.close_connection = True
         try:
-            with self.server.bridge.events.subscribe() as sub:
+            last = self.headers.get("Last-Event-ID", "")
+            after = int(last) if last.isdigit() else None
+            with self.server.bridge.events.subscribe(after=after) as sub:
                 self._headers(HTTPStatus.OK, "text/event-stream; charset=utf-8", None,
                               {"Cache-Control": "no-store", "Connection": "close"})
                 self.wfile.write(b"retry: 2000\n\n")
@@ -361,7 +363,8 @@ class Handler(BaseHTTPRequestHandler):
                             return  # fell too far behind: the page reconnects and re-reads state
                         self.wfile.write(b": keep-alive\n\n")
                     else:
-                        self.wfile.write(b"data: " + msgspec.json.encode(event) + b"\n\n")
+                        self.wfile.write(b"id: %d\ndata: %s\n\n" % (event["seq"],
+                                                                    msgspec.json.encode(event)))
                     self.wfile.flush()
         except (ConnectionError, TimeoutError, OSError):
             pass

@@ -274,7 +274,8 @@ def test_events_reach_every_listener(client):
         while len(got[n]) < 2:
             buffer += conn.recv(4096)
             *events, buffer = buffer.split(b"\n\n")
-            got[n] += [json.loads(e[6:]) for e in events if e.startswith(b"data: ")]
+            got[n] += [json.loads(line[6:]) for e in events for line in e.split(b"\n")
+                       if line.startswith(b"data: ")]
         conn.close()
 
     threads = [threading.Thread(target=listen, args=(n,)) for n in (0, 1)]
@@ -285,8 +286,21 @@ def test_events_reach_every_listener(client):
     client.server.bridge.events.publish({"type": "unit_finished", "job_id": "j", "n": 2})
     for t in threads:
         t.join(10)
-    assert got[0] == got[1] == [{"type": "progress", "job_id": "j", "n": 1},
-                                {"type": "unit_finished", "job_id": "j", "n": 2}]
+    assert got[0] == got[1] == [{"type": "progress", "job_id": "j", "n": 1, "seq": 1},
+                                {"type": "unit_finished", "job_id": "j", "n": 2, "seq": 2}]
+
+
+def test_a_reconnecting_stream_gets_what_it_missed(client):
+    for n in range(1, 6):
+        client.server.bridge.events.publish({"type": "progress", "n": n})
+    conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    conn.sendall((f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\nLast-Event-ID: 3\r\n"
+                  f"Cookie: {client.server.cookie_name}={client.token}\r\n\r\n").encode())
+    buffer = b""
+    while buffer.count(b"data: ") < 2:
+        buffer += conn.recv(4096)
+    conn.close()
+    assert b"id: 4\ndata: " in buffer and b"id: 5\ndata: " in buffer and b"id: 3\n" not in buffer
 
 
 def test_serve_command_prints_the_url_first_and_never_logs_the_token(db_path, tmp_path):
