@@ -6,7 +6,7 @@ from backend.ops.base import Operator
 
 # Module per operator, in the order a session runs them.
 OPERATOR_MODULES = ["probe", "scene_detection", "master_copy", "optimization", "still_extraction",
-                    "rd_processing", "clip_export", "thumbnails", "verification"]
+                    "rd_processing", "clip_export", "group_join", "thumbnails", "verification"]
 
 _registry: dict[str, Operator] = {}
 
