@@ -220,7 +220,7 @@ def test_installed_editor_window_calls_the_bridge_from_its_page(installed, home,
     browser.require_system_deps()
     port = _free_port()
     log = tmp_path / "app.log"
-    with browser.xvfb() as display, open(log, "w") as log_file:
+    with browser.xvfb("1600x1000x24") as display, open(log, "w") as log_file:
         start = time.monotonic()
         proc = subprocess.Popen(["video-archive", "app"], cwd=home, stdin=subprocess.DEVNULL,
                                 stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
