@@ -29,3 +29,8 @@ class OperatorError(ArchiveError):
 
 class Cancelled(ArchiveError):
     """Work stopped because the user paused or cancelled it."""
+
+
+class UnreadableFile(InputError, MediaError):
+    """A file given as input is missing, not a file, empty or not readable (media.readable). It
+    is the user's input and a media problem at once, so callers catching either see it."""

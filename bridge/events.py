@@ -4,14 +4,14 @@ that stops reading never slows the job down (it is dropped and reconnects)."""
 
 from __future__ import annotations
 
+import collections
 import queue
 import threading
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
-
 QUEUE_LIMIT = 5000  # events a listener may fall behind by before it is dropped
+REPLAY = 2000       # recent events kept for a listener that reconnects (SSE Last-Event-ID)
 
 
 class Subscription:
@@ -40,14 +40,23 @@ class Subscription:
 
 
 class EventHub:
+    """Every published event gets `seq`, increasing from 1 in this run; a listener that lost its
+    connection subscribes again `after` the last seq it saw and gets what it missed first."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscriptions: list[Subscription] = []
         self._callbacks: list[Callable[[dict], None]] = []
+        self._seq = 0
+        self._recent: collections.deque[dict] = collections.deque(maxlen=REPLAY)
 
-    def subscribe(self) -> Subscription:
+    def subscribe(self, after: int | None = None) -> Subscription:
         sub = Subscription(self)
         with self._lock:
+            if after is not None:
+                for event in self._recent:
+                    if event["seq"] > after:
+                        sub.queue.put_nowait(event)
             self._subscriptions.append(sub)
         return sub
 
@@ -70,6 +79,9 @@ class EventHub:
 
     def publish(self, event: dict[str, Any]) -> None:
         with self._lock:
+            self._seq += 1
+            event = {**event, "seq": self._seq}
+            self._recent.append(event)
             subs, callbacks = list(self._subscriptions), list(self._callbacks)
         for sub in subs:
             try:
@@ -86,7 +98,3 @@ class EventHub:
     def listeners(self) -> int:
         with self._lock:
             return len(self._subscriptions) + len(self._callbacks)
-
-
-def to_plain(event: Any) -> dict:
-    return msgspec.to_builtins(event) if not isinstance(event, dict) else event

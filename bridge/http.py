@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import msgspec
+import numpy as np
 
 from bridge.rpc import Dispatcher
 
@@ -142,6 +143,9 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "video-archive"
     sys_version = ""
     timeout = SOCKET_TIMEOUT
+    # headers and body go out as separate writes: without TCP_NODELAY a keep-alive client waits
+    # for its delayed ACK (40 ms) on every call
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         pass  # request lines carry the token on the first page load: never logged
@@ -292,12 +296,26 @@ class Handler(BaseHTTPRequestHandler):
             raise Refused(HTTPStatus.NOT_FOUND, "not found")
         return resolved
 
-    def _media(self, media_id: str, body: bool) -> None:
+    def _media(self, name: str, body: bool) -> None:
+        media_id, _, part = name.partition("/")
         item = self.server.bridge.media.get(media_id)
-        if item is None:
+        if item is None or bool(part) != bool(item.offsets):
             raise Refused(HTTPStatus.NOT_FOUND, "no such media")
-        self._send_file(item.path, item.content_type, body,
-                        {"Cache-Control": "private, max-age=3600"}, ranges=True)
+        extra = {"Cache-Control": "private, max-age=3600"}
+        if item.offsets is None:
+            self._send_file(item.path, item.content_type, body, extra, ranges=True)
+            return
+        # one JPEG out of the frame-thumbnail stream, by frame index
+        offsets = np.load(item.offsets, mmap_mode="r")
+        if not part.isdigit() or int(part) >= len(offsets) - 1:
+            raise Refused(HTTPStatus.NOT_FOUND, "no such frame")
+        first, end = int(offsets[int(part)]), int(offsets[int(part) + 1])
+        with open(item.path, "rb") as handle:
+            handle.seek(first)
+            data = handle.read(end - first)
+        self._headers(HTTPStatus.OK, item.content_type, len(data), extra)
+        if body:
+            self.wfile.write(data)
 
     def _send_file(self, path: Path, content_type: str, body: bool, extra: dict[str, str],
                    *, ranges: bool = False) -> None:
@@ -338,7 +356,9 @@ class Handler(BaseHTTPRequestHandler):
             raise Refused(HTTPStatus.SERVICE_UNAVAILABLE, "too many event streams")
         self.close_connection = True
         try:
-            with self.server.bridge.events.subscribe() as sub:
+            last = self.headers.get("Last-Event-ID", "")
+            after = int(last) if last.isdigit() else None
+            with self.server.bridge.events.subscribe(after=after) as sub:
                 self._headers(HTTPStatus.OK, "text/event-stream; charset=utf-8", None,
                               {"Cache-Control": "no-store", "Connection": "close"})
                 self.wfile.write(b"retry: 2000\n\n")
@@ -350,7 +370,8 @@ class Handler(BaseHTTPRequestHandler):
                             return  # fell too far behind: the page reconnects and re-reads state
                         self.wfile.write(b": keep-alive\n\n")
                     else:
-                        self.wfile.write(b"data: " + msgspec.json.encode(event) + b"\n\n")
+                        self.wfile.write(b"id: %d\ndata: %s\n\n" % (event["seq"],
+                                                                    msgspec.json.encode(event)))
                     self.wfile.flush()
         except (ConnectionError, TimeoutError, OSError):
             pass

@@ -9,7 +9,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
@@ -127,3 +127,46 @@ class JobManager:
         for job in jobs:
             if job.thread is not None:
                 job.thread.join(max(0.0, deadline - time.monotonic()))
+
+
+class RunnerEvents:
+    """The runner's Events as the page's events: each passes on with what it says, plus the
+    run's progress (units done, fraction, time left); a unit's progress becomes `progress`, and
+    during an ingest the decode's progress also becomes `ingest_progress` with frames and fps.
+    An analysis that reaches its end adds `ingest_done`."""
+
+    DECODE_OP = "scene_detection"
+
+    def __init__(self, emit: Callable[[dict], None], *, frames_total: int | None = None):
+        from backend.jobs.estimate import RunEstimate
+
+        self._emit = emit
+        self._estimate = RunEstimate()
+        self._frames_total = frames_total
+        self._decode_started: float | None = None
+
+    def __call__(self, event) -> None:
+        from backend.jobs.estimate import frames_progress
+
+        run = self._estimate.add(event)
+        page = {k: v for k, v in msgspec.to_builtins(event).items() if k != "session_id"}
+        page.update(completed=run.completed, total=run.total, fraction=run.fraction,
+                    eta_s=run.eta_s, elapsed_s=run.elapsed_s)
+        if event.type == "unit_progress":
+            page["type"] = "progress"
+            page["unit_progress"] = event.progress
+        if event.op == self.DECODE_OP and event.type in ("unit_started", "unit_progress"):
+            now = time.monotonic()
+            if self._decode_started is None:
+                self._decode_started = now
+            if self._frames_total and event.type == "unit_progress":
+                frames, fps = frames_progress(event.progress or 0.0, self._frames_total,
+                                              now - self._decode_started)
+                left = (self._frames_total - frames) / fps if fps > 0 else None
+                self._emit({"type": "ingest_progress", "frames": frames,
+                            "frames_total": self._frames_total, "fps": round(fps, 1),
+                            "fraction": round(event.progress or 0.0, 4),
+                            "eta_s": None if left is None else round(left, 1)})
+        self._emit(page)
+        if event.type == "session_finished" and event.status == "analysed":
+            self._emit({"type": "ingest_done", "status": "analysed"})

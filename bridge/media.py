@@ -19,6 +19,9 @@ class MediaFile(msgspec.Struct, frozen=True):
     path: Path
     content_type: str
     session_id: str | None
+    # a stream of concatenated JPEGs (the frame thumbnails): `/media/<id>/<n>` is the n-th,
+    # bytes offsets[n]:offsets[n + 1] of `path` (an .npy of frame count + 1 offsets)
+    offsets: Path | None = None
 
 
 class MediaRegistry:
@@ -27,7 +30,8 @@ class MediaRegistry:
         self._by_id: dict[str, MediaFile] = {}
         self._ids: dict[Path, str] = {}
 
-    def add(self, path: Path, session_id: str | None = None) -> str:
+    def add(self, path: Path, session_id: str | None = None, *,
+            offsets: Path | None = None) -> str:
         """The id of `path` (the same id every time within this run); the path is resolved now,
         so a symlink swapped in later changes nothing."""
         path = Path(path).resolve()
@@ -35,10 +39,11 @@ class MediaRegistry:
             media_id = self._ids.get(path)
             if media_id is None:
                 media_id = secrets.token_urlsafe(16)
-                kind = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] \
-                    or "application/octet-stream"
-                self._by_id[media_id] = MediaFile(path=path, content_type=kind,
-                                                  session_id=session_id)
+                kind = "image/jpeg" if offsets else TYPES.get(path.suffix.lower()) \
+                    or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                self._by_id[media_id] = MediaFile(
+                    path=path, content_type=kind, session_id=session_id,
+                    offsets=Path(offsets).resolve() if offsets else None)
                 self._ids[path] = media_id
             return media_id
 

@@ -19,7 +19,7 @@ import apsw
 import msgspec
 
 from backend.encoding import enc_hook
-from backend.errors import (ArchiveError, Cancelled, InputError, MediaError, OperatorError,
+from backend.errors import (Cancelled, InputError, MediaError, OperatorError,
                             StateError)
 
 PARSE_ERROR = -32700

@@ -223,29 +223,40 @@ def test_a_thousand_malformed_messages_then_still_serving(client):
     assert client.raw("GET", "/")[0] == 200
 
 
+def _held(port: int) -> socket.socket:
+    """A connection the server took and now waits on (one it refused answers 503 at once; that
+    happens while a just-finished request still holds its slot for a moment)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        conn = socket.create_connection(("127.0.0.1", port))
+        conn.settimeout(0.5)
+        try:
+            answer = conn.recv(100)
+        except socket.timeout:
+            conn.settimeout(None)
+            return conn
+        conn.close()
+        assert answer.startswith(b"HTTP/1.1 503 "), answer
+    raise AssertionError("the server never took a connection")
+
+
 def test_connection_limit_and_slow_clients(db_path, frontend):
     with running(db_path, frontend, max_connections=4) as c:
-        idle = [socket.create_connection(("127.0.0.1", c.port)) for _ in range(3)]
+        idle = [_held(c.port) for _ in range(3)]
         try:
-            # three stalled clients hold three slots; the fourth is still served at once
+            # three stalled clients (one mid-request) hold three slots; the fourth is served
             idle[0].sendall(b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % c.port)
             assert c.call("system.ping")["time"] > 0
-            idle.append(socket.create_connection(("127.0.0.1", c.port)))
-            # once the server has taken the fourth connection, a fifth is refused at once rather
-            # than queued behind the stalled ones
-            deadline = time.monotonic() + 10
-            while c.raw("GET", "/")[0] != 503:
-                assert time.monotonic() < deadline, "a fifth connection was never refused"
-                time.sleep(0.1)
+            idle.append(_held(c.port))
+            # all four taken: a fifth is refused at once rather than queued behind them
+            assert c.raw("GET", "/")[0] == 503
         finally:
             for s in idle:
                 s.close()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if c.raw("GET", "/")[0] == 200:
-                break
+        deadline = time.monotonic() + 10
+        while c.raw("GET", "/")[0] != 200:
+            assert time.monotonic() < deadline, "slots were not given back"
             time.sleep(0.1)
-        assert c.raw("GET", "/")[0] == 200
 
 
 def test_events_reach_every_listener(client):
@@ -263,7 +274,8 @@ def test_events_reach_every_listener(client):
         while len(got[n]) < 2:
             buffer += conn.recv(4096)
             *events, buffer = buffer.split(b"\n\n")
-            got[n] += [json.loads(e[6:]) for e in events if e.startswith(b"data: ")]
+            got[n] += [json.loads(line[6:]) for e in events for line in e.split(b"\n")
+                       if line.startswith(b"data: ")]
         conn.close()
 
     threads = [threading.Thread(target=listen, args=(n,)) for n in (0, 1)]
@@ -274,8 +286,21 @@ def test_events_reach_every_listener(client):
     client.server.bridge.events.publish({"type": "unit_finished", "job_id": "j", "n": 2})
     for t in threads:
         t.join(10)
-    assert got[0] == got[1] == [{"type": "progress", "job_id": "j", "n": 1},
-                                {"type": "unit_finished", "job_id": "j", "n": 2}]
+    assert got[0] == got[1] == [{"type": "progress", "job_id": "j", "n": 1, "seq": 1},
+                                {"type": "unit_finished", "job_id": "j", "n": 2, "seq": 2}]
+
+
+def test_a_reconnecting_stream_gets_what_it_missed(client):
+    for n in range(1, 6):
+        client.server.bridge.events.publish({"type": "progress", "n": n})
+    conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    conn.sendall((f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\nLast-Event-ID: 3\r\n"
+                  f"Cookie: {client.server.cookie_name}={client.token}\r\n\r\n").encode())
+    buffer = b""
+    while buffer.count(b"data: ") < 2:
+        buffer += conn.recv(4096)
+    conn.close()
+    assert b"id: 4\ndata: " in buffer and b"id: 5\ndata: " in buffer and b"id: 3\n" not in buffer
 
 
 def test_serve_command_prints_the_url_first_and_never_logs_the_token(db_path, tmp_path):
@@ -305,3 +330,19 @@ def test_serve_command_prints_the_url_first_and_never_logs_the_token(db_path, tm
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert token not in out and token not in err
+
+
+def test_frame_thumbnails_by_index(client, tmp_path):
+    import numpy as np
+
+    parts = [b"\xff\xd8one\xff\xd9", b"\xff\xd8second\xff\xd9", b"\xff\xd83\xff\xd9"]
+    (tmp_path / "frames.jpg").write_bytes(b"".join(parts))
+    np.save(tmp_path / "frames.index.npy", np.cumsum([0] + [len(p) for p in parts]))
+    url = client.server.bridge.media_url(tmp_path / "frames.jpg", "s1",
+                                         offsets=tmp_path / "frames.index.npy")
+    path = url[len(client.base):]
+    for n, part in enumerate(parts):
+        status, headers, body = client.get(f"{path}/{n}")
+        assert (status, headers["content-type"], body) == (200, "image/jpeg", part)
+    for bad in ("/3", "/-1", "/x", "", "/1/2", "/01x"):
+        assert client.get(path + bad)[0] == 404, bad

@@ -49,7 +49,8 @@ def test_events_are_pushed_as_va_event(api):
     while not scripts and time.monotonic() < deadline:
         time.sleep(0.05)
     pusher.close()
-    assert scripts == [event_script({"type": "progress", "job_id": "j", "text": "x\u2028</script>"})]
+    assert scripts == [event_script({"type": "progress", "job_id": "j", "text": "x\u2028</script>",
+                                     "seq": 1})]
     assert scripts[0].startswith('window.dispatchEvent(new CustomEvent("va-event", {detail: {')
     assert "\u2028" not in scripts[0] and "\\u2028" in scripts[0]
     assert bridge.events.listeners() == 0
@@ -78,5 +79,5 @@ def test_real_window_calls_rpc_and_gets_events(db_path):
     assert info["result"]["transport"] == "webview"
     assert bad["error"]["data"] == {"code": "input_error", "field": "key"}
     assert state["note"] is None
-    assert state["got"] == [{"type": "progress", "job_id": "j1", "text": "a\u2028b </script>"},
-                            {"type": "unit_finished", "job_id": "j1"}]
+    assert state["got"] == [{"type": "progress", "job_id": "j1", "text": "a\u2028b </script>", "seq": 1},
+                            {"type": "unit_finished", "job_id": "j1", "seq": 2}]

@@ -91,6 +91,27 @@ def extract_frames(master: str | Path, requests: list[StillRequest], *,
     return [results[i] for i in range(len(requests))]
 
 
+MAX_SIDE = 16384  # the largest side a still may have: a frame is never scaled down by extract_still
+
+
+def extract_still(master: str | Path, frame_index: int, out: str | Path, *,
+                  fmt: Literal["png", "tiff", "jpeg", "webp"] = "png",
+                  metadata: ArchiveMetadata | None = None, pts_seconds: float | None = None,
+                  cancel: threading.Event | None = None) -> StillOutput:
+    """Decoded frame `frame_index` of `master` as one full-resolution still at `out`: lossless
+    (png, tiff) or at high quality (jpeg, webp, 4:4:4), square pixels at the display size. What
+    the editor's full-quality frame view and the still operator both come down to."""
+    lossless = fmt in ("png", "tiff")
+    request = StillRequest(frame_index=frame_index, pts_seconds=pts_seconds,
+                           **({"hq_path": str(out)} if lossless else {"web_path": str(out)}))
+    [result] = extract_frames(
+        master, [request], hq=StillsHQ(format=fmt) if lossless else None,
+        web=None if lossless else StillsWeb(format=fmt, max_width=MAX_SIDE, max_height=MAX_SIDE,
+                                            quality=95, chroma_subsampling="4:4:4"),
+        metadata=metadata, cancel=cancel)
+    return result.outputs[0]
+
+
 def frame_times(master: str | Path) -> list[float]:
     """The presentation time of every frame, in frame-number order, from a demux pass (packets
     only, nothing decoded): one video packet is one frame in MP4, MOV and MKV. Packets that an
@@ -337,3 +358,17 @@ def _to_rgb8(image: Image.Image) -> Image.Image:
     if image.mode.startswith(("I;16", "I")):  # 16-bit grey: scale down rather than clip
         return Image.fromarray((np.asarray(image, dtype=np.uint32) >> 8).astype(np.uint8)).convert("RGB")
     return image.convert("RGB")
+
+
+def frame_image(master: str | Path, frame_index: int, pts_seconds: float,
+                fmt: Literal["jpeg", "png"], out: str | Path) -> StillOutput:
+    """The master's own frame `frame_index` (at `pts_seconds`) at full display resolution, for
+    judging a cut in the editor: lossless PNG (a fast zlib level: it is looked at, not archived),
+    or JPEG at quality 95 with full-resolution chroma."""
+    request = StillRequest(frame_index=frame_index, pts_seconds=pts_seconds,
+                           hq_path=str(out) if fmt == "png" else None,
+                           web_path=str(out) if fmt == "jpeg" else None)
+    [result] = extract_frames(master, [request], hq=StillsHQ(compression_level=1),
+                              web=StillsWeb(max_width=16384, max_height=16384, quality=95,
+                                            progressive=False, chroma_subsampling="4:4:4"))
+    return result.outputs[0]
