@@ -143,6 +143,9 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "video-archive"
     sys_version = ""
     timeout = SOCKET_TIMEOUT
+    # headers and body go out as separate writes: without TCP_NODELAY a keep-alive client waits
+    # for its delayed ACK (40 ms) on every call
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         pass  # request lines carry the token on the first page load: never logged

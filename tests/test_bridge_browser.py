@@ -139,3 +139,46 @@ def test_a_page_on_another_origin_gets_nothing(served, ingested, tmp_path):
                or path.startswith("/media/")}
     assert refused <= {401, 403, 415}, served.statuses
     assert served.call("settings.get", {"key": "parallel_workers"})["value"] != 7
+
+
+EVENTS_PAGE = """(async () => {
+  const token = new URLSearchParams(location.search).get("token");
+  const call = async (method, params) => {
+    const r = await fetch("/rpc", {method: "POST", body: JSON.stringify({jsonrpc: "2.0", method,
+      params, id: 1}), headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token}});
+    const answer = await r.json();
+    if (answer.error) throw new Error(method + ": " + answer.error.message);
+    return answer.result;
+  };
+  const got = [];
+  const es = new EventSource("/events");
+  es.onmessage = (m) => got.push(JSON.parse(m.data));
+  await new Promise((resolve) => { es.onopen = resolve; });
+  const seen = (match) => new Promise((resolve) => {
+    const check = () => { const e = got.find(match); if (e) resolve(e); };
+    es.addEventListener("message", check); check(); });
+  const started = await call("project.create", %(create)s);
+  await seen((e) => e.type === "ingest_done" && e.job_id === started.job_id);
+  const exported = await call("export.start", {session_id: started.session_id});
+  const finished = await seen((e) => e.type === "session_finished" && e.job_id === exported.job_id);
+  es.close();
+  const kind = (e) => e.job_id === started.job_id ? "ingest" : e.job_id === exported.job_id ? "export" : "other";
+  return {events: got.map((e) => [kind(e), e.type]), finished};
+})()"""
+
+
+def test_events_of_a_real_ingest_and_export_reach_the_page(served, media_dir, tmp_path):
+    browser.require_system_deps()
+    create = {"master": str(media_dir / "counter.mp4"), "artwork": "Events", "date": "26-12-01",
+              "out": str(tmp_path / "out"), "overrides": {"video": {"x264_preset": "ultrafast"}}}
+    result = browser.evaluate_in_chromium(f"{served.base}/?token={served.token}",
+                                          EVENTS_PAGE % {"create": json.dumps(create)},
+                                          timeout=ENGINE_TIMEOUT)
+    events = [tuple(e) for e in result["events"]]
+    ingest = [t for k, t in events if k == "ingest"]
+    export = [t for k, t in events if k == "export"]
+    assert "ingest_progress" in ingest and ingest[-3:] == ["session_finished", "ingest_done",
+                                                           "job_finished"]
+    assert {"unit_started", "unit_finished", "session_started"} <= set(export)
+    assert result["finished"]["status"] == "completed" and result["finished"]["fraction"] == 1.0
+    assert ("other", "ingest_done") not in events

@@ -53,3 +53,15 @@ def test_frame_image_jpeg_is_full_size_and_close(counter, media_dir, tmp_path):
         assert image.format == "JPEG" and image.size == (counter.display_width, counter.display_height)
         got = np.asarray(image.convert("RGB"), dtype=np.int16)
     assert np.mean(np.abs(got - _decoded(media_dir / "counter.mp4", 17))) < 3
+
+
+def test_smpte_timecode_counts_whole_frames_at_the_nominal_rate():
+    from fractions import Fraction
+
+    from backend.media.scenes import smpte
+
+    assert smpte(0.0, Fraction(24)) == "00:00:00:00"
+    assert smpte(3661.5, Fraction(24)) == "01:01:01:12"
+    assert smpte(1.0, Fraction(30000, 1001)) == "00:00:01:00"  # frame 30 counts as 1 s (non-drop)
+    assert smpte(0.95, Fraction(30000, 1001)) == "00:00:00:28"
+    assert smpte(3600.0, Fraction(25)) == "01:00:00:00"

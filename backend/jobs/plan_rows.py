@@ -7,7 +7,7 @@ from __future__ import annotations
 import msgspec
 
 from backend.db.sessions import OperationRow, PlannedOperation
-from backend.ops import registry
+from backend.ops import operators
 from backend.ops.base import Stage, Unit
 
 # Joins were clip_export units carrying params.parts before group_join was an operator of its own.
@@ -37,7 +37,7 @@ def _unit(row: OperationRow) -> Unit:
     old_op, marker, new_op = _LEGACY_JOIN
     if op_id == old_op and marker in params:
         op_id = new_op
-    kind = registry.get(op_id).Params
+    kind = operators.get(op_id).Params
     return Unit(op=op_id, name=row.operation_name, stage=Stage(used.get("stage", Stage.ANALYSIS)),
                 input_file=row.input_file, outputs=list(used.get("outputs", [])),
                 needs=list(used.get("needs", [])),

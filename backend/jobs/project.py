@@ -27,7 +27,7 @@ from backend.media import probe as media_probe
 from backend.media.detection_params import DetectionParams
 from backend.media.scenes import Scene, check_cuts, cuts_of, scenes_at_cuts
 from backend.media.timeline import load_timeline
-from backend.presets import registry as presets
+from backend.presets import catalog as presets
 
 
 class Created(msgspec.Struct, kw_only=True):
@@ -165,7 +165,7 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
     runner = runner or Runner(db, listener, cancel)
     created = create(db, request)
     for message in created.warnings:
-        runner._emit(Event(type="warning", session_id=created.session_id, message=message))
+        runner.emit(Event(type="warning", session_id=created.session_id, message=message))
     return runner.export(created.session_id)
 
 

@@ -2,7 +2,8 @@
 detection), then plan every export unit up front and run each as soon as the units it needs are
 done, within --workers; log each in operation_log, register each finished file, and finish with
 a history row. A failed unit stops only the units that need it. Resume runs what is not
-completed. The runner knows operators only through the registry, their stages and their results."""
+completed. The runner knows operators only by their registration (backend.ops.operators), their stages and
+their results."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from backend.media import ffmpeg
 from backend.media.atomic import remove_partials
 from backend.media.scenes import check_cuts, scenes_at_cuts
 from backend.media.timeline import load_timeline
-from backend.ops import registry
+from backend.ops import operators
 from backend.ops.base import Job, Stage, Unit, UnitResult
 
 PROGRESS_INTERVAL_S = 0.25
@@ -107,7 +108,7 @@ class Runner:
         me = psutil.Process()
         self._update_spec(sid, runner=RunnerMark(pid=me.pid, started=me.create_time()))
         sessions.set_status(self.db, sid, "processing")
-        self._emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
+        self.emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
         warnings = list(job.spec.warnings)
         try:
             if not (job.spec.analysed or job.spec.export_planned):
@@ -155,7 +156,7 @@ class Runner:
         job. Until this is done a resume analyses again: detection comes from the ingest cache."""
         if not sessions.operations(self.db, job.session_id):
             sessions.plan_operations(self.db, job.session_id, [
-                planned(unit) for op in registry.all_operators() if op.stage == Stage.ANALYSIS
+                planned(unit) for op in operators.all_operators() if op.stage == Stage.ANALYSIS
                 for unit in op.plan(job)])
         rows = [r for r in sessions.operations(self.db, job.session_id)]
         for unit, row in zip(units_of(rows), rows):
@@ -191,13 +192,13 @@ class Runner:
         if job.timeline is None:
             job.timeline = load_timeline(_ingested(job))
         units: list[Unit] = []
-        for op in registry.all_operators():
+        for op in operators.all_operators():
             if op.stage != Stage.ANALYSIS:
                 op.check(job)
                 units += op.plan(job)
         names = [u.name for u in units]
         for unit in units:
-            if registry.get(unit.op).needs_everything:
+            if operators.get(unit.op).needs_everything:
                 unit.needs = [n for n in names if n != unit.name]
         unknown = {n for u in units for n in u.needs} - set(names)
         if unknown or len(set(names)) != len(names):
@@ -219,7 +220,7 @@ class Runner:
         run_graph(todo, lambda u: self._run_unit(job, u, seq[u.name], total) is not None,
                   int(job.spec.workers or 1), self.cancel.is_set, key=lambda u: u.name,
                   needs=lambda u: u.needs, done=done,
-                  urgent=lambda u: registry.get(u.op).critical_path,
+                  urgent=lambda u: operators.get(u.op).critical_path,
                   # what others build on first; then later stages, so a clip goes as soon as the
                   # web master is there instead of after every R&D file
                   priority=lambda u: (-int(u.stage),))
@@ -229,9 +230,9 @@ class Runner:
     def _run_unit(self, job: Job, unit: Unit, seq: int, total: int) -> UnitResult | None:
         """Run one unit and record it; its result, or None when it failed or was paused."""
         sid = job.session_id
-        op = registry.get(unit.op)
+        op = operators.get(unit.op)
         sessions.start_operation(self.db, sid, seq)
-        self._emit(Event(type="unit_started", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_started", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          total=total))
         cpu0 = time.thread_time()
         try:
@@ -258,7 +259,7 @@ class Runner:
             else:
                 db_files.mark_verified(self.db, sid, path, ok)
         for message in result.warnings:
-            self._emit(Event(type="warning", session_id=sid, op=unit.op, unit=unit.name, message=message))
+            self.emit(Event(type="warning", session_id=sid, op=unit.op, unit=unit.name, message=message))
         if result.error:
             self._failed(job, unit, seq, result.error, warnings=result.warnings or None, keep=True)
             return None
@@ -267,7 +268,7 @@ class Runner:
             self.db, sid, seq, "completed", output_files=[f.file_path for f in result.files],
             file_sizes=sizes, warnings=result.warnings or None, cpu_usage=round(cpu, 3),
             gpu_usage=1.0 if result.gpu else None, memory_usage=_mb(result.peak_rss_mb))
-        self._emit(Event(type="unit_finished", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_finished", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          status="completed", progress=1.0, total=total,
                          completed=sessions.get(self.db, sid).completed_operations))
         return result
@@ -283,7 +284,7 @@ class Runner:
                     job.path(output).unlink()
         sessions.finish_operation(self.db, job.session_id, seq, "failed", error_details=detail,
                                   warnings=warnings)
-        self._emit(Event(type="unit_failed", session_id=job.session_id, op=unit.op, unit=unit.name,
+        self.emit(Event(type="unit_failed", session_id=job.session_id, op=unit.op, unit=unit.name,
                          seq=seq, status="failed", message=_first_line(detail)))
 
     # --- events ---------------------------------------------------------------------------------
@@ -293,10 +294,10 @@ class Runner:
             return
         self._last_progress[seq] = now
         sessions.set_progress(self.db, sid, seq, max(0.0, min(1.0, fraction)))
-        self._emit(Event(type="unit_progress", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_progress", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          progress=round(fraction, 4)))
 
-    def _emit(self, event: Event) -> None:
+    def emit(self, event: Event) -> None:
         with self._emit_lock:
             self.listener(event)
 
@@ -334,7 +335,7 @@ class Runner:
             failed=[f"{op.operation_name}: {_first_line(op.error_details)}" for op in ops
                     if op.status == "failed"],
             warnings=warnings + [w for op in ops for w in (op.warning_messages or [])], error=error)
-        self._emit(Event(type="session_finished", session_id=job.session_id, status=status,
+        self.emit(Event(type="session_finished", session_id=job.session_id, status=status,
                          completed=outcome.completed, total=outcome.total, message=error,
                          archive_path=str(job.archive)))
         return outcome

@@ -68,7 +68,16 @@ def check_cuts(cuts, timeline: FrameTimeline, field: str = "cuts") -> list[int]:
         if cut in seen:
             raise InputError(f"cut at frame {cut} is given twice", field)
         seen.add(cut)
-    return sorted(seen)
+    ordered = sorted(seen)
+    # On a variable-frame-rate master numbers can skip: a scene must still hold a decoded frame.
+    for start, end in zip([first, *ordered], [c - 1 for c in ordered] + [last]):
+        try:
+            timeline.decoded_range(start, end)
+        except IndexError:
+            raise InputError(f"the cut at frame {end + 1} leaves no frame in the scene of frames "
+                             f"{start}-{end} (the master has no frame numbered so: it skips "
+                             "numbers where frames were dropped)", field) from None
+    return ordered
 
 
 def scenes_at_cuts(cuts: list[int], timeline: FrameTimeline) -> list[Scene]:

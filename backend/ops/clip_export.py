@@ -13,7 +13,7 @@ from backend.media import probe as media_probe
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.optimization import UNIT_NAME as WEB_MASTER_UNIT
 from backend.ops.optimization import web_master_path
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 
 class ClipParams(msgspec.Struct, kw_only=True):

@@ -8,7 +8,7 @@ from backend.media import clips
 from backend.media import probe as media_probe
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.clip_export import clip_path, group_folder, unit_name
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 
 class JoinParams(msgspec.Struct, kw_only=True):

@@ -5,7 +5,7 @@ from backend.db.files import FileRecord
 from backend.media.atomic import atomic_output
 from backend.media.checksums import copy_with_checksum
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 
 @register

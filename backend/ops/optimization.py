@@ -8,7 +8,7 @@ from backend.db.files import FileRecord
 from backend.media import web_master
 from backend.media.geometry import aspect_ratio
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 UNIT_NAME = "encode web master"
 

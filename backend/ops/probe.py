@@ -2,7 +2,7 @@
 
 from backend.media import probe as media_probe
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 
 @register

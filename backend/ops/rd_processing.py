@@ -23,7 +23,7 @@ from backend.media.checksums import copy_with_checksum
 from backend.media.geometry import aspect_ratio, fit
 from backend.media.metadata import embed_in_bytes
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
 VIDEO_EXTENSIONS = {".mov", ".mp4", ".m4v", ".mkv", ".avi", ".webm", ".mxf", ".mpg", ".mpeg",

@@ -8,7 +8,7 @@ from backend.media import ingest
 from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD
 from backend.media.timeline import load_timeline
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 
 class DetectParams(msgspec.Struct, kw_only=True):

@@ -7,7 +7,7 @@ from backend.db.files import FileRecord
 from backend.media import stills
 from backend.media.geometry import aspect_ratio
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 EXTENSIONS = {"png": ".png", "tiff": ".tif", "jpeg": ".jpg", "webp": ".webp"}
 

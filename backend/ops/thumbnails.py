@@ -7,7 +7,7 @@ import msgspec
 from backend.db.files import FileRecord
 from backend.media import stills
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.ops.registry import register
+from backend.ops.operators import register
 from backend.ops.still_extraction import EXTENSIONS, midpoint, still_paths, stills_wanted, unit_name
 
 

@@ -16,7 +16,7 @@ from backend.media.atomic import is_partial, write_bytes_atomic
 from backend.media.checksums import sha256_file
 from backend.media.metadata import ArchiveMetadata, image_metadata_problems
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 IMAGE_TYPES = {"still_hq", "still_web", "thumbnail"}
 

@@ -87,7 +87,7 @@ export class Editor {
     this.meta = timeline;
     this.rate = timeline.fps;
     this.history = H.createHistory(S.fromTimeline(timeline));
-    this.saved = S.toBridge(this.state);
+    this.saved = { ...S.toBridge(this.state), groups: bridgeGroups(timeline.groups) };
     // thumbnails the ingest made for its own scenes, by their frame span
     this.ingestThumbs = new Map();
     const byNumber = new Map((timeline.thumbs ?? []).map((t) => [t.scene, t.url]));
@@ -174,22 +174,16 @@ export class Editor {
           this.saveAgain = false;
           const want = S.toBridge(this.state), have = this.saved;
           const id = this.sessionId;
+          // each answer is the session as the bridge now holds it (it carries selection and groups
+          // over new cuts itself), so what is left to send is measured against that
+          const accept = (r, extra = {}) => { this.saved = { ...this.saved, ...extra, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups) }; };
           if (want.threshold !== have.threshold || want.min_scene_len !== have.min_scene_len) {
-            const r = await this.bridge.call("edit.recut", { session_id: id, threshold: want.threshold, min_scene_len: want.min_scene_len });
-            this.saved = { ...this.saved, threshold: want.threshold, min_scene_len: want.min_scene_len, cuts: r.cuts };
+            accept(await this.bridge.call("edit.recut", { session_id: id, threshold: want.threshold, min_scene_len: want.min_scene_len }),
+                   { threshold: want.threshold, min_scene_len: want.min_scene_len });
           }
-          if (!sameJSON(want.cuts, this.saved.cuts)) {
-            await this.bridge.call("edit.set_cuts", { session_id: id, cuts: want.cuts });
-            this.saved = { ...this.saved, cuts: want.cuts };
-          }
-          if (!sameJSON(want.groups, this.saved.groups)) {
-            await this.bridge.call("edit.set_groups", { session_id: id, groups: want.groups });
-            this.saved = { ...this.saved, groups: want.groups };
-          }
-          if (!sameJSON(want.selection, this.saved.selection)) {
-            await this.bridge.call("edit.set_selection", { session_id: id, scenes: want.selection });
-            this.saved = { ...this.saved, selection: want.selection };
-          }
+          if (!sameJSON(want.cuts, this.saved.cuts)) accept(await this.bridge.call("edit.set_cuts", { session_id: id, cuts: want.cuts }));
+          if (!sameJSON(want.groups, this.saved.groups)) accept(await this.bridge.call("edit.set_groups", { session_id: id, groups: want.groups }));
+          if (!sameJSON(want.selection, this.saved.selection)) accept(await this.bridge.call("edit.set_selection", { session_id: id, scenes: want.selection }));
         } while (this.saveAgain);
         this.setSaveState("", "All changes saved");
       } catch (err) {
@@ -247,7 +241,7 @@ export class Editor {
     const s = this.state;
     try {
       const r = await this.bridge.call("edit.recut", { session_id: this.sessionId, threshold: s.threshold, min_scene_len: s.minSceneLen });
-      this.saved = { ...this.saved, threshold: s.threshold, min_scene_len: s.minSceneLen, cuts: r.cuts };
+      this.saved = { ...this.saved, threshold: s.threshold, min_scene_len: s.minSceneLen, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups) };
       if (this.state.threshold === s.threshold && !sameJSON(r.cuts, this.state.cuts)) {
         this.history = { ...this.history, present: S.setCuts(this.state, r.cuts) };
         this.afterChange(s, { save: false });
@@ -543,6 +537,11 @@ export class Editor {
       onViewChange: () => {},
     };
   }
+}
+
+// Groups as the bridge returns them, in the shape toBridge makes (for comparing).
+function bridgeGroups(groups) {
+  return (groups ?? []).map((g) => ({ name: g.name, color: g.color ?? null, scenes: [...g.scenes] }));
 }
 
 function sameJSON(a, b) {

@@ -43,7 +43,7 @@ function onEvent(e) {
   if (e.session_id && e.session_id !== app.sessionId) return;
   if (e.type === "ingest_progress") app.ingest?.update(e);
   else if (e.type === "ingest_done") { if (app.route === "ingest") route(); }
-  else if (e.type === "ingest_failed") { banner(`Reading the master failed: ${e.message ?? "no reason given"}`); }
+  else if (e.type === "ingest_failed") { banner(`Reading the master failed: ${e.message ?? "no reason given"}. Fix the cause, then open the project again (it starts over) or discard it.`); app.route = "ingest-failed"; }
   else app.exportView?.event(e);
 }
 
@@ -81,38 +81,37 @@ async function route() {
   }
 }
 
-const INGESTING = new Set(["ingesting", "created", "pending_ingest", "ingest"]);
-
 async function openProject(id, toExport) {
-  const opened = await app.bridge.call("project.open", { session_id: id });
-  document.getElementById("project-title").textContent = opened.archive_name ?? opened.artwork ?? "";
-  const stage = opened.stage ?? opened.status ?? opened.state;
-  if (INGESTING.has(stage) && !opened.timeline_ready) {
+  let opened;
+  try {
+    opened = await app.bridge.call("project.open", { session_id: id });
+  } catch (err) {
+    if (err.field === "session_id") { banner(err.message); location.hash = "#/"; return; }
+    throw err;
+  }
+  document.getElementById("project-title").textContent = opened.artwork ?? "";
+  if (opened.stage === "analyse") {
     app.route = "ingest";
     showScreen("ingest");
     app.ingest = renderIngest(document.getElementById("screen-ingest"), app.bridge, id, { onCancel: () => { location.hash = "#/"; } });
-    if (opened.ingest) app.ingest.update(opened.ingest);
     // events can be missed (a reconnect, an ingest that ended before the page listened): ask too
     const poll = setInterval(async () => {
       if (app.route !== "ingest" || app.sessionId !== id) { clearInterval(poll); return; }
       try {
         const now = await app.bridge.call("project.open", { session_id: id });
-        const stageNow = now.stage ?? now.status ?? now.state;
-        if (!INGESTING.has(stageNow) || now.timeline_ready) { clearInterval(poll); route(); }
-        else if (now.ingest) app.ingest?.update(now.ingest);
+        if (now.stage !== "analyse") { clearInterval(poll); route(); }
       } catch (err) { clearInterval(poll); banner(err.message); }
     }, 2000);
     return;
   }
-  if (stage === "ingest_failed") { banner(`Reading the master failed: ${opened.error ?? opened.message ?? "no reason given"}. Discard the project and create it again.`); location.hash = "#/"; return; }
   const timeline = await app.bridge.call("timeline.get", { session_id: id });
   if (!app.editor) app.editor = new Editor(document.getElementById("screen-editor"), app.bridge, { onExport: (sid) => { location.hash = `#/session/${encodeURIComponent(sid)}/export`; } });
-  if (toExport || ["exporting", "processing", "paused", "failed", "completed", "export_failed"].includes(stage)) {
+  if (toExport || opened.stage === "export") {
     if (app.editor.sessionId !== id) await app.editor.open(id, timeline);
     app.route = "export";
     showScreen("export");
     app.exportView = renderExport(document.getElementById("screen-export"), app.bridge, id, {
-      summary: exportSummary(app.editor, opened), onBack: () => { location.hash = `#/session/${encodeURIComponent(id)}`; },
+      summary: exportSummary(app.editor, opened), onBack: opened.stage === "export" ? null : () => { location.hash = `#/session/${encodeURIComponent(id)}`; },
     });
     return;
   }
@@ -126,17 +125,14 @@ function exportSummary(editor, opened) {
   const s = editor.state;
   const selected = s.selection.length;
   const grouped = s.groups.filter((g) => g.scenes.some((st) => s.selection.includes(st)));
-  const plan = opened.export_plan ?? {};
   return [
     ["scenes selected", `${selected} of ${s.cuts.length + 1}`],
-    ["clips", plan.clips ?? selected],
-    ["stills (HQ + web)", plan.stills ?? selected * 2],
-    ["groups", plan.groups ?? grouped.length],
-    ["estimated size", plan.estimated_bytes != null ? formatSize(plan.estimated_bytes) : "–"],
+    ["clips", selected + grouped.length],
+    ["stills (HQ + web)", selected * 2],
+    ["groups", grouped.length],
+    ["archive folder", opened.archive_path ?? "–"],
   ];
 }
-
-function formatSize(n) { return `${(n / 1e9).toFixed(2)} GB`; }
 
 start();
 export { h };

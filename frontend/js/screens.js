@@ -174,11 +174,11 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
   const btn = (id, text, cls, fn) => h("button", { id, class: cls, onclick: fn }, text);
   const call = (method) => async () => { try { await bridge.call(method, { session_id: sessionId }); view.refresh(); } catch (err) { banner(err.message); } };
   const controls = h("div", { class: "row" },
-    btn("export-start", "Start export", "primary", async () => { try { await bridge.call("export.start", { session_id: sessionId }); view.started(); } catch (err) { banner(err.message); } }),
+    btn("export-start", "Start export", "primary", async () => { try { await bridge.call("export.start", { session_id: sessionId }); view.started(); view.refresh(); } catch (err) { banner(err.message); } }),
     btn("export-pause", "Pause", "", call("export.pause")),
     btn("export-resume", "Resume", "", call("export.resume")),
     btn("export-cancel", "Cancel", "danger", async () => { if (confirm("Cancel the export? Finished files stay; you can start again.")) await call("export.cancel")(); }),
-    btn("export-back", "Back to the timeline", "", onBack));
+    onBack ? btn("export-back", "Back to the timeline", "", onBack) : null);
   root.replaceChildren(h("div", { class: "panel narrow", style: "max-width:720px" },
     h("h2", {}, "Export"),
     h("div", { class: "stats", id: "export-summary" },
@@ -191,9 +191,15 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
     async refresh() {
       try {
         const st = await bridge.call("export.status", { session_id: sessionId });
-        line.textContent = `${st.status ?? st.state ?? ""}${st.completed != null ? ` · ${st.completed} of ${st.total} operations` : ""}`;
-        if (st.total) root.querySelector("#export-bar").style.width = `${(100 * (st.completed ?? 0)) / st.total}%`;
-        if (st.archive_path) view.finished(st);
+        const running = st.job?.state === "running";
+        line.textContent = `${st.status}${st.total ? ` · ${st.completed} of ${st.total} operations` : ""}${st.current_operation ? ` · ${st.current_operation}` : ""}`;
+        if (st.total) root.querySelector("#export-bar").style.width = `${(100 * st.completed) / st.total}%`;
+        root.querySelector("#export-start").disabled = st.stage === "export";
+        root.querySelector("#export-pause").disabled = !running;
+        root.querySelector("#export-cancel").disabled = !running;
+        root.querySelector("#export-resume").disabled = running || st.stage !== "export" || st.status === "completed";
+        if (st.failed?.length) report.replaceChildren(h("h3", {}, "Failed"), ...st.failed.map((f) => h("p", { class: "muted" }, f)), h("p", {}, "Resume retries what failed; what is done stays."));
+        if (st.status === "completed") view.finished({ status: "completed", archive_path: st.archive_path });
       } catch (err) { banner(err.message); }
     },
     event(e) {
@@ -213,10 +219,12 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
         h("div", { class: "progress", style: "flex:1" }, h("div", { style: `width:${(100 * o.done) / o.n}%` })),
         h("span", { class: "num muted" }, `${Math.round(o.done)}/${o.n}${o.failed ? ` · ${o.failed} failed` : ""}`))));
       if (e.type === "unit_failed") banner(`${e.op ?? "An operation"} failed on ${e.unit}: ${e.message ?? "no reason given"}. Resume retries it.`);
-      if (e.type === "session_finished") view.finished(e);
+      if (e.type === "export_failed") banner(`The export failed: ${e.message}. Resume goes on from what is done.`);
+      if (e.type === "session_finished" || e.type === "job_finished") view.refresh();
     },
     finished(e) {
-      const ok = (e.status ?? "completed") === "completed";
+      if (root.querySelector("#archive-path")) return;
+      const ok = e.status === "completed";
       report.replaceChildren(h("h3", {}, ok ? "Archive written" : `Export ${e.status}`),
         e.archive_path ? h("p", {}, "Folder: ", h("code", { id: "archive-path" }, e.archive_path)) : null,
         e.message ? h("p", { class: "muted" }, e.message) : null);

@@ -441,13 +441,20 @@ export function rulerStep(fpp, fps) {
   return steps.find((s) => s >= minFrames) ?? steps[steps.length - 1];
 }
 
+// The sprite tile showing `frame`: the last tile at or before it (sheets list the exact frame
+// under each tile; a variable-rate master skips numbers).
 function tileOf(sprites, frame) {
   let k = sprites.length - 1;
   while (k > 0 && sprites[k].first_frame > frame) k--;
   const sheet = sprites[k];
-  const perSheet = sheet.columns * sheet.rows;
-  const n = Math.max(0, Math.min(perSheet - 1, Math.floor((frame - sheet.first_frame) / sheet.frame_step)));
-  if (sheet.count != null && n >= sheet.count) return null;
+  let n;
+  if (sheet.frames?.length) {
+    n = Math.max(0, floorIndex(sheet.frames, frame));
+  } else {
+    n = Math.max(0, Math.floor((frame - sheet.first_frame) / sheet.frame_step));
+  }
+  n = Math.min(n, (sheet.count ?? sheet.columns * sheet.rows) - 1, sheet.columns * sheet.rows - 1);
+  if (n < 0) return null;
   return { sheet, sx: (n % sheet.columns) * sheet.tile_width, sy: Math.floor(n / sheet.columns) * sheet.tile_height };
 }
 
