@@ -116,3 +116,27 @@ def test_macos_bundle_settings_make_a_valid_plist():
     spec = (PACKAGING / "video-archive.spec").read_text()
     assert 'WINDOWED = "Video Archive"' in spec and "bundle.info_plist(version)" in spec
     assert 'WINDOWED = "Video Archive"' in (PACKAGING / "app_main.py").read_text()
+
+
+def test_depends_take_either_name_of_a_renamed_library_and_the_glibc_floor():
+    import bundle_check
+
+    line = bundle_check.depends_line(["libasound2t64", "libc6", "libglib2.0-0", "libnss3"], "2.35")
+    assert line == ("libasound2 | libasound2t64, libc6 (>= 2.35), libglib2.0-0 | libglib2.0-0t64, "
+                    "libnss3")
+    assert bundle_check.lib_stem("libnss3.so") == "libnss3"
+    assert bundle_check.lib_stem("libxcb-cursor.so.0.0.0") == "libxcb-cursor"
+
+
+def test_the_payload_takes_the_frontend_and_never_a_test_or_a_checkouts_state(tmp_path):
+    import payload
+
+    for rel in ("frontend/index.html", "frontend/js/main.js", "frontend/test/cuts.test.js",
+                "frontend/package.json", "frontend/js/x.test.js", "App/config/state.db",
+                "App/shell.py", "App/icons/app.png", "bridge/http.py", "backend/presets/a.json",
+                "backend/__init__.py", "backend/cli/main.py", "backend/tests/test_x.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    assert [str(p) for p in payload.data_files(tmp_path)] == [
+        "backend/presets/a.json", "frontend/index.html", "frontend/js/main.js", "App/icons/app.png"]
+    assert payload.modules(tmp_path) == ["backend", "backend.cli.main", "bridge.http", "App.shell"]
