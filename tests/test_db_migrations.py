@@ -149,7 +149,7 @@ def test_newer_or_foreign_databases_are_refused(tmp_path):
     conn = apsw.Connection(str(newer))
     conn.execute("PRAGMA user_version = 99")
     conn.close()
-    with pytest.raises(StateError, match="newer than this tool"):
+    with pytest.raises(StateError, match="newer than video-archive .* knows"):
         open_db(newer)
     foreign = tmp_path / "foreign.db"
     conn = apsw.Connection(str(foreign))
