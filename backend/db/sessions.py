@@ -382,6 +382,20 @@ def reset_unfinished(db: Database, session_id: str) -> int:
         return count
 
 
+def reset_operations(db: Database, session_id: str, seqs: list[int]) -> int:
+    """Completed operations whose outputs are gone go back to 'pending', so a resume makes them
+    again; returns how many."""
+    with db.transaction():
+        _require(db, session_id)
+        count = 0
+        for seq in seqs:
+            count += db.execute("UPDATE operation_log SET status = 'pending', progress = 0.0, "
+                                "start_time = NULL, end_time = NULL, duration_seconds = NULL "
+                                "WHERE session_id = ? AND sequence_number = ?", (session_id, seq))
+        _recount(db, session_id)
+        return count
+
+
 # --- finding sessions ---------------------------------------------------------------------------
 
 def resumable(db: Database) -> list[Session]:
@@ -401,6 +415,12 @@ def resumable(db: Database) -> list[Session]:
         row["completed_operations"] = row.pop("done")
         found.append(_session(row))
     return found
+
+
+def all_sessions(db: Database) -> list[Session]:
+    """Every session, newest first (to find which ones write one archive folder)."""
+    return [_session(r) for r in db.query(
+        "SELECT * FROM processing_state ORDER BY datetime(created_at) DESC, id DESC")]
 
 
 def list_sessions(db: Database, limit: int = 50) -> list[Session]:

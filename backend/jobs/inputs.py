@@ -10,10 +10,17 @@ import unicodedata
 from pathlib import Path
 
 from backend.errors import InputError
+from backend.media.file_names import shorten
+from backend.ops.output_paths import path_key
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
              *(f"lpt{i}" for i in range(1, 10))}
 _UNSAFE = re.compile(r"[^\w.\-]+")  # \w is Unicode-aware: accented names stay readable
+# Bytes of UTF-8 a name part may take in file names. Every archive file name is the archive's
+# name plus at most about 40 bytes (scene, frame, group and a temporary name's marker), so with
+# these no file name passes the file system's 255 bytes; the planner checks every name anyway.
+ARTWORK_MAX_BYTES = 120
+GROUP_MAX_BYTES = 60
 
 
 def check_date(text: str) -> str:
@@ -25,10 +32,13 @@ def check_date(text: str) -> str:
     return day.strftime("%y-%m-%d")
 
 
-def safe_name(text: str, what: str = "artwork name") -> tuple[str, str | None]:
+def safe_name(text: str, what: str = "artwork name",
+              max_bytes: int = ARTWORK_MAX_BYTES) -> tuple[str, str | None]:
     """A name usable as one folder or file-name part on every OS, and a warning when it differs
     from what the user typed. Slashes, '..' and reserved device names can never escape or
-    collide: they are replaced, not rejected, because the user's intent is clear."""
+    collide: they are replaced, not rejected, because the user's intent is clear. A name longer
+    than `max_bytes` (UTF-8) is shortened on a character boundary with '~' and a hash of the
+    whole name, so two long names that begin alike stay two names."""
     raw = unicodedata.normalize("NFC", text or "").strip()
     if not raw:
         raise InputError(f"the {what} is empty")
@@ -38,7 +48,7 @@ def safe_name(text: str, what: str = "artwork name") -> tuple[str, str | None]:
         raise InputError(f"the {what} {text!r} has no letters or digits usable in a folder name")
     if cleaned.split(".")[0].lower() in _RESERVED:
         cleaned = f"{cleaned}_"
-    cleaned = cleaned[:120]
+    cleaned = shorten(cleaned, max_bytes)
     warning = None if cleaned == raw else f"{what} {text!r} is used as {cleaned!r} in file names"
     return cleaned, warning
 
@@ -135,9 +145,11 @@ def check_groups(data, source: str = "groups") -> dict[str, list[int]]:
     groups: dict[str, list[int]] = {}
     owner: dict[int, str] = {}
     for name, members in data.items():
-        folder, _ = safe_name(str(name), "group name")
-        if folder in groups:
-            raise InputError(f"{source}: groups {name!r} and another give the same folder name {folder!r}")
+        folder, _ = safe_name(str(name), "group name", GROUP_MAX_BYTES)
+        twin = next((g for g in groups if path_key(g) == path_key(folder)), None)
+        if twin is not None:
+            raise InputError(f"{source}: groups {name!r} and {twin!r} give the same folder name "
+                             f"{folder!r} (as a file system that ignores case sees it)")
         if not isinstance(members, list) or not members or not all(
                 isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in members):
             raise InputError(f"{source}: group {name!r} must be a non-empty list of scene numbers (1, 2, ...)")

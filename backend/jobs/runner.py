@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import msgspec
-import psutil
 
 from backend import paths
 from backend.db import files as db_files
@@ -19,14 +18,17 @@ from backend.db import history as db_history
 from backend.db import sessions, settings as db_settings
 from backend.db.sessions import NewSession, PlannedOperation
 from backend.errors import ArchiveError, Cancelled, InputError, MediaError, OperatorError
-from backend.jobs import inputs
+from backend.jobs import archive_claims, inputs, stale_outputs
+from backend.jobs.archive_lock import ArchiveBusy
 from backend.jobs.events import Event, Listener
 from backend.jobs.pool import run_all
 from backend.jobs.request import Outcome, ProcessRequest
 from backend.jobs.session_job import build_job, history_record, job_metadata
-from backend.media import encoders, ffmpeg, probe as media_probe
+from backend.media import encoders, ffmpeg, ingest_cache, probe as media_probe
 from backend.media.atomic import remove_partials
+from backend.media.ingest_result import MasterIdentity
 from backend.ops import registry
+from backend.ops import output_paths
 from backend.ops.base import Job, Unit
 from backend.ops.scene_detection import scenes_from_cuts
 from backend.presets import registry as presets
@@ -70,10 +72,6 @@ class Runner:
             encoders.detect_encoders(cache_dir=paths.cache_dir(self.db.path)),
             insist=request.encoder == "nvenc")
         warnings += [choice.warning] if choice.warning else []
-        archive = out / f"{date}_{name}"
-        if archive.exists() and any(archive.iterdir()):
-            raise InputError(f"the archive folder already exists and is not empty: {archive} "
-                             "(resume its session, or choose another artwork name or date)")
         threshold = request.threshold if request.threshold is not None else settings["scene_threshold_default"]
         min_len = request.min_scene_len if request.min_scene_len is not None else settings["min_scene_length_default"]
         if not 0 < threshold <= 255:
@@ -85,62 +83,84 @@ class Runner:
             raise InputError(f"workers must be at least 1 (got {workers})")
 
         meta = job_metadata(settings, request.artwork.strip(), date)
-        session_id = sessions.create(self.db, NewSession(
-            artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
-            rd_folder_path=str(rd) if rd else None, output_path=str(archive),
-            preset_id=preset.id, custom_settings=request.overrides,
-            encoder_type=choice.family, scene_threshold=float(threshold), min_scene_length=int(min_len),
-            process_metadata={
-                "safe_name": name, "encoder": msgspec.to_builtins(choice),
-                "preset": msgspec.to_builtins(preset), "metadata": msgspec.to_builtins(meta),
-                "workers": workers, "warnings": warnings, "scene_spec": request.scenes or "all",
-                "generate_log": settings["generate_log"],
-                "extract_midpoint_stills": settings["extract_midpoint_stills"],
-                "user_cuts": request.cuts, "groups": groups, "master_size": master.stat().st_size,
-                "started": time.time(),
-            }))
-        for message in warnings:
-            self._emit(Event(type="warning", session_id=session_id, message=message))
-        archive.mkdir(parents=True, exist_ok=True)
-        job = build_job(self.db, sessions.get(self.db, session_id), self.cancel, master_info=info)
-        return self._run(job, ranges=ranges, groups=groups, warnings=warnings)
+        identity = ingest_cache.master_identity(master)
+        # the folder is locked from here to the end of the run; checks made under the lock
+        lock, replaced = archive_claims.claim_new(self.db, out / f"{date}_{name}")
+        with lock:
+            archive = lock.archive
+            warnings += replaced
+            session_id = sessions.create(self.db, NewSession(
+                artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
+                rd_folder_path=str(rd) if rd else None, output_path=str(archive),
+                preset_id=preset.id, custom_settings=request.overrides,
+                encoder_type=choice.family, scene_threshold=float(threshold), min_scene_length=int(min_len),
+                process_metadata={
+                    "safe_name": name, "encoder": msgspec.to_builtins(choice),
+                    "preset": msgspec.to_builtins(preset), "metadata": msgspec.to_builtins(meta),
+                    "workers": workers, "warnings": warnings, "scene_spec": request.scenes or "all",
+                    "generate_log": settings["generate_log"],
+                    "extract_midpoint_stills": settings["extract_midpoint_stills"],
+                    "user_cuts": request.cuts, "groups": groups, "master_size": identity.size_bytes,
+                    "master_identity": msgspec.to_builtins(identity), "started": time.time(),
+                }))
+            for message in warnings:
+                self._emit(Event(type="warning", session_id=session_id, message=message))
+            job = build_job(self.db, sessions.get(self.db, session_id), self.cancel, master_info=info)
+            return self._run(job, ranges=ranges, groups=groups, warnings=warnings)
 
     def resume(self, session_id: str | None = None) -> Outcome:
+        """Resume one session, the newest that can finish without touching another session's
+        files when no id is given. The archive folder stays locked for the whole run."""
         if session_id is None:
-            offered = [s for s in sessions.resumable(self.db)
-                       if not (s.status == "processing" and _runner_alive(s.process_metadata or {}))]
-            if not offered:
-                raise InputError("no session to resume (none paused, failed or interrupted within "
-                                 "max_resume_age_days)")
-            session = offered[0]
+            session, lock = self._pick_resumable()
         else:
             session = sessions.get(self.db, session_id)
-            if session.status == "completed":
-                raise InputError(f"session {session_id} is already completed: {session.output_path}")
-        if session.status == "processing" and _runner_alive(session.process_metadata or {}):
-            raise InputError(f"session {session.session_id} is running right now (process "
-                             f"{session.process_metadata['runner']['pid']}); pause it there first")
-        ffmpeg.configure(db_settings.get(self.db, "ffmpeg_path"))
-        master = Path(session.master_path)
-        if not master.is_file():
-            raise InputError(f"the session's master video is gone: {master}")
-        Path(session.output_path).mkdir(parents=True, exist_ok=True)
-        job = build_job(self.db, session, self.cancel)
-        sessions.reset_unfinished(self.db, session.session_id)
-        remove_partials(job.archive)
-        meta = session.process_metadata or {}
-        return self._run(job, ranges=inputs.parse_scene_spec(meta.get("scene_spec")),
-                         groups=meta.get("groups") or {}, warnings=[])
+            reason = archive_claims.resume_blocker(self.db, session)
+            if reason:
+                raise InputError(f"session {session_id} cannot be resumed: {reason}")
+            lock = archive_claims.lock_for_resume(session)
+        with lock:
+            ffmpeg.configure(db_settings.get(self.db, "ffmpeg_path"))
+            check_master_unchanged(session)
+            job = build_job(self.db, session, self.cancel)
+            sessions.reset_unfinished(self.db, session.session_id)
+            remove_partials(job.archive)
+            warnings = self._remake_stale(job)
+            meta = session.process_metadata or {}
+            return self._run(job, ranges=inputs.parse_scene_spec(meta.get("scene_spec")),
+                             groups=meta.get("groups") or {}, warnings=warnings)
+
+    def _pick_resumable(self):
+        for candidate in sessions.resumable(self.db):
+            if archive_claims.resume_blocker(self.db, candidate):
+                continue
+            try:
+                return candidate, archive_claims.lock_for_resume(candidate)
+            except ArchiveBusy:
+                continue  # running right now in another process
+        raise InputError("no session to resume (none paused, failed or interrupted within "
+                         "max_resume_age_days that can finish without touching another "
+                         "session's archive)")
+
+    def _remake_stale(self, job: Job) -> list[str]:
+        """Completed units whose outputs were deleted or changed since go back to pending."""
+        stale = stale_outputs.find(job.archive, sessions.operations(self.db, job.session_id),
+                                   db_files.list_for(self.db, job.session_id))
+        if not stale:
+            return []
+        sessions.reset_operations(self.db, job.session_id, list(stale))
+        paths = [p for outs in stale.values() for p in outs]
+        for rel in paths:
+            db_files.mark_missing(self.db, job.session_id, rel)
+        message = (f"{len(paths)} finished file(s) were deleted or changed since they were made "
+                   f"and are made again: {', '.join(paths[:3])}" + (" ..." if len(paths) > 3 else ""))
+        self._emit(Event(type="warning", session_id=job.session_id, message=message))
+        return [message]
 
     # --- the run --------------------------------------------------------------------------------
     def _run(self, job: Job, *, ranges, groups, warnings) -> Outcome:
         sid = job.session_id
         self._run_started = time.monotonic()
-        # who runs it, so a second resume (the UI while the CLI runs) does not run it twice
-        me = psutil.Process()
-        meta = dict(job.session().process_metadata or {})
-        meta["runner"] = {"pid": me.pid, "started": me.create_time()}
-        sessions.update(self.db, sid, process_metadata=meta)
         sessions.set_status(self.db, sid, "processing")
         self._emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
         try:
@@ -205,6 +225,7 @@ class Runner:
             if op.id not in ANALYSIS:
                 op.check(job)
                 units += op.plan(job)
+        output_paths.check_plan(units, job.archive)
         info = job.master_info.video
         with self.db.transaction():
             sessions.append_operations(self.db, job.session_id, [_planned(u) for u in units])
@@ -298,11 +319,7 @@ class Runner:
     def _discard(self, job: Job) -> None:
         """Forget a session that wrote nothing: the user fixes the input and starts again (the
         detection stays in the ingest cache), and `resume` never offers a job that cannot run."""
-        sessions.delete(self.db, job.session_id)
-        try:
-            job.archive.rmdir()  # only when still empty
-        except OSError:
-            pass
+        sessions.delete(self.db, job.session_id)  # the folder goes with the lock, when empty
 
     def _fail(self, job: Job, reason: str, warnings: list[str]) -> Outcome:
         sessions.reset_unfinished(self.db, job.session_id)
@@ -331,14 +348,23 @@ class Runner:
         return outcome
 
 
-def _runner_alive(meta: dict) -> bool:
-    """Whether the process recorded as running the session still exists (the same process: a
-    reused pid has another start time)."""
-    runner = meta.get("runner") or {}
-    try:
-        return psutil.Process(runner["pid"]).create_time() == runner["started"]
-    except (KeyError, psutil.Error):
-        return False
+def check_master_unchanged(session) -> None:
+    """Refuse to resume when the file at the master's path is not the master the session started
+    with: its stills and clips would come from another video."""
+    master = Path(session.master_path)
+    if not master.is_file():
+        raise InputError(f"the session's master video is gone: {master}")
+    meta = session.process_metadata or {}
+    recorded = meta.get("master_identity")
+    if recorded is not None:
+        changes = ingest_cache.identity_changes(msgspec.convert(recorded, MasterIdentity), master)
+    else:  # sessions started before identities were recorded: the size is all there is
+        size = meta.get("master_size")
+        changes = [] if size in (None, master.stat().st_size) else ["size"]
+    if changes:
+        raise InputError(f"the master video changed since session {session.session_id} started "
+                         f"({', '.join(changes)}): {master}. Put the original file back there to "
+                         "resume, or start a new session with the new file")
 
 
 def _planned(unit: Unit) -> PlannedOperation:

@@ -26,19 +26,14 @@ class FrameTimeline:
             raise IndexError(f"frame {number} is past the end (last frame {self.numbers[-1]})")
         return i
 
-    def decoded_range(self, start: int, end: int) -> tuple[int, int]:
-        """Decoded indices (inclusive) of the frames numbered start..end."""
+    def span(self, start: int, next_start: int | None) -> tuple[int, int]:
+        """Decoded indices (inclusive) from the frame numbered `start` up to the frame before the
+        one numbered `next_start` (None: to the last decoded frame)."""
         first = self.index(start)
-        last = bisect.bisect_right(self.numbers, end) - 1
+        last = len(self) - 1 if next_start is None else self.index(next_start) - 1
         if last < first:
-            raise IndexError(f"no decoded frame is numbered {start}..{end}")
+            raise IndexError(f"no decoded frame lies between frames {start} and {next_start}")
         return first, last
-
-    def midpoint_index(self, start: int, end: int) -> int:
-        """The decoded index of a scene's middle frame: first + frames // 2, as ingest picks its
-        midpoint thumbnails, so the archived still is the frame the timeline showed."""
-        first, last = self.decoded_range(start, end)
-        return first + (last - first + 1) // 2
 
     def time_of(self, number: int) -> float:
         return self.times[self.index(number)]

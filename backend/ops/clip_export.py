@@ -29,6 +29,12 @@ def clip_path(job: Job, number: int) -> str:
     return f"{folder}/{job.prefix}_s{number:03d}.mp4"
 
 
+def group_clip_path(job: Job, group: str) -> str:
+    """`_group-NAME`, never `_sNNN`: a group named like a scene ("s002") cannot take that scene's
+    clip name."""
+    return f"clips/{group}/{job.prefix}_group-{group}.mp4"
+
+
 @functools.lru_cache(maxsize=4)
 def _web_times(path: str, mtime_ns: int) -> list[float]:
     return stills.frame_times(path)
@@ -54,7 +60,7 @@ class ClipExportOperator(Operator):
         origin = job.master_info.start_time_s
         units = []
         for scene in job.selected_scenes():
-            first, last = tl.decoded_range(scene.start_frame, scene.end_frame)
+            first, last = job.decoded_range(scene)
             end = tl.times[last + 1] if last + 1 < len(tl) else tl.times[last] + tl.frame_duration(last)
             units.append(Unit(
                 op=self.id, name=f"clip scene {scene.number:03d}", stage=self.stage,
@@ -70,7 +76,7 @@ class ClipExportOperator(Operator):
                 if parts:
                     units.append(Unit(
                         op=self.id, name=f"join group {name}", stage=self.stage + 1,
-                        input_file=parts[0], outputs=[f"clips/{name}/{job.prefix}_{name}.mp4"],
+                        input_file=parts[0], outputs=[group_clip_path(job, name)],
                         params={"group": name, "parts": parts,
                                 "scenes": [n for n in members if n in selected]}))
         return units

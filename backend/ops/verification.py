@@ -1,5 +1,6 @@
 """verification: check every registered file is there with its registered size and metadata,
-write the process log, then the manifest (SHA-256 of every file), so the archive folder can be
+that the clips hold every frame of their scenes (counted in the files: with every scene selected
+they add up to the master's frames, variable frame rate included), write the process log, then the manifest (SHA-256 of every file), so the archive folder can be
 verified later without the database: `sha256sum` against the manifest is enough."""
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import msgspec
 
 from backend import __version__
 from backend.db.files import FileRecord
-from backend.errors import OperatorError
-from backend.media.atomic import is_partial, write_bytes_atomic
+from backend.errors import MediaError, OperatorError
+from backend.media import probe as media_probe
+from backend.media.atomic import write_bytes_atomic
 from backend.media.checksums import sha256_file
 from backend.media.metadata import ArchiveMetadata, image_metadata_problems
 from backend.ops.base import Job, Operator, Unit, UnitResult
+from backend.ops.clip_export import clip_path
 from backend.ops.registry import register
 
 IMAGE_TYPES = {"still_hq", "still_web", "thumbnail"}
@@ -31,7 +34,8 @@ class VerificationOperator(Operator):
         outputs = [f"{job.prefix}_manifest.json"]
         if job.settings.get("generate_log", True):
             outputs.insert(0, f"{job.prefix}_process-log.txt")
-        return [Unit(op=self.id, name="verify archive", stage=self.stage, outputs=outputs)]
+        return [Unit(op=self.id, name="verify archive", stage=self.stage, outputs=outputs,
+                     params={"frames": expected_frames(job)})]
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         files = [f for f in job.registered() if f.file_path not in unit.outputs]
@@ -46,9 +50,10 @@ class VerificationOperator(Operator):
             elif f.file_type in IMAGE_TYPES and f.metadata_embedded:
                 meta = msgspec.convert(f.metadata_embedded, ArchiveMetadata)
                 warnings += [f"{f.file_path}: {p}" for p in image_metadata_problems(path, meta)]
+        problems += frame_problems(job, unit.params.get("frames"))
         known = {f.file_path for f in files} | set(unit.outputs)
         strays = sorted(p.relative_to(job.archive).as_posix() for p in job.archive.rglob("*")
-                        if p.is_file() and not is_partial(p)
+                        if p.is_file() and not p.name.startswith(".")  # ours: lock, .partial-
                         and p.relative_to(job.archive).as_posix() not in known)
         warnings += [f"not made by this session: {s}" for s in strays]
         if problems:
@@ -84,6 +89,44 @@ class VerificationOperator(Operator):
                                  file_format="json"))
         progress(1.0)
         return UnitResult(files=produced, warnings=warnings)
+
+
+def expected_frames(job: Job) -> dict:
+    """What the clips must hold: each scene clip its scene's decoded frames, and together every
+    frame of the selected scenes; with every scene selected, that is every frame of the master."""
+    clips = {}
+    for scene in job.selected_scenes():
+        first, last = job.decoded_range(scene)
+        clips[clip_path(job, scene.number)] = last - first + 1
+    covered = sum(last - first + 1 for first, last in map(job.decoded_range, job.scenes))
+    if covered != len(job.timeline):
+        raise OperatorError(f"the scenes cover {covered} of the master's {len(job.timeline)} frames")
+    return {"master": len(job.timeline), "clips": clips,
+            "all_selected": len(job.selected) == len(job.scenes)}
+
+
+def frame_problems(job: Job, expected: dict | None) -> list[str]:
+    """Each clip's frames counted in the file itself (not taken from the log), and their sum."""
+    if not expected or not expected["clips"]:
+        return []
+    problems, total = [], 0
+    for rel, frames in expected["clips"].items():
+        path = job.path(rel)
+        if not path.is_file():
+            continue  # reported as missing with the registered files
+        try:
+            counted = media_probe.probe(path).video.frame_count
+        except MediaError as exc:
+            problems.append(f"clip {rel} cannot be read: {exc}")
+            continue
+        total += counted
+        if counted != frames:
+            problems.append(f"clip {rel} has {counted} frames, its scene {frames}")
+    wanted = expected["master"] if expected["all_selected"] else sum(expected["clips"].values())
+    if total != wanted and not problems:
+        problems.append(f"the clips hold {total} frames, the {'master' if expected['all_selected'] else 'selected scenes'} "
+                        f"{wanted}")
+    return problems
 
 
 def process_log(job: Job) -> str:
