@@ -32,7 +32,6 @@ def holder_text(session_id: str | None) -> str:
 def claim_new(db, archive: Path) -> tuple[archive_lock.ArchiveLock, list[str]]:
     """Create and lock the folder for a new session; refuse (InputError) when it is not free.
     Returns the lock and warnings (sessions replaced)."""
-    archive.mkdir(parents=True, exist_ok=True)
     lock = archive_lock.acquire(archive, holder_text(None))
     try:
         if visible_files(archive):
@@ -51,7 +50,7 @@ def claim_new(db, archive: Path) -> tuple[archive_lock.ArchiveLock, list[str]]:
             warnings.append(f"session {other.session_id} ({other.status}, interrupted before it "
                             f"wrote anything) is replaced by this one")
     except BaseException:
-        lock.release()  # removes the folder again when it is empty
+        lock.release()  # removes the folder again when this call made it
         raise
     remove_partials(archive)  # a replaced session's leftovers
     return lock, warnings
@@ -67,7 +66,7 @@ def resume_blocker(db, session) -> str | None:
         return (f"its folder {archive} holds an archive finished by session {finished_by}, "
                 "which is never written again")
     newer = [o for o in owners(db, archive) if o.session_id != session.session_id
-             and o.status in UNFINISHED and o.created_at > session.created_at]
+             and o.status in UNFINISHED and o.id > session.id]
     if newer:
         return (f"session {newer[0].session_id}, started later, makes an archive in the same "
                 f"folder {archive}: resume that one")
@@ -76,7 +75,6 @@ def resume_blocker(db, session) -> str | None:
 
 def lock_for_resume(session) -> archive_lock.ArchiveLock:
     archive = Path(session.output_path)
-    archive.mkdir(parents=True, exist_ok=True)
     try:
         return archive_lock.acquire(archive, holder_text(session.session_id))
     except archive_lock.ArchiveBusy as exc:
