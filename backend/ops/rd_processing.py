@@ -58,31 +58,33 @@ class RdProcessingOperator(Operator):
         # from another's by case alone (one file on macOS and Windows) gets a second name.
         originals = {rel: names.claim(_folder("rd/originals", rel), rel.name, rel.as_posix())
                      for rel in sources}
-        units = []
         fmt = job.preset.advanced.rd_images.format
+        planned = []
         for rel in sources:
             source = job.rd_folder / rel
             kind = kind_of(source)
-            outputs = [originals[rel]]
             if kind == "image":
                 target = fmt if fmt != "keep" else _pillow_format(source)
                 suffix = {"jpeg": ".jpg", "webp": ".webp", "png": ".png"}[target]
-                action = f"compress image to {target}"
+                planned.append((rel, kind, suffix, f"compress image to {target}"))
             elif kind == "video":
-                suffix = ".mp4"
-                action = "compress video to H.264 mp4"
+                planned.append((rel, kind, ".mp4", "compress video to H.264 mp4"))
             else:
-                action = "copy as is (not an image or video)"
-            if kind != "other":
-                # a.png and a.jpg would both compress to a.jpg: the second keeps its own
-                # extension in the name (a.png.jpg), so the name still says where it came from
-                compressed = names.claim(_folder("rd/compressed", rel), rel.stem + suffix,
-                                         rel.as_posix(), alternatives=(rel.name + suffix,))
-                outputs.insert(0, compressed)
-            units.append(Unit(op=self.id, name=f"rd {rel.as_posix()}", stage=self.stage,
-                              input_file=str(source), outputs=outputs,
-                              params={"kind": kind, "action": action}))
-        return units
+                planned.append((rel, kind, None, "copy as is (not an image or video)"))
+        # Compressed names: a file already in the target format (clip.mp4) picks first; another
+        # that would take its name (clip.mov) keeps its own extension in it (clip.mov.mp4), so
+        # the name still says where it came from.
+        compressed = {}
+        for rel, _, suffix, _ in sorted((p for p in planned if p[2]),
+                                        key=lambda p: (p[0].suffix.lower() != p[2], p[0].as_posix())):
+            changed = rel.suffix.lower() != suffix
+            compressed[rel] = names.claim(_folder("rd/compressed", rel), rel.stem + suffix, rel.as_posix(),
+                                          alternatives=(rel.name + suffix,) if changed else ())
+        return [Unit(op=self.id, name=f"rd {rel.as_posix()}", stage=self.stage,
+                     input_file=str(job.rd_folder / rel),
+                     outputs=[compressed[rel], originals[rel]] if rel in compressed else [originals[rel]],
+                     params={"kind": kind, "action": action})
+                for rel, kind, _, action in planned]
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         source = Path(unit.input_file)
