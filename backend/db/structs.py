@@ -24,6 +24,10 @@ class Scene(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     end_frame: NonNegInt
     start_time: NonNegFloat
     end_time: NonNegFloat
+    # The scene's first decoded frame. Timestamp numbering can give two frames one number (VFR),
+    # so the number alone does not always say where a scene starts. None in sessions saved
+    # before it was stored: the first frame with start_frame's number is taken then.
+    start_index: NonNegInt | None = None
 
     def __post_init__(self):
         if self.end_frame < self.start_frame or self.end_time < self.start_time:

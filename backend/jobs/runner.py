@@ -216,7 +216,7 @@ class Runner:
         """Once the scenes are known: choose them, then plan every unit of every export operator,
         before any output is written."""
         if job.settings.get("user_cuts"):
-            job.scenes = scenes_from_cuts(job.settings["user_cuts"], job.timeline)
+            job.scenes = scenes_from_cuts(job.settings["user_cuts"], job.timeline, job.scenes)
         job.selected = inputs.select_scenes(ranges, len(job.scenes))
         inputs.check_groups_against(groups, len(job.scenes))
         job.groups = groups

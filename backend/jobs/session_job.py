@@ -32,7 +32,8 @@ def build_job(db, session, cancel, *, master_info=None) -> Job:
     preset = msgspec.convert(meta["preset"], Preset)
     metadata = msgspec.convert(meta["metadata"], ArchiveMetadata)
     scenes = [Scene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
-                    start_time=s.start_time, end_time=s.end_time) for s in session.scenes_data or []]
+                    start_time=s.start_time, end_time=s.end_time, start_index=s.start_index)
+              for s in session.scenes_data or []]
     archive = Path(session.output_path)
     sid = session.session_id
     job = Job(session_id=sid, master=Path(session.master_path), archive=archive,

@@ -26,15 +26,6 @@ class FrameTimeline:
             raise IndexError(f"frame {number} is past the end (last frame {self.numbers[-1]})")
         return i
 
-    def span(self, start: int, next_start: int | None) -> tuple[int, int]:
-        """Decoded indices (inclusive) from the frame numbered `start` up to the frame before the
-        one numbered `next_start` (None: to the last decoded frame)."""
-        first = self.index(start)
-        last = len(self) - 1 if next_start is None else self.index(next_start) - 1
-        if last < first:
-            raise IndexError(f"no decoded frame lies between frames {start} and {next_start}")
-        return first, last
-
     def time_of(self, number: int) -> float:
         return self.times[self.index(number)]
 
@@ -43,10 +34,10 @@ class FrameTimeline:
             return self.times[index + 1] - self.times[index]
         return self.times[index] - self.times[index - 1] if index else 0.04
 
-    def cut_time(self, number: int) -> float:
-        """A time strictly between the frame before the cut and the cut's first frame: forcing a
-        keyframe there lands on exactly that frame, whatever rounding the encoder's time base does."""
-        i = self.index(number)
+    def cut_time(self, i: int) -> float:
+        """A time strictly between decoded frame `i - 1` and frame `i`, the first of a scene:
+        forcing a keyframe there lands on exactly that frame, whatever rounding the encoder's
+        time base does."""
         if i == 0:
             return self.times[0]
         return (self.times[i - 1] + self.times[i]) / 2

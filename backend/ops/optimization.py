@@ -29,7 +29,7 @@ class OptimizationOperator(Operator):
         video = job.master_info.video
         # ffmpeg's output clock starts at the input's start time; the timeline's times are absolute
         origin = job.master_info.start_time_s
-        cuts = [job.timeline.cut_time(s.start_frame) - origin for s in job.scenes[1:]]
+        cuts = [job.timeline.cut_time(job.first_index(s)) - origin for s in job.scenes[1:]]
         params = {
             "display_width": video.display_width, "display_height": video.display_height,
             "source_fps": video.avg_fps, "duration": job.master_info.duration_s,

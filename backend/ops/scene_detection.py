@@ -29,14 +29,17 @@ class SceneDetectionOperator(Operator):
         job.timeline = FrameTimeline(numbers, seconds + result.time_origin_s, result.time_origin_s)
         # cuts the user edited replace these when the export is planned (scenes_from_cuts)
         job.scenes = [Scene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
-                            start_time=s.start_time, end_time=s.end_time) for s in result.scenes]
+                            start_time=s.start_time, end_time=s.end_time, start_index=s.start_index)
+                      for s in result.scenes]
         progress(1.0)
         return UnitResult()
 
 
-def scenes_from_cuts(cuts: list[int], timeline: FrameTimeline) -> list[Scene]:
+def scenes_from_cuts(cuts: list[int], timeline: FrameTimeline, detected: list[Scene] = ()) -> list[Scene]:
     """Scenes from a list of cut frame numbers (each the first frame of a scene after the first),
-    as the editor sends them; frame numbers as scene detection numbers them."""
+    as the editor sends them; frame numbers as scene detection numbers them. A cut where
+    detection also cut starts on the frame detection chose (timestamp numbering can give two
+    frames one number); any other on the first frame with its number."""
     first, last = timeline.numbers[0], timeline.numbers[-1]
     ordered = sorted(set(int(c) for c in cuts))
     bad = [c for c in ordered if not first < c <= last]
@@ -45,6 +48,9 @@ def scenes_from_cuts(cuts: list[int], timeline: FrameTimeline) -> list[Scene]:
     starts = [first, *ordered]
     ends = [c - 1 for c in ordered] + [last]
     end_time = timeline.times[-1] + timeline.frame_duration(len(timeline) - 1)
-    times = [timeline.time_of(s) - timeline.origin for s in starts] + [end_time - timeline.origin]
-    return [Scene(number=n, start_frame=s, end_frame=e, start_time=times[n - 1], end_time=times[n])
-            for n, (s, e) in enumerate(zip(starts, ends), 1)]
+    known = {s.start_frame: s.start_index for s in detected if s.start_index is not None}
+    indices = [0] + [known.get(c, timeline.index(c)) for c in ordered]
+    times = [timeline.times[i] - timeline.origin for i in indices] + [end_time - timeline.origin]
+    return [Scene(number=n, start_frame=s, end_frame=e, start_time=times[n - 1], end_time=times[n],
+                  start_index=i)
+            for n, (s, e, i) in enumerate(zip(starts, ends, indices), 1)]
