@@ -34,14 +34,15 @@ def claim_new(db, archive: Path) -> tuple[archive_lock.ArchiveLock, list[str]]:
     Returns the lock and warnings (sessions replaced)."""
     lock = archive_lock.acquire(archive, holder_text(None))
     try:
-        if visible_files(archive):
-            raise InputError(f"the archive folder already exists and is not empty: {archive} "
-                             "(resume its session, or choose another artwork name or date)")
         warnings = []
         for other in owners(db, archive):
             if other.status == "completed":
-                continue  # its archive was deleted (the folder is empty): a new one may be made
-            if db_files.list_for(db, other.session_id):
+                if manifest_session(Path(other.output_path)) is not None:  # e.g. spelt A, this a
+                    raise InputError(f"session {other.session_id} finished an archive in "
+                                     f"{other.output_path}, the same folder where case is ignored: "
+                                     "choose another artwork name, date or output folder")
+                continue  # its archive was deleted: a new one may be made
+            if db_files.list_for(db, other.session_id) or visible_files(archive):
                 raise InputError(
                     f"session {other.session_id} ({other.status}) is making the archive {archive}: "
                     f"resume it (video-archive resume {other.session_id}), or choose another "
@@ -49,6 +50,13 @@ def claim_new(db, archive: Path) -> tuple[archive_lock.ArchiveLock, list[str]]:
             sessions.delete(db, other.session_id)
             warnings.append(f"session {other.session_id} ({other.status}, interrupted before it "
                             f"wrote anything) is replaced by this one")
+        finished_by = manifest_session(archive)
+        if finished_by is not None:
+            raise InputError(f"{archive} holds an archive finished by session {finished_by}, which "
+                             "is never written again: choose another artwork name, date or output folder")
+        if visible_files(archive):
+            raise InputError(f"the archive folder already exists and is not empty: {archive} "
+                             "(choose another artwork name, date or output folder)")
     except BaseException:
         lock.release()  # removes the folder again when this call made it
         raise
