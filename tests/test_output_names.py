@@ -109,6 +109,15 @@ def test_unique_names_alternatives_come_first():
         == "rd/compressed/a.png.jpg"
 
 
+def test_a_file_never_takes_a_folder_name():
+    names = UniqueNames()
+    names.reserve_folder("rd/originals/sub/deeper")
+    file_ = names.claim("rd/originals", "Sub", "Sub")  # 'Sub' and 'sub/' are one name on macOS
+    assert file_ != "rd/originals/Sub" and "~" in file_
+    assert names.claim("rd/originals/sub", "x", "sub/x") == "rd/originals/sub/x"
+    assert not names.take("rd/originals/Sub/deeper")  # a folder already
+
+
 # --- check_plan ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("outputs,message", [

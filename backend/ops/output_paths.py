@@ -22,10 +22,18 @@ def path_key(relative: str) -> str:
 
 class UniqueNames:
     """Output paths handed out once each (by path_key). A name that is taken, or too long, gets
-    '~' and a hash of where it came from, so the second file keeps a name that says so."""
+    '~' and a hash of where it came from, so the second file keeps a name that says so. Folders
+    count too: a file never takes a name that is, or will be, a folder (`reserve_folder`)."""
 
     def __init__(self):
-        self._taken: set[str] = set()
+        self._files: set[str] = set()
+        self._folders: set[str] = set()
+
+    def reserve_folder(self, folder: str) -> None:
+        """Mark `folder` and its parents as folders before files are claimed, so that a file
+        named like a folder (`Sub` beside `sub/`, one name where case is ignored) is renamed."""
+        key = PurePosixPath(path_key(folder))
+        self._folders.update(str(p) for p in (key, *key.parents) if str(p) != ".")
 
     def claim(self, folder: str, name: str, source: str, alternatives: tuple[str, ...] = ()) -> str:
         """`folder/name` if free, else the first free alternative name, else `name` tagged with
@@ -38,13 +46,16 @@ class UniqueNames:
             path = _join(folder, tagged(name, f"{source}\0{attempt}" if attempt else source))
             if self.take(path):
                 return path
-        raise InputError(f"no free output name for {source!r} in {folder}")  # 100 hash collisions
+        raise InputError(f"no free output name for {source!r} in {folder}")
 
     def take(self, path: str) -> bool:
-        key = path_key(path)
-        if key in self._taken:
+        key = PurePosixPath(path_key(path))
+        parents = [str(p) for p in key.parents if str(p) != "."]
+        if str(key) in self._files or str(key) in self._folders \
+                or any(p in self._files for p in parents):
             return False
-        self._taken.add(key)
+        self._files.add(str(key))
+        self._folders.update(parents)
         return True
 
 

@@ -54,6 +54,9 @@ class RdProcessingOperator(Operator):
             return []
         names = UniqueNames()
         sources = rd_sources(job.rd_folder)
+        for rel in sources:
+            names.reserve_folder(_folder("rd/originals", rel))
+            names.reserve_folder(_folder("rd/compressed", rel))
         # The originals first: each keeps its own name and folder; only a file whose name differs
         # from another's by case alone (one file on macOS and Windows) gets a second name.
         originals = {rel: names.claim(_folder("rd/originals", rel), rel.name, rel.as_posix())
