@@ -27,22 +27,22 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from backend.db.structs import Scene
+from backend.db.session_spec import SessionSpec
 from backend.errors import InputError
 from backend.jobs.inputs import check_groups, safe_name
 from backend.media import ingest, probe as media_probe
+from backend.media.detection_params import DetectionParams
+from backend.media.encoders import Choice
 from backend.media.atomic import partial_name
 from backend.media.file_names import NAME_MAX_BYTES, byte_len
 from backend.media.metadata import ArchiveMetadata
-from backend.media.timeline import FrameTimeline
-from backend.ops import registry
-from backend.ops.base import Job
+from backend.media.timeline import load_timeline
+from backend.ops import operators
+from backend.ops.base import Job, Stage
 from backend.ops.output_paths import check_plan, path_key
 from backend.presets.builtin import get_builtin
 
 from archive_checks import DATE, FAST, State, check_complete, tree
-
-ANALYSIS = ("probe", "scene_detection")
 
 # --- what is generated -----------------------------------------------------------------------------
 
@@ -116,27 +116,23 @@ def master(tmp_path_factory, ffmpeg_bin):
                     "-filter_complex", "[0:v][1:v]concat=n=2:v=1[v]", "-map", "[v]",
                     "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)], check=True)
     result = ingest.ingest(path, cache_root=folder / "cache", want_proxy=False)
-    numbers, seconds = ingest.load_frame_table(result)
-    timeline = FrameTimeline(numbers, seconds + result.time_origin_s, result.time_origin_s)
-    scenes = [Scene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
-                    start_time=s.start_time, end_time=s.end_time, start_index=s.start_index)
-              for s in result.scenes]
-    assert len(scenes) == 2
-    return path, media_probe.probe(path), timeline, scenes
+    assert len(result.scenes) == 2
+    return path, media_probe.probe(path), load_timeline(result), list(result.scenes)
 
 
-def make_job(master, archive: Path, rd: Path, artwork: str, groups: dict, join: bool) -> Job:
+def make_job(master, archive: Path, rd: Path, artwork: str, groups: list, join: bool) -> Job:
     path, info, timeline, scenes = master
     preset = get_builtin("webflow_standard")
     preset = msgspec.structs.replace(
         preset, advanced=msgspec.structs.replace(preset.advanced, join_group_clips=join))
     meta = ArchiveMetadata(copyright="© Studio", artist="Studio", title=artwork,
                            date=dt.date(2026, 11, 25), description=artwork)
+    encoder = Choice(encoder="libx264", family="x264", gpu=False)
+    spec = SessionSpec(safe_name=archive.name, encoder=encoder, preset=preset, metadata=meta)
     return Job(session_id="s", master=path, archive=archive, date=DATE, rd_folder=rd, preset=preset,
-               encoder={"family": "x264", "encoder": "libx264", "gpu": False}, scenes=scenes,
-               selected=[1, 2], groups=groups, metadata=meta,
-               settings={"generate_log": True, "extract_midpoint_stills": True}, cache_root=archive,
-               master_info=info, timeline=timeline)
+               encoder=encoder, scenes=scenes, selected=[1, 2], groups=groups, metadata=meta,
+               spec=spec, cache_root=archive, detection=DetectionParams(), master_info=info,
+               timeline=timeline)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -154,15 +150,15 @@ def test_plans_never_share_a_path_and_every_original_arrives(master, artwork, en
         groups = check_groups(groups)
     except InputError as exc:  # Intro and intro (one folder where case is ignored), a scene twice
         assert "same folder name" in str(exc) or "is in both group" in str(exc)
-        groups = {}
+        groups = []
     with tempfile.TemporaryDirectory(prefix="va-prop-") as tmp:
         root = Path(tmp)
         sources = write_tree(root / "rd", entries, seed)
         archive = root / "out" / f"{DATE}_{name}"
         job = make_job(master, archive, root / "rd", artwork, groups, join)
         units = []
-        for op in registry.all_operators():
-            if op.id not in ANALYSIS:
+        for op in operators.all_operators():
+            if op.stage != Stage.ANALYSIS:
                 op.check(job)
                 units += op.plan(job)
         check_plan(units, archive)  # refuses what follows; asserted again independently below
@@ -178,7 +174,7 @@ def test_plans_never_share_a_path_and_every_original_arrives(master, artwork, en
         assert sorted(rd_units) == sorted(str(root / "rd" / rel) for rel in sources)
 
         before = snapshot(root, archive)
-        op = registry.get("rd_processing")
+        op = operators.get("rd_processing")
         for unit in rd_units.values():
             op.execute(unit, job, lambda f: None)
         for rel, data in sources.items():

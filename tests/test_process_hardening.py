@@ -206,21 +206,23 @@ def test_vfr_clips_add_up_to_the_master_and_stills_are_the_ingest_midpoints(
 
 
 def test_verification_counts_clip_frames_in_the_files(media, tmp_path):
-    from backend.ops.verification import frame_problems
+    from backend.ops.verification import VerifyParams, frame_problems
 
     class Job:
         def path(self, rel):
             return tmp_path / rel
 
     (tmp_path / "clips").mkdir()
-    shutil.copy(media / "vfr.mp4", tmp_path / "clips" / "a.mp4")  # 60 frames
+    shutil.copy(media / "vfr.mp4", tmp_path / "clips" / "a.mp4")
     count = frame_count(media / "vfr.mp4")
-    ok = {"master": count, "clips": {"clips/a.mp4": count}, "all_selected": True}
+    ok = VerifyParams(master_frames=count, clip_frames={"clips/a.mp4": count}, all_selected=True)
     assert frame_problems(Job(), ok) == []
-    short = frame_problems(Job(), {**ok, "clips": {"clips/a.mp4": count + 1}})
-    assert short == [f"clip clips/a.mp4 has {count} frames, its scene {count + 1}"]
-    missing_frame = frame_problems(Job(), {**ok, "master": count + 1})
-    assert missing_frame == [f"the clips hold {count} frames, the master {count + 1}"]
+    short = VerifyParams(master_frames=count, clip_frames={"clips/a.mp4": count + 1}, all_selected=True)
+    assert frame_problems(Job(), short) == [("clips/a.mp4", f"clip clips/a.mp4 has {count} frames, "
+                                                             f"its scene {count + 1}")]
+    lost = VerifyParams(master_frames=count + 1, clip_frames={"clips/a.mp4": count}, all_selected=True)
+    assert frame_problems(Job(), lost) == [(None, f"the clips hold {count} frames, the master {count + 1}")]
+    assert frame_problems(Job(), VerifyParams()) == []  # a plan stored before frames were counted
 
 
 # --- sessions: one writer per folder, a finished archive never written again -------------------

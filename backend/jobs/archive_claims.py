@@ -2,8 +2,9 @@
 
 - A finished archive (its manifest names the session that made it) is never written again.
 - One archive folder, one session: a new `process` into a folder that another session owns is
-  refused, unless that session was interrupted before it wrote anything (killed during scene
-  detection): it is then replaced, and the user is told.
+  refused, unless that session was interrupted before it wrote anything and before its scenes
+  were known (killed or failed during scene detection): it is then replaced, and the user is
+  told. A session waiting in the editor, or paused by the user, is never replaced.
 - A session is resumed only when it can finish without touching another session's files.
 - Whoever writes holds the folder's lock (archive_lock) for the whole run; every check here is
   made while holding it, so two runs can never both pass them.
@@ -40,23 +41,24 @@ def claim_new(db, archive: Path) -> tuple[archive_lock.ArchiveLock, list[str]]:
                 if manifest_session(Path(other.output_path)) is not None:  # e.g. spelt A, this a
                     raise InputError(f"session {other.session_id} finished an archive in "
                                      f"{other.output_path}, the same folder where case is ignored: "
-                                     "choose another artwork name, date or output folder")
+                                     "choose another artwork name, date or output folder", "artwork")
                 continue  # its archive was deleted: a new one may be made
-            if db_files.list_for(db, other.session_id) or visible_files(archive):
+            if not _replaceable(db, other) or visible_files(archive):
                 raise InputError(
                     f"session {other.session_id} ({other.status}) is making the archive {archive}: "
                     f"resume it (video-archive resume {other.session_id}), or choose another "
-                    "artwork name, date or output folder")
+                    "artwork name, date or output folder", "artwork")
             sessions.delete(db, other.session_id)
             warnings.append(f"session {other.session_id} ({other.status}, interrupted before it "
                             f"wrote anything) is replaced by this one")
         finished_by = manifest_session(archive)
         if finished_by is not None:
             raise InputError(f"{archive} holds an archive finished by session {finished_by}, which "
-                             "is never written again: choose another artwork name, date or output folder")
+                             "is never written again: choose another artwork name, date or output "
+                             "folder", "artwork")
         if visible_files(archive):
             raise InputError(f"the archive folder already exists and is not empty: {archive} "
-                             "(choose another artwork name, date or output folder)")
+                             "(choose another artwork name, date or output folder)", "artwork")
     except BaseException:
         lock.release()  # removes the folder again when this call made it
         raise
@@ -87,7 +89,14 @@ def lock_for_resume(session) -> archive_lock.ArchiveLock:
         return archive_lock.acquire(archive, holder_text(session.session_id))
     except archive_lock.ArchiveBusy as exc:
         raise archive_lock.ArchiveBusy(f"session {session.session_id} is running right now: "
-                                       f"{exc}") from None
+                                       f"{exc}", "session") from None
+
+
+def _replaceable(db, session) -> bool:
+    """Interrupted before it wrote a file or knew its scenes: nothing of it would be lost."""
+    spec = session.process_metadata
+    return (session.status in ("processing", "failed") and not db_files.list_for(db, session.session_id)
+            and not (spec is not None and (spec.analysed or spec.export_planned)))
 
 
 def owners(db, archive: Path) -> list:

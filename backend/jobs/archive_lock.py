@@ -84,7 +84,7 @@ def acquire(archive: Path, holder: str) -> ArchiveLock:
         if not _try_lock(fd):
             os.close(fd)
             raise ArchiveBusy(f"another video-archive run ({_holder(path)}) is writing {archive} "
-                              "right now: wait for it to finish, or pause it there first")
+                              "right now: wait for it to finish, or pause it there first", "artwork")
         try:
             same = os.stat(path).st_ino == os.fstat(fd).st_ino
         except FileNotFoundError:

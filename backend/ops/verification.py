@@ -1,7 +1,9 @@
 """verification: check every registered file is there with its registered size and metadata,
 that the clips hold every frame of their scenes (counted in the files: with every scene selected
-they add up to the master's frames, variable frame rate included), write the process log, then the manifest (SHA-256 of every file), so the archive folder can be
-verified later without the database: `sha256sum` against the manifest is enough."""
+they add up to the master's frames, variable frame rate included), write the process log, then
+the manifest (SHA-256 of every file), so the archive folder can be verified later without the
+database: `sha256sum` against the manifest is enough. Its verdict on each file is what
+file_registry.verified records; a failed check fails the unit and the session."""
 
 from __future__ import annotations
 
@@ -17,48 +19,65 @@ from backend.media import probe as media_probe
 from backend.media.atomic import write_bytes_atomic
 from backend.media.checksums import sha256_file
 from backend.media.metadata import ArchiveMetadata, image_metadata_problems
-from backend.ops.base import Job, Operator, Unit, UnitResult
+from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.clip_export import clip_path
-from backend.ops.registry import register
+from backend.ops.operators import register
 
 IMAGE_TYPES = {"still_hq", "still_web", "thumbnail"}
+
+
+class VerifyParams(msgspec.Struct, kw_only=True):
+    """What the clips must hold. Plans stored before clip frames were counted have no values."""
+    master_frames: int | None = None
+    clip_frames: dict[str, int] = {}   # archive-relative clip -> its scene's decoded frames
+    all_selected: bool = False
 
 
 @register
 class VerificationOperator(Operator):
     id = "verification"
     label = "Verify the archive and write the manifest"
-    stage = 9
+    stage = Stage.VERIFY
+    Params = VerifyParams
+    needs_everything = True
 
     def plan(self, job: Job) -> list[Unit]:
         outputs = [f"{job.prefix}_manifest.json"]
-        if job.settings.get("generate_log", True):
+        if job.spec.generate_log:
             outputs.insert(0, f"{job.prefix}_process-log.txt")
         return [Unit(op=self.id, name="verify archive", stage=self.stage, outputs=outputs,
-                     params={"frames": expected_frames(job)})]
+                     params=expected_frames(job))]
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         files = [f for f in job.registered() if f.file_path not in unit.outputs]
         problems, warnings = [], []
+        verdict: dict[str, bool] = {}
         for f in files:
             path = job.path(f.file_path)
+            verdict[f.file_path] = False
             if not path.is_file():
                 problems.append(f"missing: {f.file_path}")
             elif path.stat().st_size != f.file_size_bytes:
                 problems.append(f"size changed: {f.file_path} ({path.stat().st_size} bytes, "
                                 f"registered {f.file_size_bytes})")
-            elif f.file_type in IMAGE_TYPES and f.metadata_embedded:
-                meta = msgspec.convert(f.metadata_embedded, ArchiveMetadata)
-                warnings += [f"{f.file_path}: {p}" for p in image_metadata_problems(path, meta)]
-        problems += frame_problems(job, unit.params.get("frames"))
+            else:
+                verdict[f.file_path] = True
+                if f.file_type in IMAGE_TYPES and f.metadata_embedded:
+                    meta = msgspec.convert(f.metadata_embedded, ArchiveMetadata)
+                    warnings += [f"{f.file_path}: {p}" for p in image_metadata_problems(path, meta)]
+        for rel, problem in frame_problems(job, unit.params):
+            problems.append(problem)
+            if rel in verdict:
+                verdict[rel] = False
         known = {f.file_path for f in files} | set(unit.outputs)
         strays = sorted(p.relative_to(job.archive).as_posix() for p in job.archive.rglob("*")
                         if p.is_file() and not p.name.startswith(".")  # ours: lock, .partial-
                         and p.relative_to(job.archive).as_posix() not in known)
         warnings += [f"not made by this session: {s}" for s in strays]
         if problems:
-            raise OperatorError("archive verification failed: " + "; ".join(problems[:5])
-                                + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
+            return UnitResult(verified=verdict, warnings=warnings, error=(
+                "archive verification failed: " + "; ".join(problems[:5])
+                + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")))
         produced = []
         entries = []
         total = sum(f.file_size_bytes or 0 for f in files) or 1
@@ -81,17 +100,18 @@ class VerificationOperator(Operator):
             "copyright": job.metadata.copyright, "session_id": job.session_id,
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "tool": f"video-archive {__version__}", "preset": job.preset.id,
-            "encoder": job.encoder["encoder"], "files": sorted(entries, key=lambda e: e["path"]),
+            "encoder": job.encoder.encoder, "files": sorted(entries, key=lambda e: e["path"]),
         }
         write_bytes_atomic(job.path(unit.outputs[-1]),
                            json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8") + b"\n")
         produced.append(FileRecord(file_path=unit.outputs[-1], file_type="manifest", file_category="archive",
                                  file_format="json"))
         progress(1.0)
-        return UnitResult(files=produced, warnings=warnings)
+        verdict.update({f.file_path: True for f in produced})  # each written and hashed just now
+        return UnitResult(files=produced, warnings=warnings, verified=verdict)
 
 
-def expected_frames(job: Job) -> dict:
+def expected_frames(job: Job) -> VerifyParams:
     """What the clips must hold: each scene clip its scene's decoded frames, and together every
     frame of the selected scenes; with every scene selected, that is every frame of the master."""
     clips = {}
@@ -101,31 +121,30 @@ def expected_frames(job: Job) -> dict:
     covered = sum(last - first + 1 for first, last in map(job.decoded_range, job.scenes))
     if covered != len(job.timeline):
         raise OperatorError(f"the scenes cover {covered} of the master's {len(job.timeline)} frames")
-    return {"master": len(job.timeline), "clips": clips,
-            "all_selected": len(job.selected) == len(job.scenes)}
+    return VerifyParams(master_frames=len(job.timeline), clip_frames=clips,
+                        all_selected=len(job.selected) == len(job.scenes))
 
 
-def frame_problems(job: Job, expected: dict | None) -> list[str]:
-    """Each clip's frames counted in the file itself (not taken from the log), and their sum."""
-    if not expected or not expected["clips"]:
+def frame_problems(job: Job, expected: VerifyParams | None) -> list[tuple[str | None, str]]:
+    """Each clip's frames counted in the file itself (not taken from the log), and their sum:
+    (the clip at fault or None, the problem)."""
+    if expected is None or not expected.clip_frames:
         return []
     problems, total = [], 0
-    for rel, frames in expected["clips"].items():
+    for rel, frames in expected.clip_frames.items():
         path = job.path(rel)
         if not path.is_file():
             continue  # reported as missing with the registered files
         try:
             counted = media_probe.probe(path).video.frame_count
         except MediaError as exc:
-            problems.append(f"clip {rel} cannot be read: {exc}")
+            problems.append((rel, f"clip {rel} cannot be read: {exc}"))
             continue
         total += counted
         if counted != frames:
-            problems.append(f"clip {rel} has {counted} frames, its scene {frames}")
-    wanted = expected["master"] if expected["all_selected"] else sum(expected["clips"].values())
-    if total != wanted and not problems:
-        problems.append(f"the clips hold {total} frames, the {'master' if expected['all_selected'] else 'selected scenes'} "
-                        f"{wanted}")
+            problems.append((rel, f"clip {rel} has {counted} frames, its scene {frames}"))
+    if expected.all_selected and total != expected.master_frames and not problems:
+        problems.append((None, f"the clips hold {total} frames, the master {expected.master_frames}"))
     return problems
 
 
@@ -138,10 +157,10 @@ def process_log(job: Job) -> str:
         f"artwork:   {session.artwork_name}   date: {session.project_date}",
         f"master:    {session.master_path}",
         f"r&d:       {session.rd_folder_path or '-'}",
-        f"preset:    {job.preset.id}   encoder: {job.encoder['encoder']}",
+        f"preset:    {job.preset.id}   encoder: {job.encoder.encoder}",
         f"scenes:    {len(job.scenes)} detected (threshold {session.scene_threshold}, "
         f"min {session.min_scene_length} frames), {len(job.selected)} exported",
-        f"groups:    {json.dumps(job.groups) if job.groups else '-'}",
+        f"groups:    {_groups_text(job)}",
         f"session:   {job.session_id}   started {session.created_at} UTC",
         "",
         f"{'seq':>4}  {'status':<10} {'seconds':>8}  operation",
@@ -159,3 +178,7 @@ def process_log(job: Job) -> str:
         if op.error_details:
             lines.append(f"{'':>26}error: {op.error_details}")
     return "\n".join(lines) + "\n"
+
+
+def _groups_text(job: Job) -> str:
+    return json.dumps({g.name: g.scenes for g in job.groups}) if job.groups else "-"
