@@ -33,6 +33,7 @@ def holder_text(session_id: str | None) -> str:
 def claim_new(db, archive: Path) -> tuple[archive_lock.ArchiveLock, list[str]]:
     """Create and lock the folder for a new session; refuse (InputError) when it is not free.
     Returns the lock and warnings (sessions replaced)."""
+    created = not archive.exists()
     lock = archive_lock.acquire(archive, holder_text(None))
     try:
         warnings = []
@@ -60,7 +61,7 @@ def claim_new(db, archive: Path) -> tuple[archive_lock.ArchiveLock, list[str]]:
             raise InputError(f"the archive folder already exists and is not empty: {archive} "
                              "(choose another artwork name, date or output folder)", "artwork")
     except BaseException:
-        lock.release()  # removes the folder again when this call made it
+        lock.release(remove_empty_folder=created)
         raise
     remove_partials(archive)  # a replaced session's leftovers
     return lock, warnings

@@ -38,16 +38,16 @@ class ArchiveBusy(InputError):
 
 
 class ArchiveLock:
-    def __init__(self, archive: Path, fd: int, created: bool):
+    def __init__(self, archive: Path, fd: int):
         self.archive = archive
         self.path = archive / LOCK_NAME
         self._fd: int | None = fd
-        self._created = created
 
-    def release(self) -> None:
+    def release(self, *, remove_empty_folder: bool = False) -> None:
         """Remove the lock file, then let go of the lock (in that order: whoever opened the old
-        file meanwhile finds it gone once it gets the lock, and tries again). A folder this run
-        created and left empty (refused or discarded before it wrote anything) goes too."""
+        file meanwhile finds it gone once it gets the lock, and tries again). With
+        `remove_empty_folder` (a run refused or discarded before it wrote anything) the archive
+        folder goes too when nothing else is in it."""
         if self._fd is None:
             return
         try:
@@ -56,7 +56,7 @@ class ArchiveLock:
             pass  # Windows cannot remove an open file: it stays, unlocked
         os.close(self._fd)
         self._fd = None
-        if self._created:
+        if remove_empty_folder:
             try:
                 self.archive.rmdir()  # only succeeds when empty
             except OSError:
@@ -72,7 +72,6 @@ class ArchiveLock:
 def acquire(archive: Path, holder: str) -> ArchiveLock:
     """Lock the folder `archive` (made when missing) for this process, or raise ArchiveBusy
     naming who holds it. `holder` (pid, session) is written into the file for that message."""
-    created = not Path(archive).exists()
     Path(archive).mkdir(parents=True, exist_ok=True)
     path = Path(archive) / LOCK_NAME
     while True:
@@ -94,7 +93,7 @@ def acquire(archive: Path, holder: str) -> ArchiveLock:
         os.close(fd)  # the previous holder removed the file after we opened it: take a fresh one
     os.ftruncate(fd, 0)
     os.write(fd, holder.encode("utf-8", "replace"))
-    return ArchiveLock(Path(archive), fd, created)
+    return ArchiveLock(Path(archive), fd)
 
 
 def _holder(path: Path) -> str:

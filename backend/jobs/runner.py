@@ -103,8 +103,10 @@ class Runner:
             if lock is not None:
                 lock.release()
             raise
-        with lock:
+        try:
             return self._run_locked(sessions.get(self.db, sid), export=export)
+        finally:  # a discarded session (input that does not fit the master) leaves no folder
+            lock.release(remove_empty_folder=not sessions.exists(self.db, sid))
 
     def _run_locked(self, session, *, export: bool) -> Outcome:
         sid = session.session_id
@@ -333,7 +335,7 @@ class Runner:
     def _discard(self, job: Job) -> None:
         """Forget a session that wrote nothing: the user fixes the input and starts again (the
         detection stays in the ingest cache), and `resume` never offers a job that cannot run."""
-        sessions.delete(self.db, job.session_id)  # the lock removes the folder it made, when empty
+        sessions.delete(self.db, job.session_id)  # _run removes the folder when it is empty
 
     def _fail(self, job: Job, reason: str, warnings: list[str]) -> Outcome:
         sessions.reset_unfinished(self.db, job.session_id)
