@@ -209,7 +209,7 @@ def test_real_runs_keep_every_original_and_never_rewrite_a_finished_archive(mast
         assert first.rc == 0, first.stderr
         archive = Path(first.outcome["archive_path"])
         files = check_complete(state, first.outcome["session_id"], archive)
-        rows = state.registry(first.outcome["session_id"])
+        rows = state.registered_files(first.outcome["session_id"])
         kept = {r["source_file"]: r["file_path"] for r in rows
                 if r["file_type"] in ("rd_image_original", "rd_video_original", "rd_other")}
         for rel, data in sources.items():

@@ -107,7 +107,7 @@ def test_every_rd_original_reaches_the_archive_bit_for_bit(state, media, tmp_pat
     assert result.rc == 0, result.stderr
     archive = tmp_path / "out" / f"{DATE}_Hard"
     files = check_complete(state, result.outcome["session_id"], archive)
-    rows = state.registry(result.outcome["session_id"])
+    rows = state.registered_files(result.outcome["session_id"])
     originals = {r["source_file"]: r["file_path"] for r in rows
                  if r["file_type"] in ("rd_image_original", "rd_video_original", "rd_other")}
     compressed = [r for r in rows if r["file_type"] in ("rd_image", "rd_video")]
