@@ -159,7 +159,7 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
     created = create(db, request)
     for message in created.warnings:
         runner._emit(Event(type="warning", session_id=created.session_id, message=message))
-    return runner.export(created.session_id)
+    return runner.export(created.session_id, discard_refused_plan=True)
 
 
 # --- edits ----------------------------------------------------------------------------------------

@@ -62,10 +62,12 @@ class Runner:
         Outcome.status "analysed")."""
         return self._run(session_id, export=False)
 
-    def export(self, session_id: str) -> Outcome:
+    def export(self, session_id: str, *, discard_refused_plan: bool = False) -> Outcome:
         """Plan the export from the session's stored scenes, selection and groups (analysing
-        first when that is not done) and run it to the end or a pause."""
-        return self._run(session_id, export=True)
+        first when that is not done) and run it to the end or a pause. `discard_refused_plan`
+        (`process`, which nothing can edit afterwards): a plan the checks refuse discards the
+        session, as input that does not fit the master does; the editor keeps it to edit."""
+        return self._run(session_id, export=True, discard_refused_plan=discard_refused_plan)
 
     def resume(self, session_id: str | None = None) -> Outcome:
         """Resume one session; without an id the newest that can finish without touching another
@@ -87,7 +89,8 @@ class Runner:
                          "session's archive)", "session")
 
     # --- the run --------------------------------------------------------------------------------
-    def _run(self, sid: str, *, export: bool, lock: ArchiveLock | None = None) -> Outcome:
+    def _run(self, sid: str, *, export: bool, lock: ArchiveLock | None = None,
+             discard_refused_plan: bool = False) -> Outcome:
         """Run the session holding its archive folder's lock from the checks to the end: one
         writer per folder, and never a folder another session finished (archive_claims)."""
         try:
@@ -104,11 +107,12 @@ class Runner:
                 lock.release()
             raise
         try:
-            return self._run_locked(sessions.get(self.db, sid), export=export)
+            return self._run_locked(sessions.get(self.db, sid), export=export,
+                                    discard_refused_plan=discard_refused_plan)
         finally:  # a discarded session (input that does not fit the master) leaves no folder
             lock.release(remove_empty_folder=not sessions.exists(self.db, sid))
 
-    def _run_locked(self, session, *, export: bool) -> Outcome:
+    def _run_locked(self, session, *, export: bool, discard_refused_plan: bool) -> Outcome:
         sid = session.session_id
         ffmpeg.configure(db_settings.get(self.db, "ffmpeg_path"))
         check_master_unchanged(session)
@@ -130,7 +134,12 @@ class Runner:
                 sessions.set_status(self.db, sid, "paused")
                 return self._finish(job, "analysed", None, warnings)
             if not job.session().process_metadata.export_planned:
-                self._plan_export(job)
+                try:
+                    self._plan_export(job)
+                except InputError:
+                    if discard_refused_plan:
+                        self._discard(job)  # outputs that would share a path, names too long
+                    raise
             self._run_units(job)
         except InputError as exc:
             if sessions.exists(self.db, sid):
