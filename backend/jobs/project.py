@@ -158,7 +158,7 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
     runner = runner or Runner(db, listener, cancel)
     created = create(db, request)
     for message in created.warnings:
-        runner._emit(Event(type="warning", session_id=created.session_id, message=message))
+        runner.emit(Event(type="warning", session_id=created.session_id, message=message))
     return runner.export(created.session_id, discard_refused_plan=True)
 
 

@@ -121,7 +121,7 @@ class Runner:
         remove_partials(job.archive)
         self._run_started = time.monotonic()
         sessions.set_status(self.db, sid, "processing")
-        self._emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
+        self.emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
         warnings = list(job.spec.warnings) + self._remake_stale(job)
         try:
             if not (job.spec.analysed or job.spec.export_planned):
@@ -252,7 +252,7 @@ class Runner:
         sid = job.session_id
         op = operators.get(unit.op)
         sessions.start_operation(self.db, sid, seq)
-        self._emit(Event(type="unit_started", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_started", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          total=total))
         cpu0 = time.thread_time()
         try:
@@ -279,7 +279,7 @@ class Runner:
             else:
                 db_files.mark_verified(self.db, sid, path, ok)
         for message in result.warnings:
-            self._emit(Event(type="warning", session_id=sid, op=unit.op, unit=unit.name, message=message))
+            self.emit(Event(type="warning", session_id=sid, op=unit.op, unit=unit.name, message=message))
         if result.error:
             self._failed(job, unit, seq, result.error, warnings=result.warnings or None, keep=True)
             return None
@@ -288,7 +288,7 @@ class Runner:
             self.db, sid, seq, "completed", output_files=[f.file_path for f in result.files],
             file_sizes=sizes, warnings=result.warnings or None, cpu_usage=round(cpu, 3),
             gpu_usage=1.0 if result.gpu else None, memory_usage=_mb(result.peak_rss_mb))
-        self._emit(Event(type="unit_finished", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_finished", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          status="completed", progress=1.0, total=total,
                          completed=sessions.get(self.db, sid).completed_operations))
         return result
@@ -304,7 +304,7 @@ class Runner:
                     job.path(output).unlink()
         sessions.finish_operation(self.db, job.session_id, seq, "failed", error_details=detail,
                                   warnings=warnings)
-        self._emit(Event(type="unit_failed", session_id=job.session_id, op=unit.op, unit=unit.name,
+        self.emit(Event(type="unit_failed", session_id=job.session_id, op=unit.op, unit=unit.name,
                          seq=seq, status="failed", message=_first_line(detail)))
 
     # --- events ---------------------------------------------------------------------------------
@@ -314,10 +314,10 @@ class Runner:
             return
         self._last_progress[seq] = now
         sessions.set_progress(self.db, sid, seq, max(0.0, min(1.0, fraction)))
-        self._emit(Event(type="unit_progress", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_progress", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          progress=round(fraction, 4)))
 
-    def _emit(self, event: Event) -> None:
+    def emit(self, event: Event) -> None:
         with self._emit_lock:
             self.listener(event)
 
@@ -334,7 +334,7 @@ class Runner:
             db_files.mark_missing(self.db, job.session_id, rel)
         message = (f"{len(paths)} finished file(s) were deleted or changed since they were made "
                    f"and are made again: {', '.join(paths[:3])}" + (" ..." if len(paths) > 3 else ""))
-        self._emit(Event(type="warning", session_id=job.session_id, message=message))
+        self.emit(Event(type="warning", session_id=job.session_id, message=message))
         return [message]
 
     def _update_spec(self, sid: str, **changes) -> None:
@@ -367,7 +367,7 @@ class Runner:
             failed=[f"{op.operation_name}: {_first_line(op.error_details)}" for op in ops
                     if op.status == "failed"],
             warnings=warnings + [w for op in ops for w in (op.warning_messages or [])], error=error)
-        self._emit(Event(type="session_finished", session_id=job.session_id, status=status,
+        self.emit(Event(type="session_finished", session_id=job.session_id, status=status,
                          completed=outcome.completed, total=outcome.total, message=error,
                          archive_path=str(job.archive)))
         return outcome

@@ -59,7 +59,16 @@ def check_cuts(cuts, timeline: FrameTimeline, field: str = "cuts") -> list[int]:
         if cut in seen:
             raise InputError(f"cut at frame {cut} is given twice", field)
         seen.add(cut)
-    return sorted(seen)
+    ordered = sorted(seen)
+    # On a variable-frame-rate master numbers can skip: a scene must still hold a decoded frame.
+    for start, end in zip([first, *ordered], [c - 1 for c in ordered] + [last]):
+        try:
+            timeline.decoded_range(start, end)
+        except IndexError:
+            raise InputError(f"the cut at frame {end + 1} leaves no frame in the scene of frames "
+                             f"{start}-{end} (the master has no frame numbered so: it skips "
+                             "numbers where frames were dropped)", field) from None
+    return ordered
 
 
 def scenes_at_cuts(cuts: list[int], timeline: FrameTimeline, detected=()) -> list[Scene]:
@@ -79,9 +88,6 @@ def scenes_at_cuts(cuts: list[int], timeline: FrameTimeline, detected=()) -> lis
     times = [timeline.times[i] - timeline.origin for i in firsts] + [end_time]
     scenes = []
     for n, (s, e, lo, hi) in enumerate(zip(starts, ends, firsts, lasts), 1):
-        if hi < lo:  # frames numbered s..e do not exist (numbers skipped): the scene is empty
-            raise InputError(f"scene {n} (frames {s}-{e}) would have no frames: the master has no "
-                             f"frame numbered {s}-{e}; move or remove the cut at frame {e + 1}", "cuts")
         mid = lo + (hi - lo + 1) // 2
         scenes.append(Scene(
             number=n, start_frame=s, end_frame=e, start_time=times[n - 1], end_time=times[n],

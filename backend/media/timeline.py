@@ -26,6 +26,15 @@ class FrameTimeline:
             raise IndexError(f"frame {number} is past the end (last frame {self.numbers[-1]})")
         return i
 
+    def decoded_range(self, start: int, end: int) -> tuple[int, int]:
+        """Decoded indices (inclusive) of the frames numbered start..end; an IndexError when
+        no decoded frame has such a number (numbers skip where frames were dropped)."""
+        first = self.index(start)
+        last = bisect.bisect_right(self.numbers, end) - 1
+        if last < first:
+            raise IndexError(f"no decoded frame is numbered {start}..{end}")
+        return first, last
+
     def time_of(self, number: int) -> float:
         return self.times[self.index(number)]
 
