@@ -413,7 +413,7 @@ def test_scene_selection_and_groups(state, made_master, tmp_path):
 
     # a joined clip is its members' frames, in order, bit for bit, and says what it is
     for folder, members in (("intro", [1]), ("main-loop", [5, 6])):
-        tags = video_info(archive / "clips" / folder / f"{PREFIX}_{folder}.mp4")["tags"]
+        tags = video_info(archive / "clips" / folder / f"{PREFIX}_group-{folder}.mp4")["tags"]
         assert (tags["title"], tags["copyright"]) == (ARTWORK, COPYRIGHT)
         assert ", ".join(map(str, members)) in tags["description"]
         joined = frames_of(archive / "clips" / folder / f"{PREFIX}_group-{folder}.mp4")

@@ -22,7 +22,8 @@ SceneNumber = Annotated[int, msgspec.Meta(ge=1)]
 
 
 class RunnerMark(msgspec.Struct, kw_only=True):
-    """The process running the session: a second runner refuses while it lives."""
+    """The process that ran the session, as runs recorded it before the archive folder's lock
+    (backend.jobs.archive_lock) took its place; kept so those rows still read."""
     pid: int
     started: float  # its create time: a reused pid has another one
 
