@@ -39,9 +39,11 @@ def claim_new(db, archive: Path) -> tuple[archive_lock.ArchiveLock, list[str]]:
         warnings = []
         for other in owners(db, archive):
             if other.status == "completed":
-                if manifest_session(Path(other.output_path)) is not None:  # e.g. spelt A, this a
-                    raise InputError(f"session {other.session_id} finished an archive in "
-                                     f"{other.output_path}, the same folder where case is ignored: "
+                if manifest_session(Path(other.output_path)) is not None:
+                    where = "" if other.output_path == str(archive) else \
+                        f" ({other.output_path}: the same folder where case is ignored)"
+                    raise InputError(f"{archive} holds an archive finished by session "
+                                     f"{other.session_id}{where}, which is never written again: "
                                      "choose another artwork name, date or output folder", "artwork")
                 continue  # its archive was deleted: a new one may be made
             if not _replaceable(db, other) or visible_files(archive):
