@@ -251,10 +251,12 @@ def xvfb(size: str = "1280x800x24") -> Iterator[str]:
 
 
 def evaluate_in_chromium(url: str, script: str, *, timeout: float = 120,
-                         screenshot: Path | None = None) -> object:
+                         screenshot: Path | None = None, visit_first: tuple[str, ...] = ()) -> object:
     """Opens `url` in headless Chromium, evaluates the JS expression `script` (a Promise is
-    awaited) and returns its JSON value; saves a PNG of the page to `screenshot` if given."""
-    return _run_child("chromium", url, script, timeout=timeout, screenshot=screenshot, env=dict(os.environ))
+    awaited) and returns its JSON value; saves a PNG of the page to `screenshot` if given.
+    `visit_first`: pages the same browser opens before (to leave cookies, as a user would)."""
+    return _run_child("chromium", url, script, timeout=timeout, screenshot=screenshot,
+                      env=dict(os.environ), visit_first=visit_first)
 
 
 def evaluate_in_webview(url: str, script: str, *, display: str, timeout: float = 120,
@@ -274,7 +276,7 @@ def evaluate_in_webview(url: str, script: str, *, display: str, timeout: float =
 
 
 def _run_child(engine: str, url: str, script: str, *, timeout: float, screenshot: Path | None,
-               env: dict[str, str]) -> object:
+               env: dict[str, str], visit_first: tuple[str, ...] = ()) -> object:
     with tempfile.TemporaryDirectory(prefix=f"browser-{engine}-") as runtime:
         # Qt wants a private XDG runtime dir (CI has none) and warns on a shared one.
         env = dict(env, XDG_RUNTIME_DIR=runtime)
@@ -282,6 +284,8 @@ def _run_child(engine: str, url: str, script: str, *, timeout: float, screenshot
         argv = [sys.executable, str(Path(__file__).resolve()), engine, url, script, "--timeout", str(timeout)]
         if screenshot:
             argv += ["--screenshot", str(screenshot)]
+        for page in visit_first:
+            argv += ["--visit", page]
         # A session of its own, so a timeout can kill the browser's helper processes with it.
         proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True, text=True)
@@ -329,7 +333,8 @@ Promise.race([
 """
 
 
-def _chromium_child(url: str, script: str, timeout: float, screenshot: Path | None) -> object:
+def _chromium_child(url: str, script: str, timeout: float, screenshot: Path | None,
+                    visit_first: list[str] | None = None) -> object:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -341,6 +346,8 @@ def _chromium_child(url: str, script: str, timeout: float, screenshot: Path | No
             page.set_default_timeout(timeout * 1000)
             page.on("console", lambda msg: print(f"console.{msg.type}: {msg.text}", file=sys.stderr))
             page.on("pageerror", lambda exc: print(f"page error: {exc}", file=sys.stderr))
+            for earlier in visit_first or []:
+                page.goto(earlier, wait_until="load")
             page.goto(url, wait_until="load")
             # page.evaluate waits for ever on a Promise that never settles; bound it here so the
             # answer names the page, rather than the parent's kill naming only the engine.
@@ -421,10 +428,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("script", help="a JavaScript expression; a Promise is awaited")
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--screenshot", type=Path)
+    parser.add_argument("--visit", action="append", default=[], help="open this page first (chromium)")
     args = parser.parse_args(argv)
-    child = _chromium_child if args.engine == "chromium" else _webview_child
     try:
-        answer = {"value": child(args.url, args.script, args.timeout, args.screenshot)}
+        if args.engine == "chromium":
+            value = _chromium_child(args.url, args.script, args.timeout, args.screenshot, args.visit)
+        else:
+            value = _webview_child(args.url, args.script, args.timeout, args.screenshot)
+        answer = {"value": value}
     except Exception as exc:
         answer = {"error": f"{type(exc).__name__}: {exc}"}
     print(RESULT_MARK + json.dumps(answer), flush=True)

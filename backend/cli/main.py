@@ -11,7 +11,8 @@ from backend.cli.context import Context
 from backend.errors import ArchiveError
 
 # Each module registers its own sub-commands; adding a command group is adding a module here.
-COMMAND_MODULES = ["db", "settings", "doctor", "probe", "presets", "process", "state", "detect"]
+COMMAND_MODULES = ["db", "settings", "doctor", "probe", "presets", "process", "state", "detect",
+                   "serve"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -422,6 +422,21 @@ def all_sessions(db: Database) -> list[Session]:
         "SELECT * FROM processing_state ORDER BY datetime(created_at) DESC, id DESC")]
 
 
+def unfinished(db: Database) -> list[Session]:
+    """Every session not completed (initialized, processing, paused, failed), most recently
+    active first, completed_operations counted from the log: what the editor offers to open."""
+    rows = db.query(
+        "SELECT ps.*, (SELECT COUNT(*) FROM operation_log ol WHERE ol.session_id = ps.session_id "
+        "AND ol.status IN ('completed', 'skipped')) AS done "
+        "FROM processing_state ps WHERE ps.status IN ('initialized', 'processing', 'paused', "
+        "'failed') ORDER BY datetime(ps.updated_at) DESC, ps.id DESC")
+    found = []
+    for row in rows:
+        row["completed_operations"] = row.pop("done")
+        found.append(_session(row))
+    return found
+
+
 def list_sessions(db: Database, limit: int = 50) -> list[Session]:
     """The newest sessions first."""
     return [_session(r) for r in db.query(

@@ -6,8 +6,10 @@ session at once); `export` it from what the session holds. `process` is the thre
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
+from pathlib import Path
 
 import msgspec
 
@@ -33,6 +35,12 @@ class Created(msgspec.Struct, kw_only=True):
     session_id: str
     archive_path: str
     warnings: list[str] = []
+
+
+class Discarded(msgspec.Struct, kw_only=True):
+    session_id: str
+    archive_path: str
+    archive_removed: bool   # False: the folder held files (an export had started) and was kept
 
 
 class EditState(msgspec.Struct, kw_only=True):
@@ -214,10 +222,44 @@ def set_groups(db, session_id: str, groups: list[Group] | list[dict]) -> EditSta
     return timeline(db, session_id)
 
 
-def _editable(db, session_id: str):
+def ingested(db, session_id: str):
+    """An analysed session's ingest (scores, frame table, sprites, thumbnails, proxy), from the
+    cache: what the editor draws."""
+    session = _existing(db, session_id)
+    if not (session.process_metadata and session.process_metadata.analysed):
+        raise InputError(f"session {session_id} is not analysed yet", "session_id")
+    return _ingested(db, session)
+
+
+def discard(db, session_id: str) -> Discarded:
+    """Forget an unfinished session (its log and file rows too). Its archive folder goes only
+    when empty: files an export already wrote stay where they are, named in the answer. A
+    completed session is the history's record and is kept; one that another process is running
+    is refused."""
+    session = _existing(db, session_id)
+    if session.status == "completed":
+        raise InputError(f"session {session_id} is completed: its archive {session.output_path} "
+                         "and history are kept", "session_id")
+    archive = Path(session.output_path)
+    existed = archive.exists()
+    try:  # the folder's lock: a session another process is running is refused
+        lock = archive_claims.lock_for_resume(session)
+    except InputError as exc:
+        raise InputError(f"{exc}; pause it there first", "session_id") from None
+    sessions.delete(db, session_id)
+    lock.release(remove_empty_folder=True)
+    removed = not archive.exists() or not existed
+    return Discarded(session_id=session_id, archive_path=str(archive), archive_removed=removed)
+
+
+def _existing(db, session_id: str):
     if not sessions.exists(db, session_id):
         raise InputError(f"no session {session_id}", "session_id")
-    session = sessions.get(db, session_id)
+    return sessions.get(db, session_id)
+
+
+def _editable(db, session_id: str):
+    session = _existing(db, session_id)
     spec = session.process_metadata
     if not waiting_for_edits(spec):
         what = ("its export has started" if spec.export_planned else "it is not analysed yet")
@@ -239,13 +281,17 @@ def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
     selected = set(session.selected_scenes or [])
     groups = session_groups(session)
 
+    starts = [o.start_frame for o in old]  # scenes are in frame order: found by bisection
+
     def old_of(scene: Scene) -> int | None:
-        return next((o.number for o in old if o.start_frame <= scene.start_frame <= o.end_frame), None)
+        i = bisect.bisect_right(starts, scene.start_frame) - 1
+        return old[i].number if i >= 0 and scene.start_frame <= old[i].end_frame else None
 
     heir = {s.number: old_of(s) for s in scenes}
     new_selection = [n for n, o in heir.items() if o in selected]
+    members = [set(g.scenes) for g in groups]
     new_groups = [Group(name=g.name, color=g.color,
-                        scenes=[n for n, o in heir.items() if o in g.scenes]) for g in groups]
+                        scenes=[n for n, o in heir.items() if o in m]) for g, m in zip(groups, members)]
     sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
                     grouped_scenes=[g for g in new_groups if g.scenes])
     return timeline(db, session.session_id)

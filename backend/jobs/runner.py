@@ -176,7 +176,7 @@ class Runner:
             sessions.plan_operations(self.db, job.session_id, [
                 planned(unit) for op in operators.all_operators() if op.stage == Stage.ANALYSIS
                 for unit in op.plan(job)])
-        rows = [r for r in sessions.operations(self.db, job.session_id)]
+        rows = sessions.operations(self.db, job.session_id)
         for unit, row in zip(units_of(rows), rows):
             if unit.stage != Stage.ANALYSIS:
                 continue

@@ -44,6 +44,15 @@ def timecode(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
+def smpte(seconds: float, rate) -> str:
+    """HH:MM:SS:FF of a time counted in whole frames at the nominal `rate` (a Fraction), non-drop
+    frame: the base a timeline's timecode counts from."""
+    fps = max(1, round(rate))
+    frames = round(seconds * rate)
+    return (f"{frames // (3600 * fps):02d}:{frames // (60 * fps) % 60:02d}:"
+            f"{frames // fps % 60:02d}:{frames % fps:02d}")
+
+
 def check_cuts(cuts, timeline: FrameTimeline, field: str = "cuts") -> list[int]:
     """Cut frame numbers (each the first frame of a scene after the first), ascending, each once,
     each inside the film: anything else is an InputError naming the cut."""
