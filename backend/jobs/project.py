@@ -20,12 +20,12 @@ from backend.db import sessions, settings as db_settings
 from backend.db.session_spec import Group, SessionSpec
 from backend.db.sessions import NewSession
 from backend.errors import InputError, MediaError
-from backend.jobs import inputs
+from backend.jobs import archive_claims, inputs
 from backend.jobs.events import Event, Listener
 from backend.jobs.request import Outcome, ProcessRequest
-from backend.jobs.runner import Runner, _runner_alive, waiting_for_edits
+from backend.jobs.runner import Runner, waiting_for_edits
 from backend.jobs.session_job import detection_of, job_metadata, session_groups
-from backend.media import encoders, ffmpeg, ingest
+from backend.media import encoders, ffmpeg, ingest, ingest_cache
 from backend.media import probe as media_probe
 from backend.media.detection_params import DetectionParams
 from backend.media.scenes import Scene, check_cuts, cuts_of, scenes_at_cuts
@@ -99,13 +99,6 @@ def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
     except InputError as exc:
         raise InputError(str(exc), "encoder") from None
     warnings += [choice.warning] if choice.warning else []
-    archive = out / f"{date}_{name}"
-    if archive.exists() and any(archive.iterdir()):
-        raise InputError(f"the archive folder already exists and is not empty: {archive} "
-                         "(resume its session, or choose another artwork name or date)", "artwork")
-    for other in sessions.unfinished_for(db, str(archive)):
-        raise InputError(f"session {other} already archives into {archive} (open, resume or "
-                         "discard it, or choose another artwork name or date)", "artwork")
     detection = DetectionParams(
         threshold=request.threshold if request.threshold is not None else settings["scene_threshold_default"],
         min_scene_len=request.min_scene_len if request.min_scene_len is not None
@@ -117,21 +110,27 @@ def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
         raise InputError(f"workers must be at least 1 (got {workers})", "workers")
     layout = archive_layout.check(request.layout or settings.get("archive_layout", "folder"))
 
+    identity = ingest_cache.master_identity(master)
     spec = SessionSpec(
         safe_name=name, encoder=choice, preset=preset,
         metadata=job_metadata(settings, request.artwork.strip(), date), workers=workers,
         warnings=warnings, scene_spec=request.scenes or "all",
         generate_log=settings["generate_log"],
         extract_midpoint_stills=settings["extract_midpoint_stills"], user_cuts=request.cuts,
-        want_proxy=want_proxy, master_size=master.stat().st_size, started=time.time(),
-        archive_layout=layout)
-    session_id = sessions.create(db, NewSession(
-        artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
-        rd_folder_path=str(rd) if rd else None, output_path=str(archive), preset_id=preset.id,
-        custom_settings=request.overrides, encoder_type=choice.family,
-        scene_threshold=detection.threshold, min_scene_length=detection.min_scene_len,
-        process_metadata=spec, grouped_scenes=groups or None))
-    archive.mkdir(parents=True, exist_ok=True)
+        want_proxy=want_proxy, master_size=identity.size_bytes, master_identity=identity,
+        started=time.time(), archive_layout=layout)
+    # The folder is locked while it is checked and the session recorded (archive_claims).
+    lock, replaced = archive_claims.claim_new(db, out / f"{date}_{name}")
+    with lock:
+        archive = lock.archive
+        warnings += replaced
+        session_id = sessions.create(db, NewSession(
+            artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
+            rd_folder_path=str(rd) if rd else None, output_path=str(archive), preset_id=preset.id,
+            custom_settings=request.overrides, encoder_type=choice.family,
+            scene_threshold=detection.threshold, min_scene_length=detection.min_scene_len,
+            process_metadata=msgspec.structs.replace(spec, warnings=warnings),
+            grouped_scenes=groups or None))
     return Created(session_id=session_id, archive_path=str(archive), warnings=warnings)
 
 
@@ -171,7 +170,7 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
     created = create(db, request)
     for message in created.warnings:
         runner.emit(Event(type="warning", session_id=created.session_id, message=message))
-    return runner.export(created.session_id)
+    return runner.export(created.session_id, discard_refused_plan=True)
 
 
 # --- edits ----------------------------------------------------------------------------------------
@@ -186,7 +185,7 @@ def set_cuts(db, session_id: str, cuts: list[int]) -> EditState:
     A cut outside the film or given twice is an InputError naming "cuts"; nothing is saved then."""
     session = _editable(db, session_id)
     line = load_timeline(_ingested(db, session))
-    scenes = scenes_at_cuts(check_cuts(cuts, line), line)
+    scenes = scenes_at_cuts(check_cuts(cuts, line), line, detected=session.scenes_data or [])
     return _save_scenes(db, session, scenes)
 
 
@@ -251,19 +250,15 @@ def discard(db, session_id: str) -> Discarded:
     if session.status == "completed":
         raise InputError(f"session {session_id} is completed: its archive {session.output_path} "
                          "and history are kept", "session_id")
-    if session.status == "processing" and _runner_alive(session.process_metadata):
-        raise InputError(f"session {session_id} is running in process "
-                         f"{session.process_metadata.runner.pid}; pause it there first",
-                         "session_id")
-    sessions.delete(db, session_id)
     archive = Path(session.output_path)
-    try:
-        archive.rmdir()
-        removed = True
-    except FileNotFoundError:
-        removed = True
-    except OSError:
-        removed = False
+    existed = archive.exists()
+    try:  # the folder's lock: a session another process is running is refused
+        lock = archive_claims.lock_for_resume(session)
+    except InputError as exc:
+        raise InputError(f"{exc}; pause it there first", "session_id") from None
+    sessions.delete(db, session_id)
+    lock.release(remove_empty_folder=True)
+    removed = not archive.exists() or not existed
     return Discarded(session_id=session_id, archive_path=str(archive), archive_removed=removed)
 
 

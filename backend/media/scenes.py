@@ -80,16 +80,23 @@ def check_cuts(cuts, timeline: FrameTimeline, field: str = "cuts") -> list[int]:
     return ordered
 
 
-def scenes_at_cuts(cuts: list[int], timeline: FrameTimeline) -> list[Scene]:
-    """The scenes a checked, ascending list of cuts makes; frame numbers as detection numbers them."""
+def scenes_at_cuts(cuts: list[int], timeline: FrameTimeline, detected=()) -> list[Scene]:
+    """The scenes a checked, ascending list of cuts makes; frame numbers as detection numbers them.
+    The scenes partition the decoded frames: each runs to the frame before the next one's first
+    frame, the last to the last frame (timestamp numbering, VFR, can number that frame past the
+    last scene's end_frame). A cut where a `detected` scene starts begins on the frame detection
+    chose (that numbering can also give two frames one number); any other on the first frame
+    with its number."""
     first, last = timeline.numbers[0], timeline.numbers[-1]
     starts = [first, *cuts]
     ends = [c - 1 for c in cuts] + [last]
+    known = {s.start_frame: s.start_index for s in detected if s.start_index is not None}
+    firsts = [0] + [known.get(c) if c in known else timeline.index(c) for c in cuts]
+    lasts = [i - 1 for i in firsts[1:]] + [len(timeline) - 1]
     end_time = timeline.times[-1] + timeline.frame_duration(len(timeline) - 1) - timeline.origin
-    times = [timeline.time_of(s) - timeline.origin for s in starts] + [end_time]
+    times = [timeline.times[i] - timeline.origin for i in firsts] + [end_time]
     scenes = []
-    for n, (s, e) in enumerate(zip(starts, ends), 1):
-        lo, hi = timeline.decoded_range(s, e)
+    for n, (s, e, lo, hi) in enumerate(zip(starts, ends, firsts, lasts), 1):
         mid = lo + (hi - lo + 1) // 2
         scenes.append(Scene(
             number=n, start_frame=s, end_frame=e, start_time=times[n - 1], end_time=times[n],

@@ -120,6 +120,22 @@ class Job:
         wanted = set(self.selected)
         return [s for s in self.scenes if s.number in wanted]
 
+    def first_index(self, scene: Scene) -> int:
+        """The scene's first decoded frame."""
+        if scene.start_index is not None:
+            return scene.start_index
+        return self.timeline.index(scene.start_frame)
+
+    def decoded_range(self, scene: Scene) -> tuple[int, int]:
+        """Decoded indices (inclusive) of the scene's frames: from its first frame up to the frame
+        before the next scene's first frame, and to the last decoded frame for the last scene.
+        Scenes so partition the master's frames, also where timestamp numbering (variable frame
+        rate) skips or repeats numbers, or numbers the last frame past the last scene's end."""
+        first = self.first_index(scene)
+        following = [i for i in map(self.first_index, self.scenes) if i > first]
+        last = min(following) - 1 if following else len(self.timeline) - 1
+        return first, last
+
     def group_of(self, number: int) -> Group | None:
         for group in self.groups:
             if number in group.scenes:

@@ -1,8 +1,10 @@
 """verification: check every registered file is there with its registered size and metadata,
-write the process log, then the manifest (SHA-256 and, for videos, frame count of every file), so
-the archive can be verified later without the database (`video-archive verify`). The digests
-were taken as the files were written (backend/archive/digests.py): nothing is read again here. Its verdict on
-each file is what file_registry.verified records; a failed check fails the unit and the session."""
+check that the clips hold every frame of their scenes (counted in the files: with every scene
+selected they add up to the master's frames, variable frame rate included), write the process log,
+then the manifest (SHA-256 and, for videos, frame count of every file), so the archive can be
+verified later without the database (`video-archive verify`). The digests were taken as the files
+were written (backend/archive/digests.py): nothing is read again here. Its verdict on each file is
+what file_registry.verified records; a failed check fails the unit and the session."""
 
 from __future__ import annotations
 
@@ -15,10 +17,12 @@ import msgspec
 from backend import __version__
 from backend.archive import digests, layout as archive_layout
 from backend.db.files import FileRecord
-from backend.media.atomic import is_partial, write_bytes_atomic
+from backend.errors import MediaError, OperatorError
 from backend.media import probe as media_probe
+from backend.media.atomic import is_partial, write_bytes_atomic
 from backend.media.metadata import ArchiveMetadata, image_metadata_problems
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
+from backend.ops.clip_export import clip_path
 from backend.ops.operators import register
 
 IMAGE_TYPES = {"still_hq", "still_web", "thumbnail"}
@@ -27,18 +31,27 @@ IMAGE_TYPES = {"still_hq", "still_web", "thumbnail"}
 MADE_VIDEO_TYPES = {"master_web", "clip", "group_clip", "rd_video"}
 
 
+class VerifyParams(msgspec.Struct, kw_only=True):
+    """What the clips must hold. Plans stored before clip frames were counted have no values."""
+    master_frames: int | None = None
+    clip_frames: dict[str, int] = {}   # archive-relative clip -> its scene's decoded frames
+    all_selected: bool = False
+
+
 @register
 class VerificationOperator(Operator):
     id = "verification"
     label = "Verify the archive and write the manifest"
     stage = Stage.VERIFY
+    Params = VerifyParams
     needs_everything = True
 
     def plan(self, job: Job) -> list[Unit]:
         outputs = [f"{job.prefix}_manifest.json"]
         if job.spec.generate_log:
             outputs.insert(0, f"{job.prefix}_process-log.txt")
-        return [Unit(op=self.id, name="verify archive", stage=self.stage, outputs=outputs)]
+        return [Unit(op=self.id, name="verify archive", stage=self.stage, outputs=outputs,
+                     params=expected_frames(job))]
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         files = [f for f in job.registered() if f.file_path not in unit.outputs]
@@ -57,6 +70,10 @@ class VerificationOperator(Operator):
                 if f.file_type in IMAGE_TYPES and f.metadata_embedded:
                     meta = msgspec.convert(f.metadata_embedded, ArchiveMetadata)
                     warnings += [f"{f.file_path}: {p}" for p in image_metadata_problems(path, meta)]
+        for rel, problem in frame_problems(job, unit.params):
+            problems.append(problem)
+            if rel in verdict:
+                verdict[rel] = False
         known = {f.file_path for f in files} | set(unit.outputs)
         strays = sorted(path for path in _archive_paths(job) if path not in known)
         warnings += [f"not made by this session: {s}" for s in strays]
@@ -113,10 +130,48 @@ def _frame_count(job: Job, record, master_frames: int | None) -> int | None:
 
 
 def _archive_paths(job: Job):
-    """Archive paths of the files on disk, leftovers of killed runs aside."""
+    """Archive paths of the files on disk, leftovers of killed runs and the run's own hidden lock
+    file aside (no archive output is hidden: hidden R&D files are skipped by rule)."""
     for path in job.archive.rglob("*"):
-        if path.is_file() and not is_partial(path):
+        if path.is_file() and not is_partial(path) and not path.name.startswith("."):
             yield archive_layout.archive_path(job.archive, job.layout, path)
+
+
+def expected_frames(job: Job) -> VerifyParams:
+    """What the clips must hold: each scene clip its scene's decoded frames, and together every
+    frame of the selected scenes; with every scene selected, that is every frame of the master."""
+    clips = {}
+    for scene in job.selected_scenes():
+        first, last = job.decoded_range(scene)
+        clips[clip_path(job, scene.number)] = last - first + 1
+    covered = sum(last - first + 1 for first, last in map(job.decoded_range, job.scenes))
+    if covered != len(job.timeline):
+        raise OperatorError(f"the scenes cover {covered} of the master's {len(job.timeline)} frames")
+    return VerifyParams(master_frames=len(job.timeline), clip_frames=clips,
+                        all_selected=len(job.selected) == len(job.scenes))
+
+
+def frame_problems(job: Job, expected: VerifyParams | None) -> list[tuple[str | None, str]]:
+    """Each clip's frames counted in the file itself (not taken from the log), and their sum:
+    (the clip at fault or None, the problem)."""
+    if expected is None or not expected.clip_frames:
+        return []
+    problems, total = [], 0
+    for rel, frames in expected.clip_frames.items():
+        path = job.path(rel)
+        if not path.is_file():
+            continue  # reported as missing with the registered files
+        try:
+            counted = media_probe.probe(path).video.frame_count
+        except MediaError as exc:
+            problems.append((rel, f"clip {rel} cannot be read: {exc}"))
+            continue
+        total += counted
+        if counted != frames:
+            problems.append((rel, f"clip {rel} has {counted} frames, its scene {frames}"))
+    if expected.all_selected and total != expected.master_frames and not problems:
+        problems.append((None, f"the clips hold {total} frames, the master {expected.master_frames}"))
+    return problems
 
 
 def process_log(job: Job) -> str:
