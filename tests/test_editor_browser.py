@@ -138,6 +138,11 @@ def test_the_whole_job_in_the_page(server, media_dir, tmp_path):
         assert state(page)["cuts"] == [30, 180, 394, 512], state(page)
         page.mouse.click(*cut_point(page, 180))
         assert state(page)["selectedCut"] == 180
+        # the review shows the master's frames either side, with their scores
+        page.wait_for_function("""() => ['#review-before', '#review-after'].every((id) => {
+            const i = document.querySelector(id); return i && i.complete && i.naturalWidth === 1280; })""", timeout=60_000)
+        captions = page.locator("#review figcaption").all_text_contents()
+        assert "frame 179" in captions[0] and "frame 180 · score 83.0" in captions[1], captions
         shot(page, "cut-review")
         press(page, "Delete")
         assert state(page)["cuts"] == [30, 394, 512]
