@@ -60,7 +60,7 @@ def drive(window) -> None:
             document.dispatchEvent(new KeyboardEvent('keydown', {key: 'c', bubbles: true})); return true; })()""")
         result["cuts_after"] = window.evaluate_js("window.videoArchive.editor.state.cuts")
         wait(window, "document.querySelector('#save-state').textContent === 'All changes saved'", 30, "the autosave")
-        time.sleep(0.5)
+        wait(window, "['#review-before', '#review-after'].every((id) => { const i = document.querySelector(id); return i && i.complete && i.naturalWidth > 0; })", 60, "the cut review's frames")
         grab("app-editor")
         window.evaluate_js("document.getElementById('export').click()")
         wait(window, "!!document.querySelector('#screen-export:not([hidden]) #export-start')", 30, "the export screen")
