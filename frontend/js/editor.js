@@ -340,6 +340,10 @@ export class Editor {
       case "Home": go(s.first); return true;
       case "End": go(s.end - 1); return true;
       case "c": case "C": this.addCutAtPlayhead(); return true;
+      case "m": case "M":
+        if (s.selection.length < 2) { banner("Select two or more scenes to merge them (Shift+click a range).", { kind: "info", timeoutMs: 2500 }); return true; }
+        this.commit(S.mergeScenes(s, s.selection));
+        return true;
       case "Delete": case "Backspace": this.deleteSelectedCut(); return true;
       case "f": case "F": this.showMasterFrame(); return true;
       case "g": case "G": this.toggleGrid(); return true;
