@@ -249,3 +249,18 @@ def test_the_whole_job_in_the_page(server, media_dir, tmp_path):
     assert db.execute("SELECT count(*) FROM project_history WHERE session_id = ?", (sid,)).fetchone()[0] == 1
     registered = {r[0] for r in db.execute("SELECT file_path FROM file_registry WHERE session_id = ?", (sid,))}
     assert {f"clips/{c}" for c in wanted} <= registered
+
+
+def test_a_bridge_that_is_gone_is_said_in_the_page(system_deps, media_dir, tmp_path):
+    with chromium() as page:
+        with serve(tmp_path / "config" / "state.db") as url:
+            create_project(page, url, media_dir / "counter.mp4", "Gone", tmp_path / "out")
+        # the server has stopped: the page says so, and an edit says it was not saved
+        page.wait_for_selector("#banner:not([hidden])", timeout=30_000)
+        assert "connection" in page.locator("#banner-text").text_content()
+        press(page, "ArrowRight", 3)
+        press(page, "c")
+        page.wait_for_function("() => document.querySelector('#save-state').textContent === 'Not saved'", timeout=30_000)
+        assert "not saved" in page.locator("#banner-text").text_content()
+        assert page.locator("#screen-editor").is_visible()  # the work stays on screen
+        assert not page.errors, page.errors
