@@ -28,6 +28,11 @@ def grab(name: str) -> None:
     subprocess.run(command(["-y", "-f", "x11grab", "-draw_mouse", "0", "-video_size", f"{SIZE[0]}x{SIZE[1]}",
                             "-i", f"{os.environ['DISPLAY']}+0,0", "-frames:v", "1", str(out)]),
                    check=True, timeout=30, capture_output=True)
+    from PIL import Image  # small for docs/screens: 1024 wide, 256 colours
+
+    image = Image.open(out).convert("RGB")
+    image = image.resize((1024, round(image.height * 1024 / image.width)), Image.LANCZOS)
+    image.quantize(256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
 
 
 def wait(window, expression: str, timeout: float, what: str):
