@@ -109,3 +109,35 @@ def test_a_second_instance_is_refused(tmp_path):
             InstanceLock(tmp_path).acquire()
     with InstanceLock(tmp_path):  # released: the next start works
         pass
+
+
+def test_the_shell_knows_which_exports_are_running():
+    import threading
+
+    from App.shell import ExportWatch
+    from bridge.events import EventHub
+    from bridge.jobs import JobManager
+
+    hub = EventHub()
+    jobs = JobManager(hub)
+    watch = ExportWatch(hub, jobs)
+    release = threading.Event()
+
+    def work(cancel, emit):
+        emit({"type": "unit_started", "op": "probe"})
+        release.wait(10)
+        return "completed"
+
+    jobs.start("ingest", "a", work)
+    jobs.start("export", "b", work)
+    time_limit = threading.Event()
+    for _ in range(50):
+        if set(watch._seen) >= {"a", "b"}:
+            break
+        time_limit.wait(0.1)
+    assert watch.sessions() == ["b"], "an ingest is no export"
+    release.set()
+    for info in (jobs.latest_for("a"), jobs.latest_for("b")):
+        jobs.wait(info.job_id, 10)
+    assert watch.sessions() == []
+    watch.remove()
