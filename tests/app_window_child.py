@@ -71,6 +71,7 @@ def drive(window) -> None:
         wait(window, "!!document.querySelector('#screen-export:not([hidden]) #export-start')", 30, "the export screen")
         window.evaluate_js("document.getElementById('export-start').click()")
         result["archive"] = wait(window, "document.querySelector('#archive-path') && document.querySelector('#archive-path').textContent", 600, "the export")
+        time.sleep(1)  # let the window paint the report before the screen is grabbed
         grab("app-export")
         result["errors"] = window.evaluate_js("document.getElementById('banner').hidden ? null : document.getElementById('banner-text').textContent")
     except Exception as exc:  # reported to the parent

@@ -207,7 +207,7 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
       } catch (err) { banner(err.message); }
     },
     event(e) {
-      if (e.session_id !== sessionId) return;
+      if (e.session_id !== sessionId || root.querySelector("#archive-path")) return;
       const unitProgress = e.unit_progress ?? e.progress;
       if (e.unit) units.set(e.unit, { op: e.op, progress: e.type === "unit_finished" ? 1 : (typeof unitProgress === "number" ? unitProgress : 0), failed: e.type === "unit_failed" ? e.message : null });
       if (e.total) {
@@ -232,7 +232,7 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
       fill(report, h("h3", {}, ok ? "Archive written" : `Export ${e.status}`),
         e.archive_path ? h("p", {}, "Folder: ", h("code", { id: "archive-path" }, e.archive_path)) : null,
         e.message ? h("p", { class: "muted" }, e.message) : null);
-      if (ok) root.querySelector("#export-bar").style.width = "100%";
+      if (ok) { root.querySelector("#export-bar").style.width = "100%"; line.textContent = "Completed: every operation is done and verified."; }
     },
   };
   view.refresh();
