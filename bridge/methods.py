@@ -534,14 +534,16 @@ def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
     per_sheet = result.sprites.columns * result.sprites.rows
     tile_frames = ingest.sprite_frames(result).tolist()
     step = max(1, round(result.sprites.interval_s * rate))
-    sheets = [SpriteSheet(url=ctx.media_url(path, sid), columns=result.sprites.columns,
-                          rows=result.sprites.rows, tile_width=result.sprites.tile_width,
-                          tile_height=result.sprites.tile_height,
-                          count=len(tile_frames[i * per_sheet:(i + 1) * per_sheet]),
-                          first_frame=tile_frames[i * per_sheet], frame_step=step,
-                          interval_s=result.sprites.interval_s,
-                          frames=tile_frames[i * per_sheet:(i + 1) * per_sheet])
-              for i, path in enumerate(result.sprites.paths)]
+    sheets = []
+    for i, path in enumerate(result.sprites.paths):
+        frames = tile_frames[i * per_sheet:(i + 1) * per_sheet]
+        if frames:  # (a sheet past the last tile would show nothing)
+            sheets.append(SpriteSheet(
+                url=ctx.media_url(path, sid), columns=result.sprites.columns,
+                rows=result.sprites.rows, tile_width=result.sprites.tile_width,
+                tile_height=result.sprites.tile_height, count=len(frames),
+                first_frame=frames[0], frame_step=step, interval_s=result.sprites.interval_s,
+                frames=frames))
     return Timeline(
         session_id=sid, fps=Rational(rate.numerator, rate.denominator),
         frame_count=result.frame_count, duration_s=result.duration_s,

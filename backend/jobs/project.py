@@ -6,6 +6,7 @@ session at once); `export` it from what the session holds. `process` is the thre
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from pathlib import Path
@@ -284,13 +285,17 @@ def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
     selected = set(session.selected_scenes or [])
     groups = session_groups(session)
 
+    starts = [o.start_frame for o in old]  # scenes are in frame order: found by bisection
+
     def old_of(scene: Scene) -> int | None:
-        return next((o.number for o in old if o.start_frame <= scene.start_frame <= o.end_frame), None)
+        i = bisect.bisect_right(starts, scene.start_frame) - 1
+        return old[i].number if i >= 0 and scene.start_frame <= old[i].end_frame else None
 
     heir = {s.number: old_of(s) for s in scenes}
     new_selection = [n for n, o in heir.items() if o in selected]
+    members = [set(g.scenes) for g in groups]
     new_groups = [Group(name=g.name, color=g.color,
-                        scenes=[n for n, o in heir.items() if o in g.scenes]) for g in groups]
+                        scenes=[n for n, o in heir.items() if o in m]) for g, m in zip(groups, members)]
     sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
                     grouped_scenes=[g for g in new_groups if g.scenes])
     return timeline(db, session.session_id)
