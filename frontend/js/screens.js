@@ -195,6 +195,7 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
     async refresh() {
       try {
         const st = await bridge.call("export.status", { session_id: sessionId });
+        if (root.querySelector("#archive-path")) return;  // finished: the report stays as it is
         const running = st.job?.state === "running";
         line.textContent = `${st.status}${st.total ? ` · ${st.completed} of ${st.total} operations` : ""}${st.current_operation ? ` · ${st.current_operation}` : ""}`;
         if (st.total) root.querySelector("#export-bar").style.width = `${(100 * st.completed) / st.total}%`;
@@ -232,7 +233,13 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
       fill(report, h("h3", {}, ok ? "Archive written" : `Export ${e.status}`),
         e.archive_path ? h("p", {}, "Folder: ", h("code", { id: "archive-path" }, e.archive_path)) : null,
         e.message ? h("p", { class: "muted" }, e.message) : null);
-      if (ok) { root.querySelector("#export-bar").style.width = "100%"; line.textContent = "Completed: every operation is done and verified."; }
+      if (ok) {
+        root.querySelector("#export-bar").style.width = "100%";
+        line.textContent = "Completed: every operation is done and verified.";
+        for (const id of ["export-start", "export-pause", "export-resume", "export-cancel"]) root.querySelector(`#${id}`).disabled = true;
+        // a finished archive is never edited again: back to the projects, not the timeline
+        root.querySelector("#export-back")?.replaceWith(h("a", { href: "#/", class: "button" }, "Back to projects"));
+      }
     },
   };
   view.refresh();
