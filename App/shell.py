@@ -24,8 +24,6 @@ from bridge.context import Bridge
 from bridge.webview import WebviewApi, attach
 
 TITLE = "Video Archive"
-# the runner's events while an export job is at work; job_finished ends it
-EXPORT_EVENTS = {"session_started", "unit_started", "unit_progress", "unit_finished", "unit_failed"}
 PAUSE_WAIT_S = 60
 
 
@@ -82,26 +80,25 @@ class ShellApi(WebviewApi):
 
 
 class ExportWatch:
-    """Which sessions have an export at work, from the bridge's own events."""
+    """Which sessions have an export at work: every session the bridge's events mention, asked of
+    the job manager (an ingest sends runner events too, and is no export)."""
 
-    def __init__(self, hub):
+    def __init__(self, hub, jobs):
+        self._jobs = jobs
         self._lock = threading.Lock()
-        self.running: set[str] = set()
+        self._seen: set[str] = set()
         self.remove = hub.add_callback(self._on_event)
 
     def _on_event(self, event: dict) -> None:
-        kind, session = event.get("type"), event.get("session_id")
-        if not session:
-            return
-        with self._lock:
-            if kind in EXPORT_EVENTS:
-                self.running.add(session)
-            elif kind == "job_finished" or kind == "session_finished":
-                self.running.discard(session)
+        session = event.get("session_id")
+        if session:
+            with self._lock:
+                self._seen.add(session)
 
     def sessions(self) -> list[str]:
         with self._lock:
-            return sorted(self.running)
+            seen = sorted(self._seen)
+        return [s for s in seen if (job := self._jobs.running_for(s)) is not None and job.kind == "export"]
 
 
 def run(db_path: str | Path | None = None, *, url_suffix: str = "",
@@ -120,7 +117,7 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
                                    name="bridge-http", daemon=True)
         serving.start()
         api = ShellApi(dispatcher(bridge.for_transport("webview")))
-        exports = ExportWatch(bridge.events)
+        exports = ExportWatch(bridge.events, bridge.jobs)
         g = geometry.load(bridge.db)
         window = webview.create_window(TITLE, f"{server.url}&shell=webview{url_suffix}", js_api=api,
                                        width=g.width, height=g.height, x=g.x, y=g.y,

@@ -3,8 +3,9 @@
 // whose editor has a finished ingest open. Returns milliseconds, never asserts.
 (async ({ seeks = 200, steps = 200, scenes = 1500, filmFrames = 172800, drags = 60, fpsSeconds = 4 }) => {
   const app = window.videoArchive, e = app.editor;
-  const S = await import("/js/state.js");
-  const { replayCuts, constantRateMicroseconds } = await import("/js/cuts.js");
+  // absolute: code evaluated by the desktop shell has no base URL of its own
+  const S = await import(`${location.origin}/js/state.js`);
+  const { constantRateMicroseconds } = await import(`${location.origin}/js/cuts.js`);
   const out = {};
   const pct = (xs, p) => { const a = [...xs].sort((x, y) => x - y); return a.length ? a[Math.min(a.length - 1, Math.floor(p * a.length))] : null; };
   const summary = (xs) => ({ n: xs.length, median: pct(xs, 0.5), p95: pct(xs, 0.95), max: pct(xs, 1) });

@@ -28,6 +28,11 @@ def grab(name: str) -> None:
     subprocess.run(command(["-y", "-f", "x11grab", "-draw_mouse", "0", "-video_size", f"{SIZE[0]}x{SIZE[1]}",
                             "-i", f"{os.environ['DISPLAY']}+0,0", "-frames:v", "1", str(out)]),
                    check=True, timeout=30, capture_output=True)
+    from PIL import Image  # small for docs/screens: 1024 wide, 256 colours
+
+    image = Image.open(out).convert("RGB")
+    image = image.resize((1024, round(image.height * 1024 / image.width)), Image.LANCZOS)
+    image.quantize(256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
 
 
 def wait(window, expression: str, timeout: float, what: str):
@@ -60,12 +65,13 @@ def drive(window) -> None:
             document.dispatchEvent(new KeyboardEvent('keydown', {key: 'c', bubbles: true})); return true; })()""")
         result["cuts_after"] = window.evaluate_js("window.videoArchive.editor.state.cuts")
         wait(window, "document.querySelector('#save-state').textContent === 'All changes saved'", 30, "the autosave")
-        time.sleep(0.5)
+        wait(window, "['#review-before', '#review-after'].every((id) => { const i = document.querySelector(id); return i && i.complete && i.naturalWidth > 0; })", 60, "the cut review's frames")
         grab("app-editor")
         window.evaluate_js("document.getElementById('export').click()")
         wait(window, "!!document.querySelector('#screen-export:not([hidden]) #export-start')", 30, "the export screen")
         window.evaluate_js("document.getElementById('export-start').click()")
         result["archive"] = wait(window, "document.querySelector('#archive-path') && document.querySelector('#archive-path').textContent", 600, "the export")
+        time.sleep(1)  # let the window paint the report before the screen is grabbed
         grab("app-export")
         result["errors"] = window.evaluate_js("document.getElementById('banner').hidden ? null : document.getElementById('banner-text').textContent")
     except Exception as exc:  # reported to the parent

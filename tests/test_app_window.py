@@ -40,6 +40,11 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     os.chmod(runtime, 0o700)
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
+    # a stored geometry is where the window opens (top left, where the screenshots look)
+    stored = subprocess.run(cli("--db", str(db), "settings", "set", "window_geometry",
+                                '{"width": 1440, "height": 900, "x": 0, "y": 0}'),
+                            capture_output=True, text=True, timeout=60)
+    assert stored.returncode == 0, stored.stderr
     proc = subprocess.Popen([sys.executable, str(CHILD), str(db), str(media_dir / "testvideo.mp4"),
                              str(tmp_path / "out"), str(shots)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -72,7 +77,7 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
     (value,) = conn.execute("SELECT value FROM app_settings WHERE key = 'window_geometry'").fetchone()
     geometry = json.loads(value)
-    assert geometry["width"] >= 960 and geometry["height"] >= 600, geometry
+    assert (geometry["width"], geometry["height"]) == (1440, 900), geometry
 
 
 def test_engine_environment_turns_the_sandbox_off_only_as_root():
@@ -104,3 +109,35 @@ def test_a_second_instance_is_refused(tmp_path):
             InstanceLock(tmp_path).acquire()
     with InstanceLock(tmp_path):  # released: the next start works
         pass
+
+
+def test_the_shell_knows_which_exports_are_running():
+    import threading
+
+    from App.shell import ExportWatch
+    from bridge.events import EventHub
+    from bridge.jobs import JobManager
+
+    hub = EventHub()
+    jobs = JobManager(hub)
+    watch = ExportWatch(hub, jobs)
+    release = threading.Event()
+
+    def work(cancel, emit):
+        emit({"type": "unit_started", "op": "probe"})
+        release.wait(10)
+        return "completed"
+
+    jobs.start("ingest", "a", work)
+    jobs.start("export", "b", work)
+    time_limit = threading.Event()
+    for _ in range(50):
+        if set(watch._seen) >= {"a", "b"}:
+            break
+        time_limit.wait(0.1)
+    assert watch.sessions() == ["b"], "an ingest is no export"
+    release.set()
+    for info in (jobs.latest_for("a"), jobs.latest_for("b")):
+        jobs.wait(info.job_id, 10)
+    assert watch.sessions() == []
+    watch.remove()

@@ -78,7 +78,9 @@ function prepare(us, rate) {
       times[i] = base === rate.num ? i * rate.den : roundRatio(i * rate.den * base, rate.num);
     }
   }
-  p = { num: rate.num, den: rate.den, base, times, untimed, fps: rate.num / rate.den };
+  let increasing = !untimed || (untimed[0] === 1 && untimed.indexOf(1, 1) < 0);
+  for (let i = 1; increasing && i < n; i++) if (times[i] < times[i - 1]) increasing = false;
+  p = { num: rate.num, den: rate.den, base, times, untimed, increasing, fps: rate.num / rate.den };
   prepared.set(us, p);
   return p;
 }
@@ -90,23 +92,66 @@ function distance(p, i, j) {
   return roundHalfEven((Math.max(0, p.times[j] - p.times[i]) / p.base) * p.fps);
 }
 
-// The cuts ContentDetector emits: [{index, frame}] sorted, no duplicates. `scores` and `us` are
-// indexable by decoded index; rate is {num, den}. No allocation per frame: a 2-hour film's
-// scores replay in a few milliseconds, so the threshold line recuts as it is dragged.
-export function replayCuts(scores, us, rate, threshold, minSceneLen) {
-  const out = [];
-  const n = Math.min(scores.length, us.length);
-  if (minSceneLen <= 0) {
-    for (let i = 0; i < n; i++) if (scores[i] >= threshold) out.push(i);
-    return finish(out, us, rate);
+// Frames by falling score, once per scores array: the frames at or above any threshold are a
+// prefix of it.
+const byScore = new WeakMap();
+
+function framesAtOrAbove(scores, n, threshold) {
+  let order = byScore.get(scores);
+  if (!order || order.length !== n) {
+    order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
+    byScore.set(scores, order);
   }
+  let lo = 0, hi = n;  // first position whose score is below the threshold
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (scores[order[mid]] >= threshold) lo = mid + 1; else hi = mid; }
+  return order.slice(0, lo).sort();
+}
+
+// The cuts ContentDetector emits: [{index, frame}] sorted, no duplicates. `scores` and `us` are
+// indexable by decoded index; rate is {num, den}.
+//
+// The filter only acts on frames above the threshold and, while it is merging, on the first frame
+// below it that is far enough from the last one above. So the replay visits only the frames above
+// the threshold and decides each run of frames below it at once (times only grow, so if any frame
+// of the run is far enough its last one is): a 2-hour film recuts in a few milliseconds, and the
+// threshold line recuts as it is dragged. A table whose times go back falls back to visiting
+// every frame.
+export function replayCuts(scores, us, rate, threshold, minSceneLen) {
+  const n = Math.min(scores.length, us.length);
+  if (minSceneLen <= 0) return finish(framesAtOrAbove(scores, n, threshold), us, rate);
   const p = prepare(us, rate);
+  if (!p.increasing) return replayEveryFrame(scores, p, n, threshold, minSceneLen, us, rate);
+  const out = [];
+  const far = (i, j) => distance(p, i, j) >= minSceneLen;
+  let lastAbove = 0, mergeEnabled = false, mergeTriggered = false, mergeStart = -1;
+  let previous = -1;
+  const belowRun = (lastBelow) => {  // frames previous+1 .. lastBelow, all below the threshold
+    if (mergeTriggered && lastBelow > previous && far(lastAbove, lastBelow) && far(mergeStart, lastAbove)) {
+      mergeTriggered = false;
+      out.push(lastAbove);
+    }
+  };
+  for (const i of framesAtOrAbove(scores, n, threshold)) {
+    belowRun(i - 1);
+    const lengthMet = far(lastAbove, i);
+    lastAbove = i;
+    previous = i;
+    if (mergeTriggered) continue;
+    if (lengthMet) { mergeEnabled = true; out.push(i); continue; }
+    if (mergeEnabled) { mergeTriggered = true; mergeStart = i; }
+  }
+  belowRun(n - 1);
+  return finish(out, us, rate);
+}
+
+// FlashFilter frame by frame, as scenedetect runs it.
+function replayEveryFrame(scores, p, n, threshold, minSceneLen, us, rate) {
+  const out = [];
   let lastAbove = -1, mergeEnabled = false, mergeTriggered = false, mergeStart = -1;
   for (let i = 0; i < n; i++) {
     const above = scores[i] >= threshold;
     if (lastAbove < 0) lastAbove = i;
-    // only read below: while merging or on a frame above the threshold (most frames are neither)
-    const lengthMet = (mergeTriggered || above) && distance(p, lastAbove, i) >= minSceneLen;
+    const lengthMet = distance(p, lastAbove, i) >= minSceneLen;
     if (above) lastAbove = i;
     if (mergeTriggered) {
       if (lengthMet && !above && distance(p, mergeStart, lastAbove) >= minSceneLen) {
@@ -116,15 +161,8 @@ export function replayCuts(scores, us, rate, threshold, minSceneLen) {
       continue;
     }
     if (!above) continue;
-    if (lengthMet) {
-      mergeEnabled = true;
-      out.push(i);
-      continue;
-    }
-    if (mergeEnabled) {
-      mergeTriggered = true;
-      mergeStart = i;
-    }
+    if (lengthMet) { mergeEnabled = true; out.push(i); continue; }
+    if (mergeEnabled) { mergeTriggered = true; mergeStart = i; }
   }
   return finish(out, us, rate);
 }

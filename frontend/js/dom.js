@@ -39,3 +39,10 @@ export function todayYYMMDD(d = new Date()) {
   const p = (n) => String(n).padStart(2, "0");
   return `${p(d.getFullYear() % 100)}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
+
+// replaceChildren without the null/false placeholders of conditional parts (the DOM would
+// print them as text).
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat().filter((c) => c != null && c !== false));
+  return el;
+}

@@ -8,7 +8,7 @@ import { constantRateMicroseconds, pruneCuts, replayCuts, snapToPeak } from "./c
 import { TimelineView } from "./timeline.js";
 import { Viewer } from "./viewer.js";
 import { formatClock, formatTimecode } from "./timecode.js";
-import { banner, h } from "./dom.js";
+import { banner, fill, h } from "./dom.js";
 
 const SAVE_DELAY_MS = 150;
 
@@ -34,7 +34,7 @@ export class Editor {
 
   build() {
     const num = (id, attrs) => h("input", { id, type: "number", class: "num", ...attrs });
-    this.root.replaceChildren(
+    fill(this.root, 
       h("div", { class: "toolbar" },
         h("label", { title: "Content score a frame needs to start a new scene (ContentDetector)" }, "Threshold", num("threshold", { min: 0, step: 0.5 })),
         h("label", { title: "Scenes shorter than this merge (frames)" }, "Min length", num("min-len", { min: 0, step: 1 })),
@@ -340,6 +340,10 @@ export class Editor {
       case "Home": go(s.first); return true;
       case "End": go(s.end - 1); return true;
       case "c": case "C": this.addCutAtPlayhead(); return true;
+      case "m": case "M":
+        if (s.selection.length < 2) { banner("Select two or more scenes to merge them (Shift+click a range).", { kind: "info", timeoutMs: 2500 }); return true; }
+        this.commit(S.mergeScenes(s, s.selection));
+        return true;
       case "Delete": case "Backspace": this.deleteSelectedCut(); return true;
       case "f": case "F": this.showMasterFrame(); return true;
       case "g": case "G": this.toggleGrid(); return true;
@@ -394,7 +398,7 @@ export class Editor {
   renderHud() {
     const s = this.state;
     const still = !this.root.querySelector("#still").hidden;
-    this.el.hud.replaceChildren(
+    fill(this.el.hud, 
       h("span", { id: "hud-timecode" }, formatTimecode(s.playhead, this.rate)), "  ",
       h("span", { id: "hud-frame" }, `frame ${s.playhead}`), " ",
       h("span", { class: "small" }, `/ ${s.end - 1} · ${formatClock(s.playhead, this.rate)}${still ? " · master frame" : " · proxy"}`));
@@ -403,7 +407,7 @@ export class Editor {
 
   renderStatus() {
     const m = this.meta;
-    this.el.status.replaceChildren(
+    fill(this.el.status, 
       h("span", {}, h("b", {}, `${m.frame_count}`), " frames at ", h("b", {}, (m.fps.num / m.fps.den).toFixed(3)), " fps"),
       h("span", {}, "Press ", h("b", {}, "?"), " for keys"),
       h("span", { id: "perf", class: "num" }));
@@ -413,7 +417,7 @@ export class Editor {
     const s = this.state, el = this.el.review;
     const cut = s.selectedCut;
     if (cut == null) {
-      el.replaceChildren(h("h3", {}, "Cut"), h("p", { class: "muted" }, "Click a cut marker to see the frames on either side, with their scores. C adds a cut at the playhead."));
+      fill(el, h("h3", {}, "Cut"), h("p", { class: "muted" }, "Click a cut marker to see the frames on either side, with their scores. C adds a cut at the playhead."));
       return;
     }
     const token = ++this.reviewToken;
@@ -421,7 +425,7 @@ export class Editor {
     const body = h("div", { class: "pair" },
       h("figure", {}, h("img", { id: "review-before", alt: `frame ${cut - 1}` }), h("figcaption", {}, `last before · frame ${cut - 1} · score ${score(cut - 1)}`)),
       h("figure", {}, h("img", { id: "review-after", alt: `frame ${cut}` }), h("figcaption", {}, `first after · frame ${cut} · score ${score(cut)}`)));
-    el.replaceChildren(h("h3", {}, `Cut at frame ${cut} · ${formatTimecode(cut, this.rate)}`), body,
+    fill(el, h("h3", {}, `Cut at frame ${cut} · ${formatTimecode(cut, this.rate)}`), body,
       h("div", { class: "row" },
         h("button", { title: "Move the cut one frame earlier (,)", onclick: () => this.nudgeSelectedCut(-1) }, "◀ 1"),
         h("button", { title: "Move the cut one frame later (.)", onclick: () => this.nudgeSelectedCut(1) }, "1 ▶"),
@@ -451,7 +455,7 @@ export class Editor {
       h("button", { class: "icon", title: "Move up", disabled: i === 0, onclick: () => this.editGroup((st) => S.moveGroup(st, g.id, i - 1)) }, "↑"),
       h("button", { class: "icon", title: "Move down", disabled: i === s.groups.length - 1, onclick: () => this.editGroup((st) => S.moveGroup(st, g.id, i + 1)) }, "↓"),
       h("button", { class: "icon danger", title: "Remove the group (its scenes stay)", onclick: () => this.editGroup((st) => S.removeGroup(st, g.id)) }, "×")));
-    el.replaceChildren(h("h3", {}, "Groups"),
+    fill(el, h("h3", {}, "Groups"),
       ...rows,
       h("div", { class: "group none", dataset: { group: "none" }, title: "Drop scenes here to take them out of their group" }, "No group"),
       h("div", { class: "row" }, h("button", { id: "new-group", onclick: () => this.newGroup(), title: "A new group (with the selected scenes)" }, "+ New group")),
@@ -480,7 +484,7 @@ export class Editor {
         h("span", { class: "cap" }, h("span", {}, `#${sc.number}`), h("span", { class: "num" }, `${sc.end_frame - sc.start_frame + 1} f`)));
       return cell;
     });
-    this.el.grid.replaceChildren(...cells);
+    fill(this.el.grid, ...cells);
     if (!this.gridWired) { this.wireGrid(); this.gridWired = true; }
   }
 

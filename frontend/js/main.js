@@ -130,7 +130,7 @@ function exportSummary(editor, opened) {
     ["clips", selected + grouped.length],
     ["stills (HQ + web)", selected * 2],
     ["groups", grouped.length],
-    ["archive folder", opened.archive_path ?? "–"],
+    ["Archive folder", opened.archive_path ?? "–", true],
   ];
 }
 

@@ -2,7 +2,7 @@
 // ingest progress, export, history and statistics, presets, settings. Each renders from what the
 // bridge answers and shows the bridge's own words when it says no.
 
-import { banner, h, todayYYMMDD } from "./dom.js";
+import { banner, fill, h, todayYYMMDD } from "./dom.js";
 import { formatBytes, formatDuration } from "./timecode.js";
 
 const FIELDS = [
@@ -51,7 +51,7 @@ export async function renderStart(root, bridge, { openSession }) {
 
   const sessions = h("div", { id: "unfinished" }, h("p", { class: "empty" }, "Loading…"));
   const recent = h("div", { id: "recent" }, h("p", { class: "empty" }, "Loading…"));
-  root.replaceChildren(h("div", { class: "cols" },
+  fill(root, h("div", { class: "cols" },
     h("div", { class: "panel" }, h("h2", {}, "New project"), form),
     h("div", { class: "stack" },
       h("div", { class: "panel" }, h("h2", {}, "Unfinished sessions"), sessions),
@@ -80,38 +80,38 @@ export async function renderStart(root, bridge, { openSession }) {
     }
   });
 
-  const fill = async (what, fn) => { try { await fn(); } catch (err) { what.replaceChildren(h("p", { class: "empty" }, `Unavailable: ${err.message}`)); } };
+  const loadInto = async (what, fn) => { try { await fn(); } catch (err) { fill(what, h("p", { class: "empty" }, `Unavailable: ${err.message}`)); } };
   await Promise.all([
-    fill(form, async () => {
+    loadInto(form, async () => {
       const [presets, doctor] = await Promise.all([bridge.call("presets.list"), bridge.call("system.doctor").catch(() => null)]);
       const sel = form.querySelector("#f-preset");
-      sel.replaceChildren(...presets.map((p) => h("option", { value: p.id, selected: p.is_default }, `${p.name}${p.is_default ? " (default)" : ""}`)));
+      fill(sel, ...presets.map((p) => h("option", { value: p.id, selected: p.is_default }, `${p.name}${p.is_default ? " (default)" : ""}`)));
       const enc = form.querySelector("#f-encoder");
       const proven = encodersProven(doctor);
-      enc.replaceChildren(h("option", { value: "auto" }, `Auto${proven.best ? ` (${proven.best})` : ""}`),
+      fill(enc, h("option", { value: "auto" }, `Auto${proven.best ? ` (${proven.best})` : ""}`),
         h("option", { value: "x264" }, `x264 (CPU)${proven.x264 === false ? " – not working here" : ""}`),
         h("option", { value: "nvenc" }, `NVENC (NVIDIA)${proven.nvenc ? " – proven here" : " – not available here"}`));
     }),
-    fill(sessions, async () => {
+    loadInto(sessions, async () => {
       const list = await bridge.call("project.list");
-      if (!list.length) { sessions.replaceChildren(h("p", { class: "empty" }, "None: every project was finished or discarded.")); return; }
-      sessions.replaceChildren(h("table", { class: "list" },
+      if (!list.length) { fill(sessions, h("p", { class: "empty" }, "None: every project was finished or discarded.")); return; }
+      fill(sessions, h("table", { class: "list" },
         h("tr", {}, h("th", {}, "Project"), h("th", {}, "State"), h("th", {}, "Updated"), h("th", {})),
         ...list.map((s) => h("tr", { dataset: { session: s.session_id } },
-          h("td", {}, s.archive_name ?? s.artwork ?? s.session_id),
-          h("td", {}, s.status ?? s.state ?? ""),
-          h("td", { class: "muted" }, s.updated_at ?? s.created_at ?? ""),
+          h("td", { title: s.archive_path }, `${s.artwork} · ${s.date}`),
+          h("td", {}, `${s.stage === "analyse" ? "reading the master" : s.stage === "edit" ? "editing" : "exporting"} · ${s.status}${s.total ? ` (${s.completed}/${s.total})` : ""}${s.error ? ` · ${s.error}` : ""}`),
+          h("td", { class: "muted num" }, s.updated_at ?? ""),
           h("td", { class: "actions" },
             h("button", { class: "primary", onclick: () => openSession(s.session_id) }, "Resume"), " ",
             h("button", { class: "danger", onclick: async () => {
-              if (!confirm(`Discard ${s.archive_name ?? s.session_id}? Its edits are lost; files already archived stay.`)) return;
+              if (!confirm(`Discard ${s.artwork}? Its edits are lost; an archive folder is removed only if it is empty.`)) return;
               try { await bridge.call("project.discard", { session_id: s.session_id }); renderStart(root, bridge, { openSession }); } catch (err) { banner(err.message); }
             } }, "Discard"))))));
     }),
-    fill(recent, async () => {
+    loadInto(recent, async () => {
       const list = await bridge.call("history.list", { limit: 10 });
-      if (!list.length) { recent.replaceChildren(h("p", { class: "empty" }, "No finished projects yet.")); return; }
-      recent.replaceChildren(historyTable(list));
+      if (!list.length) { fill(recent, h("p", { class: "empty" }, "No finished projects yet.")); return; }
+      fill(recent, historyTable(list));
     }),
   ]);
 }
@@ -131,21 +131,24 @@ function encodersProven(doctor) {
 
 function historyTable(list) {
   return h("table", { class: "list" },
-    h("tr", {}, h("th", {}, "Archive"), h("th", {}, "Status"), h("th", {}, "Finished"), h("th", {}, "Files"), h("th", {}, "Size"), h("th", {}, "Time")),
-    ...list.map((r) => h("tr", {},
-      h("td", { title: r.output_path ?? "" }, r.archive_name ?? r.artwork_name ?? String(r.id)),
-      h("td", {}, r.status ?? ""),
-      h("td", { class: "muted" }, r.completed_at ?? ""),
-      h("td", { class: "num" }, r.files_created ?? r.total_files ?? ""),
-      h("td", { class: "num" }, r.output_size_mb != null ? formatBytes(r.output_size_mb * 1e6) : ""),
-      h("td", { class: "num" }, r.processing_time != null ? formatDuration(r.processing_time) : ""))));
+    h("tr", {}, h("th", {}, "Artwork"), h("th", {}, "Date"), h("th", {}, "Result"), h("th", {}, "Finished"),
+      h("th", {}, "Scenes"), h("th", {}, "Files"), h("th", {}, "Size"), h("th", {}, "Time")),
+    ...list.map((r) => h("tr", { dataset: { session: r.session_id } },
+      h("td", { title: r.output_path ?? "" }, r.artwork_name ?? r.session_id),
+      h("td", { class: "num" }, r.project_date ?? ""),
+      h("td", {}, r.completed_successfully === false ? "failed" : "archived"),
+      h("td", { class: "muted num" }, r.completed_at ?? ""),
+      h("td", { class: "num" }, r.scenes_exported != null ? `${r.scenes_exported} of ${r.scenes_detected ?? "?"}` : ""),
+      h("td", { class: "num" }, r.total_files_created ?? ""),
+      h("td", { class: "num" }, r.total_output_size_mb != null ? formatBytes(r.total_output_size_mb * 1e6) : ""),
+      h("td", { class: "num" }, r.total_processing_time_seconds != null ? formatDuration(r.total_processing_time_seconds) : ""))));
 }
 
 // --- ingest -------------------------------------------------------------------------------------
 export function renderIngest(root, bridge, sessionId, { onCancel }) {
   const bar = h("div", { class: "progress" }, h("div", { id: "ingest-bar" }));
   const line = h("p", { id: "ingest-line", class: "num" }, "Starting…");
-  root.replaceChildren(h("div", { class: "panel narrow" },
+  fill(root, h("div", { class: "panel narrow" },
     h("h2", {}, "Reading the master"),
     h("p", { class: "muted" }, "One pass finds the scenes, scores every frame and makes the thumbnails and the scrubbing proxy. The timeline opens as soon as it is done."),
     bar, line,
@@ -179,11 +182,12 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
     btn("export-resume", "Resume", "", call("export.resume")),
     btn("export-cancel", "Cancel", "danger", async () => { if (confirm("Cancel the export? Finished files stay; you can start again.")) await call("export.cancel")(); }),
     onBack ? btn("export-back", "Back to the timeline", "", onBack) : null);
-  root.replaceChildren(h("div", { class: "panel narrow", style: "max-width:720px" },
+  fill(root, h("div", { class: "panel narrow", style: "max-width:720px" },
     h("h2", {}, "Export"),
     h("div", { class: "stats", id: "export-summary" },
-      ...summary.map(([label, value]) => h("div", { class: "stat" }, h("b", {}, value), h("span", {}, label)))),
-    h("p"), progress, line, ops, controls, report));
+      ...summary.filter(([, , wide]) => !wide).map(([label, value]) => h("div", { class: "stat" }, h("b", {}, value), h("span", {}, label)))),
+    ...summary.filter(([, , wide]) => wide).map(([label, value]) => h("p", { class: "muted" }, `${label}: `, h("code", {}, value))),
+    progress, line, ops, controls, report));
   const units = new Map();
   let started = 0;
   const view = {
@@ -191,6 +195,7 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
     async refresh() {
       try {
         const st = await bridge.call("export.status", { session_id: sessionId });
+        if (root.querySelector("#archive-path")) return;  // finished: the report stays as it is
         const running = st.job?.state === "running";
         line.textContent = `${st.status}${st.total ? ` · ${st.completed} of ${st.total} operations` : ""}${st.current_operation ? ` · ${st.current_operation}` : ""}`;
         if (st.total) root.querySelector("#export-bar").style.width = `${(100 * st.completed) / st.total}%`;
@@ -198,12 +203,12 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
         root.querySelector("#export-pause").disabled = !running;
         root.querySelector("#export-cancel").disabled = !running;
         root.querySelector("#export-resume").disabled = running || st.stage !== "export" || st.status === "completed";
-        if (st.failed?.length) report.replaceChildren(h("h3", {}, "Failed"), ...st.failed.map((f) => h("p", { class: "muted" }, f)), h("p", {}, "Resume retries what failed; what is done stays."));
+        if (st.failed?.length) fill(report, h("h3", {}, "Failed"), ...st.failed.map((f) => h("p", { class: "muted" }, f)), h("p", {}, "Resume retries what failed; what is done stays."));
         if (st.status === "completed") view.finished({ status: "completed", archive_path: st.archive_path });
       } catch (err) { banner(err.message); }
     },
     event(e) {
-      if (e.session_id !== sessionId) return;
+      if (e.session_id !== sessionId || root.querySelector("#archive-path")) return;
       const unitProgress = e.unit_progress ?? e.progress;
       if (e.unit) units.set(e.unit, { op: e.op, progress: e.type === "unit_finished" ? 1 : (typeof unitProgress === "number" ? unitProgress : 0), failed: e.type === "unit_failed" ? e.message : null });
       if (e.total) {
@@ -215,7 +220,7 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
       }
       const byOp = new Map();
       for (const u of units.values()) { const o = byOp.get(u.op) ?? { done: 0, n: 0, failed: 0 }; o.n++; o.done += u.progress; if (u.failed) o.failed++; byOp.set(u.op, o); }
-      ops.replaceChildren(...[...byOp].map(([op, o]) => h("div", { class: "row" }, h("span", { style: "width:140px" }, op ?? "–"),
+      fill(ops, ...[...byOp].map(([op, o]) => h("div", { class: "row" }, h("span", { style: "width:140px" }, op ?? "–"),
         h("div", { class: "progress", style: "flex:1" }, h("div", { style: `width:${(100 * o.done) / o.n}%` })),
         h("span", { class: "num muted" }, `${Math.round(o.done)}/${o.n}${o.failed ? ` · ${o.failed} failed` : ""}`))));
       if (e.type === "unit_failed") banner(`${e.op ?? "An operation"} failed on ${e.unit}: ${e.message ?? "no reason given"}. Resume retries it.`);
@@ -225,10 +230,16 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
     finished(e) {
       if (root.querySelector("#archive-path")) return;
       const ok = e.status === "completed";
-      report.replaceChildren(h("h3", {}, ok ? "Archive written" : `Export ${e.status}`),
+      fill(report, h("h3", {}, ok ? "Archive written" : `Export ${e.status}`),
         e.archive_path ? h("p", {}, "Folder: ", h("code", { id: "archive-path" }, e.archive_path)) : null,
         e.message ? h("p", { class: "muted" }, e.message) : null);
-      if (ok) root.querySelector("#export-bar").style.width = "100%";
+      if (ok) {
+        root.querySelector("#export-bar").style.width = "100%";
+        line.textContent = "Completed: every operation is done and verified.";
+        for (const id of ["export-start", "export-pause", "export-resume", "export-cancel"]) root.querySelector(`#${id}`).disabled = true;
+        // a finished archive is never edited again: back to the projects, not the timeline
+        root.querySelector("#export-back")?.replaceWith(h("a", { href: "#/", class: "button" }, "Back to projects"));
+      }
     },
   };
   view.refresh();
@@ -237,10 +248,10 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
 
 // --- history ------------------------------------------------------------------------------------
 export async function renderHistory(root, bridge) {
-  root.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+  fill(root, h("p", { class: "muted" }, "Loading…"));
   const [stats, list] = await Promise.all([bridge.call("history.stats"), bridge.call("history.list", { limit: 200 })]);
   const stat = (label, value) => h("div", { class: "stat" }, h("b", {}, value ?? "–"), h("span", {}, label));
-  root.replaceChildren(h("div", { class: "stack" },
+  fill(root, h("div", { class: "stack" },
     h("div", { class: "panel" }, h("h2", {}, "Last 30 days"), h("div", { class: "stats" },
       stat("projects", stats.total_projects), stat("successful", stats.successful_projects),
       stat("average time", stats.avg_processing_time != null ? formatDuration(stats.avg_processing_time) : null),
@@ -275,7 +286,7 @@ export async function renderPresets(root, bridge) {
     try { await bridge.call("presets.create", { id: v.id.trim(), name: v.name.trim(), base: v.base }); renderPresets(root, bridge); }
     catch (err) { if (!(err.field && fieldError(create, err.field, err.message))) create.querySelector(".form-error").textContent = err.message; }
   });
-  root.replaceChildren(h("div", { class: "cols" },
+  fill(root, h("div", { class: "cols" },
     h("div", { class: "stack" }, h("div", { class: "panel" }, h("h2", {}, "Presets"), h("table", { class: "list" }, ...rows)),
       h("div", { class: "panel" }, h("h2", {}, "New preset"), create)),
     editor));
@@ -330,7 +341,7 @@ export async function renderPresets(root, bridge) {
       try { await bridge.call("presets.update", { id: info.id, overrides }); banner(`Saved ${info.name}.`, { kind: "info", timeoutMs: 2000 }); openPreset(info); }
       catch (err) { if (!(err.field && fieldError(form, err.field, err.message))) form.querySelector(".form-error").textContent = err.message; }
     });
-    editor.replaceChildren(h("h2", {}, `${preset.name}${readOnly ? " (built-in: create a preset from it to change fields)" : ""}`),
+    fill(editor, h("h2", {}, `${preset.name}${readOnly ? " (built-in: create a preset from it to change fields)" : ""}`),
       preset.description ? h("p", { class: "muted" }, preset.description) : null, form);
   }
 }
@@ -358,5 +369,5 @@ export async function renderSettings(root, bridge) {
     }
     return h("div", { class: "panel" }, h("h2", {}, cat), form);
   });
-  root.replaceChildren(h("div", { class: "stack", style: "max-width:760px" }, ...panels));
+  fill(root, h("div", { class: "stack", style: "max-width:760px" }, ...panels));
 }
