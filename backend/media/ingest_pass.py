@@ -1,9 +1,10 @@
-"""The one decode of an ingest: a single ffmpeg process decodes the master once and, inside its own
-filter graph and threads, splits every frame into
+"""The one decode of an ingest: a single ffmpeg process decodes the master once, scales every
+frame once, inside its own filter graph and threads, to
   - detection frames at PySceneDetect's working size (BGR24 on stdout, scored here by
     scenedetect's ContentDetector),
+and makes from those
   - a small JPEG of every frame (the frame-thumbnail cache; the sprite sheets are made from it),
-  - optionally a low-resolution VP9/WebM scrubbing proxy.
+  - optionally the VP9/WebM scrubbing proxy.
 Timestamps come from a `showinfo` filter on the detection branch, read from stderr in a thread.
 Python does only the per-frame detector call, so memory stays flat: one frame buffer, plus a few
 numbers per frame (timestamps and scores)."""
@@ -73,8 +74,9 @@ def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
     (-copyts) so the detection branch reports the stream's own pts; the proxy restarts at zero.
 
     The full-size picture is scaled once, to the detection frames; the thumbnails and the proxy
-    are made from those. A proxy scaled from the full-size picture cost 1.1-1.2x the no-proxy
-    ingest's CPU time, one from the detection frames 1.01x (docs/ingest.md, "Speed")."""
+    are made from those. A 480x270 proxy scaled from the full-size picture cost 1.16-1.25x the
+    no-proxy pass's CPU time, one from the detection frames 0.98-1.09x (docs/ingest.md, "Speed").
+    """
     dw, dh = plan.detect_size
     tw, th = plan.thumb_size
     resize = "" if plan.detect_size == plan.frame_size else f"scale={dw}:{dh}:flags=fast_bilinear,"
@@ -87,7 +89,7 @@ def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
     ]
     if plan.proxy_size:
         pw, ph = plan.proxy_size
-        # square pixels at the display aspect (a no-op scale for 16:9); RGB back to Rec. 709
+        # square pixels at the display aspect (no resizing for 16:9); RGB back to Rec. 709
         # YUV, tagged as such so both web engines convert it back alike
         chains.append(f"[prx_in]setpts=PTS-STARTPTS,scale={pw}:{ph}:flags=bilinear:"
                       "out_color_matrix=bt709:out_range=tv,setsar=1,format=yuv420p[proxy]")
@@ -98,12 +100,12 @@ def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
             "-map", "[thumbs]", "-fps_mode", "passthrough", "-c:v", "mjpeg",
             "-q:v", str(THUMB_QUALITY), "-f", "mjpeg", str(out_dir / THUMBS_NAME)]
     if plan.proxy_size:
-        args += ["-map", "[proxy]", "-fps_mode", "passthrough", *proxy_encoder_args(plan.proxy_gop),
-                 "-f", "webm", str(out_dir / PROXY_NAME)]
+        args += ["-map", "[proxy]", "-fps_mode", "passthrough",
+                 *_proxy_encoder_args(plan.proxy_gop), "-f", "webm", str(out_dir / PROXY_NAME)]
     return args
 
 
-def proxy_encoder_args(gop: int) -> list[str]:
+def _proxy_encoder_args(gop: int) -> list[str]:
     """libvpx VP9 in realtime mode (Qt WebEngine plays no H.264) with a keyframe every `gop`
     frames, so a seek to any frame decodes at most gop - 1 others. One encoder thread: at this
     size a second one (and row-mt) only added CPU time; the encoder runs in its own ffmpeg thread
