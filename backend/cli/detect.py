@@ -10,6 +10,7 @@ import time
 
 from backend import paths
 from backend.cli.context import print_table
+from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD
 from backend.media.ingest import IngestProgress, IngestResult, ingest
 
 
@@ -17,10 +18,11 @@ def register(sub) -> None:
     parser = sub.add_parser("detect", help="find the scenes of a master (same cuts as "
                             "PySceneDetect's detect-content) and build its timeline proxies")
     parser.add_argument("master", metavar="MASTER")
-    parser.add_argument("--threshold", "-t", type=float, default=30.0, metavar="T",
-                        help="content threshold, as PySceneDetect's -t (default 30)")
-    parser.add_argument("--min-scene-len", "-m", type=int, default=15, metavar="N",
-                        help="minimum scene length in frames, as PySceneDetect's -m (default 15)")
+    parser.add_argument("--threshold", "-t", type=float, default=DEFAULT_THRESHOLD, metavar="T",
+                        help=f"content threshold, as PySceneDetect's -t (default {DEFAULT_THRESHOLD:g})")
+    parser.add_argument("--min-scene-len", "-m", type=int, default=DEFAULT_MIN_SCENE_LEN, metavar="N",
+                        help="minimum scene length in frames, as PySceneDetect's -m "
+                             f"(default {DEFAULT_MIN_SCENE_LEN})")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--csv", action="store_true", help="scenes as CSV on stdout")
     out.add_argument("--json", dest="detect_json", action="store_true",

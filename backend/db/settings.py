@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from backend.errors import InputError, StateError
+from backend.media.detection_params import check_min_scene_len, check_threshold
 
 # db_version follows PRAGMA user_version and only migrations change it.
 READ_ONLY = frozenset({"db_version"})
@@ -20,10 +21,11 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 MINIMUM: dict[str, float] = {
     "parallel_workers": 1,
-    "min_scene_length_default": 1,
     "max_resume_age_days": 0,
-    "scene_threshold_default": 0,
 }
+# The detection defaults have the bounds of the detection parameters themselves.
+CHECKS = {"scene_threshold_default": check_threshold,
+          "min_scene_length_default": check_min_scene_len}
 
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "real": "a number",
                "boolean": "a boolean (true/false)", "json": "a JSON value"}
@@ -104,6 +106,11 @@ def _check_limits(key: str, value) -> None:
         raise InputError(f"setting {key} must be one of {', '.join(CHOICES[key])}, got {value!r}")
     if key in MINIMUM and value < MINIMUM[key]:
         raise InputError(f"setting {key} must be at least {MINIMUM[key]:g}, got {value!r}")
+    if key in CHECKS:
+        try:
+            CHECKS[key](value)
+        except InputError as exc:
+            raise InputError(f"setting {key}: {exc}") from None
 
 
 def parse_text(key: str, text: str, value_type: str):
