@@ -182,16 +182,37 @@ def test_thumbnails_sprites_and_midpoints(ingested):
 def test_proxy_is_vp9_webm_with_a_keyframe_every_24_frames(tmp_path):
     result = ingest(MEDIA / "testvideo.mp4", cache_root=tmp_path, want_proxy=True)
     assert result.proxy is not None and result.proxy.suffix == ".webm"
-    assert (result.proxy_width, result.proxy_height, result.proxy_gop) == (480, 270, 24)
+    # made from the detection frames: a 16:9 master's proxy is PySceneDetect's working size
+    assert (result.proxy_width, result.proxy_height, result.proxy_gop) == (256, 144, 24)
     with av.open(str(result.proxy)) as container:
         stream = container.streams.video[0]
         assert "webm" in container.format.name and stream.codec_context.name == "vp9"
+        assert stream.codec_context.colorspace == 1  # tagged Rec. 709, as it was converted
         keys = [i for i, packet in enumerate(container.demux(stream))
                 if packet.size and packet.is_keyframe]
     assert keys[:5] == [0, 24, 48, 72, 96]
     assert len(keys) == -(-result.frame_count // 24)
     # an entry with a proxy also serves calls that do not need one
     assert ingest(MEDIA / "testvideo.mp4", cache_root=tmp_path, want_proxy=False).cached
+
+
+@pytest.mark.parametrize("name, size", [("issue-195-aspect-ratio.mp4", (256, 144)),
+                                        ("fades.mp4", (256, 170)),
+                                        ("goldeneye-vfr-drop3.mp4", (254, 108))])
+def test_proxy_has_square_pixels_at_the_display_aspect_and_every_frame(tmp_path, name, size):
+    # 704x576 shown at 1024x576, an odd-height detection frame (256x171), a 2.35:1 VFR file
+    result = ingest(MEDIA / name, cache_root=tmp_path, want_proxy=True)
+    assert (result.proxy_width, result.proxy_height) == size
+    assert result.proxy_width <= result.detect_width and result.proxy_height <= result.detect_height
+    with av.open(str(result.proxy)) as container:
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        assert (ctx.width, ctx.height) == size
+        assert ctx.sample_aspect_ratio in (None, 0, 1)
+        times = [frame.time for frame in container.decode(stream)]
+    _, master_times = load_frame_table(result)
+    assert len(times) == result.frame_count
+    assert np.abs(np.array(times) - (master_times - result.time_origin_s)).max() <= 0.001
 
 
 def test_a_proxy_asked_for_later_decodes_again(tmp_path):

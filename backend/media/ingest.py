@@ -33,8 +33,7 @@ __all__ = ["ingest", "recut", "load_frame_table", "load_scores", "frame_thumbnai
 TILE_HEIGHT = 90          # sprite tiles and frame thumbnails: a timeline row is this tall
 SPRITE_GRID = (10, 10)    # 100 tiles a sheet: 100 s of video at one tile a second
 SPRITE_INTERVAL = 1.0     # seconds between sprite tiles
-PROXY_HEIGHT = 270
-PROXY_GOP = 24
+PROXY_GOP = 24            # keyframe interval: a seek decodes at most 23 other proxy frames
 
 # files of an entry
 FRAME_US = "frame_us.npy"            # OpenCV-style µs per decoded frame (numbering's source)
@@ -134,10 +133,7 @@ def _plan(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) ->
               else (width, height))
     aspect = video.display_width / video.display_height
     thumb = (_even(TILE_HEIGHT * aspect), TILE_HEIGHT)
-    proxy = None
-    if want_proxy:
-        proxy_height = min(PROXY_HEIGHT, _even(video.display_height))
-        proxy = (_even(proxy_height * aspect), proxy_height)
+    proxy = _proxy_size(detect, aspect) if want_proxy else None
     time_base = Fraction(video.time_base)
     try:
         rate = scene_cuts.nominal_rate(video.avg_frame_rate, video.r_frame_rate)
@@ -150,6 +146,16 @@ def _plan(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) ->
                     detect_size=detect, thumb_size=thumb, proxy_size=proxy, proxy_gop=PROXY_GOP,
                     threshold=float(threshold), min_scene_len=min_scene_len,
                     frames_total=video.frame_count)
+
+
+def _proxy_size(detect: tuple[int, int], aspect: float) -> tuple[int, int]:
+    """The proxy is made from the detection frames (docs/ingest.md, "Proxy"): the largest even
+    size of the display aspect that fits in them, so it is never upscaled and its pixels are
+    square; a 16:9 master's proxy is its detection frame itself (256x144)."""
+    width, height = (max(2, side // 2 * 2) for side in detect)
+    if aspect >= width / height:
+        return width, min(height, _even(width / aspect))
+    return min(width, _even(height * aspect)), height
 
 
 # --- storing --------------------------------------------------------------------------------

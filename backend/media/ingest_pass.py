@@ -1,9 +1,10 @@
-"""The one decode of an ingest: a single ffmpeg process decodes the master once and, inside its own
-filter graph and threads, splits every frame into
+"""The one decode of an ingest: a single ffmpeg process decodes the master once, scales every
+frame once, inside its own filter graph and threads, to
   - detection frames at PySceneDetect's working size (BGR24 on stdout, scored here by
     scenedetect's ContentDetector),
+and makes from those
   - a small JPEG of every frame (the frame-thumbnail cache; the sprite sheets are made from it),
-  - optionally a low-resolution VP9/WebM scrubbing proxy.
+  - optionally the VP9/WebM scrubbing proxy.
 Timestamps come from a `showinfo` filter on the detection branch, read from stderr in a thread.
 Python does only the per-frame detector call, so memory stays flat: one frame buffer, plus a few
 numbers per frame (timestamps and scores)."""
@@ -70,25 +71,28 @@ class PassOutput:
 
 def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
     """ffmpeg arguments (after the binary) for the pass. Timestamps are copied untouched
-    (-copyts) so the detection branch reports the stream's own pts; the proxy restarts at zero."""
+    (-copyts) so the detection branch reports the stream's own pts; the proxy restarts at zero.
+
+    The full-size picture is scaled once, to the detection frames; the thumbnails and the proxy
+    are made from those. A 480x270 proxy scaled from the full-size picture cost 1.16-1.25x the
+    no-proxy pass's CPU time, one from the detection frames 0.98-1.09x (docs/ingest.md, "Speed").
+    """
     dw, dh = plan.detect_size
     tw, th = plan.thumb_size
-    source = f"[0:{plan.stream_index}]"
-    chains = []
-    if plan.proxy_size:
-        pw, ph = plan.proxy_size
-        chains += [f"{source}split=2[det_in][prx_in]",
-                   # no dithering: invisible in a 270p preview, ~1 CPU-s per 3,000 10-bit frames
-                   f"[prx_in]setpts=PTS-STARTPTS,scale={pw}:{ph}:flags=bilinear:sws_dither=none,"
-                   "setsar=1,format=yuv420p[proxy]"]
-        source = "[det_in]"
     resize = "" if plan.detect_size == plan.frame_size else f"scale={dw}:{dh}:flags=fast_bilinear,"
-    chains += [
+    branches = "split=3[det][thumb_in][prx_in]" if plan.proxy_size else "split=2[det][thumb_in]"
+    chains = [
         # fast_bilinear straight to BGR24 is what gives PySceneDetect's cuts (bilinear, area and
         # bicubic made false cuts on fades); OpenCV's own resize cannot be reproduced exactly
-        f"{source}{resize}format=bgr24,showinfo@det=checksum=0,split=2[det][thumb_in]",
+        f"[0:{plan.stream_index}]{resize}format=bgr24,showinfo@det=checksum=0,{branches}",
         f"[thumb_in]scale={tw}:{th}:flags=area:out_range=pc,setsar=1,format=yuv420p[thumbs]",
     ]
+    if plan.proxy_size:
+        pw, ph = plan.proxy_size
+        # square pixels at the display aspect (no resizing for 16:9); RGB back to Rec. 709
+        # YUV, tagged as such so both web engines convert it back alike
+        chains.append(f"[prx_in]setpts=PTS-STARTPTS,scale={pw}:{ph}:flags=bilinear:"
+                      "out_color_matrix=bt709:out_range=tv,setsar=1,format=yuv420p[proxy]")
     args = ["-nostats", "-loglevel", "level+info", "-threads", str(threads),
             "-filter_complex_threads", str(threads), "-copyts", "-i", str(plan.master),
             "-filter_complex", ";".join(chains),
@@ -96,14 +100,20 @@ def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
             "-map", "[thumbs]", "-fps_mode", "passthrough", "-c:v", "mjpeg",
             "-q:v", str(THUMB_QUALITY), "-f", "mjpeg", str(out_dir / THUMBS_NAME)]
     if plan.proxy_size:
-        # realtime VP9: Qt WebEngine plays no H.264; a keyframe every proxy_gop frames keeps a
-        # random seek to about one display frame in both web engines
-        args += ["-map", "[proxy]", "-fps_mode", "passthrough", "-c:v", "libvpx-vp9",
-                 "-deadline", "realtime", "-cpu-used", "8", "-lag-in-frames", "0", "-row-mt", "1",
-                 "-threads", str(threads), "-g", str(plan.proxy_gop),
-                 "-keyint_min", str(plan.proxy_gop), "-crf", "40", "-b:v", "0",
-                 "-f", "webm", str(out_dir / PROXY_NAME)]
+        args += ["-map", "[proxy]", "-fps_mode", "passthrough",
+                 *_proxy_encoder_args(plan.proxy_gop), "-f", "webm", str(out_dir / PROXY_NAME)]
     return args
+
+
+def _proxy_encoder_args(gop: int) -> list[str]:
+    """libvpx VP9 in realtime mode (Qt WebEngine plays no H.264) with a keyframe every `gop`
+    frames, so a seek to any frame decodes at most gop - 1 others. One encoder thread: at this
+    size a second one (and row-mt) only added CPU time; the encoder runs in its own ffmpeg thread
+    beside the decoder anyway."""
+    return ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+            "-lag-in-frames", "0", "-threads", "1", "-row-mt", "0", "-g", str(gop),
+            "-keyint_min", str(gop), "-crf", "40", "-b:v", "0", "-colorspace", "bt709",
+            "-color_range", "tv"]
 
 
 def run_pass(plan: PassPlan, out_dir: Path, *,
