@@ -74,7 +74,10 @@ def _copy(source: apsw.Connection, dest: apsw.Connection) -> None:
 def create_backup(db: Database, reason: str = "manual", *, keep: int = KEEP) -> BackupInfo:
     """Copy the open database into backups/ beside it, verify the copy, prune to `keep`."""
     folder = paths.backups_dir(db.path)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StateError(f"cannot create the backups folder {folder}: {exc.strerror or exc}") from None
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d_%H%M%S_%f")
     final = folder / f"{PREFIX}{stamp}_{_slug(reason)}.db"
     partial = final.with_suffix(".partial")
@@ -92,7 +95,7 @@ def create_backup(db: Database, reason: str = "manual", *, keep: int = KEEP) -> 
             dest.close()
         version = verify(partial)
         partial.replace(final)
-    except apsw.Error as exc:
+    except (apsw.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
         raise StateError(f"backup of {db.path} failed: {exc}") from None
     except BaseException:

@@ -271,8 +271,10 @@ def migrate(db: Database) -> MigrationReport:
         raise StateError(f"{db.path} has schema version {version}, newer than this tool knows "
                          f"({LATEST}); update video-archive to use it")
     if version == LATEST:
-        _sync_db_version_setting(db, version)
+        if not db.read_only:
+            _sync_db_version_setting(db, version)
         return report
+    db.require_writable(f"bringing it from schema version {version} to {LATEST}")
     if version == 0:
         with db.transaction():
             if current_version(db) == 0:  # another process may have created it meanwhile

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from backend import text_rules
 from backend.errors import InputError, StateError
 
 # db_version follows PRAGMA user_version and only migrations change it.
@@ -24,6 +25,9 @@ MINIMUM: dict[str, float] = {
     "max_resume_age_days": 0,
     "scene_threshold_default": 0,
 }
+
+# settings written into every file's metadata: the limit metadata.TEXT_FIELDS holds them to
+TEXT_BYTES = {"copyright_text": 1000, "artist_name": 1000}
 
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "real": "a number",
                "boolean": "a boolean (true/false)", "json": "a JSON value"}
@@ -94,6 +98,8 @@ def _encode(key: str, value, value_type: str) -> str:
     else:
         if not isinstance(value, str):
             raise wrong
+        # every string setting is a name, a path or metadata text: the same rule as artwork names
+        text_rules.check(value, f"setting {key}", max_bytes=TEXT_BYTES.get(key))
         text = value
     _check_limits(key, value)
     return text

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from backend import text_rules
 from backend.errors import InputError
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
@@ -30,6 +31,7 @@ def safe_name(text: str, what: str = "artwork name") -> tuple[str, str | None]:
     from what the user typed. Slashes, '..' and reserved device names can never escape or
     collide: they are replaced, not rejected, because the user's intent is clear."""
     raw = unicodedata.normalize("NFC", text or "").strip()
+    text_rules.check(raw, f"the {what}")  # it is also written into metadata as typed
     if not raw:
         raise InputError(f"the {what} is empty")
     cleaned = _UNSAFE.sub("-", raw.replace(" ", "-"))

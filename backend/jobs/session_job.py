@@ -14,6 +14,7 @@ from backend import paths
 from backend.db import files as db_files
 from backend.db import sessions
 from backend.db.history import HistoryRecord
+from backend.errors import InputError, StateError
 from backend.media.metadata import ArchiveMetadata
 from backend.ops.base import Job, Scene
 from backend.presets.model import Preset
@@ -29,8 +30,13 @@ def job_metadata(settings: dict, artwork: str, date: str) -> ArchiveMetadata:
 
 def build_job(db, session, cancel, *, master_info=None) -> Job:
     meta = session.process_metadata or {}
-    preset = msgspec.convert(meta["preset"], Preset)
-    metadata = msgspec.convert(meta["metadata"], ArchiveMetadata)
+    try:  # a session stored before today's checks is refused here, before anything runs
+        preset = msgspec.convert(meta["preset"], Preset)
+        metadata = msgspec.convert(meta["metadata"], ArchiveMetadata)
+    except (msgspec.ValidationError, InputError) as exc:
+        raise StateError(f"session {session.session_id} cannot run: its stored settings are "
+                         f"refused ({exc}); nothing was run. Discard it and start a new "
+                         "process") from None
     scenes = [Scene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
                     start_time=s.start_time, end_time=s.end_time) for s in session.scenes_data or []]
     archive = Path(session.output_path)

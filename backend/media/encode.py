@@ -4,6 +4,7 @@ VideoSettings and the encoder the toolchain chose. One place knows x264 and NVEN
 from __future__ import annotations
 
 from backend.media.geometry import fit
+from backend.presets import video_filters
 
 ENCODER_NAMES = {("x264", "h264"): "libx264", ("nvenc", "h264"): "h264_nvenc",
                  ("nvenc", "hevc"): "hevc_nvenc"}
@@ -19,7 +20,8 @@ def scale_filter(display_w: int, display_h: int, settings, source_fps: float | N
         chain.append(f"fps={settings.max_fps}")
     chain.append(f"format={settings.pix_fmt}")
     if extra_filters:
-        chain.append(extra_filters)
+        # rebuilt from the parsed, allowlisted filters: a preset's text never reaches ffmpeg
+        chain.append(video_filters.checked_chain(extra_filters))
     return ",".join(chain), (w, h)
 
 
