@@ -29,6 +29,14 @@ MINIMUM: dict[str, float] = {
 # settings written into every file's metadata: the limit metadata.TEXT_FIELDS holds them to
 TEXT_BYTES = {"copyright_text": 1000, "artist_name": 1000}
 
+# what SQLite's integers, ContentDetector's scores and a worker pool can hold
+MAXIMUM: dict[str, float] = {
+    "parallel_workers": 256,
+    "min_scene_length_default": 10_000_000,
+    "scene_threshold_default": 255,
+    "max_resume_age_days": 36_500,
+}
+
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "real": "a number",
                "boolean": "a boolean (true/false)", "json": "a JSON value"}
 _TRUE = ("1", "true", "yes", "on")
@@ -110,6 +118,8 @@ def _check_limits(key: str, value) -> None:
         raise InputError(f"setting {key} must be one of {', '.join(CHOICES[key])}, got {value!r}")
     if key in MINIMUM and value < MINIMUM[key]:
         raise InputError(f"setting {key} must be at least {MINIMUM[key]:g}, got {value!r}")
+    if key in MAXIMUM and value > MAXIMUM[key]:
+        raise InputError(f"setting {key} must be at most {MAXIMUM[key]:g}, got {value!r}")
 
 
 def parse_text(key: str, text: str, value_type: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from backend import text_rules
 from backend.errors import InputError
+from backend.jobs import rd_tree
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
              *(f"lpt{i}" for i in range(1, 10))}
@@ -45,8 +47,20 @@ def safe_name(text: str, what: str = "artwork name") -> tuple[str, str | None]:
     return cleaned, warning
 
 
+def _refuse_link_loop(path: Path, what: str) -> None:
+    """exists() and is_file() say False for a symbolic link loop; say what it really is."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{what} is a symbolic link loop: {path}") from None
+
+
 def check_master(path: str | os.PathLike) -> Path:
+    if not str(path).strip():
+        raise InputError("no master video given")
     master = Path(path).expanduser()
+    _refuse_link_loop(master, "master video")
     if not master.exists():
         raise InputError(f"master video not found: {master}")
     if not master.is_file():
@@ -62,16 +76,30 @@ def check_rd_folder(path: str | os.PathLike | None) -> Path | None:
     if not path:
         return None
     folder = Path(path).expanduser()
+    _refuse_link_loop(folder, "R&D folder")
     if not folder.is_dir():
         raise InputError(f"R&D folder not found or not a folder: {folder}")
     if not os.access(folder, os.R_OK | os.X_OK):
         raise InputError(f"R&D folder cannot be read (permissions): {folder}")
-    return folder.resolve()
+    folder = folder.resolve()
+    rd_tree.check(folder)
+    return folder
 
 
 def check_output_dir(path: str | os.PathLike) -> Path:
-    """The output folder must exist or be creatable, and be writable: checked by writing."""
+    """The output folder must exist or be creatable, and be writable: checked by writing. It is
+    the folder that holds archives, so it may not be (or lie inside) an archive: the new archive
+    would nest inside the other one."""
+    if not str(path).strip():
+        raise InputError("no output folder given (an empty --out would mean the current folder; "
+                         "pass . to mean that)")
     out = Path(path).expanduser()
+    _refuse_link_loop(out, "output folder")
+    inside = archive_around(out)
+    if inside is not None:
+        raise InputError(f"output folder {out} is {'an' if inside == out.resolve() else 'inside an'} "
+                         f"existing archive ({inside}); choose the folder that holds your "
+                         f"archives, e.g. {inside.parent}")
     if out.exists() and not out.is_dir():
         raise InputError(f"output folder is a file, not a folder: {out}")
     try:
@@ -82,6 +110,37 @@ def check_output_dir(path: str | os.PathLike) -> Path:
     except OSError as exc:
         raise InputError(f"output folder cannot be written: {out} ({exc.strerror or exc})") from None
     return out.resolve()
+
+
+_ARCHIVE_NAME = re.compile(r"^\d\d-\d\d-\d\d_.")
+
+
+def archive_around(path: Path) -> Path | None:
+    """The archive folder `path` is, or lies in: one holding its own manifest, or named like an
+    archive (YY-MM-DD_Name) with a masters/ folder (an archive still being made)."""
+    for folder in (path.resolve(), *path.resolve().parents):
+        if (folder / f"{folder.name}_manifest.json").is_file():
+            return folder
+        if _ARCHIVE_NAME.match(folder.name) and (folder / "masters").is_dir():
+            return folder
+    return None
+
+
+MAX_MIN_SCENE_LEN = 10_000_000  # frames: over 46 hours at 60 fps, and within SQLite's integers
+
+
+def check_scene_params(threshold, min_scene_len) -> tuple[float, int]:
+    """Scene detection's threshold (ContentDetector scores run 0-255) and minimum scene length,
+    the same limits for `process`, `detect` and the settings."""
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
+            or not 0 < threshold <= 255:
+        raise InputError(f"scene threshold {threshold} is out of range (above 0, at most 255; "
+                         "usually 27-30)")
+    if isinstance(min_scene_len, bool) or not isinstance(min_scene_len, int) \
+            or not 1 <= min_scene_len <= MAX_MIN_SCENE_LEN:
+        raise InputError(f"minimum scene length {min_scene_len} is out of range (1 to "
+                         f"{MAX_MIN_SCENE_LEN} frames)")
+    return float(threshold), min_scene_len
 
 
 def parse_scene_spec(spec: str | None) -> list[tuple[int, int]] | None:

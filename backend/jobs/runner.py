@@ -76,10 +76,7 @@ class Runner:
                              "(resume its session, or choose another artwork name or date)")
         threshold = request.threshold if request.threshold is not None else settings["scene_threshold_default"]
         min_len = request.min_scene_len if request.min_scene_len is not None else settings["min_scene_length_default"]
-        if not 0 < threshold <= 255:
-            raise InputError(f"scene threshold {threshold} is out of range (0-255, usually 27-30)")
-        if min_len < 1:
-            raise InputError(f"minimum scene length {min_len} must be at least 1 frame")
+        inputs.check_scene_params(threshold, min_len)
         workers = request.workers if request.workers is not None else settings["parallel_workers"]
         if workers < 1:
             raise InputError(f"workers must be at least 1 (got {workers})")

@@ -32,6 +32,8 @@ __all__ = ["ingest", "recut", "load_frame_table", "load_scores", "frame_thumbnai
 TILE_HEIGHT = 90          # sprite tiles and frame thumbnails: a timeline row is this tall
 SPRITE_GRID = (10, 10)    # 100 tiles a sheet: 100 s of video at one tile a second
 SPRITE_INTERVAL = 1.0     # seconds between sprite tiles
+MAX_PROXY_WIDTH = 4096
+MAX_TILE_WIDTH = 640      # 10 tiles a row stay far inside JPEG's 65500-pixel limit
 PROXY_HEIGHT = 270
 PROXY_GOP = 24
 
@@ -130,11 +132,16 @@ def _plan(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) ->
     detect = ((max(1, round(width / factor)), max(1, round(height / factor))) if factor > 1.0
               else (width, height))
     aspect = video.display_width / video.display_height
-    thumb = (_even(TILE_HEIGHT * aspect), TILE_HEIGHT)
+    # A sprite sheet is one JPEG (65500 px a side at most): a panorama gets narrower tiles, not
+    # a sheet no JPEG can hold.
+    thumb = ((_even(TILE_HEIGHT * aspect), TILE_HEIGHT) if TILE_HEIGHT * aspect <= MAX_TILE_WIDTH
+             else (MAX_TILE_WIDTH, _even(MAX_TILE_WIDTH / aspect)))
     proxy = None
     if want_proxy:
         proxy_height = min(PROXY_HEIGHT, _even(video.display_height))
         proxy = (_even(proxy_height * aspect), proxy_height)
+        if proxy[0] > MAX_PROXY_WIDTH:  # a panorama: VP9 and browsers stop at 16384 or less
+            proxy = (MAX_PROXY_WIDTH, _even(MAX_PROXY_WIDTH / aspect))
     time_base = Fraction(video.time_base)
     try:
         rate = scene_cuts.nominal_rate(video.avg_frame_rate, video.r_frame_rate)

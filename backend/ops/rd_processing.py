@@ -14,6 +14,7 @@ import PIL.ImageOps
 
 from backend.db.files import FileRecord
 from backend.errors import MediaError
+from backend.jobs import rd_tree
 from backend.media import encode, ffmpeg
 from backend.media import probe as media_probe
 from backend.media.atomic import atomic_output, write_bytes_atomic
@@ -51,7 +52,7 @@ class RdProcessingOperator(Operator):
             return []
         units = []
         fmt = job.preset.advanced.rd_images.format
-        for source in sorted(p for p in job.rd_folder.rglob("*") if p.is_file()):
+        for source in rd_tree.scan(job.rd_folder)[0]:  # links followed: see rd_tree
             rel = source.relative_to(job.rd_folder)
             if source.name in IGNORED_NAMES or any(part.startswith(".") for part in rel.parts):
                 continue
