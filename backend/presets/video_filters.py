@@ -43,14 +43,15 @@ ALLOWED: dict[str, tuple[Option, ...]] = {
     "eq": (_num("contrast", -1000, 1000), _num("brightness", -1, 1), _num("saturation", 0, 3),
            _num("gamma", 0.1, 10), _num("gamma_r", 0.1, 10), _num("gamma_g", 0.1, 10),
            _num("gamma_b", 0.1, 10), _num("gamma_weight", 0, 1)),
-    "unsharp": (_int("luma_msize_x", 3, 23, "lx", odd=True), _int("luma_msize_y", 3, 23, "ly", odd=True),
-                _num("luma_amount", -2, 5, "la"), _int("chroma_msize_x", 3, 23, "cx", odd=True),
-                _int("chroma_msize_y", 3, 23, "cy", odd=True), _num("chroma_amount", -2, 5, "ca")),
+    # ffmpeg allows sides up to 23 but refuses x/2 + y/2 > 12: 13 keeps every pair valid
+    "unsharp": (_int("luma_msize_x", 3, 13, "lx", odd=True), _int("luma_msize_y", 3, 13, "ly", odd=True),
+                _num("luma_amount", -2, 5, "la"), _int("chroma_msize_x", 3, 13, "cx", odd=True),
+                _int("chroma_msize_y", 3, 13, "cy", odd=True), _num("chroma_amount", -2, 5, "ca")),
     "hqdn3d": (_num("luma_spatial", 0, 100), _num("chroma_spatial", 0, 100),
                _num("luma_tmp", 0, 100), _num("chroma_tmp", 0, 100)),
     "gradfun": (_num("strength", 0.51, 64), _int("radius", 4, 32)),
     "deband": (_num("1thr", 0.00003, 0.5), _num("2thr", 0.00003, 0.5), _num("3thr", 0.00003, 0.5),
-               _num("4thr", 0.00003, 0.5), _int("range", -64, 64, "r"), _num("direction", -6.3, 6.3, "d"),
+               _num("4thr", 0.00003, 0.5), _int("range", -64, 64, "r"), _num("direction", -6.28, 6.28, "d"),
                _int("blur", 0, 1, "b"), _int("coupling", 0, 1, "c")),
     "hue": (_num("h", -360, 360), _num("s", -10, 10), _num("b", -10, 10)),
     "colorbalance": tuple(_num(n, -1, 1) for n in ("rs", "gs", "bs", "rm", "gm", "bm",
@@ -154,16 +155,18 @@ def _parse_filter(part: str) -> Filter:
         raise ValueError(f"filter {name}: '=' with no options")
     by_name = {o.name: o for o in spec} | {o.alias: o for o in spec if o.alias}
     seen: dict[str, float | int | str] = {}
+    named = False
     for index, item in enumerate(args.split(":")):
         key, has_key, raw = item.partition("=")
         if has_key:
+            named = True
             option = by_name.get(key.strip())
             if option is None:
                 known = ", ".join(o.name for o in spec)
                 raise ValueError(f"filter {name} has no option {key.strip()!r} that may be set "
                                  f"(allowed: {known})")
         else:
-            if index >= len(spec) or seen:  # positional values come first, as in ffmpeg
+            if index >= len(spec) or named:  # positional values come first, as in ffmpeg
                 raise ValueError(f"filter {name}: value {item!r} needs a name, e.g. "
                                  f"{spec[0].name}=...")
             option, raw = spec[index], key
