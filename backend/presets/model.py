@@ -69,7 +69,7 @@ class VideoSettings(_Group):
     max_bitrate_kbps: Annotated[int, Meta(ge=100, le=500_000)] | None = None  # VBV cap, buffer 2x
     max_width: Side | None = 1920
     max_height: Side | None = 1080
-    max_fps: Annotated[float, Meta(gt=0, le=240)] | None = None  # None: keep the source rate
+    max_fps: Annotated[float, Meta(ge=1, le=240)] | None = None  # None: keep the source rate
     faststart: bool = True  # moov atom first, so a browser starts playing before the download ends
     audio: Literal["none", "aac"] = "none"
     audio_bitrate_kbps: Annotated[int, Meta(ge=32, le=512)] = 160
