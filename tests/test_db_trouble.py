@@ -4,12 +4,15 @@ where they can, and a refused or damaged database is never changed by a single b
 
 import hashlib
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import apsw
 import pytest
 
+from archive_checks import cli_argv
 from backend.cli.main import main
 from backend.db import open_db
 from backend.presets import registry
@@ -177,20 +180,45 @@ def test_read_only_disk_readers_work_writers_say_so(small_disk, capsys):
     one_line_error(err, "Read-only file system")
 
 
-def test_read_only_file_in_a_writable_folder(tmp_path, capsys):
-    """A write-protected file (chmod): SQLite opens it read-only. Root ignores file modes, so
-    the check then runs as nobody."""
-    path = tmp_path / "state.db"
-    assert run(capsys, path, "settings", "set", "artist_name", "Before")[0] == 0
-    if os.geteuid() == 0:
-        pytest.skip("file modes do not bind root (the tmpfs test covers read-only as root)")
-    path.chmod(0o444)
+@pytest.mark.parametrize("protect", ["file", "folder"])
+def test_read_only_file_or_folder_for_a_user(protect):
+    """Write-protected by mode, as a user meets it: root ignores modes, so as root the commands
+    run as `nobody` (setpriv)."""
+    as_root = os.geteuid() == 0
+    if as_root and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot run as a user modes apply to")
+    folder = Path(tempfile.mkdtemp(prefix="video-archive-ro-"))
     try:
-        assert run(capsys, path, "settings", "list")[0] == 0
-        code, _, err = run(capsys, path, "settings", "set", "artist_name", "After")
-        one_line_error(err, "read-only")
+        folder.chmod(0o777)
+        path = folder / "state.db"
+
+        def cli(*argv):
+            command = cli_argv("--db", str(path), *argv)
+            if as_root:
+                command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+                           *command]
+            return subprocess.run(command, capture_output=True, text=True, timeout=120,
+                                  env={**os.environ, "HOME": str(folder)}, cwd=folder)
+
+        assert subprocess.run(cli_argv("--db", str(path), "settings", "set", "artist_name",
+                                       "Before"), capture_output=True).returncode == 0
+        path.chmod(0o644 if as_root else 0o444)  # root's file: read-only to nobody
+        if protect == "folder":
+            folder.chmod(0o555)
+        before = digest(path)
+        for argv in (["settings", "list"], ["sessions"], ["presets", "list"], ["db", "check"]):
+            done = cli(*argv)
+            assert done.returncode == 0, (argv, done.stderr)
+        assert "Before" in cli("settings", "list").stdout
+        for argv in (["settings", "set", "artist_name", "After"], ["db", "cleanup"],
+                     ["presets", "create", "x", "--name", "X"]):
+            done = cli(*argv)
+            assert done.returncode == 1, argv
+            one_line_error(done.stderr, "read-only")
+        assert digest(path) == before
     finally:
-        path.chmod(0o644)
+        folder.chmod(0o777)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_full_disk_is_one_line(small_disk, capsys):

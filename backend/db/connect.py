@@ -181,7 +181,7 @@ def _connect(path, read_only: bool, *, immutable: bool = False) -> apsw.Connecti
             conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
             try:
                 conn.execute("PRAGMA user_version").fetchone()
-            except apsw.CantOpenError:
+            except (apsw.CantOpenError, apsw.ReadOnlyError):  # READONLY_CANTINIT: no -shm
                 # A WAL database whose folder cannot be written: SQLite cannot create the -shm
                 # file. With no -wal file left, the main file holds everything and nobody can
                 # change it, which is what immutable=1 promises.
