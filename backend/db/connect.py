@@ -4,7 +4,6 @@ the CLI writes, foreign keys on, a busy timeout, and explicit write transactions
 import contextlib
 import shutil
 import threading
-import urllib.parse
 from pathlib import Path
 
 import apsw
@@ -197,7 +196,7 @@ def _connect(path, read_only: bool, *, immutable: bool = False) -> apsw.Connecti
 
 
 def _immutable(path) -> apsw.Connection:
-    uri = "file:" + urllib.parse.quote(str(Path(path).absolute())) + "?immutable=1"
+    uri = Path(path).absolute().as_uri() + "?immutable=1"  # file:///C:/... on Windows too
     return apsw.Connection(uri, flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
 
 
