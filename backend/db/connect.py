@@ -178,6 +178,7 @@ def _connect(path, read_only: bool, *, immutable: bool = False) -> apsw.Connecti
             conn = apsw.Connection(str(path))
         else:
             conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+            conn.set_busy_timeout(BUSY_TIMEOUT_MS)
             try:
                 conn.execute("PRAGMA user_version").fetchone()
             except (apsw.CantOpenError, apsw.ReadOnlyError):  # READONLY_CANTINIT: no -shm
@@ -189,6 +190,8 @@ def _connect(path, read_only: bool, *, immutable: bool = False) -> apsw.Connecti
                 if wal.exists() and wal.stat().st_size:
                     raise
                 conn = _immutable(path)
+    except apsw.BusyError:
+        raise
     except apsw.Error as exc:
         raise _state_error(Path(path), exc) from None
     conn.set_busy_timeout(BUSY_TIMEOUT_MS)  # another process may be migrating it right now
@@ -241,14 +244,19 @@ def inspect(path: Path) -> int:
 
     quiet = _quiet(path)
     before = _stamp(path)
-    try:
-        version, problems = _check(path, immutable=quiet)
-        if quiet and (_stamp(path) != before or not _quiet(path)):
-            version, problems = _check(path, immutable=False)
-    except apsw.BusyError:
-        raise
-    except apsw.Error as exc:
-        raise _state_error(path, exc) from None
+    attempts = [True, False] if quiet else [False]
+    for immutable in attempts:
+        try:
+            version, problems = _check(path, immutable=immutable)
+            error = None
+        except apsw.BusyError:
+            raise
+        except apsw.Error as exc:  # damage, or an immutable read of pages a writer was changing
+            error = exc
+        if not immutable or (_stamp(path) == before and _quiet(path)):
+            break  # an immutable read of a file nobody touched meanwhile is the truth
+    if error is not None:
+        raise _state_error(path, error)
     if version > VERSION:
         raise StateError(f"{path} has schema version {version}, newer than this tool knows "
                          f"({VERSION}); update video-archive to use it (the file was not "
