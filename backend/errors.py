@@ -7,7 +7,12 @@ class ArchiveError(Exception):
 
 
 class InputError(ArchiveError):
-    """The user gave something unusable (a path, a date, a name, a setting value)."""
+    """The user gave something unusable (a path, a date, a name, a setting value). `field` names
+    the request field at fault ("master", "artwork", "cuts", ...) so a UI can point at it."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class StateError(ArchiveError):
@@ -24,3 +29,8 @@ class OperatorError(ArchiveError):
 
 class Cancelled(ArchiveError):
     """Work stopped because the user paused or cancelled it."""
+
+
+class UnreadableFile(InputError, MediaError):
+    """A file given as input is missing, not a file, empty or not readable (media.readable). It
+    is the user's input and a media problem at once, so callers catching either see it."""

@@ -53,9 +53,16 @@ def problem(text: str, *, multiline: bool = False, max_bytes: int | None = None)
     return None
 
 
-def check(text: str, what: str, *, multiline: bool = False, max_bytes: int | None = None) -> str:
-    """`text` when usable, else an InputError naming `what` (e.g. "the artwork name")."""
+class TextError(InputError, ValueError):
+    """An InputError; also a ValueError, so that inside a Struct's __post_init__ msgspec reports
+    it as a validation error of the stored value it decodes (a StateError naming the cell)."""
+
+
+def check(text: str, what: str, *, field: str | None = None, multiline: bool = False,
+          max_bytes: int | None = None) -> str:
+    """`text` when usable, else an InputError naming `what` (e.g. "the artwork name") and the
+    request `field` it came from."""
     why = problem(text, multiline=multiline, max_bytes=max_bytes)
     if why:
-        raise InputError(f"{what} {why}")
+        raise TextError(f"{what} {why}", field)
     return text

@@ -103,7 +103,7 @@ class State:
         return self.rows("SELECT * FROM operation_log WHERE session_id = ? ORDER BY sequence_number",
                          (sid,))
 
-    def registry(self, sid: str) -> list[dict]:
+    def registered_files(self, sid: str) -> list[dict]:
         return self.rows("SELECT * FROM file_registry WHERE session_id = ? ORDER BY id", (sid,))
 
     def dump(self) -> dict[str, list[dict]]:
@@ -212,7 +212,7 @@ def manifest_of(archive: Path) -> dict:
 def check_complete(state: State, sid: str, archive: Path) -> dict[str, str]:
     """A finished archive: session completed, every operation completed, every planned output on
     disk and nothing else, the manifest lists every other file with its true SHA-256 and size,
-    one registry row per file with its true size. Returns the tree (path -> SHA-256)."""
+    one file_registry row per file with its true size. Returns the tree (path -> SHA-256)."""
     session = state.session(sid)
     assert session["status"] == "completed", session["error_message"]
     ops = state.operations(sid)
@@ -231,7 +231,7 @@ def check_complete(state: State, sid: str, archive: Path) -> dict[str, str]:
     for path, entry in listed.items():
         assert entry["sha256"] == files[path], path
         assert entry["bytes"] == (archive / path).stat().st_size, path
-    rows = state.registry(sid)
+    rows = state.registered_files(sid)
     paths = [r["file_path"] for r in rows]
     assert len(paths) == len(set(paths)), "duplicate file_registry rows"
     assert set(paths) == set(files)

@@ -23,11 +23,22 @@ def plan(db, sid, n=3):
         for i in range(1, n + 1)])
 
 
+def a_spec():
+    from backend.db.session_spec import SessionSpec
+    from backend.media.encoders import Choice
+    from backend.media.metadata import ArchiveMetadata
+    from backend.presets.builtin import DEFAULT_PRESET_ID, get_builtin
+
+    return SessionSpec(safe_name="Dune", encoder=Choice(encoder="libx264", family="x264", gpu=False),
+                       preset=get_builtin(DEFAULT_PRESET_ID), metadata=ArchiveMetadata(title="Dune"))
+
+
 def test_create_and_get(db):
-    sid = new(db, custom_settings={"crf": 20}, process_metadata={"tool": "0.1"}, rd_folder_path="/rd")
+    spec = a_spec()
+    sid = new(db, custom_settings={"crf": 20}, process_metadata=spec, rd_folder_path="/rd")
     s = sessions.get(db, sid)
     assert (s.session_id, s.status, s.total_operations, s.completed_operations) == (sid, "initialized", 0, 0)
-    assert s.custom_settings == {"crf": 20} and s.process_metadata == {"tool": "0.1"}
+    assert s.custom_settings == {"crf": 20} and s.process_metadata == spec
     assert (s.encoder_type, s.scene_threshold, s.min_scene_length) == ("x264", 30.0, 15)
     assert s.created_at and s.updated_at and s.completed_at is None
 

@@ -10,7 +10,7 @@ from backend.cli.main import main
 from backend.db import presets as stored
 from backend.db import settings
 from backend.errors import InputError, StateError
-from backend.presets import registry
+from backend.presets import catalog
 from backend.presets.builtin import DEFAULT_PRESET_ID, builtin_presets
 from backend.presets.model import (Preset, PresetFieldError, apply_overrides, parse_assignments,
                                    to_dict, to_json, to_preset)
@@ -110,9 +110,9 @@ def test_hevc_needs_nvenc():
 # --- user presets in state.db ---------------------------------------------------------------------
 
 def test_create_from_base_with_overrides(db):
-    preset = registry.create(db, "mine", "Mine", base="archival_hq",
+    preset = catalog.create(db, "mine", "Mine", base="archival_hq",
                              overrides={"video": {"crf": 20}}, description="for tests")
-    again = registry.resolve(db, "mine")
+    again = catalog.resolve(db, "mine")
     assert again == preset
     assert (again.base_preset, again.video.crf, again.stills_hq.bit_depth, again.description) == \
         ("archival_hq", 20, 16, "for tests")
@@ -124,80 +124,80 @@ def test_create_from_base_with_overrides(db):
 
 def test_create_refuses_builtin_ids_duplicates_and_bad_values(db):
     with pytest.raises(InputError, match="webflow_standard is a built-in preset"):
-        registry.create(db, "webflow_standard", "Mine")
-    registry.create(db, "mine", "Mine")
+        catalog.create(db, "webflow_standard", "Mine")
+    catalog.create(db, "mine", "Mine")
     with pytest.raises(InputError, match="a user preset mine already exists"):
-        registry.create(db, "mine", "Again")
+        catalog.create(db, "mine", "Again")
     with pytest.raises(InputError, match="bad preset field video.crf"):
-        registry.create(db, "other", "Other", overrides={"video": {"crf": 99}})
+        catalog.create(db, "other", "Other", overrides={"video": {"crf": 99}})
     with pytest.raises(InputError, match="unknown preset nope; known: webflow_standard"):
-        registry.create(db, "other", "Other", base="nope")
+        catalog.create(db, "other", "Other", base="nope")
     assert [r.preset_id for r in stored.list_user_presets(db)] == ["mine"]
 
 
 def test_update_changes_only_what_is_given(db):
-    registry.create(db, "mine", "Mine", description="d")
-    updated = registry.update(db, "mine", overrides={"stills_web": {"format": "webp"}}, name="Mine 2")
-    assert registry.resolve(db, "mine") == updated
+    catalog.create(db, "mine", "Mine", description="d")
+    updated = catalog.update(db, "mine", overrides={"stills_web": {"format": "webp"}}, name="Mine 2")
+    assert catalog.resolve(db, "mine") == updated
     assert (updated.name, updated.description, updated.stills_web.format) == ("Mine 2", "d", "webp")
     with pytest.raises(InputError, match="bad preset field stills_web.quality"):
-        registry.update(db, "mine", overrides={"stills_web": {"quality": 0}})
-    assert registry.resolve(db, "mine") == updated  # a refused update writes nothing
+        catalog.update(db, "mine", overrides={"stills_web": {"quality": 0}})
+    assert catalog.resolve(db, "mine") == updated  # a refused update writes nothing
     with pytest.raises(InputError, match="built-in preset and cannot be changed"):
-        registry.update(db, "archival_hq", name="x")
+        catalog.update(db, "archival_hq", name="x")
     with pytest.raises(InputError, match="id cannot be changed"):
-        registry.update(db, "mine", overrides={"id": "new"})
+        catalog.update(db, "mine", overrides={"id": "new"})
 
 
 def test_delete(db):
-    registry.create(db, "mine", "Mine")
-    assert registry.delete(db, "mine") is None
+    catalog.create(db, "mine", "Mine")
+    assert catalog.delete(db, "mine") is None
     with pytest.raises(InputError, match="unknown preset mine"):
-        registry.resolve(db, "mine")
+        catalog.resolve(db, "mine")
     with pytest.raises(InputError, match="no user preset mine"):
-        registry.delete(db, "mine")
+        catalog.delete(db, "mine")
     with pytest.raises(InputError, match="built-in preset and cannot be deleted"):
-        registry.delete(db, "preview_small")
+        catalog.delete(db, "preview_small")
 
 
 def test_exactly_one_default(db):
-    assert registry.default_id(db) == DEFAULT_PRESET_ID
-    registry.create(db, "a", "A")
-    registry.create(db, "b", "B")
-    registry.set_default(db, "a")
-    registry.set_default(db, "b")
+    assert catalog.default_id(db) == DEFAULT_PRESET_ID
+    catalog.create(db, "a", "A")
+    catalog.create(db, "b", "B")
+    catalog.set_default(db, "a")
+    catalog.set_default(db, "b")
     flags = {r["preset_id"]: r["is_default"] for r in db.query("SELECT * FROM user_presets")}
     assert flags == {"a": 0, "b": 1}
-    assert settings.get(db, "default_preset") == "b" == registry.default_id(db)
-    assert [p.id for p in registry.all_presets(db) if p.is_default] == ["b"]
-    registry.set_default(db, "preview_small")  # a built-in default leaves no flag set
+    assert settings.get(db, "default_preset") == "b" == catalog.default_id(db)
+    assert [p.id for p in catalog.all_presets(db) if p.is_default] == ["b"]
+    catalog.set_default(db, "preview_small")  # a built-in default leaves no flag set
     assert db.scalar("SELECT COUNT(*) FROM user_presets WHERE is_default = 1") == 0
-    assert registry.all_presets(db)[0].id == "preview_small"
+    assert catalog.all_presets(db)[0].id == "preview_small"
     with pytest.raises(InputError, match="unknown preset zzz"):
-        registry.set_default(db, "zzz")
+        catalog.set_default(db, "zzz")
     assert settings.get(db, "default_preset") == "preview_small"
 
 
 def test_deleting_the_default_falls_back_to_the_builtin_default(db):
-    registry.create(db, "mine", "Mine")
-    registry.set_default(db, "mine")
-    assert registry.delete(db, "mine") == DEFAULT_PRESET_ID
+    catalog.create(db, "mine", "Mine")
+    catalog.set_default(db, "mine")
+    assert catalog.delete(db, "mine") == DEFAULT_PRESET_ID
     assert settings.get(db, "default_preset") == DEFAULT_PRESET_ID
 
 
 def test_a_setting_naming_a_vanished_preset_falls_back(db):
     settings.set(db, "default_preset", "gone")
-    assert registry.default_id(db) == DEFAULT_PRESET_ID
+    assert catalog.default_id(db) == DEFAULT_PRESET_ID
 
 
 def test_list_order_is_the_designs(db):
     for pid in ("low", "high", "mid", "fav"):
-        registry.create(db, pid, pid.title())
+        catalog.create(db, pid, pid.title())
     for pid, used in (("low", 1), ("high", 9), ("mid", 5), ("fav", 0)):
         db.execute("UPDATE user_presets SET usage_count = ? WHERE preset_id = ?", (used, pid))
-    registry.set_default(db, "fav")
+    catalog.set_default(db, "fav")
     assert [r.preset_id for r in stored.list_user_presets(db)] == ["fav", "high", "mid", "low"]
-    listed = registry.all_presets(db)
+    listed = catalog.all_presets(db)
     assert [p.id for p in listed] == ["fav", "high", "mid", "low", *builtin_presets()]
     assert [p.source for p in listed] == ["user"] * 4 + ["builtin"] * len(builtin_presets())
 
@@ -205,7 +205,7 @@ def test_list_order_is_the_designs(db):
 def test_usage_is_counted_by_the_designs_trigger(db):
     from backend.db import sessions
 
-    registry.create(db, "mine", "Mine")
+    catalog.create(db, "mine", "Mine")
     sessions.create(db, sessions.NewSession(artwork_name="A", project_date="24-01-02",
                                             master_path="/m.mov", output_path="/o",
                                             preset_id="mine"))
@@ -213,67 +213,67 @@ def test_usage_is_counted_by_the_designs_trigger(db):
 
 
 def test_export_and_import_round_trip(db, tmp_path):
-    created = registry.create(db, "mine", "Mine", overrides={"thumbnail": {"width": 200}})
-    path = registry.export_file(db, "mine", tmp_path / "mine.json")
+    created = catalog.create(db, "mine", "Mine", overrides={"thumbnail": {"width": 200}})
+    path = catalog.export_file(db, "mine", tmp_path / "mine.json")
     assert to_preset(path.read_bytes()) == created
     with pytest.raises(InputError, match="already exists; pass --force"):
-        registry.export_file(db, "mine", path)
-    registry.export_file(db, "webflow_standard", path, overwrite=True)  # built-ins export too
+        catalog.export_file(db, "mine", path)
+    catalog.export_file(db, "webflow_standard", path, overwrite=True)  # built-ins export too
     assert json.loads(path.read_text())["id"] == "webflow_standard"
 
-    registry.export_file(db, "mine", path, overwrite=True)
-    registry.delete(db, "mine")
-    assert registry.import_file(db, path) == created
-    assert registry.resolve(db, "mine") == created
-    copy = registry.import_file(db, path, preset_id="mine-copy")
+    catalog.export_file(db, "mine", path, overwrite=True)
+    catalog.delete(db, "mine")
+    assert catalog.import_file(db, path) == created
+    assert catalog.resolve(db, "mine") == created
+    copy = catalog.import_file(db, path, preset_id="mine-copy")
     assert copy.id == "mine-copy" and copy.thumbnail.width == 200
     with pytest.raises(InputError, match="a user preset mine already exists"):
-        registry.import_file(db, path)
+        catalog.import_file(db, path)
     changed = {**to_dict(created), "name": "Changed"}
     path.write_text(json.dumps(changed))
-    assert registry.import_file(db, path, replace=True).name == "Changed"
+    assert catalog.import_file(db, path, replace=True).name == "Changed"
 
 
 def test_import_of_a_bad_file_names_field_and_file_and_writes_nothing(db, tmp_path):
-    data = to_dict(registry.create(db, "base", "Base"))
+    data = to_dict(catalog.create(db, "base", "Base"))
     data.update(id="bad")
     data["video"]["crf"] = 70
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data))
     with pytest.raises(InputError) as caught:
-        registry.import_file(db, path)
+        catalog.import_file(db, path)
     assert str(caught.value) == (f"bad preset field video.crf in preset file {path}: "
                                  "expected `int` <= 51, got 70")
     data["video"]["crf"] = 20
     data["stills_web"]["sharpen"] = True
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match=r"bad preset field stills_web.sharpen in preset file .*bad.json"):
-        registry.import_file(db, path)
+        catalog.import_file(db, path)
     path.write_text(json.dumps({**data, "id": "webflow_standard", "stills_web": {}}))
     with pytest.raises(InputError, match="holds the id webflow_standard, which is a built-in"):
-        registry.import_file(db, path)
+        catalog.import_file(db, path)
     with pytest.raises(InputError, match="cannot read preset file"):
-        registry.import_file(db, tmp_path / "missing.json")
+        catalog.import_file(db, tmp_path / "missing.json")
     assert [r.preset_id for r in stored.list_user_presets(db)] == ["base"]
 
 
 def test_a_malformed_row_is_a_state_error_naming_row_and_column(db):
-    registry.create(db, "mine", "Mine")
+    catalog.create(db, "mine", "Mine")
     db.execute("UPDATE user_presets SET video_settings = ? WHERE preset_id = 'mine'",
                (json.dumps({"crf": 99}),))
     with pytest.raises(StateError, match="user_presets, row 'mine', column video_settings: "
                                          "field crf: expected `int` <= 51, got 99"):
-        registry.resolve(db, "mine")
+        catalog.resolve(db, "mine")
     db.execute("UPDATE user_presets SET video_settings = '{oops' WHERE preset_id = 'mine'")
     with pytest.raises(StateError, match="column video_settings: not valid JSON"):
-        registry.resolve(db, "mine")
-    assert [p.id for p in registry.all_presets(db)][0:2] == ["webflow_standard", "mine"]
+        catalog.resolve(db, "mine")
+    assert [p.id for p in catalog.all_presets(db)][0:2] == ["webflow_standard", "mine"]
 
 
 def test_nullable_columns_fall_back_to_defaults(db):
-    registry.create(db, "mine", "Mine")
+    catalog.create(db, "mine", "Mine")
     db.execute("UPDATE user_presets SET thumbnail_settings = NULL, advanced_settings = NULL")
-    preset = registry.resolve(db, "mine")
+    preset = catalog.resolve(db, "mine")
     assert preset.thumbnail == Preset(id="x", name="x").thumbnail
 
 

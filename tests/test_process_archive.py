@@ -320,7 +320,7 @@ def test_database_rows(archive, frames):
 
     files = {p.relative_to(archive.path).as_posix(): p.stat().st_size
              for p in archive.path.rglob("*") if p.is_file()}
-    rows = state.registry(sid)
+    rows = state.registered_files(sid)
     assert sorted(r["file_path"] for r in rows) == sorted(files)  # one row per file, no duplicates
     for row in rows:
         assert row["file_size_bytes"] == files[row["file_path"]]
@@ -383,7 +383,7 @@ def test_state_commands_give_the_rows_as_json(archive):
     stats = cli_json("stats")
     assert stats["total_projects"] >= 1 and stats["total_files_created"] >= history["total_files_created"]
     files = cli_json("files", sid)
-    assert sorted(f["file_path"] for f in files) == sorted(r["file_path"] for r in state.registry(sid))
+    assert sorted(f["file_path"] for f in files) == sorted(r["file_path"] for r in state.registered_files(sid))
     assert all(f["verified"] for f in files)
 
 

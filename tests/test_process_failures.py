@@ -22,7 +22,7 @@ STDERR_LINES = ["[mp4 @ 0x55d0c0de] simulated failure: could not write the clip 
 def _finished_files_stay(state: State, sid: str, archive: Path) -> dict[str, int]:
     """Every registered file is on disk with its registered size; nothing half-written."""
     assert leftovers(archive) == []
-    registered = {r["file_path"]: r["file_size_bytes"] for r in state.registry(sid)}
+    registered = {r["file_path"]: r["file_size_bytes"] for r in state.registered_files(sid)}
     assert registered, "nothing finished was registered"
     for path, size in registered.items():
         assert (archive / path).stat().st_size == size, path

@@ -11,6 +11,7 @@ import time
 from backend import paths
 from backend.cli.context import print_table
 from backend.jobs import inputs
+from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD
 from backend.media.ingest import IngestProgress, IngestResult, ingest
 
 
@@ -18,10 +19,11 @@ def register(sub) -> None:
     parser = sub.add_parser("detect", help="find the scenes of a master (same cuts as "
                             "PySceneDetect's detect-content) and build its timeline proxies")
     parser.add_argument("master", metavar="MASTER")
-    parser.add_argument("--threshold", "-t", type=float, default=30.0, metavar="T",
-                        help="content threshold, as PySceneDetect's -t (default 30)")
-    parser.add_argument("--min-scene-len", "-m", type=int, default=15, metavar="N",
-                        help="minimum scene length in frames, as PySceneDetect's -m (default 15)")
+    parser.add_argument("--threshold", "-t", type=float, default=DEFAULT_THRESHOLD, metavar="T",
+                        help=f"content threshold, as PySceneDetect's -t (default {DEFAULT_THRESHOLD:g})")
+    parser.add_argument("--min-scene-len", "-m", type=int, default=DEFAULT_MIN_SCENE_LEN, metavar="N",
+                        help="minimum scene length in frames, as PySceneDetect's -m "
+                             f"(default {DEFAULT_MIN_SCENE_LEN})")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--csv", action="store_true", help="scenes as CSV on stdout")
     out.add_argument("--json", dest="detect_json", action="store_true",
@@ -34,9 +36,8 @@ def register(sub) -> None:
 def run(args, ctx) -> int:
     if args.detect_json:
         ctx.json = True
-    # the checks `process` makes: a FIFO or device would block the decode forever
+    # the check `process` makes: a FIFO or a device would block the decode forever
     master = inputs.check_master(args.master)
-    inputs.check_scene_params(args.threshold, args.min_scene_len)
     show = _ProgressLine() if not (ctx.json or args.csv) and sys.stderr.isatty() else None
     try:
         result = ingest(master, threshold=args.threshold, min_scene_len=args.min_scene_len,

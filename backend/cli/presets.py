@@ -1,10 +1,10 @@
 """`video-archive presets list | show | create | update | import | export | delete | default`:
-thin wrappers over backend.presets.registry."""
+thin wrappers over backend.presets.catalog."""
 
 import sys
 
 from backend.cli.context import print_table
-from backend.presets import registry
+from backend.presets import catalog
 from backend.presets.model import parse_assignments, to_dict, to_json
 
 _SET_HELP = ("change one setting, GROUP.FIELD=VALUE (groups: stills_hq, stills_web, video, "
@@ -24,8 +24,8 @@ def register(sub) -> None:
     p = actions.add_parser("create", help="a new preset from a base preset and changes")
     p.add_argument("preset_id", metavar="ID", help="lowercase letters, digits, '-' and '_'")
     p.add_argument("--name", required=True)
-    p.add_argument("--base", default=registry.DEFAULT_PRESET_ID, metavar="ID",
-                   help=f"preset to start from (default {registry.DEFAULT_PRESET_ID})")
+    p.add_argument("--base", default=catalog.DEFAULT_PRESET_ID, metavar="ID",
+                   help=f"preset to start from (default {catalog.DEFAULT_PRESET_ID})")
     p.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                    help=_SET_HELP)
     p.add_argument("--description", default="")
@@ -61,7 +61,7 @@ def register(sub) -> None:
 
 
 def list_presets(args, ctx) -> int:
-    items = registry.all_presets(ctx.db())
+    items = catalog.all_presets(ctx.db())
 
     def human(rows):
         print_table([{"default": "*" if r.is_default else "", "id": r.id, "name": r.name,
@@ -74,13 +74,13 @@ def list_presets(args, ctx) -> int:
 
 
 def show(args, ctx) -> int:
-    preset = registry.resolve(ctx.db(), args.preset_id)
+    preset = catalog.resolve(ctx.db(), args.preset_id)
     ctx.emit(to_dict(preset), lambda _: sys.stdout.write(to_json(preset).decode()))
     return 0
 
 
 def create(args, ctx) -> int:
-    preset = registry.create(ctx.db(), args.preset_id, args.name, base=args.base,
+    preset = catalog.create(ctx.db(), args.preset_id, args.name, base=args.base,
                              overrides=parse_assignments(args.assignments),
                              description=args.description)
     ctx.emit(to_dict(preset), lambda _: print(f"created preset {preset.id} (based on {args.base})"))
@@ -88,7 +88,7 @@ def create(args, ctx) -> int:
 
 
 def update(args, ctx) -> int:
-    preset = registry.update(ctx.db(), args.preset_id,
+    preset = catalog.update(ctx.db(), args.preset_id,
                              overrides=parse_assignments(args.assignments), name=args.name,
                              description=args.description)
     ctx.emit(to_dict(preset), lambda _: print(f"updated preset {preset.id}"))
@@ -96,21 +96,21 @@ def update(args, ctx) -> int:
 
 
 def import_preset(args, ctx) -> int:
-    preset = registry.import_file(ctx.db(), args.file, preset_id=args.preset_id,
+    preset = catalog.import_file(ctx.db(), args.file, preset_id=args.preset_id,
                                   replace=args.replace)
     ctx.emit(to_dict(preset), lambda _: print(f"imported preset {preset.id} from {args.file}"))
     return 0
 
 
 def export_preset(args, ctx) -> int:
-    path = registry.export_file(ctx.db(), args.preset_id, args.file, overwrite=args.force)
+    path = catalog.export_file(ctx.db(), args.preset_id, args.file, overwrite=args.force)
     ctx.emit({"id": args.preset_id, "path": str(path)},
              lambda d: print(f"exported preset {d['id']} to {d['path']}"))
     return 0
 
 
 def delete(args, ctx) -> int:
-    new_default = registry.delete(ctx.db(), args.preset_id)
+    new_default = catalog.delete(ctx.db(), args.preset_id)
 
     def human(d):
         print(f"deleted preset {d['id']}")
@@ -124,6 +124,6 @@ def delete(args, ctx) -> int:
 def default(args, ctx) -> int:
     db = ctx.db()
     if args.preset_id:
-        registry.set_default(db, args.preset_id)
-    ctx.emit({"default_preset": registry.default_id(db)}, lambda d: print(d["default_preset"]))
+        catalog.set_default(db, args.preset_id)
+    ctx.emit({"default_preset": catalog.default_id(db)}, lambda d: print(d["default_preset"]))
     return 0

@@ -31,8 +31,10 @@ def register(sub) -> None:
                    help="override a preset field for this job, e.g. --set video.crf=20")
     p.add_argument("--encoder", choices=["auto", "x264", "nvenc"], default="auto",
                    help="auto: NVENC when a usable GPU is found, else x264; nvenc: fail without one")
-    p.add_argument("--threshold", type=float, metavar="T", help="content threshold (default setting: 30)")
-    p.add_argument("--min-scene-len", type=int, metavar="N", help="frames (default setting: 15)")
+    p.add_argument("--threshold", type=float, metavar="T",
+                   help="content threshold (default: the scene_threshold_default setting)")
+    p.add_argument("--min-scene-len", type=int, metavar="N",
+                   help="frames (default: the min_scene_length_default setting)")
     p.add_argument("--scenes", metavar="SPEC", help="'all' (default) or e.g. '1,3,5-7'")
     p.add_argument("--groups", metavar="FILE", help='JSON file: {"group name": [scene numbers]}')
     p.add_argument("--workers", type=int, metavar="N", help="parallel jobs (default setting)")

@@ -5,7 +5,6 @@ The log is the truth: processing_state.completed_operations is recomputed from i
 finish, and resume counts only operations whose log row says completed or skipped."""
 
 import datetime as dt
-import math
 import secrets
 import threading
 import time
@@ -17,8 +16,12 @@ import msgspec
 
 from backend.db import settings
 from backend.db.connect import Database
-from backend.db.structs import OperationDetails, Scene, encode_column, row_to_struct
+from backend.db.session_spec import GroupedScenes, SessionSpec
+from backend.db.structs import OperationDetails, encode_column, row_to_struct
 from backend.errors import InputError, StateError
+from backend.media.detection_params import (DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD,
+                                            check_min_scene_len, check_threshold)
+from backend.media.scenes import Scene
 
 STATUSES = ("initialized", "processing", "paused", "completed", "failed")
 RESUMABLE = ("processing", "paused", "failed")
@@ -40,9 +43,10 @@ class NewSession(msgspec.Struct, kw_only=True):
     rd_folder_path: str | None = None
     custom_settings: dict[str, Any] | None = None
     encoder_type: str = "x264"
-    scene_threshold: float = 30.0
-    min_scene_length: int = 15
-    process_metadata: dict[str, Any] | None = None
+    scene_threshold: float = DEFAULT_THRESHOLD
+    min_scene_length: int = DEFAULT_MIN_SCENE_LEN
+    process_metadata: SessionSpec | None = None
+    grouped_scenes: GroupedScenes | None = None
 
 
 class Session(msgspec.Struct, kw_only=True):
@@ -65,13 +69,13 @@ class Session(msgspec.Struct, kw_only=True):
     operation_details: OperationDetails | None
     scenes_data: list[Scene] | None
     selected_scenes: list[int] | None
-    grouped_scenes: dict[str, list[int]] | None
+    grouped_scenes: GroupedScenes | None
     status: str | None
     error_message: str | None
     created_at: str | None
     updated_at: str | None
     completed_at: str | None
-    process_metadata: dict[str, Any] | None
+    process_metadata: SessionSpec | None
 
 
 class PlannedOperation(msgspec.Struct, kw_only=True):
@@ -142,14 +146,8 @@ def _check_new(new: NewSession) -> None:
         dt.datetime.strptime(new.project_date, "%y-%m-%d")
     except (TypeError, ValueError):
         raise InputError(f"invalid project date {new.project_date!r}: use YY-MM-DD") from None
-    threshold = new.scene_threshold
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
-            or not math.isfinite(threshold) or threshold <= 0:
-        raise InputError(f"scene threshold must be a positive number, got {threshold!r}")
-    if isinstance(new.min_scene_length, bool) or not isinstance(new.min_scene_length, int) \
-            or new.min_scene_length < 1:
-        raise InputError(f"minimum scene length must be a whole number of frames >= 1, "
-                         f"got {new.min_scene_length!r}")
+    check_threshold(new.scene_threshold)
+    check_min_scene_len(new.min_scene_length)
 
 
 def _text(value) -> str | None:
@@ -163,13 +161,14 @@ def create(db: Database, new: NewSession) -> str:
     db.insert(
         "INSERT INTO processing_state (session_id, artwork_name, project_date, master_path, "
         "rd_folder_path, output_path, preset_id, custom_settings, encoder_type, scene_threshold, "
-        "min_scene_length, total_operations, completed_operations, status, process_metadata) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 'initialized', ?)",
+        "min_scene_length, total_operations, completed_operations, status, process_metadata, "
+        "grouped_scenes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 'initialized', ?, ?)",
         (session_id, new.artwork_name, new.project_date, _text(new.master_path),
          _text(new.rd_folder_path), _text(new.output_path), new.preset_id,
          encode_column("processing_state", "custom_settings", new.custom_settings),
          new.encoder_type, float(new.scene_threshold), new.min_scene_length,
-         encode_column("processing_state", "process_metadata", new.process_metadata)))
+         encode_column("processing_state", "process_metadata", new.process_metadata),
+         encode_column("processing_state", "grouped_scenes", new.grouped_scenes)))
     return session_id
 
 
@@ -420,3 +419,11 @@ def delete(db: Database, session_id: str) -> None:
         db.execute("DELETE FROM operation_log WHERE session_id = ?", (session_id,))
         db.execute("DELETE FROM file_registry WHERE session_id = ?", (session_id,))
         db.execute("DELETE FROM processing_state WHERE session_id = ?", (session_id,))
+
+
+def unfinished_for(db: Database, output_path: str) -> list[str]:
+    """Sessions still open (initialized, processing, paused) that archive into `output_path`:
+    a second one would write the same files."""
+    return [r["session_id"] for r in db.query(
+        "SELECT session_id FROM processing_state WHERE output_path = ? AND "
+        "status IN ('initialized', 'processing', 'paused') ORDER BY id", (str(output_path),))]

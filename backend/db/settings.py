@@ -10,6 +10,7 @@ import msgspec
 
 from backend import text_rules
 from backend.errors import InputError, StateError
+from backend.media.detection_params import check_min_scene_len, check_threshold
 
 # db_version follows PRAGMA user_version and only migrations change it.
 READ_ONLY = frozenset({"db_version"})
@@ -21,19 +22,18 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 MINIMUM: dict[str, float] = {
     "parallel_workers": 1,
-    "min_scene_length_default": 1,
     "max_resume_age_days": 0,
-    "scene_threshold_default": 0,
 }
+# The detection defaults have the bounds of the detection parameters themselves.
+CHECKS = {"scene_threshold_default": check_threshold,
+          "min_scene_length_default": check_min_scene_len}
 
 # settings written into every file's metadata: the limit metadata.TEXT_FIELDS holds them to
 TEXT_BYTES = {"copyright_text": 1000, "artist_name": 1000}
 
-# what SQLite's integers, ContentDetector's scores and a worker pool can hold
+# what a worker pool and a date can hold (the detection defaults: CHECKS)
 MAXIMUM: dict[str, float] = {
     "parallel_workers": 256,
-    "min_scene_length_default": 10_000_000,
-    "scene_threshold_default": 255,
     "max_resume_age_days": 36_500,
 }
 
@@ -120,6 +120,11 @@ def _check_limits(key: str, value) -> None:
         raise InputError(f"setting {key} must be at least {MINIMUM[key]:g}, got {value!r}")
     if key in MAXIMUM and value > MAXIMUM[key]:
         raise InputError(f"setting {key} must be at most {MAXIMUM[key]:g}, got {value!r}")
+    if key in CHECKS:
+        try:
+            CHECKS[key](value)
+        except InputError as exc:
+            raise InputError(f"setting {key}: {exc}") from None
 
 
 def parse_text(key: str, text: str, value_type: str):

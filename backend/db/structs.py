@@ -10,24 +10,12 @@ from typing import Annotated, Any
 
 import msgspec
 
+from backend.db.session_spec import GroupedScenes, SessionSpec
 from backend.errors import InputError, StateError
+from backend.media.scenes import Scene
 
 NonNegInt = Annotated[int, msgspec.Meta(ge=0)]
 NonNegFloat = Annotated[float, msgspec.Meta(ge=0)]
-
-
-class Scene(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """One detected scene, as backend.ops.base.Scene numbers it: `number` from 1, frames as
-    scene detection counts them (end inclusive), times in seconds of the master."""
-    number: Annotated[int, msgspec.Meta(ge=1)]
-    start_frame: NonNegInt
-    end_frame: NonNegInt
-    start_time: NonNegFloat
-    end_time: NonNegFloat
-
-    def __post_init__(self):
-        if self.end_frame < self.start_frame or self.end_time < self.start_time:
-            raise ValueError(f"scene {self.number} ends before it starts")
 
 
 class OperationDetails(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -48,8 +36,8 @@ JSON_COLUMNS: dict[str, dict[str, Any]] = {
         "operation_details": OperationDetails,
         "scenes_data": list[Scene],
         "selected_scenes": list[Annotated[int, msgspec.Meta(ge=1)]],
-        "grouped_scenes": dict[str, list[Annotated[int, msgspec.Meta(ge=1)]]],
-        "process_metadata": dict[str, Any],
+        "grouped_scenes": GroupedScenes,
+        "process_metadata": SessionSpec,
     },
     "operation_log": {
         "output_files": list[str],
@@ -84,7 +72,7 @@ def encode_column(table: str, column: str, value) -> str | None:
         return None
     kind = JSON_COLUMNS[table][column]
     try:
-        # to_builtins first so Paths and Structs of other modules (backend.ops Scene) convert
+        # to_builtins first so Paths and Structs given for another type (a dict for a Struct) convert
         plain = msgspec.to_builtins(value, enc_hook=_enc_hook)
         checked = msgspec.convert(plain, kind)
         return _encoder.encode(checked).decode()
@@ -102,8 +90,24 @@ def decode_column(table: str, row_id, column: str, text):
     try:
         return msgspec.json.decode(text, type=kind)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+        if (table, column) in NOT_OURS and _not_ours(text, NOT_OURS[(table, column)]):
+            return None
         raise StateError(f"state.db table {table}, row {row_id}, column {column}: malformed value "
                          f"({exc}); fix or clear that cell") from None
+
+
+# Databases of the first design (schema v1) kept free-form JSON in process_metadata. Such a cell
+# is not a SessionSpec and reads as None: the session is listed like any other but cannot be
+# resumed. A cell that holds the spec's own key and does not decode is damaged, not foreign.
+NOT_OURS = {("processing_state", "process_metadata"): "safe_name"}
+
+
+def _not_ours(text, key: str) -> bool:
+    try:
+        value = msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        return False
+    return isinstance(value, dict) and key not in value
 
 
 _AT_COLUMN = re.compile(r"at `\$\.(\w+)")

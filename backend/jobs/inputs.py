@@ -10,9 +10,13 @@ import re
 import unicodedata
 from pathlib import Path
 
+import msgspec
+
 from backend import text_rules
+from backend.db.session_spec import Group
 from backend.errors import InputError
 from backend.jobs import rd_tree
+from backend.media.readable import check_readable
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
              *(f"lpt{i}" for i in range(1, 10))}
@@ -24,22 +28,23 @@ def check_date(text: str) -> str:
     try:
         day = dt.datetime.strptime(text.strip(), "%y-%m-%d")
     except ValueError:
-        raise InputError(f"invalid project date {text!r}: use YY-MM-DD, e.g. 24-03-15") from None
+        raise InputError(f"invalid project date {text!r}: use YY-MM-DD, e.g. 24-03-15", "date") from None
     return day.strftime("%y-%m-%d")
 
 
-def safe_name(text: str, what: str = "artwork name") -> tuple[str, str | None]:
+def safe_name(text: str, what: str = "artwork name",
+              field: str | None = "artwork") -> tuple[str, str | None]:
     """A name usable as one folder or file-name part on every OS, and a warning when it differs
     from what the user typed. Slashes, '..' and reserved device names can never escape or
     collide: they are replaced, not rejected, because the user's intent is clear."""
     raw = unicodedata.normalize("NFC", text or "").strip()
-    text_rules.check(raw, f"the {what}")  # it is also written into metadata as typed
+    text_rules.check(raw, f"the {what}", field=field)  # also written into metadata as typed
     if not raw:
-        raise InputError(f"the {what} is empty")
+        raise InputError(f"the {what} is empty", field)
     cleaned = _UNSAFE.sub("-", raw.replace(" ", "-"))
     cleaned = re.sub(r"-{2,}", "-", cleaned).strip(".-_")
     if not cleaned:
-        raise InputError(f"the {what} {text!r} has no letters or digits usable in a folder name")
+        raise InputError(f"the {what} {text!r} has no letters or digits usable in a folder name", field)
     if cleaned.split(".")[0].lower() in _RESERVED:
         cleaned = f"{cleaned}_"
     cleaned = cleaned[:120]
@@ -47,40 +52,28 @@ def safe_name(text: str, what: str = "artwork name") -> tuple[str, str | None]:
     return cleaned, warning
 
 
-def _refuse_link_loop(path: Path, what: str) -> None:
+def _refuse_link_loop(path: Path, what: str, field: str) -> None:
     """exists() and is_file() say False for a symbolic link loop; say what it really is."""
     try:
         os.stat(path)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise InputError(f"{what} is a symbolic link loop: {path}") from None
+            raise InputError(f"{what} is a symbolic link loop: {path}", field) from None
 
 
 def check_master(path: str | os.PathLike) -> Path:
-    if not str(path).strip():
-        raise InputError("no master video given")
-    master = Path(path).expanduser()
-    _refuse_link_loop(master, "master video")
-    if not master.exists():
-        raise InputError(f"master video not found: {master}")
-    if not master.is_file():
-        raise InputError(f"master video is not a file: {master}")
-    if not os.access(master, os.R_OK):
-        raise InputError(f"master video cannot be read (permissions): {master}")
-    if master.stat().st_size == 0:
-        raise InputError(f"master video is empty (0 bytes): {master}")
-    return master.resolve()
+    return check_readable(path, what="master video", field="master")[0].resolve()
 
 
 def check_rd_folder(path: str | os.PathLike | None) -> Path | None:
     if not path:
         return None
     folder = Path(path).expanduser()
-    _refuse_link_loop(folder, "R&D folder")
+    _refuse_link_loop(folder, "R&D folder", "rd")
     if not folder.is_dir():
-        raise InputError(f"R&D folder not found or not a folder: {folder}")
+        raise InputError(f"R&D folder not found or not a folder: {folder}", "rd")
     if not os.access(folder, os.R_OK | os.X_OK):
-        raise InputError(f"R&D folder cannot be read (permissions): {folder}")
+        raise InputError(f"R&D folder cannot be read (permissions): {folder}", "rd")
     folder = folder.resolve()
     rd_tree.check(folder)
     return folder
@@ -92,23 +85,23 @@ def check_output_dir(path: str | os.PathLike) -> Path:
     would nest inside the other one."""
     if not str(path).strip():
         raise InputError("no output folder given (an empty --out would mean the current folder; "
-                         "pass . to mean that)")
+                         "pass . to mean that)", "out")
     out = Path(path).expanduser()
-    _refuse_link_loop(out, "output folder")
+    _refuse_link_loop(out, "output folder", "out")
     inside = archive_around(out)
     if inside is not None:
         raise InputError(f"output folder {out} is {'an' if inside == out.resolve() else 'inside an'} "
                          f"existing archive ({inside}); choose the folder that holds your "
-                         f"archives, e.g. {inside.parent}")
+                         f"archives, e.g. {inside.parent}", "out")
     if out.exists() and not out.is_dir():
-        raise InputError(f"output folder is a file, not a folder: {out}")
+        raise InputError(f"output folder is a file, not a folder: {out}", "out")
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".video-archive-write-test-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise InputError(f"output folder cannot be written: {out} ({exc.strerror or exc})") from None
+        raise InputError(f"output folder cannot be written: {out} ({exc.strerror or exc})", "out") from None
     return out.resolve()
 
 
@@ -126,23 +119,6 @@ def archive_around(path: Path) -> Path | None:
     return None
 
 
-MAX_MIN_SCENE_LEN = 10_000_000  # frames: over 46 hours at 60 fps, and within SQLite's integers
-
-
-def check_scene_params(threshold, min_scene_len) -> tuple[float, int]:
-    """Scene detection's threshold (ContentDetector scores run 0-255) and minimum scene length,
-    the same limits for `process`, `detect` and the settings."""
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
-            or not 0 < threshold <= 255:
-        raise InputError(f"scene threshold {threshold} is out of range (above 0, at most 255; "
-                         "usually 27-30)")
-    if isinstance(min_scene_len, bool) or not isinstance(min_scene_len, int) \
-            or not 1 <= min_scene_len <= MAX_MIN_SCENE_LEN:
-        raise InputError(f"minimum scene length {min_scene_len} is out of range (1 to "
-                         f"{MAX_MIN_SCENE_LEN} frames)")
-    return float(threshold), min_scene_len
-
-
 def parse_scene_spec(spec: str | None) -> list[tuple[int, int]] | None:
     """'all' (or nothing) -> None; '1,3,5-7' -> inclusive ranges. Numbers are checked against the
     detected scenes later by `select_scenes`, once the scene count is known."""
@@ -154,11 +130,11 @@ def parse_scene_spec(spec: str | None) -> list[tuple[int, int]] | None:
         m = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", part)
         if not m:
             raise InputError(f"invalid scene spec {spec!r}: {part!r} is not a number or a range "
-                             "like 5-7 (use 'all' or e.g. '1,3,5-7')")
+                             "like 5-7 (use 'all' or e.g. '1,3,5-7')", "scenes")
         lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
         if lo < 1 or hi < lo:
             raise InputError(f"invalid scene spec {spec!r}: {part!r} is not an ascending range "
-                             "of scene numbers starting at 1")
+                             "of scene numbers starting at 1", "scenes")
         ranges.append((lo, hi))
     return ranges
 
@@ -169,7 +145,7 @@ def select_scenes(ranges: list[tuple[int, int]] | None, scene_count: int) -> lis
     chosen: set[int] = set()
     for lo, hi in ranges:
         if hi > scene_count:
-            raise InputError(f"scene {hi} does not exist: the master has {_scenes(scene_count)}")
+            raise InputError(f"scene {hi} does not exist: the master has {_scenes(scene_count)}", "scenes")
         chosen.update(range(lo, hi + 1))
     return sorted(chosen)
 
@@ -182,40 +158,60 @@ def load_groups(path: str | os.PathLike | None) -> dict[str, list[int]]:
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"groups file not found: {file}") from None
+        raise InputError(f"groups file not found: {file}", "groups") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"groups file cannot be read: {file} ({exc})") from None
+        raise InputError(f"groups file cannot be read: {file} ({exc})", "groups") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"groups file {file} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        raise InputError(f"groups file {file} is not valid JSON: {exc.msg} at line {exc.lineno}", "groups") from None
     return check_groups(data, str(file))
 
 
-def check_groups(data, source: str = "groups") -> dict[str, list[int]]:
-    if not isinstance(data, dict):
-        raise InputError(f"{source}: expected a JSON object mapping group names to lists of scene numbers")
-    groups: dict[str, list[int]] = {}
+def check_groups(data, source: str = "groups") -> list[Group]:
+    """Groups as the editor sends them (an ordered list of {name, color, scenes}) or as a groups
+    file holds them ({name: [scenes]}): names that make distinct folder names, each a non-empty
+    list of scene numbers, each scene in at most one group."""
+    if isinstance(data, dict):
+        data = [{"name": str(name), "scenes": members} for name, members in data.items()]
+    if not isinstance(data, list):
+        raise InputError(f"{source}: expected a list of groups (name, color, scenes), or a JSON "
+                         "object mapping group names to lists of scene numbers", "groups")
+    groups: list[Group] = []
+    folders: dict[str, str] = {}
     owner: dict[int, str] = {}
-    for name, members in data.items():
-        folder, _ = safe_name(str(name), "group name")
-        if folder in groups:
-            raise InputError(f"{source}: groups {name!r} and another give the same folder name {folder!r}")
+    for item in data:
+        if isinstance(item, Group):
+            item = msgspec.to_builtins(item)
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise InputError(f"{source}: every group needs a name", "groups")
+        name, members = item["name"], item.get("scenes")
+        folder, _ = safe_name(name, "group name", "groups")
+        if folder in folders:
+            raise InputError(f"{source}: groups {folders[folder]!r} and {name!r} give the same "
+                             f"folder name {folder!r}", "groups")
+        folders[folder] = name
         if not isinstance(members, list) or not members or not all(
                 isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in members):
-            raise InputError(f"{source}: group {name!r} must be a non-empty list of scene numbers (1, 2, ...)")
+            raise InputError(f"{source}: group {name!r} must be a non-empty list of scene numbers "
+                             "(1, 2, ...)", "groups")
         for n in members:
-            if n in owner:
-                raise InputError(f"{source}: scene {n} is in both group {owner[n]!r} and {name!r}")
-            owner[n] = str(name)
-        groups[folder] = sorted(set(members))
+            if n in owner and owner[n] != name:
+                raise InputError(f"{source}: scene {n} is in both group {owner[n]!r} and {name!r}",
+                                 "groups")
+            owner[n] = name
+        color = item.get("color")
+        if color is not None and not (isinstance(color, str) and len(color) <= 64):
+            raise InputError(f"{source}: group {name!r} has a color that is not a short text",
+                             "groups")
+        groups.append(Group(name=name, color=color, scenes=sorted(set(members))))
     return groups
 
 
-def check_groups_against(groups: dict[str, list[int]], scene_count: int) -> None:
-    for name, members in groups.items():
-        missing = [n for n in members if n > scene_count]
+def check_groups_against(groups: list[Group], scene_count: int) -> None:
+    for group in groups:
+        missing = [n for n in group.scenes if n > scene_count]
         if missing:
-            raise InputError(f"group {name!r} names scene {missing[0]}, but the master has "
-                             f"{_scenes(scene_count)}")
+            raise InputError(f"group {group.name!r} names scene {missing[0]}, but the master has "
+                             f"{_scenes(scene_count)}", "groups")
 
 
 def _scenes(count: int) -> str:

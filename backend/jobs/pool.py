@@ -1,8 +1,9 @@
-"""Running a stage's units side by side: one thread per running unit, each driving one ffmpeg
-process or one PyAV/Pillow job (both release the GIL), at most `workers` at once.
+"""Running units side by side as soon as the units they need are done: one thread per running
+unit, each driving one ffmpeg process or one PyAV/Pillow job (both release the GIL), at most
+`workers` at once.
 
 Units off the critical path run at a lower CPU priority. The web master encode is what every
-clip waits for; stills, copies and R&D files only have to be done by the end of the stage. On
+clip waits for; stills, copies and R&D files only have to be done by the end of the session. On
 Linux the priority (nice) is per thread and inherited by the threads and processes it starts
 (libavcodec's decoder threads, ffmpeg children), so the encode gets the cores first and the rest
 fills the gaps, instead of all of them slowing each other down equally."""
@@ -19,41 +20,69 @@ T = TypeVar("T")
 BACKGROUND_NICE = 10
 
 
-def run_all(items: Iterable[T], work: Callable[[T], None], workers: int,
-            should_stop: Callable[[], bool], urgent: Callable[[T], bool] = lambda item: True) -> None:
-    """Run `work(item)` for every item, urgent items first, at most `workers` at once. Items not
-    yet started when `should_stop()` turns true are never started; running ones finish or notice
-    the stop themselves. `work` handles its own expected errors: one failing item never stops
-    the others; an unexpected exception is re-raised here once all running items are done."""
-    pending = sorted(items, key=lambda item: not urgent(item))
+def run_graph(items: Iterable[T], work: Callable[[T], bool], workers: int,
+              should_stop: Callable[[], bool], *, key: Callable[[T], str],
+              needs: Callable[[T], Iterable[str]], done: Iterable[str] = (),
+              urgent: Callable[[T], bool] = lambda item: True,
+              priority: Callable[[T], tuple] = lambda item: ()) -> set[str]:
+    """Run `work(item)` for every item once every key in `needs(item)` is done (in `done`, or an
+    item whose work returned True), at most `workers` at once. Among the items that can start,
+    urgent ones go first, then the lowest `priority`, then the given order. An item whose work
+    returns False has failed: the items that need it, directly or not, never start; the others
+    go on. Items not yet started when `should_stop()` turns true are never started; running ones
+    finish or notice the stop themselves. An exception from `work` is re-raised here once the
+    running items are done; nothing new starts meanwhile. Returns the keys of the items that
+    never started because something they need failed or is not among the items."""
+    pending = list(items)
+    completed = set(done)
+    known = {key(item) for item in pending} | completed
+    failed: set[str] = set()
+    blocked: set[str] = set()
     finished: queue.Queue = queue.Queue()
     errors: list[BaseException] = []
-    running: set[threading.Thread] = set()
+    running: dict[threading.Thread, T] = {}
+    succeeded: dict[threading.Thread, bool] = {}
 
     def run(item: T, background: bool) -> None:
+        me = threading.current_thread()
         try:
             if background:
                 _lower_priority()
-            work(item)
+            succeeded[me] = bool(work(item))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
             errors.append(exc)
         finally:
-            finished.put(threading.current_thread())
+            finished.put(me)
+
+    def cannot_run(item: T) -> bool:
+        return any(n in failed or n in blocked or n not in known for n in needs(item))
 
     while True:
-        while pending and len(running) < max(1, workers) and not should_stop() and not errors:
-            item = pending.pop(0)
+        # whatever needs a failed unit never runs, and neither does what needs that one
+        stuck = [item for item in pending if cannot_run(item)]
+        while stuck:
+            for item in stuck:
+                pending.remove(item)
+                blocked.add(key(item))
+            stuck = [item for item in pending if cannot_run(item)]
+        ready = sorted((i for i in pending if all(n in completed for n in needs(i))),
+                       key=lambda i: (not urgent(i), priority(i)))
+        while ready and len(running) < max(1, workers) and not should_stop() and not errors:
+            item = ready.pop(0)
+            pending.remove(item)
             thread = threading.Thread(target=run, args=(item, not urgent(item)), name="unit",
                                       daemon=True)
-            running.add(thread)
+            running[thread] = item
             thread.start()
         if not running:
             break
-        done = finished.get()
-        done.join()
-        running.discard(done)
+        thread = finished.get()
+        thread.join()
+        item = running.pop(thread)
+        (completed if succeeded.pop(thread, False) else failed).add(key(item))
     if errors:
         raise errors[0]
+    return blocked
 
 
 def _lower_priority() -> None:

@@ -6,6 +6,8 @@ from typing import Literal
 
 import msgspec
 
+from backend.db.session_spec import Group
+
 
 class ProcessRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     master: str
@@ -19,14 +21,14 @@ class ProcessRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     threshold: float | None = None      # None: scene_threshold_default setting
     min_scene_len: int | None = None    # None: min_scene_length_default setting
     scenes: str | None = None           # "all" or "1,3,5-7"
-    groups: dict[str, list[int]] | None = None
+    groups: list[Group] | dict[str, list[int]] | None = None  # a groups file's form, or the editor's
     cuts: list[int] | None = None       # cuts edited by the user: replaces detection's cut list
     workers: int | None = None          # None: parallel_workers setting
 
 
 class Outcome(msgspec.Struct, kw_only=True):
     session_id: str
-    status: str                         # completed, paused, failed
+    status: str                         # completed, paused, failed; analysed (waiting for edits)
     archive_path: str
     completed: int
     total: int

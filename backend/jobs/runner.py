@@ -1,6 +1,9 @@
-"""The session runner: check inputs, analyse the master (probe, scene detection), plan every unit
-of every operator up front, run them stage by stage in a worker pool, log each in operation_log,
-register each finished file, and finish with a history row. Resume runs what is not completed."""
+"""The session runner: analyse a session's master (the analysis operators: probe, scene
+detection), then plan every export unit up front and run each as soon as the units it needs are
+done, within --workers; log each in operation_log, register each finished file, and finish with
+a history row. A failed unit stops only the units that need it. Resume runs what is not
+completed. The runner knows operators only by their registration (backend.ops.operators), their stages and
+their results."""
 
 from __future__ import annotations
 
@@ -13,26 +16,30 @@ from pathlib import Path
 import msgspec
 import psutil
 
-from backend import paths
 from backend.db import files as db_files
 from backend.db import history as db_history
 from backend.db import sessions, settings as db_settings
-from backend.db.sessions import NewSession, PlannedOperation
-from backend.errors import ArchiveError, Cancelled, InputError, MediaError, OperatorError
+from backend.db.session_spec import MasterSummary, RunnerMark, SessionSpec
+from backend.errors import ArchiveError, Cancelled, InputError, OperatorError
 from backend.jobs import inputs
 from backend.jobs.events import Event, Listener
-from backend.jobs.pool import run_all
+from backend.jobs.plan_rows import planned, units_of
+from backend.jobs.pool import run_graph
 from backend.jobs.request import Outcome, ProcessRequest
-from backend.jobs.session_job import build_job, history_record, job_metadata
-from backend.media import encoders, ffmpeg, probe as media_probe
+from backend.jobs.session_job import build_job, history_record
+from backend.media import ffmpeg
 from backend.media.atomic import remove_partials
-from backend.ops import registry
-from backend.ops.base import Job, Unit
-from backend.ops.scene_detection import scenes_from_cuts
-from backend.presets import registry as presets
+from backend.media.scenes import check_cuts, scenes_at_cuts
+from backend.media.timeline import load_timeline
+from backend.ops import operators
+from backend.ops.base import Job, Stage, Unit, UnitResult
 
-ANALYSIS = ("probe", "scene_detection")
 PROGRESS_INTERVAL_S = 0.25
+
+
+def waiting_for_edits(spec: SessionSpec | None) -> bool:
+    """Analysed and not exported yet: the editor's session, which only an export continues."""
+    return spec is not None and spec.analysed and not spec.export_planned
 
 
 class Runner:
@@ -45,110 +52,77 @@ class Runner:
 
     # --- entry points ---------------------------------------------------------------------------
     def start(self, request: ProcessRequest) -> Outcome:
-        """Check everything, then create the session and run it to the end (or a pause)."""
-        settings = db_settings.as_dict(self.db)
-        ffmpeg.configure(settings["ffmpeg_path"])
-        warnings: list[str] = []
-        master = inputs.check_master(request.master)
-        date = inputs.check_date(request.date)
-        name, warning = inputs.safe_name(request.artwork)
-        warnings += [warning] if warning else []
-        out = inputs.check_output_dir(request.out)
-        rd = inputs.check_rd_folder(request.rd)
-        ranges = inputs.parse_scene_spec(request.scenes)
-        groups = inputs.check_groups(request.groups or {}, "groups")
-        preset = presets.resolve(self.db, request.preset or presets.default_id(self.db))
-        if request.overrides:
-            preset = presets.apply_overrides(preset, request.overrides)
-        try:
-            info = media_probe.probe(master)
-        except MediaError as exc:
-            raise InputError(f"the master cannot be used: {exc}") from None
-        preference = request.encoder if request.encoder != "auto" else settings["encoder_preference"]
-        choice = encoders.choose_encoder(
-            preference, bool(settings["gpu_enabled"]),
-            encoders.detect_encoders(cache_dir=paths.cache_dir(self.db.path)),
-            insist=request.encoder == "nvenc")
-        warnings += [choice.warning] if choice.warning else []
-        archive = out / f"{date}_{name}"
-        if archive.exists() and any(archive.iterdir()):
-            raise InputError(f"the archive folder already exists and is not empty: {archive} "
-                             "(resume its session, or choose another artwork name or date)")
-        threshold = request.threshold if request.threshold is not None else settings["scene_threshold_default"]
-        min_len = request.min_scene_len if request.min_scene_len is not None else settings["min_scene_length_default"]
-        inputs.check_scene_params(threshold, min_len)
-        workers = request.workers if request.workers is not None else settings["parallel_workers"]
-        if workers < 1:
-            raise InputError(f"workers must be at least 1 (got {workers})")
+        """`process`: create the session, analyse it and export it in one run."""
+        from backend.jobs import project  # the editor flow, which builds on this runner
 
-        meta = job_metadata(settings, request.artwork.strip(), date)
-        session_id = sessions.create(self.db, NewSession(
-            artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
-            rd_folder_path=str(rd) if rd else None, output_path=str(archive),
-            preset_id=preset.id, custom_settings=request.overrides,
-            encoder_type=choice.family, scene_threshold=float(threshold), min_scene_length=int(min_len),
-            process_metadata={
-                "safe_name": name, "encoder": msgspec.to_builtins(choice),
-                "preset": msgspec.to_builtins(preset), "metadata": msgspec.to_builtins(meta),
-                "workers": workers, "warnings": warnings, "scene_spec": request.scenes or "all",
-                "generate_log": settings["generate_log"],
-                "extract_midpoint_stills": settings["extract_midpoint_stills"],
-                "user_cuts": request.cuts, "groups": groups, "master_size": master.stat().st_size,
-                "started": time.time(),
-            }))
-        for message in warnings:
-            self._emit(Event(type="warning", session_id=session_id, message=message))
-        archive.mkdir(parents=True, exist_ok=True)
-        job = build_job(self.db, sessions.get(self.db, session_id), self.cancel, master_info=info)
-        return self._run(job, ranges=ranges, groups=groups, warnings=warnings)
+        return project.process(self.db, request, runner=self)
+
+    def analyse(self, session_id: str) -> Outcome:
+        """Probe and detect, then stop with the session waiting for edits (status paused,
+        Outcome.status "analysed")."""
+        return self._run(session_id, export=False)
+
+    def export(self, session_id: str) -> Outcome:
+        """Plan the export from the session's stored scenes, selection and groups (analysing
+        first when that is not done) and run it to the end or a pause."""
+        return self._run(session_id, export=True)
 
     def resume(self, session_id: str | None = None) -> Outcome:
         if session_id is None:
             offered = [s for s in sessions.resumable(self.db)
-                       if not (s.status == "processing" and _runner_alive(s.process_metadata or {}))]
+                       if not (s.status == "processing" and _runner_alive(s.process_metadata))
+                       and s.process_metadata is not None and not waiting_for_edits(s.process_metadata)]
             if not offered:
                 raise InputError("no session to resume (none paused, failed or interrupted within "
-                                 "max_resume_age_days)")
+                                 "max_resume_age_days)", "session")
             session = offered[0]
         else:
             session = sessions.get(self.db, session_id)
             if session.status == "completed":
-                raise InputError(f"session {session_id} is already completed: {session.output_path}")
-        if session.status == "processing" and _runner_alive(session.process_metadata or {}):
-            raise InputError(f"session {session.session_id} is running right now (process "
-                             f"{session.process_metadata['runner']['pid']}); pause it there first")
+                raise InputError(f"session {session_id} is already completed: {session.output_path}",
+                                 "session")
+        return self.export(session.session_id)
+
+    # --- the run --------------------------------------------------------------------------------
+    def _run(self, sid: str, *, export: bool) -> Outcome:
+        session = sessions.get(self.db, sid)
+        if session.status == "completed":
+            raise InputError(f"session {sid} is already completed: {session.output_path}", "session")
+        if session.process_metadata is None:
+            raise InputError(f"session {sid} was not started by this tool's runner (it has no "
+                             "session spec) and cannot be run; start the archive again", "session")
+        if session.status == "processing" and _runner_alive(session.process_metadata):
+            raise InputError(f"session {sid} is running right now (process "
+                             f"{session.process_metadata.runner.pid}); pause it there first",
+                             "session")
         ffmpeg.configure(db_settings.get(self.db, "ffmpeg_path"))
         master = Path(session.master_path)
         if not master.is_file():
-            raise InputError(f"the session's master video is gone: {master}")
+            raise InputError(f"the session's master video is gone: {master}", "master")
         Path(session.output_path).mkdir(parents=True, exist_ok=True)
         job = build_job(self.db, session, self.cancel)
-        sessions.reset_unfinished(self.db, session.session_id)
+        sessions.reset_unfinished(self.db, sid)
         remove_partials(job.archive)
-        meta = session.process_metadata or {}
-        return self._run(job, ranges=inputs.parse_scene_spec(meta.get("scene_spec")),
-                         groups=meta.get("groups") or {}, warnings=[])
-
-    # --- the run --------------------------------------------------------------------------------
-    def _run(self, job: Job, *, ranges, groups, warnings) -> Outcome:
-        sid = job.session_id
         self._run_started = time.monotonic()
-        # who runs it, so a second resume (the UI while the CLI runs) does not run it twice
+        # who runs it, so a second run (the UI while the CLI runs) does not run it twice
         me = psutil.Process()
-        meta = dict(job.session().process_metadata or {})
-        meta["runner"] = {"pid": me.pid, "started": me.create_time()}
-        sessions.update(self.db, sid, process_metadata=meta)
+        self._update_spec(sid, runner=RunnerMark(pid=me.pid, started=me.create_time()))
         sessions.set_status(self.db, sid, "processing")
-        self._emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
+        self.emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
+        warnings = list(job.spec.warnings)
         try:
-            if not (job.session().process_metadata or {}).get("export_planned"):
-                self._analyse(job)
+            if not (job.spec.analysed or job.spec.export_planned):
                 try:
-                    self._plan_export(job, ranges, groups)
+                    self._analyse(job)
                 except InputError:
-                    self._discard(job)  # a scene spec or groups file that does not fit the master
+                    self._discard(job)  # a scene spec, cut or group that does not fit the master
                     raise
-            self._run_stages(job)
+            if not export:
+                sessions.set_status(self.db, sid, "paused")
+                return self._finish(job, "analysed", None, warnings)
+            if not job.session().process_metadata.export_planned:
+                self._plan_export(job)
+            self._run_units(job)
         except InputError as exc:
             if sessions.exists(self.db, sid):
                 return self._fail(job, str(exc), warnings)
@@ -163,120 +137,155 @@ class Runner:
             sessions.reset_unfinished(self.db, sid)
             sessions.set_status(self.db, sid, "paused")
             return self._finish(job, "paused", None, warnings)
-        failed = [op for op in sessions.operations(self.db, sid) if op.status == "failed"]
+        ops = sessions.operations(self.db, sid)
+        failed = [op for op in ops if op.status == "failed"]
         if failed:
             return self._fail(job, f"{len(failed)} operation(s) failed; first: "
                                    f"{failed[0].operation_name}: {_first_line(failed[0].error_details)}",
                               warnings)
+        left = [op for op in ops if op.status == "pending"]
+        if left:
+            return self._fail(job, f"{len(left)} operation(s) could not run; first: "
+                                   f"{left[0].operation_name}", warnings)
         sessions.set_status(self.db, sid, "completed")
         return self._finish(job, "completed", None, warnings)
 
     def _analyse(self, job: Job) -> None:
-        """Probe and scene detection, logged like every operation. Their results live in memory
-        (job.master_info, job.timeline, job.scenes), so until the export is planned a resume runs
-        them again: detection then comes from the ingest cache in moments."""
+        """Run the analysis units in order and keep what they learn: the scenes (or the request's
+        cuts), the selection and the groups go to the session, the probe and the timeline to the
+        job. Until this is done a resume analyses again: detection comes from the ingest cache."""
         if not sessions.operations(self.db, job.session_id):
             sessions.plan_operations(self.db, job.session_id, [
-                _planned(unit) for op_id in ANALYSIS for unit in registry.get(op_id).plan(job)])
-        rows = sessions.operations(self.db, job.session_id)
-        for row in rows:
+                planned(unit) for op in operators.all_operators() if op.stage == Stage.ANALYSIS
+                for unit in op.plan(job)])
+        rows = [r for r in sessions.operations(self.db, job.session_id)]
+        for unit, row in zip(units_of(rows), rows):
+            if unit.stage != Stage.ANALYSIS:
+                continue
             if self.cancel.is_set():
                 raise Cancelled("paused")
-            self._run_unit(job, row, len(rows))
-            if self.cancel.is_set():  # the unit stopped part-way: nothing to plan from
+            result = self._run_unit(job, unit, row.sequence_number, len(rows))
+            if self.cancel.is_set():  # the unit stopped part-way: nothing to go on from
                 raise Cancelled("paused")
-            if sessions.operation(self.db, job.session_id, row.sequence_number).status == "failed":
+            if result is None:
                 raise OperatorError(sessions.operation(self.db, job.session_id,
                                                        row.sequence_number).error_details or "failed")
-
-    def _plan_export(self, job: Job, ranges, groups) -> None:
-        """Once the scenes are known: choose them, then plan every unit of every export operator,
-        before any output is written."""
-        if job.settings.get("user_cuts"):
-            job.scenes = scenes_from_cuts(job.settings["user_cuts"], job.timeline)
-        job.selected = inputs.select_scenes(ranges, len(job.scenes))
-        inputs.check_groups_against(groups, len(job.scenes))
-        job.groups = groups
-        units = []
-        for op in registry.all_operators():
-            if op.id not in ANALYSIS:
-                op.check(job)
-                units += op.plan(job)
+            _absorb(job, result)
+        spec = job.spec
+        if spec.user_cuts is not None:
+            job.scenes = scenes_at_cuts(check_cuts(spec.user_cuts, job.timeline), job.timeline)
+        job.selected = inputs.select_scenes(inputs.parse_scene_spec(spec.scene_spec), len(job.scenes))
+        inputs.check_groups_against(job.groups, len(job.scenes))
         info = job.master_info.video
         with self.db.transaction():
-            sessions.append_operations(self.db, job.session_id, [_planned(u) for u in units])
-            meta = dict(job.session().process_metadata or {})
-            meta.update(export_planned=True, master={
-                "duration_s": job.master_info.duration_s, "width": info.display_width,
-                "height": info.display_height, "fps": info.avg_fps, "codec": info.codec,
-                "frame_count": len(job.timeline)})
-            sessions.update(self.db, job.session_id, process_metadata=meta,
-                            scenes_data=[msgspec.to_builtins(s) for s in job.scenes],
-                            selected_scenes=job.selected, grouped_scenes=groups)
+            self._update_spec(job.session_id, analysed=True, master_info=job.master_info,
+                              master=MasterSummary(
+                                  duration_s=job.master_info.duration_s, width=info.display_width,
+                                  height=info.display_height, fps=info.avg_fps, codec=info.codec,
+                                  frame_count=len(job.timeline)))
+            sessions.update(self.db, job.session_id, scenes_data=job.scenes,
+                            selected_scenes=job.selected, grouped_scenes=job.groups)
 
-    def _run_stages(self, job: Job) -> None:
-        ops = sessions.operations(self.db, job.session_id)
-        total = len(ops)
-        todo = [op for op in ops if op.status in ("pending", "failed")
-                and op.operation_type not in ANALYSIS]
-        stages = sorted({op.settings_used["stage"] for op in todo})
-        workers = int(job.settings.get("workers") or 1)
-        for stage in stages:
-            batch = [op for op in todo if op.settings_used["stage"] == stage]
-            run_all(batch, lambda op: self._run_unit(job, op, total), workers,
-                    should_stop=self.cancel.is_set,
-                    urgent=lambda op: registry.get(op.operation_type).critical_path)
-            if self.cancel.is_set():
-                raise Cancelled("paused")
-            if any(o.status == "failed" for o in sessions.operations(self.db, job.session_id)
-                   if o.settings_used["stage"] == stage):
-                return  # later stages build on this one's outputs
+    def _plan_export(self, job: Job) -> None:
+        """Plan every unit of every export operator from the session's scenes, selection and
+        groups (as edited), before any output is written."""
+        if job.timeline is None:
+            job.timeline = load_timeline(_ingested(job))
+        units: list[Unit] = []
+        for op in operators.all_operators():
+            if op.stage != Stage.ANALYSIS:
+                op.check(job)
+                units += op.plan(job)
+        names = [u.name for u in units]
+        for unit in units:
+            if operators.get(unit.op).needs_everything:
+                unit.needs = [n for n in names if n != unit.name]
+        unknown = {n for u in units for n in u.needs} - set(names)
+        if unknown or len(set(names)) != len(names):
+            raise OperatorError(f"the export plan is inconsistent (needs {sorted(unknown)[:3]} "
+                                "or repeats a unit name); please report this")
+        with self.db.transaction():
+            sessions.append_operations(self.db, job.session_id, [planned(u) for u in units])
+            self._update_spec(job.session_id, export_planned=True)
 
-    def _run_unit(self, job: Job, row, total: int) -> None:
-        sid, seq = job.session_id, row.sequence_number
-        unit = Unit(op=row.operation_type, name=row.operation_name, stage=row.settings_used["stage"],
-                    input_file=row.input_file, outputs=row.settings_used.get("outputs", []),
-                    params=row.settings_used.get("params", {}))
-        op = registry.get(unit.op)
+    def _run_units(self, job: Job) -> None:
+        rows = sessions.operations(self.db, job.session_id)
+        total = len(rows)
+        units = units_of(rows)
+        seq = {u.name: r.sequence_number for u, r in zip(units, rows)}
+        done = {u.name for u, r in zip(units, rows)
+                if r.status in sessions.DONE or u.stage == Stage.ANALYSIS}
+        todo = [u for u, r in zip(units, rows)
+                if r.status in ("pending", "failed") and u.stage != Stage.ANALYSIS]
+        run_graph(todo, lambda u: self._run_unit(job, u, seq[u.name], total) is not None,
+                  int(job.spec.workers or 1), self.cancel.is_set, key=lambda u: u.name,
+                  needs=lambda u: u.needs, done=done,
+                  urgent=lambda u: operators.get(u.op).critical_path,
+                  # what others build on first; then later stages, so a clip goes as soon as the
+                  # web master is there instead of after every R&D file
+                  priority=lambda u: (-int(u.stage),))
+        if self.cancel.is_set():
+            raise Cancelled("paused")
+
+    def _run_unit(self, job: Job, unit: Unit, seq: int, total: int) -> UnitResult | None:
+        """Run one unit and record it; its result, or None when it failed or was paused."""
+        sid = job.session_id
+        op = operators.get(unit.op)
         sessions.start_operation(self.db, sid, seq)
-        self._emit(Event(type="unit_started", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_started", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          total=total))
         cpu0 = time.thread_time()
         try:
             result = op.execute(unit, job, lambda f: self._progress(sid, unit, seq, f))
         except Cancelled:
-            return  # left 'processing'; the pause resets it to pending
+            return None  # left 'processing'; the pause resets it to pending
         except Exception as exc:  # one failed unit never takes the others down
             detail = str(exc) if isinstance(exc, ArchiveError) else _os_reason(exc) \
                 if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
             if isinstance(exc, ffmpeg.FFmpegError) and exc.stderr_tail:
                 # the first line says what failed; the log keeps what ffmpeg said last
                 detail += "\nffmpeg's last lines:\n" + "\n".join(exc.stderr_tail)
-            for output in unit.outputs:
-                # a failed unit leaves nothing behind: an output it finished before failing would
-                # be a file that neither the registry nor the manifest knows (resume makes it again)
-                with contextlib.suppress(OSError):
-                    job.path(output).unlink()
-            sessions.finish_operation(self.db, sid, seq, "failed", error_details=detail)
-            self._emit(Event(type="unit_failed", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
-                             status="failed", message=_first_line(detail)))
-            return
+            self._failed(job, unit, seq, detail)
+            return None
         sizes = {}
         for record in result.files:
             sizes[record.file_path] = job.path(record.file_path).stat().st_size
             db_files.register(self.db, sid, msgspec.structs.replace(
                 record, file_size_bytes=sizes[record.file_path],
-                has_metadata=record.metadata_embedded is not None, verified=True))
+                has_metadata=record.metadata_embedded is not None, verified=False))
+        for path, ok in (result.verified or {}).items():
+            if not ok and not job.path(path).is_file():
+                db_files.mark_missing(self.db, sid, path)
+            else:
+                db_files.mark_verified(self.db, sid, path, ok)
+        for message in result.warnings:
+            self.emit(Event(type="warning", session_id=sid, op=unit.op, unit=unit.name, message=message))
+        if result.error:
+            self._failed(job, unit, seq, result.error, warnings=result.warnings or None, keep=True)
+            return None
         cpu = (result.cpu_seconds or 0.0) + (time.thread_time() - cpu0)
         sessions.finish_operation(
             self.db, sid, seq, "completed", output_files=[f.file_path for f in result.files],
             file_sizes=sizes, warnings=result.warnings or None, cpu_usage=round(cpu, 3),
             gpu_usage=1.0 if result.gpu else None, memory_usage=_mb(result.peak_rss_mb))
-        for message in result.warnings:
-            self._emit(Event(type="warning", session_id=sid, op=unit.op, unit=unit.name, message=message))
-        self._emit(Event(type="unit_finished", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_finished", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          status="completed", progress=1.0, total=total,
                          completed=sessions.get(self.db, sid).completed_operations))
+        return result
+
+    def _failed(self, job: Job, unit: Unit, seq: int, detail: str, *, warnings=None,
+                keep: bool = False) -> None:
+        if not keep:
+            for output in unit.outputs:
+                # a failed unit leaves nothing behind: an output it finished before failing would
+                # be a file that neither the file registry nor the manifest knows (resume makes it
+                # again)
+                with contextlib.suppress(OSError):
+                    job.path(output).unlink()
+        sessions.finish_operation(self.db, job.session_id, seq, "failed", error_details=detail,
+                                  warnings=warnings)
+        self.emit(Event(type="unit_failed", session_id=job.session_id, op=unit.op, unit=unit.name,
+                         seq=seq, status="failed", message=_first_line(detail)))
 
     # --- events ---------------------------------------------------------------------------------
     def _progress(self, sid: str, unit: Unit, seq: int, fraction: float) -> None:
@@ -285,12 +294,16 @@ class Runner:
             return
         self._last_progress[seq] = now
         sessions.set_progress(self.db, sid, seq, max(0.0, min(1.0, fraction)))
-        self._emit(Event(type="unit_progress", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
+        self.emit(Event(type="unit_progress", session_id=sid, op=unit.op, unit=unit.name, seq=seq,
                          progress=round(fraction, 4)))
 
-    def _emit(self, event: Event) -> None:
+    def emit(self, event: Event) -> None:
         with self._emit_lock:
             self.listener(event)
+
+    def _update_spec(self, sid: str, **changes) -> None:
+        spec = sessions.get(self.db, sid).process_metadata
+        sessions.update(self.db, sid, process_metadata=msgspec.structs.replace(spec, **changes))
 
     def _discard(self, job: Job) -> None:
         """Forget a session that wrote nothing: the user fixes the input and starts again (the
@@ -310,38 +323,52 @@ class Runner:
         # The session's processing time is the wall time of its runs, not the time it sat paused
         # or crashed between them.
         if sessions.exists(self.db, job.session_id):
-            meta = dict(job.session().process_metadata or {})
-            meta["run_seconds"] = meta.get("run_seconds", 0.0) + time.monotonic() - self._run_started
-            sessions.update(self.db, job.session_id, process_metadata=meta)
+            spec = sessions.get(self.db, job.session_id).process_metadata
+            self._update_spec(job.session_id,
+                              run_seconds=spec.run_seconds + time.monotonic() - self._run_started)
             if status == "completed":
                 db_history.record(self.db, history_record(self.db, job))
         ops = sessions.operations(self.db, job.session_id)
         outcome = Outcome(
             session_id=job.session_id, status=status, archive_path=str(job.archive),
-            completed=sum(op.status in ("completed", "skipped") for op in ops), total=len(ops),
+            completed=sum(op.status in sessions.DONE for op in ops), total=len(ops),
             failed=[f"{op.operation_name}: {_first_line(op.error_details)}" for op in ops
                     if op.status == "failed"],
             warnings=warnings + [w for op in ops for w in (op.warning_messages or [])], error=error)
-        self._emit(Event(type="session_finished", session_id=job.session_id, status=status,
+        self.emit(Event(type="session_finished", session_id=job.session_id, status=status,
                          completed=outcome.completed, total=outcome.total, message=error,
                          archive_path=str(job.archive)))
         return outcome
 
 
-def _runner_alive(meta: dict) -> bool:
+def _absorb(job: Job, result: UnitResult) -> None:
+    """What an analysis unit learnt about the master, kept on the job for planning."""
+    if result.master_info is not None:
+        job.master_info = result.master_info
+    if result.scenes is not None:
+        job.scenes = list(result.scenes)
+    if result.timeline is not None:
+        job.timeline = result.timeline
+
+
+def _ingested(job: Job):
+    """The session's ingest, from the cache (decoded again only when the cache lost it)."""
+    from backend.media import ingest
+
+    return ingest.ingest(job.master, threshold=job.detection.threshold,
+                         min_scene_len=job.detection.min_scene_len, cache_root=job.cache_root,
+                         want_proxy=False, cancel=job.cancel)
+
+
+def _runner_alive(spec: SessionSpec | None) -> bool:
     """Whether the process recorded as running the session still exists (the same process: a
     reused pid has another start time)."""
-    runner = meta.get("runner") or {}
-    try:
-        return psutil.Process(runner["pid"]).create_time() == runner["started"]
-    except (KeyError, psutil.Error):
+    if spec is None or spec.runner is None:
         return False
-
-
-def _planned(unit: Unit) -> PlannedOperation:
-    return PlannedOperation(operation_type=unit.op, operation_name=unit.name, input_file=unit.input_file,
-                            settings_used={"stage": unit.stage, "outputs": unit.outputs,
-                                           "params": unit.params})
+    try:
+        return psutil.Process(spec.runner.pid).create_time() == spec.runner.started
+    except psutil.Error:
+        return False
 
 
 def _first_line(detail: str | None) -> str:

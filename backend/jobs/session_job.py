@@ -8,16 +8,15 @@ import datetime as dt
 import time
 from pathlib import Path
 
-import msgspec
 
 from backend import paths
 from backend.db import files as db_files
 from backend.db import sessions
 from backend.db.history import HistoryRecord
-from backend.errors import InputError, StateError
+from backend.db.session_spec import Group, MasterSummary, groups_of
+from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD, DetectionParams
 from backend.media.metadata import ArchiveMetadata
-from backend.ops.base import Job, Scene
-from backend.presets.model import Preset
+from backend.ops.base import Job
 
 
 def job_metadata(settings: dict, artwork: str, date: str) -> ArchiveMetadata:
@@ -29,29 +28,17 @@ def job_metadata(settings: dict, artwork: str, date: str) -> ArchiveMetadata:
 
 
 def build_job(db, session, cancel, *, master_info=None) -> Job:
-    meta = session.process_metadata or {}
-    try:  # a session stored before today's checks is refused here, before anything runs
-        preset = msgspec.convert(meta["preset"], Preset)
-        metadata = msgspec.convert(meta["metadata"], ArchiveMetadata)
-    except (msgspec.ValidationError, InputError) as exc:
-        raise StateError(f"session {session.session_id} cannot run: its stored settings are "
-                         f"refused ({exc}); nothing was run. Discard it and start a new "
-                         "process") from None
-    scenes = [Scene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
-                    start_time=s.start_time, end_time=s.end_time) for s in session.scenes_data or []]
+    spec = session.process_metadata
     archive = Path(session.output_path)
     sid = session.session_id
     job = Job(session_id=sid, master=Path(session.master_path), archive=archive,
               date=session.project_date,
               rd_folder=Path(session.rd_folder_path) if session.rd_folder_path else None,
-              preset=preset, encoder=meta["encoder"], scenes=scenes,
-              selected=list(session.selected_scenes or []), groups=dict(session.grouped_scenes or {}),
-              metadata=metadata, settings={"workers": meta.get("workers", 1),
-                                           "generate_log": meta.get("generate_log", True),
-                                           "extract_midpoint_stills": meta.get("extract_midpoint_stills", True),
-                                           "user_cuts": meta.get("user_cuts")},
-              cache_root=paths.cache_dir(db.path), master_info=master_info, cancel=cancel,
-              threshold=session.scene_threshold or 30.0, min_scene_len=session.min_scene_length or 15)
+              preset=spec.preset, encoder=spec.encoder, scenes=list(session.scenes_data or []),
+              selected=list(session.selected_scenes or []), groups=session_groups(session),
+              metadata=spec.metadata, spec=spec, cache_root=paths.cache_dir(db.path),
+              master_info=master_info or spec.master_info, cancel=cancel,
+              detection=detection_of(session))
     # Operators that summarise the session (the process log, the manifest) read it through these.
     job.journal = lambda: sessions.operations(db, sid)
     job.registered = lambda: db_files.list_for(db, sid)
@@ -59,31 +46,45 @@ def build_job(db, session, cancel, *, master_info=None) -> Job:
     return job
 
 
+def detection_of(session) -> DetectionParams:
+    return DetectionParams(
+        threshold=session.scene_threshold if session.scene_threshold is not None else DEFAULT_THRESHOLD,
+        min_scene_len=session.min_scene_length if session.min_scene_length is not None
+        else DEFAULT_MIN_SCENE_LEN)
+
+
+def session_groups(session) -> list[Group]:
+    """The session's groups: grouped_scenes (either form), or for a session written before the
+    request's groups went there, the ones its spec kept."""
+    return groups_of(session.grouped_scenes) or groups_of(session.process_metadata.groups)
+
+
 def history_record(db, job: Job) -> HistoryRecord:
     """The history row, every column from measurements of this session."""
     session = sessions.get(db, job.session_id)
-    meta = session.process_metadata or {}
+    spec = session.process_metadata
     ops = sessions.operations(db, job.session_id)
     files = db_files.list_for(db, job.session_id)
-    master = meta.get("master", {})
+    master = spec.master or MasterSummary()
     total_bytes = sum(f.file_size_bytes or 0 for f in files)
-    started = meta.get("started") or time.time()
-    run_seconds = meta.get("run_seconds", 0.0)
+    started = spec.started or time.time()
+    run_seconds = spec.run_seconds
     unit_seconds = sum(op.duration_seconds or 0.0 for op in ops)  # overlapping units count twice
     by_type: dict[str, int] = {}
     for f in files:
         by_type[f.file_type] = by_type.get(f.file_type, 0) + 1
-    frames = master.get("frame_count") or 0
-    encode_s = sum(op.duration_seconds or 0.0 for op in ops if op.operation_type == "optimization")
-    encoder = meta.get("encoder", {})
-    master_size = meta.get("master_size") or 0
+    frames = master.frame_count or 0
+    # the encode rate is the web master's: the unit that wrote it, whichever operator that is
+    web = {f.file_path for f in files if f.file_type == "master_web"}
+    encode_s = sum(op.duration_seconds or 0.0 for op in ops if web & set(op.output_files or []))
+    master_size = spec.master_size
     return HistoryRecord(
         session_id=job.session_id, artwork_name=session.artwork_name,
         project_date=session.project_date, output_path=session.output_path,
         master_filename=Path(session.master_path).name,
-        master_duration=master.get("duration_s"),
-        master_resolution=f"{master['width']}x{master['height']}" if master.get("width") else None,
-        master_fps=master.get("fps"), master_codec=master.get("codec"),
+        master_duration=master.duration_s,
+        master_resolution=f"{master.width}x{master.height}" if master.width else None,
+        master_fps=master.fps, master_codec=master.codec,
         master_size_mb=round(master_size / 1e6, 3),
         scenes_detected=len(session.scenes_data or []),
         scenes_exported=len(session.selected_scenes or []),
@@ -94,9 +95,9 @@ def history_record(db, job: Job) -> HistoryRecord:
         # what the web master saves against the original: original bytes / web master bytes
         compression_ratio=_ratio(master_size, files),
         total_processing_time_seconds=round(run_seconds, 3),
-        gpu_accelerated=bool(encoder.get("gpu")),
+        gpu_accelerated=spec.encoder.gpu,
         average_fps_processed=round(frames / encode_s, 2) if frames and encode_s else None,
-        preset_used=session.preset_id, encoder_used=encoder.get("encoder"),
+        preset_used=session.preset_id, encoder_used=spec.encoder.encoder,
         completed_successfully=True,
         completion_notes=f"{len(ops)} operations in {run_seconds:.1f} s",
         started_at=dt.datetime.fromtimestamp(started, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),

@@ -1,9 +1,18 @@
-"""ffmpeg arguments for the H.264/HEVC encodes (web master, R&D videos), from a preset's
-VideoSettings and the encoder the toolchain chose. One place knows x264 and NVENC options."""
+"""ffmpeg arguments for the H.264/HEVC encodes (web master, clips, R&D videos), from a preset's
+VideoSettings and the encoder the toolchain chose, and `encode_file`, which writes every mp4.
+One place knows x264 and NVENC options."""
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from backend.media import ffmpeg
+from backend.media.atomic import atomic_output
 from backend.media.geometry import fit
+from backend.media.metadata import MOVFLAG_METADATA, ffmpeg_metadata_args
 from backend.presets import video_filters
 
 ENCODER_NAMES = {("x264", "h264"): "libx264", ("nvenc", "h264"): "h264_nvenc",
@@ -60,3 +69,23 @@ def movflags(settings, *more: str) -> list[str]:
     first so a browser starts playing before the download ends."""
     flags = (["faststart"] if settings.faststart else []) + [f.lstrip("+") for f in more]
     return ["-movflags", "".join(f"+{f}" for f in flags)] if flags else []
+
+
+def encode_file(args: list[str], out: str | os.PathLike, *, settings, metadata,
+                duration: float | None = None, cancel: threading.Event | None = None,
+                on_progress: Callable[[float], None] | None = None,
+                check: Callable[[Path], None] | None = None) -> ffmpeg.RunResult:
+    """The one way an mp4 is written (web master, clip, joined clip, R&D video): `args` are the
+    inputs and codec options; this adds the archive metadata (the source's own is dropped), the
+    preset's movflags, a temporary name renamed into `out` only when complete (and `check(temp)`
+    passed), and progress as a fraction. The result carries CPU time and peak RSS."""
+    with atomic_output(out) as temp:
+        result = ffmpeg.run(
+            [*args, "-map_metadata", "-1", *ffmpeg_metadata_args(metadata, movflags=False),
+             *movflags(settings, MOVFLAG_METADATA), "-y", str(temp)],
+            duration=duration, cancel=cancel,
+            on_progress=None if on_progress is None else
+            (lambda p: p.fraction is not None and on_progress(p.fraction)))
+        if check is not None:
+            check(temp)
+    return result

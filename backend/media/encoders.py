@@ -130,8 +130,7 @@ def _test_all(binary: Path, identity: str) -> EncoderReport:
 def listed_encoders(binary: Path) -> set[str]:
     """Names in `ffmpeg -encoders`: lines like ' V....D libx264   libx264 H.264 ...'."""
     try:
-        out = subprocess.run(ff.command(["-encoders"], binary), capture_output=True, text=True,
-                             timeout=TEST_TIMEOUT_S, stdin=subprocess.DEVNULL)
+        out = ff.query(["-encoders"], ffmpeg=binary, timeout=TEST_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise MediaError(f"ffmpeg at {binary} does not run: {exc}") from None
     if out.returncode != 0:

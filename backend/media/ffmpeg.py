@@ -2,6 +2,7 @@
 
 `run` is the one way to run an ffmpeg job that writes files: progress, cancel, a bounded stderr
 tail, peak memory. `spawn` is for stream readers that consume ffmpeg's stdout themselves.
+`query` is for short questions answered on stdout (`-encoders`, `-version`).
 
 Children of `run` die with this process on Linux (PR_SET_PDEATHSIG). That signal fires when the
 *thread* that started the child ends; `run` blocks its calling thread until the child is gone, so
@@ -76,10 +77,17 @@ def ffmpeg_source(path: Path) -> str:
     return "PATH" if shutil.which("ffmpeg") == str(path) else "ffmpeg_path setting"
 
 
+def query(args: list[str], *, ffmpeg: Path | None = None,
+          timeout: float = 30) -> subprocess.CompletedProcess:
+    """Run a short ffmpeg command whose answer is its stdout (text); OSError or
+    subprocess.TimeoutExpired when it does not run."""
+    return subprocess.run(command(args, ffmpeg), capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
 @functools.cache
 def ffmpeg_version(path: Path) -> str:
-    out = subprocess.run([str(path), "-hide_banner", "-version"], capture_output=True, text=True,
-                         timeout=30)
+    out = query(["-version"], ffmpeg=path)
     first = (out.stdout or "").splitlines()[:1]
     return first[0].removeprefix("ffmpeg version ").split(" Copyright")[0] if first else "unknown"
 

@@ -29,7 +29,7 @@ def fit(width: int, height: int, max_width: int | None, max_height: int | None,
 
 
 def aspect_ratio(width: int, height: int) -> str:
-    """"16:9" for 1920x1080: the registry's aspect_ratio column."""
+    """"16:9" for 1920x1080: file_registry's aspect_ratio column."""
     from math import gcd
 
     g = gcd(width, height) or 1

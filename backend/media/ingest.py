@@ -16,6 +16,7 @@ from scenedetect.scene_manager import compute_downscale_factor
 
 from backend.errors import Cancelled, InputError, MediaError
 from backend.media import frame_thumbs, scene_cuts, sprites
+from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD, DetectionParams
 from backend.media.ingest_cache import (FORMAT_VERSION, RECORD_NAME, SCENES_NAME, CutRecord,
                                         DecodeRecord, IngestCache, cut_folder_name,
                                         master_identity)
@@ -46,12 +47,13 @@ THUMBS_INDEX = "frames.index.npy"
 MIDPOINT_PATTERN = "scene-%04d.jpg"
 
 
-def ingest(master: Path, *, threshold: float = 30.0, min_scene_len: int = 15, cache_root: Path,
+def ingest(master: Path, *, threshold: float = DEFAULT_THRESHOLD,
+           min_scene_len: int = DEFAULT_MIN_SCENE_LEN, cache_root: Path,
            want_proxy: bool = True, on_progress: Callable[[IngestProgress], None] | None = None,
            cancel: threading.Event | None = None) -> IngestResult:
     """Scenes, scores, thumbnails and (with want_proxy) a proxy for `master`, from the cache when
     this file was ingested before, else from one decode. Raises InputError (bad path or
-    parameters), MediaError (not a usable video, ffmpeg failed), StateError (the cache cannot be
+    parameters), MediaError (not a usable video, ffmpeg failed, the cache cannot be
     written) or Cancelled."""
     _check_parameters(threshold, min_scene_len)
     path = Path(master).expanduser().resolve()
@@ -110,12 +112,7 @@ def frame_thumbnail(result: IngestResult, index: int) -> bytes:
 # --- planning -------------------------------------------------------------------------------
 
 def _check_parameters(threshold: float, min_scene_len: int) -> None:
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
-            or not 0 <= threshold < float("inf"):
-        raise InputError(f"threshold must be a number of 0 or more, not {threshold!r}")
-    if isinstance(min_scene_len, bool) or not isinstance(min_scene_len, int) or min_scene_len < 0:
-        raise InputError(f"minimum scene length must be a whole number of frames (0 or more), "
-                         f"not {min_scene_len!r}")
+    DetectionParams(threshold=threshold, min_scene_len=min_scene_len)
 
 
 def _even(value: float) -> int:

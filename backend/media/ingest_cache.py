@@ -22,9 +22,10 @@ from pathlib import Path
 import msgspec
 import psutil
 
-from backend.errors import InputError, StateError
+from backend.errors import MediaError, UnreadableFile
 from backend.media.atomic import fsync_dir
 from backend.media.ingest_result import MasterIdentity, Scene
+from backend.media.readable import check_readable
 
 FORMAT_VERSION = 3          # bump when the layout or a stored meaning changes
 HASH_SAMPLE_BYTES = 1 << 20  # first, middle and last MiB
@@ -73,6 +74,7 @@ class CutRecord(msgspec.Struct, frozen=True):
 def master_identity(path: Path) -> MasterIdentity:
     """Path, size, mtime and a content hash of three 1 MiB samples and the size: cheap (three
     reads) yet it notices a file replaced by one of the same size and mtime."""
+    check_readable(path)
     try:
         stat = path.stat()
         digest = hashlib.sha256(str(stat.st_size).encode())
@@ -80,12 +82,8 @@ def master_identity(path: Path) -> MasterIdentity:
             for offset in _sample_offsets(stat.st_size):
                 f.seek(offset)
                 digest.update(f.read(HASH_SAMPLE_BYTES))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory, not a video file") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:  # it changed since the check
+        raise UnreadableFile(f"{path}: {exc.strerror or exc}") from None
     return MasterIdentity(path=str(path), size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns,
                           content_hash=digest.hexdigest())
 
@@ -133,7 +131,7 @@ class IngestCache:
     @contextlib.contextmanager
     def partial(self, entry: Path) -> Iterator[Path]:
         """A fresh folder to write into; removed again unless the caller published it. A file
-        system error inside (disk full, no permission) becomes one StateError naming the cache."""
+        system error inside (disk full, no permission) becomes one MediaError naming the cache."""
         temp = self.root / f"{PARTIAL_PREFIX}{entry.name}-{os.getpid()}-{secrets.token_hex(4)}"
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -141,7 +139,7 @@ class IngestCache:
             temp.mkdir()
             yield temp
         except OSError as exc:
-            raise StateError(f"cannot write the ingest cache in {self.root}: "
+            raise MediaError(f"cannot write the ingest cache in {self.root}: "
                              f"{exc.strerror or exc}") from None
         finally:
             shutil.rmtree(temp, ignore_errors=True)

@@ -13,28 +13,14 @@ from pathlib import Path
 
 import msgspec
 
+from backend.media.scenes import Scene  # noqa: F401 - the one Scene type, part of a result
+
 
 class MasterIdentity(msgspec.Struct, frozen=True):
     path: str            # resolved absolute path
     size_bytes: int
     mtime_ns: int
     content_hash: str    # sha256 over the size and the first, middle and last MiB
-
-
-class Scene(msgspec.Struct, frozen=True):
-    number: int          # 1-based
-    start_frame: int     # PySceneDetect frame number of the first frame
-    end_frame: int       # PySceneDetect frame number of the last frame (inclusive)
-    start_time: float    # seconds from the video stream's start, as PySceneDetect reports them
-    end_time: float      # exclusive: the next scene's start_time, or the end of the video
-    start_timecode: str  # HH:MM:SS.mmm, PySceneDetect's formatting
-    end_timecode: str
-    length_frames: int   # end_frame - start_frame + 1 (PySceneDetect's "Length (frames)")
-    start_index: int     # first decoded frame of the scene
-    end_index: int       # last decoded frame of the scene (inclusive)
-    midpoint_index: int  # start_index + (frames in scene) // 2
-    midpoint_frame: int  # its PySceneDetect frame number
-    midpoint_time: float # its presentation time, seconds from the stream's start
 
 
 class SpriteSheets(msgspec.Struct, frozen=True):

@@ -17,6 +17,7 @@ import msgspec
 
 from backend.errors import MediaError
 from backend.media import sniff
+from backend.media.readable import check_readable
 
 # Frame timestamps of this much of the start decide whether the frame rate is variable.
 VFR_SAMPLE_SECONDS = 30.0
@@ -102,18 +103,7 @@ def probe(path: str | os.PathLike) -> MediaInfo:
 
 
 def _check_file(path: Path) -> int:
-    if not path.exists():
-        raise MediaError(f"{path}: no such file")
-    if path.is_dir():
-        raise MediaError(f"{path} is a directory, not a video file")
-    if not path.is_file():
-        raise MediaError(f"{path} is not a regular file")
-    size = path.stat().st_size
-    if size == 0:
-        raise MediaError(f"{path} is empty (0 bytes)")
-    if not os.access(path, os.R_OK):
-        raise MediaError(f"{path}: permission denied")
-    return size
+    return check_readable(path)[1]
 
 
 def _open(path: Path, size: int):

@@ -91,6 +91,27 @@ def extract_frames(master: str | Path, requests: list[StillRequest], *,
     return [results[i] for i in range(len(requests))]
 
 
+MAX_SIDE = 16384  # the largest side a still may have: a frame is never scaled down by extract_still
+
+
+def extract_still(master: str | Path, frame_index: int, out: str | Path, *,
+                  fmt: Literal["png", "tiff", "jpeg", "webp"] = "png",
+                  metadata: ArchiveMetadata | None = None, pts_seconds: float | None = None,
+                  cancel: threading.Event | None = None) -> StillOutput:
+    """Decoded frame `frame_index` of `master` as one full-resolution still at `out`: lossless
+    (png, tiff) or at high quality (jpeg, webp, 4:4:4), square pixels at the display size. What
+    the editor's full-quality frame view and the still operator both come down to."""
+    lossless = fmt in ("png", "tiff")
+    request = StillRequest(frame_index=frame_index, pts_seconds=pts_seconds,
+                           **({"hq_path": str(out)} if lossless else {"web_path": str(out)}))
+    [result] = extract_frames(
+        master, [request], hq=StillsHQ(format=fmt) if lossless else None,
+        web=None if lossless else StillsWeb(format=fmt, max_width=MAX_SIDE, max_height=MAX_SIDE,
+                                            quality=95, chroma_subsampling="4:4:4"),
+        metadata=metadata, cancel=cancel)
+    return result.outputs[0]
+
+
 def frame_times(master: str | Path) -> list[float]:
     """The presentation time of every frame, in frame-number order, from a demux pass (packets
     only, nothing decoded): one video packet is one frame in MP4, MOV and MKV. Packets that an

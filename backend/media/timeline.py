@@ -57,7 +57,23 @@ class FrameTimeline:
         return (self.times[i - 1] + self.times[i]) / 2
 
     def seek_time(self, number: int) -> float:
-        """A time just after the frame's own timestamp and before the next one: an input seek
-        there with stream copy starts on that frame when it is a keyframe."""
-        i = self.index(number)
-        return self.times[i] + self.frame_duration(i) / 4
+        """An input seek time for frame `number` (see `seek_time`)."""
+        return seek_time(self.times, self.index(number))
+
+
+def seek_time(times: Sequence[float], index: int) -> float:
+    """A time a quarter frame after frame `index`'s own timestamp (before the next one): an input
+    seek there with stream copy starts on exactly that frame when it is a keyframe, whatever
+    rounding its timestamps went through."""
+    step = times[index + 1] - times[index] if index + 1 < len(times) else \
+        (times[index] - times[index - 1] if index else 0.04)
+    return times[index] + step / 4
+
+
+def load_timeline(result) -> FrameTimeline:
+    """The frame timeline of an ingest result, in absolute presentation times (what seeking the
+    master works with)."""
+    from backend.media.ingest import load_frame_table  # ingest builds on this module's users
+
+    numbers, seconds = load_frame_table(result)
+    return FrameTimeline(numbers, seconds + result.time_origin_s, result.time_origin_s)

@@ -1,50 +1,76 @@
 """The one interface every archive operation implements, and the job it works on.
 
-Like a Blender operator: an id and a label, `check` (may it run with these inputs? raise a clear
-InputError before any work), `plan` (the units of work, each with its final output paths) and
-`execute` (do one unit). A unit carries in `params` everything `execute` needs, so a resumed
+Like a Blender operator: an id and a label, typed parameters (`Params`), `check` (may it run
+with these inputs? raise a clear InputError before any work), `plan` (the units of work, each
+with its final output paths and the units whose outputs it reads) and `execute` (do one unit,
+and return what it made). A unit carries in `params` everything `execute` needs, so a resumed
 session runs the stored plan without planning again."""
 
 from __future__ import annotations
 
 import abc
+import enum
 import threading
 from pathlib import Path
-from typing import Callable, ClassVar
+from typing import Any, Callable, ClassVar
 
 import msgspec
 
 from backend.db.files import FileRecord
-from backend.db.structs import Scene  # the one Scene type, as scenes_data stores it
+from backend.db.session_spec import Group, SessionSpec
+from backend.media.detection_params import DetectionParams
+from backend.media.encoders import Choice
+from backend.media.scenes import Scene
+
+
+class Stage(enum.IntEnum):
+    """What a unit works from. Units start as soon as the units they need are done; the stage
+    orders the analysis before the export, and says what goes first when several can start.
+    The values are those of the stage numbers plans stored before the names existed."""
+    ANALYSIS = 0   # probe and scene detection: everything else is planned from their results
+    SOURCE = 1     # from the master and the R&D folder: copies, web master, stills, R&D files
+    DERIVED = 2    # from another unit's output: clips (web master), thumbnails (stills)
+    JOINED = 3     # from clips: a group's joined clip
+    VERIFY = 9     # after everything: verification, process log, manifest
 
 
 class Unit(msgspec.Struct, kw_only=True):
     op: str                       # operator id, stored as operation_type
     name: str                     # unique within a session, stored as operation_name
-    stage: int                    # every unit of a lower stage completes before a higher one starts
+    stage: Stage
     input_file: str | None = None
     outputs: list[str] = []       # archive-relative paths this unit will create
-    params: dict = {}             # stored as settings_used
+    needs: list[str] = []         # names of the units whose outputs this one reads
+    params: Any = None            # the operator's Params Struct; stored in settings_used
 
 
 class UnitResult(msgspec.Struct, kw_only=True):
-    files: list[FileRecord] = []  # file_path archive-relative; the runner adds size and verified
+    files: list[FileRecord] = []  # file_path archive-relative; the runner adds the size
     warnings: list[str] = []
     cpu_seconds: float | None = None   # CPU time of the child processes this unit ran
     peak_rss_mb: float | None = None
     gpu: bool = False
+    # What analysis learns about the master; the runner keeps it for planning and the session.
+    master_info: Any = None       # backend.media.probe.MediaInfo
+    scenes: list[Scene] | None = None
+    timeline: Any = None          # backend.media.timeline.FrameTimeline
+    # The verification operator's verdict per registered file (archive-relative path -> ok).
+    verified: dict[str, bool] | None = None
+    # A unit that finished its work but found it failed (verification): the runner records
+    # the results above, then fails the unit with this message.
+    error: str | None = None
 
 
 class Job:
     """What operators see of a session: inputs, the resolved preset, the scenes, and the means to
     report progress and notice a pause. Built by the runner from the session row, so a resumed
-    job looks exactly like the first run."""
+    job looks exactly like the first run. Operators read it; they never change it."""
 
     def __init__(self, *, session_id: str, master: Path, archive: Path, date: str,
-                 rd_folder: Path | None, preset, encoder: dict, scenes: list[Scene],
-                 selected: list[int], groups: dict[str, list[int]], metadata, settings: dict,
-                 cache_root: Path, master_info=None, cancel: threading.Event | None = None,
-                 threshold: float = 30.0, min_scene_len: int = 15, timeline=None):
+                 rd_folder: Path | None, preset, encoder: Choice, scenes: list[Scene],
+                 selected: list[int], groups: list[Group], metadata, spec: SessionSpec,
+                 cache_root: Path, detection: DetectionParams, master_info=None,
+                 cancel: threading.Event | None = None, timeline=None):
         self.session_id = session_id
         self.master = master
         self.archive = archive
@@ -56,12 +82,11 @@ class Job:
         self.selected = selected
         self.groups = groups
         self.metadata = metadata
-        self.settings = settings
+        self.spec = spec
         self.cache_root = cache_root
+        self.detection = detection
         self.master_info = master_info
         self.cancel = cancel or threading.Event()
-        self.threshold = threshold
-        self.min_scene_len = min_scene_len
         self.timeline = timeline  # FrameTimeline, known after scene detection
         # The session as the runner sees it, for operators that summarise it (process log,
         # manifest); set by the runner, which owns the database.
@@ -86,10 +111,10 @@ class Job:
         wanted = set(self.selected)
         return [s for s in self.scenes if s.number in wanted]
 
-    def group_of(self, number: int) -> str | None:
-        for name, members in self.groups.items():
-            if number in members:
-                return name
+    def group_of(self, number: int) -> Group | None:
+        for group in self.groups:
+            if number in group.scenes:
+                return group
         return None
 
 
@@ -99,16 +124,19 @@ Progress = Callable[[float], None]
 class Operator(abc.ABC):
     id: ClassVar[str]
     label: ClassVar[str]
-    stage: ClassVar[int]
-    # Work that later stages wait on (the web master) runs first and at full CPU priority.
+    stage: ClassVar[Stage]
+    Params: ClassVar[type | None] = None  # the Struct of its units' params; None: no params
+    # Work that others wait on (the web master) runs first and at full CPU priority.
     critical_path: ClassVar[bool] = False
+    # Its units need every other unit of the export (verification): filled in at planning.
+    needs_everything: ClassVar[bool] = False
 
     def check(self, job: Job) -> None:
         """Raise InputError if the job's inputs cannot work for this operator. Default: fine."""
 
     @abc.abstractmethod
     def plan(self, job: Job) -> list[Unit]:
-        """The units of work for this job, each naming its outputs."""
+        """The units of work for this job, each naming its outputs and the units it needs."""
 
     @abc.abstractmethod
     def execute(self, unit: Unit, job: Job, progress: Progress) -> UnitResult:

@@ -4,15 +4,15 @@ never re-encoded or re-tagged: its SHA-256 in the manifest proves it is the file
 from backend.db.files import FileRecord
 from backend.media.atomic import atomic_output
 from backend.media.checksums import copy_with_checksum
-from backend.ops.base import Job, Operator, Unit, UnitResult
-from backend.ops.registry import register
+from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
+from backend.ops.operators import register
 
 
 @register
 class MasterCopyOperator(Operator):
     id = "master_copy"
     label = "Copy the original master"
-    stage = 1
+    stage = Stage.SOURCE
 
     def plan(self, job: Job) -> list[Unit]:
         suffix = job.master.suffix.lower() or ".mov"

@@ -13,16 +13,18 @@ import PIL.Image
 import PIL.ImageOps
 
 from backend.db.files import FileRecord
+from typing import Literal
+
 from backend.errors import MediaError
 from backend.jobs import rd_tree
-from backend.media import encode, ffmpeg
+from backend.media import encode
 from backend.media import probe as media_probe
 from backend.media.atomic import atomic_output, write_bytes_atomic
 from backend.media.checksums import copy_with_checksum
 from backend.media.geometry import aspect_ratio, fit
-from backend.media.metadata import MOVFLAG_METADATA, embed_in_bytes, ffmpeg_metadata_args
-from backend.ops.base import Job, Operator, Unit, UnitResult
-from backend.ops.registry import register
+from backend.media.metadata import embed_in_bytes
+from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
+from backend.ops.operators import register
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
 VIDEO_EXTENSIONS = {".mov", ".mp4", ".m4v", ".mkv", ".avi", ".webm", ".mxf", ".mpg", ".mpeg",
@@ -41,11 +43,17 @@ def kind_of(path: Path) -> str:
     return "other"
 
 
+class RdParams(msgspec.Struct, kw_only=True):
+    kind: Literal["image", "video", "other"]
+    action: str            # what is done with the file, in words, for the log
+
+
 @register
 class RdProcessingOperator(Operator):
     id = "rd_processing"
     label = "Process the R&D folder"
-    stage = 1
+    stage = Stage.SOURCE
+    Params = RdParams
 
     def plan(self, job: Job) -> list[Unit]:
         if job.rd_folder is None:
@@ -70,14 +78,14 @@ class RdProcessingOperator(Operator):
                 action = "copy as is (not an image or video)"
             units.append(Unit(op=self.id, name=f"rd {rel.as_posix()}", stage=self.stage,
                               input_file=str(source), outputs=outputs,
-                              params={"kind": kind, "action": action}))
+                              params=RdParams(kind=kind, action=action)))
         return units
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         source = Path(unit.input_file)
         if not source.is_file():
             raise MediaError(f"R&D file disappeared: {source}")
-        kind = unit.params["kind"]
+        kind = unit.params.kind
         files, warnings = [], []
         if kind == "image":
             try:
@@ -128,25 +136,22 @@ class RdProcessingOperator(Operator):
 
     def _video(self, unit: Unit, job: Job, source: Path, progress) -> FileRecord:
         settings = job.preset.advanced.rd_video
-        settings.check_encoder(job.encoder["family"], "advanced.rd_video")
+        settings.check_encoder(job.encoder.family, "advanced.rd_video")
         info = media_probe.probe(source)
         chain, (w, h) = encode.scale_filter(info.video.display_width, info.video.display_height,
                                             settings, info.video.avg_fps)
         out = unit.outputs[0]
         maps = ["-map", "0:v:0"] + (["-map", "0:a:0"] if settings.audio == "aac" and info.audio else [])
-        with atomic_output(job.path(out)) as temp:
-            result = ffmpeg.run(
-                ["-i", str(source), *maps, "-vf", chain,
-                 *encode.video_codec_args(settings, job.encoder["family"]),
-                 *encode.audio_args(settings, bool(info.audio)), "-map_metadata", "-1",
-                 *ffmpeg_metadata_args(job.metadata, movflags=False),
-                 *encode.movflags(settings, MOVFLAG_METADATA), "-y", str(temp)],
-                duration=info.duration_s, cancel=job.cancel,
-                on_progress=lambda pr: pr.fraction is not None and progress(0.9 * pr.fraction))
+        result = encode.encode_file(
+            ["-i", str(source), *maps, "-vf", chain,
+             *encode.video_codec_args(settings, job.encoder.family),
+             *encode.audio_args(settings, bool(info.audio))],
+            job.path(out), settings=settings, metadata=job.metadata, duration=info.duration_s,
+            cancel=job.cancel, on_progress=lambda fraction: progress(0.9 * fraction))
         return FileRecord(file_path=out, file_type="rd_video", file_category="rd", file_format="mp4",
                         resolution=f"{w}x{h}", aspect_ratio=aspect_ratio(w, h),
                         duration_seconds=info.duration_s, source_file=str(source),
-                        compression_settings={"encoder": job.encoder["encoder"],
+                        compression_settings={"encoder": job.encoder.encoder,
                                               **msgspec.to_builtins(settings)},
                         metadata_embedded=msgspec.to_builtins(job.metadata),
                         processing_time_ms=int(result.elapsed_s * 1000))

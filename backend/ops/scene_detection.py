@@ -1,50 +1,40 @@
 """scene_detection: the master's scenes from ingest (one decode, cached by file identity, the same
-cuts as PySceneDetect's ContentDetector), or from cuts the user edited in the timeline."""
+cuts as PySceneDetect's ContentDetector), with its frame timeline. Cuts the user edited replace
+these scenes once the analysis is done (backend.jobs.edits)."""
 
-from backend.db.structs import Scene
-from backend.errors import InputError
+import msgspec
+
 from backend.media import ingest
-from backend.media.timeline import FrameTimeline
-from backend.ops.base import Job, Operator, Unit, UnitResult
-from backend.ops.registry import register
+from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD
+from backend.media.timeline import load_timeline
+from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
+from backend.ops.operators import register
+
+
+class DetectParams(msgspec.Struct, kw_only=True):
+    threshold: float = DEFAULT_THRESHOLD
+    min_scene_len: int = DEFAULT_MIN_SCENE_LEN
+    want_proxy: bool = False  # the editor scrubs the VP9 proxy; a plain `process` does not need it
 
 
 @register
 class SceneDetectionOperator(Operator):
     id = "scene_detection"
     label = "Detect scenes"
-    stage = 0
+    stage = Stage.ANALYSIS
+    Params = DetectParams
 
     def plan(self, job: Job) -> list[Unit]:
         return [Unit(op=self.id, name="detect scenes", stage=self.stage, input_file=str(job.master),
-                     params={"threshold": job.threshold, "min_scene_len": job.min_scene_len})]
+                     params=DetectParams(threshold=job.detection.threshold,
+                                         min_scene_len=job.detection.min_scene_len,
+                                         want_proxy=job.spec.want_proxy))]
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
+        p: DetectParams = unit.params
         result = ingest.ingest(
-            job.master, threshold=job.threshold, min_scene_len=job.min_scene_len,
-            cache_root=job.cache_root, want_proxy=False, cancel=job.cancel,
-            on_progress=lambda p: progress(min(1.0, p.frames_done / max(p.frames_total, 1))))
-        numbers, seconds = ingest.load_frame_table(result)
-        # absolute presentation times: what seeking the master (stills) works with
-        job.timeline = FrameTimeline(numbers, seconds + result.time_origin_s, result.time_origin_s)
-        # cuts the user edited replace these when the export is planned (scenes_from_cuts)
-        job.scenes = [Scene(number=s.number, start_frame=s.start_frame, end_frame=s.end_frame,
-                            start_time=s.start_time, end_time=s.end_time) for s in result.scenes]
+            job.master, threshold=p.threshold, min_scene_len=p.min_scene_len,
+            cache_root=job.cache_root, want_proxy=p.want_proxy, cancel=job.cancel,
+            on_progress=lambda pr: progress(min(1.0, pr.frames_done / max(pr.frames_total, 1))))
         progress(1.0)
-        return UnitResult()
-
-
-def scenes_from_cuts(cuts: list[int], timeline: FrameTimeline) -> list[Scene]:
-    """Scenes from a list of cut frame numbers (each the first frame of a scene after the first),
-    as the editor sends them; frame numbers as scene detection numbers them."""
-    first, last = timeline.numbers[0], timeline.numbers[-1]
-    ordered = sorted(set(int(c) for c in cuts))
-    bad = [c for c in ordered if not first < c <= last]
-    if bad:
-        raise InputError(f"cut at frame {bad[0]} is outside the master (frames {first + 1}-{last})")
-    starts = [first, *ordered]
-    ends = [c - 1 for c in ordered] + [last]
-    end_time = timeline.times[-1] + timeline.frame_duration(len(timeline) - 1)
-    times = [timeline.time_of(s) - timeline.origin for s in starts] + [end_time - timeline.origin]
-    return [Scene(number=n, start_frame=s, end_frame=e, start_time=times[n - 1], end_time=times[n])
-            for n, (s, e) in enumerate(zip(starts, ends), 1)]
+        return UnitResult(scenes=list(result.scenes), timeline=load_timeline(result))

@@ -6,8 +6,8 @@ import msgspec
 from backend.db.files import FileRecord
 from backend.media import stills
 from backend.media.geometry import aspect_ratio
-from backend.ops.base import Job, Operator, Unit, UnitResult
-from backend.ops.registry import register
+from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
+from backend.ops.operators import register
 
 EXTENSIONS = {"png": ".png", "tiff": ".tif", "jpeg": ".jpg", "webp": ".webp"}
 
@@ -20,7 +20,18 @@ def midpoint(job: Job, scene) -> tuple[int, int]:
 
 def stills_wanted(job: Job) -> bool:
     """The extract_midpoint_stills setting, as it was when the session started."""
-    return bool(job.settings.get("extract_midpoint_stills", True))
+    return job.spec.extract_midpoint_stills
+
+
+def unit_name(number: int) -> str:
+    return f"stills scene {number:03d}"
+
+
+class StillParams(msgspec.Struct, kw_only=True):
+    scene: int
+    frame: int             # frame number of the scene's midpoint
+    decoded_index: int
+    pts: float             # its absolute presentation time
 
 
 def still_paths(job: Job, number: int, frame: int) -> tuple[str, str]:
@@ -33,7 +44,8 @@ def still_paths(job: Job, number: int, frame: int) -> tuple[str, str]:
 class StillExtractionOperator(Operator):
     id = "still_extraction"
     label = "Extract scene stills"
-    stage = 1
+    stage = Stage.SOURCE
+    Params = StillParams
 
     def plan(self, job: Job) -> list[Unit]:
         if not stills_wanted(job):
@@ -41,18 +53,18 @@ class StillExtractionOperator(Operator):
         units = []
         for scene in job.selected_scenes():
             frame, index = midpoint(job, scene)
-            units.append(Unit(op=self.id, name=f"stills scene {scene.number:03d}", stage=self.stage,
+            units.append(Unit(op=self.id, name=unit_name(scene.number), stage=self.stage,
                               input_file=str(job.master), outputs=list(still_paths(job, scene.number, frame)),
-                              params={"scene": scene.number, "frame": frame, "decoded_index": index,
-                                      "pts": job.timeline.times[index]}))
+                              params=StillParams(scene=scene.number, frame=frame, decoded_index=index,
+                                                 pts=job.timeline.times[index])))
         return units
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
-        p = unit.params
-        meta = job.metadata_for(f"Scene {p['scene']}, frame {p['frame']}")
+        p: StillParams = unit.params
+        meta = job.metadata_for(f"Scene {p.scene}, frame {p.frame}")
         hq_path, web_path = unit.outputs
         [result] = stills.extract_frames(
-            job.master, [stills.StillRequest(frame_index=p["decoded_index"], pts_seconds=p["pts"],
+            job.master, [stills.StillRequest(frame_index=p.decoded_index, pts_seconds=p.pts,
                                              hq_path=str(job.path(hq_path)),
                                              web_path=str(job.path(web_path)))],
             hq=job.preset.stills_hq, web=job.preset.stills_web, metadata=meta, cancel=job.cancel)
@@ -64,7 +76,7 @@ class StillExtractionOperator(Operator):
             files.append(FileRecord(
                 file_path=rel, file_type=f"still_{kind}", file_category="stills", file_format=out.format,
                 resolution=f"{out.width}x{out.height}", aspect_ratio=aspect_ratio(out.width, out.height),
-                frame_number=p["frame"], source_file=str(job.master),
+                frame_number=p.frame, source_file=str(job.master),
                 compression_settings=msgspec.to_builtins(settings),
                 metadata_embedded=msgspec.to_builtins(meta)))
         progress(1.0)

@@ -1,4 +1,5 @@
-"""The registry of operators: the CLI, the bridge and the tests find every operation here by id."""
+"""The operators, registered by id: the runner, the CLI, the bridge and the tests find every
+operation here (`get`, `all_operators`). "Registry" alone means the file registry (file_operators)."""
 
 import importlib
 
@@ -6,15 +7,15 @@ from backend.ops.base import Operator
 
 # Module per operator, in the order a session runs them.
 OPERATOR_MODULES = ["probe", "scene_detection", "master_copy", "optimization", "still_extraction",
-                    "rd_processing", "clip_export", "thumbnails", "verification"]
+                    "rd_processing", "clip_export", "group_join", "thumbnails", "verification"]
 
-_registry: dict[str, Operator] = {}
+_operators: dict[str, Operator] = {}
 
 
 def register(cls: type[Operator]) -> type[Operator]:
-    if cls.id in _registry:
+    if cls.id in _operators:
         raise ValueError(f"operator {cls.id!r} registered twice")
-    _registry[cls.id] = cls()
+    _operators[cls.id] = cls()
     return cls
 
 
@@ -25,17 +26,17 @@ def _load() -> None:
 
 
 def get(op_id: str) -> Operator:
-    if len(_registry) < len(OPERATOR_MODULES):
+    if len(_operators) < len(OPERATOR_MODULES):
         _load()
     try:
-        return _registry[op_id]
+        return _operators[op_id]
     except KeyError:
-        raise KeyError(f"unknown operator {op_id!r}; known: {', '.join(_registry)}") from None
+        raise KeyError(f"unknown operator {op_id!r}; known: {', '.join(_operators)}") from None
 
 
 def all_operators() -> list[Operator]:
     """Every operator, in the order of OPERATOR_MODULES (whatever order they were imported in)."""
-    if len(_registry) < len(OPERATOR_MODULES):
+    if len(_operators) < len(OPERATOR_MODULES):
         _load()
-    return sorted(_registry.values(),
+    return sorted(_operators.values(),
                   key=lambda op: OPERATOR_MODULES.index(type(op).__module__.rsplit(".", 1)[-1]))

@@ -1,0 +1,264 @@
+"""The editor's flow as typed library calls, for the bridge and the CLI alike: `create` a project
+(a session) from a request with exactly the checks `process` makes and nothing written when one
+fails; `analyse` it (probe, ingest, scene detection) and stop with the session waiting for
+edits; edit it (`set_cuts`, `recut`, `set_selection`, `set_groups`: each checked and saved to the
+session at once); `export` it from what the session holds. `process` is the three in one run."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import msgspec
+
+from backend import paths
+from backend.db import sessions, settings as db_settings
+from backend.db.session_spec import Group, SessionSpec
+from backend.db.sessions import NewSession
+from backend.errors import InputError, MediaError
+from backend.jobs import inputs
+from backend.jobs.events import Event, Listener
+from backend.jobs.request import Outcome, ProcessRequest
+from backend.jobs.runner import Runner, waiting_for_edits
+from backend.jobs.session_job import detection_of, job_metadata, session_groups
+from backend.media import encoders, ffmpeg, ingest
+from backend.media import probe as media_probe
+from backend.media.detection_params import DetectionParams
+from backend.media.scenes import Scene, check_cuts, cuts_of, scenes_at_cuts
+from backend.media.timeline import load_timeline
+from backend.presets import catalog as presets
+
+
+class Created(msgspec.Struct, kw_only=True):
+    session_id: str
+    archive_path: str
+    warnings: list[str] = []
+
+
+class EditState(msgspec.Struct, kw_only=True):
+    """What the editor shows of a session: the scenes as cut now and what is chosen for export."""
+    session_id: str
+    frame_count: int | None
+    duration_s: float | None
+    fps: float | None
+    threshold: float
+    min_scene_len: int
+    cuts: list[int]
+    scenes: list[Scene]
+    selection: list[int]
+    groups: list[Group]
+
+
+# --- create ------------------------------------------------------------------------------------
+
+def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
+    """Check every field of `request` (an InputError names the field), then record the session.
+    Nothing is written when a check fails. `want_proxy` makes the analysis build the editor's
+    scrubbing proxy too."""
+    settings = db_settings.as_dict(db)
+    ffmpeg.configure(settings["ffmpeg_path"])
+    warnings: list[str] = []
+    master = inputs.check_master(request.master)
+    date = inputs.check_date(request.date)
+    name, warning = inputs.safe_name(request.artwork)
+    warnings += [warning] if warning else []
+    out = inputs.check_output_dir(request.out)
+    rd = inputs.check_rd_folder(request.rd)
+    inputs.parse_scene_spec(request.scenes)
+    groups = inputs.check_groups(request.groups or [], "groups")
+    preset_id = request.preset or presets.default_id(db)
+    try:
+        preset = presets.resolve(db, preset_id)
+    except InputError as exc:
+        raise InputError(str(exc), exc.field or "preset") from None
+    if request.overrides:
+        try:
+            preset = presets.apply_overrides(preset, request.overrides)
+        except InputError as exc:
+            raise InputError(str(exc), exc.field or "overrides") from None
+    try:
+        info = media_probe.probe(master)
+    except MediaError as exc:
+        raise InputError(f"the master cannot be used: {exc}", "master") from None
+    preference = request.encoder if request.encoder != "auto" else settings["encoder_preference"]
+    try:
+        choice = encoders.choose_encoder(
+            preference, bool(settings["gpu_enabled"]),
+            encoders.detect_encoders(cache_dir=paths.cache_dir(db.path)),
+            insist=request.encoder == "nvenc")
+    except InputError as exc:
+        raise InputError(str(exc), "encoder") from None
+    warnings += [choice.warning] if choice.warning else []
+    archive = out / f"{date}_{name}"
+    if archive.exists() and any(archive.iterdir()):
+        raise InputError(f"the archive folder already exists and is not empty: {archive} "
+                         "(resume its session, or choose another artwork name or date)", "artwork")
+    for other in sessions.unfinished_for(db, str(archive)):
+        raise InputError(f"session {other} already archives into {archive} (open, resume or "
+                         "discard it, or choose another artwork name or date)", "artwork")
+    detection = DetectionParams(
+        threshold=request.threshold if request.threshold is not None else settings["scene_threshold_default"],
+        min_scene_len=request.min_scene_len if request.min_scene_len is not None
+        else settings["min_scene_length_default"])
+    if request.cuts is not None:
+        _check_cut_list(request.cuts, info.video.frame_count)
+    workers = request.workers if request.workers is not None else settings["parallel_workers"]
+    if workers < 1:
+        raise InputError(f"workers must be at least 1 (got {workers})", "workers")
+
+    spec = SessionSpec(
+        safe_name=name, encoder=choice, preset=preset,
+        metadata=job_metadata(settings, request.artwork.strip(), date), workers=workers,
+        warnings=warnings, scene_spec=request.scenes or "all",
+        generate_log=settings["generate_log"],
+        extract_midpoint_stills=settings["extract_midpoint_stills"], user_cuts=request.cuts,
+        want_proxy=want_proxy, master_size=master.stat().st_size, started=time.time())
+    session_id = sessions.create(db, NewSession(
+        artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
+        rd_folder_path=str(rd) if rd else None, output_path=str(archive), preset_id=preset.id,
+        custom_settings=request.overrides, encoder_type=choice.family,
+        scene_threshold=detection.threshold, min_scene_length=detection.min_scene_len,
+        process_metadata=spec, grouped_scenes=groups or None))
+    archive.mkdir(parents=True, exist_ok=True)
+    return Created(session_id=session_id, archive_path=str(archive), warnings=warnings)
+
+
+def _check_cut_list(cuts, frame_count: int) -> None:
+    """The request's cuts, checked as far as the probe allows (the exact frame numbers are
+    checked against the decoded timeline when the analysis applies them)."""
+    if not isinstance(cuts, list) or not all(isinstance(c, int) and not isinstance(c, bool)
+                                             for c in cuts):
+        raise InputError("cuts must be a list of frame numbers", "cuts")
+    if len(set(cuts)) != len(cuts):
+        twice = next(c for c in cuts if cuts.count(c) > 1)
+        raise InputError(f"cut at frame {twice} is given twice", "cuts")
+    if any(c <= 0 for c in cuts):
+        raise InputError(f"cut at frame {min(cuts)} is outside the master (cuts start at frame 1)",
+                         "cuts")
+
+
+# --- analyse and export -------------------------------------------------------------------------
+
+def analyse(db, session_id: str, *, listener: Listener | None = None,
+            cancel: threading.Event | None = None) -> Outcome:
+    """Probe the master, ingest it and detect its scenes; the session then waits for edits
+    (Outcome.status "analysed"; "paused" or "failed" when it did not get there)."""
+    return Runner(db, listener, cancel).analyse(session_id)
+
+
+def export(db, session_id: str, *, listener: Listener | None = None,
+           cancel: threading.Event | None = None) -> Outcome:
+    """Archive the session's stored cuts, selection and groups (analysing first if needed)."""
+    return Runner(db, listener, cancel).export(session_id)
+
+
+def process(db, request: ProcessRequest, *, listener: Listener | None = None,
+            cancel: threading.Event | None = None, runner: Runner | None = None) -> Outcome:
+    """`video-archive process`: create, analyse and export in one run."""
+    runner = runner or Runner(db, listener, cancel)
+    created = create(db, request)
+    for message in created.warnings:
+        runner.emit(Event(type="warning", session_id=created.session_id, message=message))
+    return runner.export(created.session_id)
+
+
+# --- edits ----------------------------------------------------------------------------------------
+
+def timeline(db, session_id: str) -> EditState:
+    """The session's scenes, cuts, selection and groups as they stand."""
+    return _state(sessions.get(db, session_id))
+
+
+def set_cuts(db, session_id: str, cuts: list[int]) -> EditState:
+    """Replace the session's cuts (frame numbers, each the first frame of a scene after the first).
+    A cut outside the film or given twice is an InputError naming "cuts"; nothing is saved then."""
+    session = _editable(db, session_id)
+    line = load_timeline(_ingested(db, session))
+    scenes = scenes_at_cuts(check_cuts(cuts, line), line)
+    return _save_scenes(db, session, scenes)
+
+
+def recut(db, session_id: str, threshold: float, min_scene_len: int) -> EditState:
+    """Cut again at another threshold / minimum scene length from the stored per-frame scores
+    (no decode), replacing the session's cuts."""
+    params = DetectionParams(threshold=threshold, min_scene_len=min_scene_len)
+    session = _editable(db, session_id)
+    result = ingest.recut(_ingested(db, session), params.threshold, params.min_scene_len)
+    with db.transaction():
+        sessions.update(db, session_id, scene_threshold=params.threshold,
+                        min_scene_length=params.min_scene_len)
+        return _save_scenes(db, session, list(result.scenes))
+
+
+def set_selection(db, session_id: str, scenes: list[int]) -> EditState:
+    """The scenes to export, by number."""
+    session = _editable(db, session_id)
+    count = len(session.scenes_data or [])
+    if not isinstance(scenes, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in scenes):
+        raise InputError("the selection must be a list of scene numbers", "scenes")
+    bad = [n for n in scenes if not 1 <= n <= count]
+    if bad:
+        raise InputError(f"scene {bad[0]} does not exist: the master has {count} scene"
+                         + ("" if count == 1 else "s"), "scenes")
+    sessions.update(db, session_id, selected_scenes=sorted(set(scenes)))
+    return timeline(db, session_id)
+
+
+def set_groups(db, session_id: str, groups: list[Group] | list[dict]) -> EditState:
+    """The ordered groups ({name, color, scenes}); a scene is in at most one group."""
+    session = _editable(db, session_id)
+    checked = inputs.check_groups(groups, "groups")
+    inputs.check_groups_against(checked, len(session.scenes_data or []))
+    sessions.update(db, session_id, grouped_scenes=checked)
+    return timeline(db, session_id)
+
+
+def _editable(db, session_id: str):
+    if not sessions.exists(db, session_id):
+        raise InputError(f"no session {session_id}", "session_id")
+    session = sessions.get(db, session_id)
+    spec = session.process_metadata
+    if not waiting_for_edits(spec):
+        what = ("its export has started" if spec.export_planned else "it is not analysed yet")
+        raise InputError(f"session {session_id} cannot be edited: {what}", "session_id")
+    return session
+
+
+def _ingested(db, session):
+    """The session's ingest from the cache: no decode unless the cache lost it."""
+    return ingest.ingest(session.master_path, threshold=session.scene_threshold,
+                         min_scene_len=session.min_scene_length,
+                         cache_root=paths.cache_dir(db.path), want_proxy=False)
+
+
+def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
+    """Store new scenes; the selection and the groups follow the frames: each new scene takes
+    the choice of the old scene its first frame was in."""
+    old = list(session.scenes_data or [])
+    selected = set(session.selected_scenes or [])
+    groups = session_groups(session)
+
+    def old_of(scene: Scene) -> int | None:
+        return next((o.number for o in old if o.start_frame <= scene.start_frame <= o.end_frame), None)
+
+    heir = {s.number: old_of(s) for s in scenes}
+    new_selection = [n for n, o in heir.items() if o in selected]
+    new_groups = [Group(name=g.name, color=g.color,
+                        scenes=[n for n, o in heir.items() if o in g.scenes]) for g in groups]
+    sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
+                    grouped_scenes=[g for g in new_groups if g.scenes])
+    return timeline(db, session.session_id)
+
+
+def _state(session) -> EditState:
+    spec = session.process_metadata
+    scenes = list(session.scenes_data or [])
+    master = spec.master
+    detection = detection_of(session)
+    return EditState(
+        session_id=session.session_id, frame_count=master.frame_count if master else None,
+        duration_s=master.duration_s if master else None, fps=master.fps if master else None,
+        threshold=detection.threshold, min_scene_len=detection.min_scene_len,
+        cuts=cuts_of(scenes), scenes=scenes, selection=list(session.selected_scenes or []),
+        groups=session_groups(session))

@@ -1,0 +1,95 @@
+"""The one Scene type (detected by ingest, edited in the timeline, stored in scenes_data) and the
+scenes a list of cuts makes on a master's frame timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from backend.errors import InputError
+from backend.media.timeline import FrameTimeline
+
+NonNeg = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class Scene(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Frames are numbered as PySceneDetect numbers them (end inclusive), times are seconds from
+    the video stream's start. The fields after end_time are filled for every scene made since
+    the scenes_data column held only the first five; sessions written before have the defaults."""
+    number: Annotated[int, msgspec.Meta(ge=1)]
+    start_frame: NonNeg
+    end_frame: NonNeg      # inclusive
+    start_time: Annotated[float, msgspec.Meta(ge=0)]
+    end_time: Annotated[float, msgspec.Meta(ge=0)]   # exclusive: the next scene's start_time
+    start_timecode: str = ""   # HH:MM:SS.mmm, PySceneDetect's formatting
+    end_timecode: str = ""
+    length_frames: int = 0     # end_frame - start_frame + 1
+    start_index: int | None = None     # first decoded frame of the scene
+    end_index: int | None = None       # last decoded frame (inclusive)
+    midpoint_index: int | None = None  # start_index + (frames in scene) // 2
+    midpoint_frame: int | None = None  # its frame number
+    midpoint_time: float | None = None  # its presentation time, seconds from the stream's start
+
+    def __post_init__(self):
+        if self.end_frame < self.start_frame or self.end_time < self.start_time:
+            raise ValueError(f"scene {self.number} ends before it starts")
+
+
+def timecode(seconds: float) -> str:
+    """HH:MM:SS.mmm, as PySceneDetect prints a time."""
+    ms = int(round(seconds * 1000))
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def check_cuts(cuts, timeline: FrameTimeline, field: str = "cuts") -> list[int]:
+    """Cut frame numbers (each the first frame of a scene after the first), ascending, each once,
+    each inside the film: anything else is an InputError naming the cut."""
+    if not isinstance(cuts, (list, tuple)) or not all(
+            isinstance(c, int) and not isinstance(c, bool) for c in cuts):
+        raise InputError("cuts must be a list of frame numbers", field)
+    first, last = timeline.numbers[0], timeline.numbers[-1]
+    seen: set[int] = set()
+    for cut in cuts:
+        if not first < cut <= last:
+            raise InputError(f"cut at frame {cut} is outside the master (frames {first + 1}-{last})",
+                             field)
+        if cut in seen:
+            raise InputError(f"cut at frame {cut} is given twice", field)
+        seen.add(cut)
+    ordered = sorted(seen)
+    # On a variable-frame-rate master numbers can skip: a scene must still hold a decoded frame.
+    for start, end in zip([first, *ordered], [c - 1 for c in ordered] + [last]):
+        try:
+            timeline.decoded_range(start, end)
+        except IndexError:
+            raise InputError(f"the cut at frame {end + 1} leaves no frame in the scene of frames "
+                             f"{start}-{end} (the master has no frame numbered so: it skips "
+                             "numbers where frames were dropped)", field) from None
+    return ordered
+
+
+def scenes_at_cuts(cuts: list[int], timeline: FrameTimeline) -> list[Scene]:
+    """The scenes a checked, ascending list of cuts makes; frame numbers as detection numbers them."""
+    first, last = timeline.numbers[0], timeline.numbers[-1]
+    starts = [first, *cuts]
+    ends = [c - 1 for c in cuts] + [last]
+    end_time = timeline.times[-1] + timeline.frame_duration(len(timeline) - 1) - timeline.origin
+    times = [timeline.time_of(s) - timeline.origin for s in starts] + [end_time]
+    scenes = []
+    for n, (s, e) in enumerate(zip(starts, ends), 1):
+        lo, hi = timeline.decoded_range(s, e)
+        mid = lo + (hi - lo + 1) // 2
+        scenes.append(Scene(
+            number=n, start_frame=s, end_frame=e, start_time=times[n - 1], end_time=times[n],
+            start_timecode=timecode(times[n - 1]), end_timecode=timecode(times[n]),
+            length_frames=e - s + 1, start_index=lo, end_index=hi, midpoint_index=mid,
+            midpoint_frame=timeline.numbers[mid], midpoint_time=timeline.times[mid] - timeline.origin))
+    return scenes
+
+
+def cuts_of(scenes: list[Scene]) -> list[int]:
+    """The cut list that makes `scenes`: every scene's first frame but the first scene's."""
+    return [s.start_frame for s in scenes[1:]]
