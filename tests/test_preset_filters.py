@@ -10,14 +10,13 @@ import json
 import subprocess
 import typing
 
-import msgspec
 import pytest
 
 from backend.cli.main import main
 from backend.db import presets as stored
 from backend.errors import InputError, StateError
 from backend.media import encode
-from backend.presets import registry, video_filters
+from backend.presets import catalog as registry, video_filters
 from backend.presets.model import (AdvancedSettings, PresetFieldError, VideoSettings, to_dict,
                                    to_preset)
 from backend.presets.builtin import get_builtin
@@ -183,19 +182,34 @@ def test_an_old_stored_preset_with_raw_text_is_refused_at_use(db, tmp_path):
     stored.delete_user_preset(db, "old-one")
 
 
-def test_a_stored_session_whose_preset_is_refused_cannot_run(db):
-    from backend.jobs.session_job import build_job
-    from backend.db import sessions
+@pytest.mark.parametrize("path, value, words", [
+    ("$.preset.advanced.extra_video_filters", "movie=/etc/passwd", "filter 'movie'"),
+    ("$.metadata.copyright", "\u00a9 \u001b[31mStudio", "U+001B"),
+])
+def test_a_stored_session_with_refused_settings_cannot_run(db, path, value, words):
+    """A session written before these checks: reading it names the cell and the refusal, and
+    resume stops there, before anything runs."""
+    import datetime
 
-    preset = msgspec.to_builtins(get_builtin("webflow_standard"))
-    preset["advanced"]["extra_video_filters"] = "movie=/etc/passwd"
-    meta = {"copyright": "c", "artist": "a", "title": "t", "description": "d", "date": "2024-01-01"}
+    from backend.db import sessions
+    from backend.db.session_spec import SessionSpec
+    from backend.jobs.runner import Runner
+    from backend.media.encoders import Choice
+    from backend.media.metadata import ArchiveMetadata
+
+    spec = SessionSpec(safe_name="t", encoder=Choice(encoder="libx264", family="x264", gpu=False),
+                       preset=get_builtin("webflow_standard"),
+                       metadata=ArchiveMetadata(title="t", date=datetime.date(2024, 1, 1)))
     sid = sessions.create(db, sessions.NewSession(
         artwork_name="t", project_date="24-01-01", master_path="/nonexistent.mov",
-        output_path="/nonexistent/out", preset_id="webflow_standard",
-        process_metadata={"preset": preset, "metadata": meta, "encoder": {"family": "x264"}}))
-    with pytest.raises(StateError, match="extra_video_filters.*nothing was run"):
-        build_job(db, sessions.get(db, sid), None)
+        output_path="/nonexistent/out", preset_id="webflow_standard", process_metadata=spec))
+    db.execute("UPDATE processing_state SET process_metadata = json_set(process_metadata, ?, ?) "
+               "WHERE session_id = ?", (path, value, sid))
+    with pytest.raises(StateError) as caught:
+        sessions.get(db, sid)
+    assert "process_metadata" in str(caught.value) and words in str(caught.value)
+    with pytest.raises(StateError, match=words.replace("+", "\\+")):
+        Runner(db).resume(sid)
 
 
 def test_a_scale_filter_given_refused_text_never_reaches_ffmpeg():

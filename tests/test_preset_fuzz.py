@@ -18,7 +18,7 @@ from backend.db import open_db
 from backend.errors import InputError
 from backend.media import encode
 from backend.media.metadata import ArchiveMetadata, ffmpeg_metadata_args
-from backend.presets import registry, video_filters
+from backend.presets import catalog as registry, video_filters
 from backend.presets.builtin import get_builtin
 from backend.presets.model import GROUPS, PresetFieldError, to_dict
 
