@@ -4,6 +4,7 @@ A source checkout keeps them in App/config/ (next to the desktop shell); an inst
 per-user config directory. `--db PATH` or VIDEO_ARCHIVE_DB override both."""
 
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -12,8 +13,13 @@ APP_NAME = "video-archive"
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def is_frozen() -> bool:
+    """The packaged app (PyInstaller sets sys.frozen): never a source checkout, whatever it holds."""
+    return bool(getattr(sys, "frozen", False))
+
+
 def is_source_checkout() -> bool:
-    return (_REPO_ROOT / "pyproject.toml").is_file() and (_REPO_ROOT / "App").is_dir()
+    return not is_frozen() and (_REPO_ROOT / "pyproject.toml").is_file() and (_REPO_ROOT / "App").is_dir()
 
 
 def config_dir() -> Path:

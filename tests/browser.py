@@ -46,6 +46,8 @@ CHROMIUM_FLAGS = [
 WINDOW_SIZE = (1024, 640)
 # The child prints its answer on one line behind this marker; engines print their own noise too.
 RESULT_MARK = "BROWSER-RESULT "
+# How the Chromium child reports what the page said (on its stderr, one line each).
+CONSOLE_PREFIXES = ("console.", "page error: ", "request failed: ")
 
 
 class EngineError(AssertionError):
@@ -251,10 +253,14 @@ def xvfb(size: str = "1280x800x24") -> Iterator[str]:
 
 
 def evaluate_in_chromium(url: str, script: str, *, timeout: float = 120,
-                         screenshot: Path | None = None) -> object:
+                         screenshot: Path | None = None, visit_first: tuple[str, ...] = (),
+                         console: list[str] | None = None) -> object:
     """Opens `url` in headless Chromium, evaluates the JS expression `script` (a Promise is
-    awaited) and returns its JSON value; saves a PNG of the page to `screenshot` if given."""
-    return _run_child("chromium", url, script, timeout=timeout, screenshot=screenshot, env=dict(os.environ))
+    awaited) and returns its JSON value; saves a PNG of the page to `screenshot` if given.
+    `visit_first`: pages the same browser opens before (to leave cookies, as a user would).
+    `console`, when given, receives the page's console messages, page errors and failed requests."""
+    return _run_child("chromium", url, script, timeout=timeout, screenshot=screenshot,
+                      env=dict(os.environ), visit_first=visit_first, console=console)
 
 
 def evaluate_in_webview(url: str, script: str, *, display: str, timeout: float = 120,
@@ -274,7 +280,8 @@ def evaluate_in_webview(url: str, script: str, *, display: str, timeout: float =
 
 
 def _run_child(engine: str, url: str, script: str, *, timeout: float, screenshot: Path | None,
-               env: dict[str, str]) -> object:
+               env: dict[str, str], visit_first: tuple[str, ...] = (),
+               console: list[str] | None = None) -> object:
     with tempfile.TemporaryDirectory(prefix=f"browser-{engine}-") as runtime:
         # Qt wants a private XDG runtime dir (CI has none) and warns on a shared one.
         env = dict(env, XDG_RUNTIME_DIR=runtime)
@@ -282,6 +289,8 @@ def _run_child(engine: str, url: str, script: str, *, timeout: float, screenshot
         argv = [sys.executable, str(Path(__file__).resolve()), engine, url, script, "--timeout", str(timeout)]
         if screenshot:
             argv += ["--screenshot", str(screenshot)]
+        for page in visit_first:
+            argv += ["--visit", page]
         # A session of its own, so a timeout can kill the browser's helper processes with it.
         proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True, text=True)
@@ -294,6 +303,8 @@ def _run_child(engine: str, url: str, script: str, *, timeout: float, screenshot
                               f"{_tail(err)}") from None
         finally:
             _kill_group(proc)  # helpers a crashed browser left behind
+    if console is not None:
+        console.extend(line for line in (err or "").splitlines() if line.startswith(CONSOLE_PREFIXES))
     lines = [line for line in out.splitlines() if line.startswith(RESULT_MARK)]
     if not lines:
         # Typically a missing system library (Qt's xcb plugin names the one it lacks in stderr).
@@ -329,7 +340,8 @@ Promise.race([
 """
 
 
-def _chromium_child(url: str, script: str, timeout: float, screenshot: Path | None) -> object:
+def _chromium_child(url: str, script: str, timeout: float, screenshot: Path | None,
+                    visit_first: list[str] | None = None) -> object:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -341,6 +353,10 @@ def _chromium_child(url: str, script: str, timeout: float, screenshot: Path | No
             page.set_default_timeout(timeout * 1000)
             page.on("console", lambda msg: print(f"console.{msg.type}: {msg.text}", file=sys.stderr))
             page.on("pageerror", lambda exc: print(f"page error: {exc}", file=sys.stderr))
+            page.on("requestfailed", lambda req: print(f"request failed: {req.url} {req.failure}",
+                                                       file=sys.stderr))
+            for earlier in visit_first or []:
+                page.goto(earlier, wait_until="load")
             page.goto(url, wait_until="load")
             # page.evaluate waits for ever on a Promise that never settles; bound it here so the
             # answer names the page, rather than the parent's kill naming only the engine.
@@ -421,10 +437,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("script", help="a JavaScript expression; a Promise is awaited")
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--screenshot", type=Path)
+    parser.add_argument("--visit", action="append", default=[], help="open this page first (chromium)")
     args = parser.parse_args(argv)
-    child = _chromium_child if args.engine == "chromium" else _webview_child
     try:
-        answer = {"value": child(args.url, args.script, args.timeout, args.screenshot)}
+        if args.engine == "chromium":
+            value = _chromium_child(args.url, args.script, args.timeout, args.screenshot, args.visit)
+        else:
+            value = _webview_child(args.url, args.script, args.timeout, args.screenshot)
+        answer = {"value": value}
     except Exception as exc:
         answer = {"error": f"{type(exc).__name__}: {exc}"}
     print(RESULT_MARK + json.dumps(answer), flush=True)

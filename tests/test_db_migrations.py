@@ -63,7 +63,7 @@ def test_v1_database_migrates_with_nothing_lost(v1_path):
         if table == "processing_state":
             assert [after[table][k]["session_id"] for k in added] == ["s-gone"]
         elif table == "app_settings":
-            assert added == {"db_version", "ffmpeg_path", "artist_name"}
+            assert added == {"db_version", "ffmpeg_path", "artist_name", "archive_layout"}
         else:
             assert not added, table
 
@@ -149,7 +149,7 @@ def test_newer_or_foreign_databases_are_refused(tmp_path):
     conn = apsw.Connection(str(newer))
     conn.execute("PRAGMA user_version = 99")
     conn.close()
-    with pytest.raises(StateError, match="newer than this tool"):
+    with pytest.raises(StateError, match="newer than video-archive .* knows"):
         open_db(newer)
     foreign = tmp_path / "foreign.db"
     conn = apsw.Connection(str(foreign))

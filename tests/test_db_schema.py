@@ -8,6 +8,8 @@ from pathlib import Path
 import apsw
 import pytest
 
+from backend import __version__
+
 from backend.db import migrations, schema
 from db_v1 import V1_SQL, make_v1_db
 
@@ -18,9 +20,11 @@ ADDED_TABLES = {"project_history_archive"}
 ADDED_INDEXES = {"idx_operation_sequence", "idx_file_session_path", "idx_history_archive_artwork",
                  "idx_history_archive_date"}
 ADDED_TRIGGERS = {"update_user_presets_timestamp"}
-ADDED_SETTINGS = {"ffmpeg_path", "db_version", "artist_name"}
+ADDED_SETTINGS = {"ffmpeg_path", "db_version", "artist_name", "archive_layout"}
 CHANGED_SETTINGS = {"copyright_text": "\u00a9 Yambo Studio", "window_geometry": "null",
-                    "encoder_preference": "auto"}
+                    "encoder_preference": "auto",
+                    # the release that last opened the database, recorded by open_db
+                    "app_version": __version__}
 
 
 def introspect(conn: apsw.Connection) -> dict:

@@ -21,6 +21,7 @@ import pytest
 from archive_checks import (COPYRIGHT, ARTIST, DATE, FAST, Result, State, check_complete, decode,
                             distance, ends_of, frames_of, packet_times, read_rgb, resized,
                             scene_indices, scenedetect_numbers, sha256, video_info)
+from backend.archive.verify import verify
 from backend.media.metadata import read_image_metadata
 
 MASTERS = ["counter.mp4", "testvideo.mp4", "goldeneye-vfr-drop3.mp4", "fades.mp4",
@@ -143,8 +144,10 @@ def fitted(size: tuple[int, int], box: tuple[int, int], even: bool) -> tuple[int
 def test_archive_is_complete(archive, frames):
     files = check_complete(archive.state, archive.sid, archive.path)
     ext = archive.master.suffix.lower()
-    expected = {f"{PREFIX}_manifest.json", f"{PREFIX}_process-log.txt",
-                f"masters/{PREFIX}_master-original{ext}", f"masters/{PREFIX}_master-web.mp4"}
+    expected = {f"{PREFIX}_manifest.json", f"{PREFIX}_process-log.txt", "index.html",
+                f"masters/{PREFIX}_master-original{ext}", f"masters/{PREFIX}_master-web.mp4",
+                f"edit/{PREFIX}.otio", f"edit/{PREFIX}.edl", f"edit/{PREFIX}_losslesscut.csv",
+                f"edit/{PREFIX}_youtube-chapters.txt"}
     for scene in archive.scenes:
         n = scene["number"]
         frame = frames.numbers[frames.still_index(scene)]
@@ -153,7 +156,7 @@ def test_archive_is_complete(archive, frames):
                      f"stills/web/{PREFIX}_s{n:03d}_f{frame:06d}.jpg"}
     if archive.rd:
         for source in archive.rd.iterdir():
-            expected |= {f"rd/{source.stem}.jpg", f"rd/originals/{source.name}"}
+            expected |= {f"rd/compressed/{source.stem}.jpg", f"rd/originals/{source.name}"}
             assert files[f"rd/originals/{source.name}"] == sha256(source)
     assert set(files) == expected
     assert files[f"masters/{PREFIX}_master-original{ext}"] == sha256(archive.master)
@@ -163,6 +166,9 @@ def test_archive_is_complete(archive, frames):
     for op in archive.state.operations(archive.sid):
         if op["operation_type"] != "verification":
             assert f"{op['operation_type']}: {op['operation_name']}" in log
+    # and `verify` (no database) passes it
+    report = verify(archive.path)
+    assert report.status == "intact", report.problems
 
 
 def test_web_master_keeps_every_frame_and_scenes_cover_them(archive, frames):
@@ -401,10 +407,10 @@ def test_scene_selection_and_groups(state, made_master, tmp_path):
     files = check_complete(state, result.outcome["session_id"], archive)
     clips = sorted(p for p in files if p.startswith("clips/"))
     assert clips == sorted([
-        f"clips/intro/{PREFIX}_s001.mp4", f"clips/intro/{PREFIX}_intro.mp4",
+        f"clips/intro/{PREFIX}_s001.mp4", f"clips/intro/{PREFIX}_group-intro.mp4",
         f"clips/{PREFIX}_s003.mp4", f"clips/{PREFIX}_s007.mp4",
         f"clips/main-loop/{PREFIX}_s005.mp4", f"clips/main-loop/{PREFIX}_s006.mp4",
-        f"clips/main-loop/{PREFIX}_main-loop.mp4"])
+        f"clips/main-loop/{PREFIX}_group-main-loop.mp4"])
     scenes_with_files = {int(p.split("_s")[-1][:3]) for p in files
                          if p.startswith(("stills/", "thumbnails/"))}
     assert scenes_with_files == {1, 3, 5, 6, 7}
@@ -413,10 +419,10 @@ def test_scene_selection_and_groups(state, made_master, tmp_path):
 
     # a joined clip is its members' frames, in order, bit for bit, and says what it is
     for folder, members in (("intro", [1]), ("main-loop", [5, 6])):
-        tags = video_info(archive / "clips" / folder / f"{PREFIX}_{folder}.mp4")["tags"]
+        tags = video_info(archive / "clips" / folder / f"{PREFIX}_group-{folder}.mp4")["tags"]
         assert (tags["title"], tags["copyright"]) == (ARTWORK, COPYRIGHT)
         assert ", ".join(map(str, members)) in tags["description"]
-        joined = frames_of(archive / "clips" / folder / f"{PREFIX}_{folder}.mp4")
+        joined = frames_of(archive / "clips" / folder / f"{PREFIX}_group-{folder}.mp4")
         count = 0
         for n in members:
             for expected in frames_of(archive / "clips" / folder / f"{PREFIX}_s{n:03d}.mp4"):

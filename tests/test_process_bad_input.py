@@ -100,7 +100,7 @@ CASES = {
                                   "the artwork name '///' has no letters or digits"),
     "artwork name only dots": ({"artwork": ".."}, "the artwork name '..' has no letters or digits"),
     "output folder is a file": ({"out": "a-file"}, "output folder is a file, not a folder"),
-    "archive already there": ({"artwork": DONE}, "already exists and is not empty"),
+    "archive already there": ({"artwork": DONE}, "holds an archive finished by session"),
     "unknown preset": ({"extra": ("--preset", "no_such_preset")}, "unknown preset no_such_preset"),
     "unknown --set field": ({"extra": ("--set", "video.bitrate=1")}, "video.bitrate"),
     "bad --set value": ({"extra": ("--set", "video.crf=high")}, "video.crf"),

@@ -146,3 +146,24 @@ def test_process_is_create_analyse_export(db, media_dir, tmp_path):
     assert outcome.status == "completed", outcome.error
     archive = tmp_path / "out" / "26-11-30_Edit-Me"
     assert [p.name for p in (archive / "clips").glob("*.mp4")] == ["26-11-30_Edit-Me_s002.mp4"]
+
+
+def test_an_export_plan_refused_keeps_the_editor_session_to_fix(db, media_dir, tmp_path):
+    """A group folder named like a clip file: the plan is refused before any work, the session
+    stays editable, and fixing the groups exports it (`process` discards instead: nothing can
+    edit its session)."""
+    created = project.create(db, request(media_dir, tmp_path))
+    sid = created.session_id
+    assert project.analyse(db, sid).status == "analysed"
+    project.set_cuts(db, sid, [15])
+    clash = "26-11-30_Edit-Me_s001.mp4"  # where scene 1's clip file goes when it is in no group
+    project.set_groups(db, sid, [{"name": clash, "scenes": [2]}])
+    refused = project.export(db, sid)
+    assert refused.status == "failed" and "cannot be planned" in refused.error
+    assert "needs a folder" in refused.error
+    archive = tmp_path / "out" / "26-11-30_Edit-Me"
+    assert not archive.exists() or not any(archive.rglob("*.mp4"))  # nothing written
+    project.set_groups(db, sid, [{"name": "ending", "scenes": [2]}])
+    done = project.export(db, sid)
+    assert done.status == "completed", done.error
+    assert (archive / "clips" / "ending" / "26-11-30_Edit-Me_s002.mp4").is_file()

@@ -6,17 +6,10 @@ from pathlib import Path
 import msgspec
 
 from backend import paths
+from backend.encoding import enc_hook
 
 
-def _default(obj):
-    if isinstance(obj, Path):
-        return str(obj)
-    if isinstance(obj, (set, frozenset)):
-        return sorted(obj)
-    raise TypeError(f"cannot encode {type(obj).__name__}")
-
-
-_encoder = msgspec.json.Encoder(enc_hook=_default)
+_encoder = msgspec.json.Encoder(enc_hook=enc_hook)
 
 
 def to_json(obj) -> str:

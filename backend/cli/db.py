@@ -1,6 +1,7 @@
 """`video-archive db ...`: migrate, check, back up, restore, optimize and clean the state store.
 Each action is one call into backend/db; this module only parses and prints."""
 
+from backend import __version__
 from backend.db import backup, maintenance, migrations
 from backend.db.connect import Database
 from backend.errors import StateError
@@ -32,6 +33,7 @@ def migrate(args, ctx) -> int:
     # Opened without open_db: that would migrate silently and leave nothing to report.
     with Database(ctx.db_path) as db:
         report = migrations.migrate(db)
+        migrations.record_app_version(db, report)
 
     def human(r):
         if r.created:
@@ -43,6 +45,9 @@ def migrate(args, ctx) -> int:
             print(f"backup taken first: {r.backup}")
             for note in r.notes:
                 print(f"  {note}")
+        if r.app_version:
+            print(f"last opened by video-archive {r.app_version}, now by {__version__}"
+                  + (f" (backup: {r.backup})" if not r.applied and r.backup else ""))
 
     ctx.emit(report, human)
     return 0

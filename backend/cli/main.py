@@ -7,11 +7,21 @@ import sys
 
 import apsw
 
-from backend.cli.context import Context
+from backend.cli.context import Context, to_json
 from backend.errors import ArchiveError
 
 # Each module registers its own sub-commands; adding a command group is adding a module here.
-COMMAND_MODULES = ["db", "settings", "doctor", "probe", "presets", "process", "state", "detect"]
+COMMAND_MODULES = ["db", "settings", "doctor", "probe", "presets", "process", "state", "detect",
+                   "serve", "app", "verify"]
+
+
+class _Version(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        from backend import about, paths
+
+        info = about.about(about.configured_ffmpeg(paths.db_path(namespace.db)))
+        print(to_json(info) if namespace.json else about.version_text(info))
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="PATH", help="state database (default: VIDEO_ARCHIVE_DB, "
                         "else App/config/state.db in a checkout, else the per-user config dir)")
     parser.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="show the version and the ffmpeg in use, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(f"backend.cli.{name}").register(sub)

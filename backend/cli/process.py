@@ -6,6 +6,7 @@ import signal
 import sys
 import threading
 
+from backend.archive.interchange.cuts import cuts_from_file
 from backend.cli.context import Context, print_pairs, to_json
 from backend.cli.progress import Bars, JsonLines
 from backend.jobs.inputs import load_groups
@@ -37,6 +38,11 @@ def register(sub) -> None:
                    help="frames (default: the min_scene_length_default setting)")
     p.add_argument("--scenes", metavar="SPEC", help="'all' (default) or e.g. '1,3,5-7'")
     p.add_argument("--groups", metavar="FILE", help='JSON file: {"group name": [scene numbers]}')
+    p.add_argument("--cuts", metavar="FILE|LIST",
+                   help="cuts instead of scene detection: an EDL, .otio or LosslessCut .csv file "
+                        "(e.g. from Resolve or LosslessCut), or frame numbers like 120,348,590")
+    p.add_argument("--layout", choices=["folder", "bagit"],
+                   help="archive layout (default: the archive_layout setting)")
     p.add_argument("--workers", type=int, metavar="N", help="parallel jobs (default setting)")
     p.set_defaults(func=cmd_process)
 
@@ -52,8 +58,19 @@ def cmd_process(args, ctx: Context) -> int:
         master=args.master, artwork=args.artwork, date=args.date, out=args.out, rd=args.rd,
         preset=args.preset, overrides=parse_assignments(args.overrides) or None,
         encoder=args.encoder, threshold=args.threshold, min_scene_len=args.min_scene_len,
-        scenes=args.scenes, groups=load_groups(args.groups) or None, workers=args.workers)
+        scenes=args.scenes, groups=load_groups(args.groups) or None, workers=args.workers,
+        cuts=_cuts(args.cuts, args.master), layout=args.layout)
     return _drive(ctx, lambda runner: runner.start(request))
+
+
+def _cuts(value: str | None, master: str) -> list[int] | None:
+    """`--cuts 120,348` is a list of frames; anything else names a file of cuts."""
+    if value is None:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    if all(p.isdigit() for p in parts):
+        return [int(p) for p in parts]
+    return cuts_from_file(value, master)
 
 
 def cmd_resume(args, ctx: Context) -> int:

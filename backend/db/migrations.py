@@ -8,8 +8,10 @@ a database that already has its changes, it changes nothing."""
 
 from typing import Callable, NamedTuple
 
+import apsw
 import msgspec
 
+from backend import __version__
 from backend.db import backup, schema
 from backend.db.connect import Database
 from backend.errors import StateError
@@ -31,6 +33,7 @@ class MigrationReport(msgspec.Struct, kw_only=True):
     applied: list[str] = []
     backup: str | None = None
     notes: list[str] = []
+    app_version: str | None = None   # the app that opened it before this one, when it differs
 
 
 def current_version(db: Database) -> int:
@@ -263,16 +266,29 @@ def _sync_db_version_setting(db: Database, version: int) -> None:
             schema.set_version(db, version)
 
 
+def _add_new_settings(db: Database) -> None:
+    """A setting added since the database was made (archive_layout) gets its default row; the
+    schema is unchanged, so this needs no migration. No write when nothing is missing."""
+    have = {r["key"] for r in db.query("SELECT key FROM app_settings")}
+    if any(key not in have for key, *_rest in schema.DEFAULT_SETTINGS):
+        with db.transaction():
+            schema.insert_default_settings(db)
+
+
 def migrate(db: Database) -> MigrationReport:
     """Bring `db` to LATEST; a no-op (no writes, no backup) when it is current."""
     version = current_version(db)
     report = MigrationReport(path=str(db.path), from_version=version, to_version=version)
     if version > LATEST:
-        raise StateError(f"{db.path} has schema version {version}, newer than this tool knows "
-                         f"({LATEST}); update video-archive to use it")
+        writer = _stored_app_version(db)
+        raise StateError(f"{db.path} has schema version {version}"
+                         + (f" (last opened by video-archive {writer})" if writer else "")
+                         + f", newer than video-archive {__version__} knows ({LATEST}); nothing "
+                         "was changed: use that version or a newer one, or --db for another file")
     if version == LATEST:
         if not db.read_only:
             _sync_db_version_setting(db, version)
+            _add_new_settings(db)
         return report
     db.require_writable(f"bringing it from schema version {version} to {LATEST}")
     if version == 0:
@@ -308,3 +324,27 @@ def migrate(db: Database) -> MigrationReport:
         db.conn.execute("PRAGMA foreign_keys = ON")
     report.to_version = current_version(db)
     return report
+
+
+# --- app_version: which release last opened this database ------------------------------------
+
+def _stored_app_version(db: Database) -> str | None:
+    try:
+        return db.scalar("SELECT value FROM app_settings WHERE key = 'app_version'") or None
+    except apsw.SQLError:  # a newer or foreign layout: the version is only for the message
+        return None
+
+
+def record_app_version(db: Database, report: MigrationReport, version: str = __version__) -> None:
+    """The first start of another release on this database (an upgrade, or a second installed
+    version of the same schema): take a backup unless the migration just took one, then record
+    `version` in app_version. A no-op write-free read when nothing changed."""
+    stored = _stored_app_version(db)
+    if stored == version:
+        return
+    if not report.created and report.backup is None:
+        report.backup = backup.create_backup(db, f"before app {version} was {stored}").path
+    with db.transaction():
+        db.execute("UPDATE app_settings SET value = ?, modified_at = CURRENT_TIMESTAMP "
+                   "WHERE key = 'app_version'", (version,))
+    report.app_version = stored

@@ -387,6 +387,8 @@ DEFAULT_SETTINGS: list[tuple[str, str, str, str, str]] = [
     ("auto_open_output", "1", "boolean", "behavior", "Automatically open output folder on completion"),
     ("generate_log", "1", "boolean", "behavior", "Generate process log file"),
     ("extract_midpoint_stills", "1", "boolean", "processing", "Extract stills from scene midpoints"),
+    ("archive_layout", "folder", "string", "processing",
+     "Archive layout: folder (files at the archive's root) or bagit (a BagIt bag, files under data/)"),
     ("copyright_text", COPYRIGHT_DEFAULT, "string", "metadata", "Copyright text for metadata"),
     ("artist_name", "Yambo Studio", "string", "metadata",
      "Artist / creator written into every file's metadata (EXIF Artist, XMP dc:creator)"),

@@ -13,6 +13,7 @@ from typing import Annotated
 import msgspec
 
 from backend.media.encoders import Choice
+from backend.media.ingest_result import MasterIdentity
 from backend.media.metadata import ArchiveMetadata
 from backend.media.probe import MediaInfo
 from backend.presets.model import Preset
@@ -21,7 +22,8 @@ SceneNumber = Annotated[int, msgspec.Meta(ge=1)]
 
 
 class RunnerMark(msgspec.Struct, kw_only=True):
-    """The process running the session: a second runner refuses while it lives."""
+    """The process that ran the session, as runs recorded it before the archive folder's lock
+    (backend.jobs.archive_lock) took its place; kept so those rows still read."""
     pid: int
     started: float  # its create time: a reused pid has another one
 
@@ -49,6 +51,7 @@ class SessionSpec(msgspec.Struct, kw_only=True):
     user_cuts: list[int] | None = None  # the request's cuts: replace detection's when analysed
     want_proxy: bool = False           # ingest also builds the editor's scrubbing proxy
     master_size: int = 0
+    master_identity: MasterIdentity | None = None  # size, mtime, content samples: resume checks it
     started: float = 0.0               # time.time() at creation
     runner: RunnerMark | None = None
     analysed: bool = False             # probe and detection done; scenes_data holds the scenes
@@ -56,6 +59,7 @@ class SessionSpec(msgspec.Struct, kw_only=True):
     master: MasterSummary | None = None
     master_info: MediaInfo | None = None  # the probe's result, kept so export needs no second probe
     run_seconds: float = 0.0           # wall time of the runs, not of the pauses between them
+    archive_layout: str = "folder"     # "folder" or "bagit"; sessions before layouts made folders
     # Sessions written before grouped_scenes held the request's groups kept them here.
     groups: dict[str, list[SceneNumber]] | None = None
 

@@ -381,6 +381,20 @@ def reset_unfinished(db: Database, session_id: str) -> int:
         return count
 
 
+def reset_operations(db: Database, session_id: str, seqs: list[int]) -> int:
+    """Completed operations whose outputs are gone go back to 'pending', so a resume makes them
+    again; returns how many."""
+    with db.transaction():
+        _require(db, session_id)
+        count = 0
+        for seq in seqs:
+            count += db.execute("UPDATE operation_log SET status = 'pending', progress = 0.0, "
+                                "start_time = NULL, end_time = NULL, duration_seconds = NULL "
+                                "WHERE session_id = ? AND sequence_number = ?", (session_id, seq))
+        _recount(db, session_id)
+        return count
+
+
 # --- finding sessions ---------------------------------------------------------------------------
 
 def resumable(db: Database) -> list[Session]:
@@ -395,6 +409,27 @@ def resumable(db: Database) -> list[Session]:
         "WHERE ps.status IN ('processing', 'paused', 'failed') "
         "AND datetime(ps.updated_at) > datetime('now', ?) "
         "ORDER BY datetime(ps.updated_at) DESC, ps.id DESC", (f"-{int(days)} days",))
+    found = []
+    for row in rows:
+        row["completed_operations"] = row.pop("done")
+        found.append(_session(row))
+    return found
+
+
+def all_sessions(db: Database) -> list[Session]:
+    """Every session, newest first (to find which ones write one archive folder)."""
+    return [_session(r) for r in db.query(
+        "SELECT * FROM processing_state ORDER BY datetime(created_at) DESC, id DESC")]
+
+
+def unfinished(db: Database) -> list[Session]:
+    """Every session not completed (initialized, processing, paused, failed), most recently
+    active first, completed_operations counted from the log: what the editor offers to open."""
+    rows = db.query(
+        "SELECT ps.*, (SELECT COUNT(*) FROM operation_log ol WHERE ol.session_id = ps.session_id "
+        "AND ol.status IN ('completed', 'skipped')) AS done "
+        "FROM processing_state ps WHERE ps.status IN ('initialized', 'processing', 'paused', "
+        "'failed') ORDER BY datetime(ps.updated_at) DESC, ps.id DESC")
     found = []
     for row in rows:
         row["completed_operations"] = row.pop("done")
@@ -419,11 +454,3 @@ def delete(db: Database, session_id: str) -> None:
         db.execute("DELETE FROM operation_log WHERE session_id = ?", (session_id,))
         db.execute("DELETE FROM file_registry WHERE session_id = ?", (session_id,))
         db.execute("DELETE FROM processing_state WHERE session_id = ?", (session_id,))
-
-
-def unfinished_for(db: Database, output_path: str) -> list[str]:
-    """Sessions still open (initialized, processing, paused) that archive into `output_path`:
-    a second one would write the same files."""
-    return [r["session_id"] for r in db.query(
-        "SELECT session_id FROM processing_state WHERE output_path = ? AND "
-        "status IN ('initialized', 'processing', 'paused') ORDER BY id", (str(output_path),))]

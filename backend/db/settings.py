@@ -13,12 +13,13 @@ from backend.errors import InputError, StateError
 from backend.media.detection_params import check_min_scene_len, check_threshold
 
 # db_version follows PRAGMA user_version and only migrations change it.
-READ_ONLY = frozenset({"db_version"})
+READ_ONLY = frozenset({"db_version", "app_version"})  # kept by the migrations
 
 # Limits the design states in its descriptions; anything else only has to have the right type.
 CHOICES: dict[str, tuple[str, ...]] = {
     "encoder_preference": ("auto", "x264", "nvenc"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "archive_layout": ("folder", "bagit"),
 }
 MINIMUM: dict[str, float] = {
     "parallel_workers": 1,
@@ -56,7 +57,8 @@ class Setting(msgspec.Struct, kw_only=True, omit_defaults=True):
 def _row(db, key: str) -> dict:
     row = db.query_one("SELECT * FROM app_settings WHERE key = ?", (key,))
     if row is None:
-        raise InputError(f"unknown setting {key!r}; `video-archive settings list` shows them all")
+        raise InputError(f"unknown setting {key!r}; `video-archive settings list` shows them all",
+                         field="key")
     return row
 
 
@@ -85,7 +87,8 @@ def _decode(key: str, text: str, value_type: str):
 def _encode(key: str, value, value_type: str) -> str:
     """Python value -> stored text, refusing anything that is not of the setting's type."""
     expected = _TYPE_WORDS.get(value_type, "a string")
-    wrong = InputError(f"setting {key} expects {expected}, got {type(value).__name__} {value!r}")
+    wrong = InputError(f"setting {key} expects {expected}, got {type(value).__name__} {value!r}",
+                       field="value")
     if value_type == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             raise wrong
@@ -115,23 +118,26 @@ def _encode(key: str, value, value_type: str) -> str:
 
 def _check_limits(key: str, value) -> None:
     if key in CHOICES and value not in CHOICES[key]:
-        raise InputError(f"setting {key} must be one of {', '.join(CHOICES[key])}, got {value!r}")
+        raise InputError(f"setting {key} must be one of {', '.join(CHOICES[key])}, got {value!r}",
+                         field="value")
     if key in MINIMUM and value < MINIMUM[key]:
-        raise InputError(f"setting {key} must be at least {MINIMUM[key]:g}, got {value!r}")
+        raise InputError(f"setting {key} must be at least {MINIMUM[key]:g}, got {value!r}",
+                         field="value")
     if key in MAXIMUM and value > MAXIMUM[key]:
-        raise InputError(f"setting {key} must be at most {MAXIMUM[key]:g}, got {value!r}")
+        raise InputError(f"setting {key} must be at most {MAXIMUM[key]:g}, got {value!r}",
+                         field="value")
     if key in CHECKS:
         try:
             CHECKS[key](value)
         except InputError as exc:
-            raise InputError(f"setting {key}: {exc}") from None
+            raise InputError(f"setting {key}: {exc}", field="value") from None
 
 
 def parse_text(key: str, text: str, value_type: str):
     """Text typed by a person (the CLI) -> the value for `set`: 'true'/'no' for booleans, JSON
     for json settings, numbers for integer and real."""
     expected = _TYPE_WORDS.get(value_type, "a string")
-    wrong = InputError(f"setting {key} expects {expected}, got {text!r}")
+    wrong = InputError(f"setting {key} expects {expected}, got {text!r}", field="value")
     stripped = text.strip()
     if value_type == "integer":
         try:
@@ -167,7 +173,8 @@ def set(db, key: str, value) -> Any:  # noqa: A001 - settings.set reads as inten
     """Store `value` for `key`, which must already exist; returns the stored value as `get`
     will return it."""
     if key in READ_ONLY:
-        raise InputError(f"setting {key} is managed by the database migrations and cannot be set")
+        raise InputError(f"setting {key} is managed by the database migrations and cannot be set",
+                         field="key")
     with db.transaction():
         row = _row(db, key)
         value_type = row["value_type"] or "string"

@@ -16,11 +16,18 @@ from backend import text_rules
 from backend.db.session_spec import Group
 from backend.errors import InputError
 from backend.jobs import rd_tree
+from backend.media.file_names import shorten
+from backend.ops.output_paths import path_key
 from backend.media.readable import check_readable
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
              *(f"lpt{i}" for i in range(1, 10))}
 _UNSAFE = re.compile(r"[^\w.\-]+")  # \w is Unicode-aware: accented names stay readable
+# Bytes of UTF-8 a name part may take in file names. Every archive file name is the archive's
+# name plus at most about 40 bytes (scene, frame, group and a temporary name's marker), so with
+# these no file name passes the file system's 255 bytes; the planner checks every name anyway.
+ARTWORK_MAX_BYTES = 120
+GROUP_MAX_BYTES = 60
 
 
 def check_date(text: str) -> str:
@@ -33,10 +40,12 @@ def check_date(text: str) -> str:
 
 
 def safe_name(text: str, what: str = "artwork name",
-              field: str | None = "artwork") -> tuple[str, str | None]:
+              field: str | None = "artwork", max_bytes: int = ARTWORK_MAX_BYTES) -> tuple[str, str | None]:
     """A name usable as one folder or file-name part on every OS, and a warning when it differs
     from what the user typed. Slashes, '..' and reserved device names can never escape or
-    collide: they are replaced, not rejected, because the user's intent is clear."""
+    collide: they are replaced, not rejected, because the user's intent is clear. A name longer
+    than `max_bytes` (UTF-8) is shortened on a character boundary with '~' and a hash of the
+    whole name, so two long names that begin alike stay two names."""
     raw = unicodedata.normalize("NFC", text or "").strip()
     text_rules.check(raw, f"the {what}", field=field)  # also written into metadata as typed
     if not raw:
@@ -47,7 +56,7 @@ def safe_name(text: str, what: str = "artwork name",
         raise InputError(f"the {what} {text!r} has no letters or digits usable in a folder name", field)
     if cleaned.split(".")[0].lower() in _RESERVED:
         cleaned = f"{cleaned}_"
-    cleaned = cleaned[:120]
+    cleaned = shorten(cleaned, max_bytes)
     warning = None if cleaned == raw else f"{what} {text!r} is used as {cleaned!r} in file names"
     return cleaned, warning
 
@@ -166,6 +175,11 @@ def load_groups(path: str | os.PathLike | None) -> dict[str, list[int]]:
     return check_groups(data, str(file))
 
 
+def group_folder(name: str) -> str:
+    """The folder a group's clips go into."""
+    return safe_name(name, "group name", "groups", GROUP_MAX_BYTES)[0]
+
+
 def check_groups(data, source: str = "groups") -> list[Group]:
     """Groups as the editor sends them (an ordered list of {name, color, scenes}) or as a groups
     file holds them ({name: [scenes]}): names that make distinct folder names, each a non-empty
@@ -184,11 +198,11 @@ def check_groups(data, source: str = "groups") -> list[Group]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise InputError(f"{source}: every group needs a name", "groups")
         name, members = item["name"], item.get("scenes")
-        folder, _ = safe_name(name, "group name", "groups")
-        if folder in folders:
-            raise InputError(f"{source}: groups {folders[folder]!r} and {name!r} give the same "
-                             f"folder name {folder!r}", "groups")
-        folders[folder] = name
+        folder = group_folder(name)
+        if path_key(folder) in folders:  # Intro and intro: one folder where case is ignored
+            raise InputError(f"{source}: groups {folders[path_key(folder)]!r} and {name!r} give the "
+                             f"same folder name {folder!r}", "groups")
+        folders[path_key(folder)] = name
         if not isinstance(members, list) or not members or not all(
                 isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in members):
             raise InputError(f"{source}: group {name!r} must be a non-empty list of scene numbers "

@@ -6,22 +6,26 @@ session at once); `export` it from what the session holds. `process` is the thre
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
+from pathlib import Path
 
 import msgspec
 
 from backend import paths
+from backend.archive import layout as archive_layout
+from backend.archive.interchange.cuts import cuts_from_file
 from backend.db import sessions, settings as db_settings
 from backend.db.session_spec import Group, SessionSpec
 from backend.db.sessions import NewSession
 from backend.errors import InputError, MediaError
-from backend.jobs import inputs
+from backend.jobs import archive_claims, inputs
 from backend.jobs.events import Event, Listener
 from backend.jobs.request import Outcome, ProcessRequest
 from backend.jobs.runner import Runner, waiting_for_edits
 from backend.jobs.session_job import detection_of, job_metadata, session_groups
-from backend.media import encoders, ffmpeg, ingest
+from backend.media import encoders, ffmpeg, ingest, ingest_cache
 from backend.media import probe as media_probe
 from backend.media.detection_params import DetectionParams
 from backend.media.scenes import Scene, check_cuts, cuts_of, scenes_at_cuts
@@ -33,6 +37,12 @@ class Created(msgspec.Struct, kw_only=True):
     session_id: str
     archive_path: str
     warnings: list[str] = []
+
+
+class Discarded(msgspec.Struct, kw_only=True):
+    session_id: str
+    archive_path: str
+    archive_removed: bool   # False: the folder held files (an export had started) and was kept
 
 
 class EditState(msgspec.Struct, kw_only=True):
@@ -89,13 +99,6 @@ def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
     except InputError as exc:
         raise InputError(str(exc), "encoder") from None
     warnings += [choice.warning] if choice.warning else []
-    archive = out / f"{date}_{name}"
-    if archive.exists() and any(archive.iterdir()):
-        raise InputError(f"the archive folder already exists and is not empty: {archive} "
-                         "(resume its session, or choose another artwork name or date)", "artwork")
-    for other in sessions.unfinished_for(db, str(archive)):
-        raise InputError(f"session {other} already archives into {archive} (open, resume or "
-                         "discard it, or choose another artwork name or date)", "artwork")
     detection = DetectionParams(
         threshold=request.threshold if request.threshold is not None else settings["scene_threshold_default"],
         min_scene_len=request.min_scene_len if request.min_scene_len is not None
@@ -105,21 +108,29 @@ def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
     workers = request.workers if request.workers is not None else settings["parallel_workers"]
     if workers < 1:
         raise InputError(f"workers must be at least 1 (got {workers})", "workers")
+    layout = archive_layout.check(request.layout or settings.get("archive_layout", "folder"))
 
+    identity = ingest_cache.master_identity(master)
     spec = SessionSpec(
         safe_name=name, encoder=choice, preset=preset,
         metadata=job_metadata(settings, request.artwork.strip(), date), workers=workers,
         warnings=warnings, scene_spec=request.scenes or "all",
         generate_log=settings["generate_log"],
         extract_midpoint_stills=settings["extract_midpoint_stills"], user_cuts=request.cuts,
-        want_proxy=want_proxy, master_size=master.stat().st_size, started=time.time())
-    session_id = sessions.create(db, NewSession(
-        artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
-        rd_folder_path=str(rd) if rd else None, output_path=str(archive), preset_id=preset.id,
-        custom_settings=request.overrides, encoder_type=choice.family,
-        scene_threshold=detection.threshold, min_scene_length=detection.min_scene_len,
-        process_metadata=spec, grouped_scenes=groups or None))
-    archive.mkdir(parents=True, exist_ok=True)
+        want_proxy=want_proxy, master_size=identity.size_bytes, master_identity=identity,
+        started=time.time(), archive_layout=layout)
+    # The folder is locked while it is checked and the session recorded (archive_claims).
+    lock, replaced = archive_claims.claim_new(db, out / f"{date}_{name}")
+    with lock:
+        archive = lock.archive
+        warnings += replaced
+        session_id = sessions.create(db, NewSession(
+            artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
+            rd_folder_path=str(rd) if rd else None, output_path=str(archive), preset_id=preset.id,
+            custom_settings=request.overrides, encoder_type=choice.family,
+            scene_threshold=detection.threshold, min_scene_length=detection.min_scene_len,
+            process_metadata=msgspec.structs.replace(spec, warnings=warnings),
+            grouped_scenes=groups or None))
     return Created(session_id=session_id, archive_path=str(archive), warnings=warnings)
 
 
@@ -159,7 +170,7 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
     created = create(db, request)
     for message in created.warnings:
         runner.emit(Event(type="warning", session_id=created.session_id, message=message))
-    return runner.export(created.session_id)
+    return runner.export(created.session_id, discard_refused_plan=True)
 
 
 # --- edits ----------------------------------------------------------------------------------------
@@ -174,8 +185,15 @@ def set_cuts(db, session_id: str, cuts: list[int]) -> EditState:
     A cut outside the film or given twice is an InputError naming "cuts"; nothing is saved then."""
     session = _editable(db, session_id)
     line = load_timeline(_ingested(db, session))
-    scenes = scenes_at_cuts(check_cuts(cuts, line), line)
+    scenes = scenes_at_cuts(check_cuts(cuts, line), line, detected=session.scenes_data or [])
     return _save_scenes(db, session, scenes)
+
+
+def import_cuts(db, session_id: str, path: str) -> EditState:
+    """Replace the session's cuts with those of an editor's file (CMX 3600 EDL, .otio,
+    LosslessCut CSV), so a cut made in Resolve or LosslessCut drives the archive."""
+    session = _editable(db, session_id)
+    return set_cuts(db, session_id, cuts_from_file(path, session.master_path))
 
 
 def recut(db, session_id: str, threshold: float, min_scene_len: int) -> EditState:
@@ -214,10 +232,44 @@ def set_groups(db, session_id: str, groups: list[Group] | list[dict]) -> EditSta
     return timeline(db, session_id)
 
 
-def _editable(db, session_id: str):
+def ingested(db, session_id: str):
+    """An analysed session's ingest (scores, frame table, sprites, thumbnails, proxy), from the
+    cache: what the editor draws."""
+    session = _existing(db, session_id)
+    if not (session.process_metadata and session.process_metadata.analysed):
+        raise InputError(f"session {session_id} is not analysed yet", "session_id")
+    return _ingested(db, session)
+
+
+def discard(db, session_id: str) -> Discarded:
+    """Forget an unfinished session (its log and file rows too). Its archive folder goes only
+    when empty: files an export already wrote stay where they are, named in the answer. A
+    completed session is the history's record and is kept; one that another process is running
+    is refused."""
+    session = _existing(db, session_id)
+    if session.status == "completed":
+        raise InputError(f"session {session_id} is completed: its archive {session.output_path} "
+                         "and history are kept", "session_id")
+    archive = Path(session.output_path)
+    existed = archive.exists()
+    try:  # the folder's lock: a session another process is running is refused
+        lock = archive_claims.lock_for_resume(session)
+    except InputError as exc:
+        raise InputError(f"{exc}; pause it there first", "session_id") from None
+    sessions.delete(db, session_id)
+    lock.release(remove_empty_folder=True)
+    removed = not archive.exists() or not existed
+    return Discarded(session_id=session_id, archive_path=str(archive), archive_removed=removed)
+
+
+def _existing(db, session_id: str):
     if not sessions.exists(db, session_id):
         raise InputError(f"no session {session_id}", "session_id")
-    session = sessions.get(db, session_id)
+    return sessions.get(db, session_id)
+
+
+def _editable(db, session_id: str):
+    session = _existing(db, session_id)
     spec = session.process_metadata
     if not waiting_for_edits(spec):
         what = ("its export has started" if spec.export_planned else "it is not analysed yet")
@@ -239,13 +291,17 @@ def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
     selected = set(session.selected_scenes or [])
     groups = session_groups(session)
 
+    starts = [o.start_frame for o in old]  # scenes are in frame order: found by bisection
+
     def old_of(scene: Scene) -> int | None:
-        return next((o.number for o in old if o.start_frame <= scene.start_frame <= o.end_frame), None)
+        i = bisect.bisect_right(starts, scene.start_frame) - 1
+        return old[i].number if i >= 0 and scene.start_frame <= old[i].end_frame else None
 
     heir = {s.number: old_of(s) for s in scenes}
     new_selection = [n for n, o in heir.items() if o in selected]
+    members = [set(g.scenes) for g in groups]
     new_groups = [Group(name=g.name, color=g.color,
-                        scenes=[n for n, o in heir.items() if o in g.scenes]) for g in groups]
+                        scenes=[n for n, o in heir.items() if o in m]) for g, m in zip(groups, members)]
     sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
                     grouped_scenes=[g for g in new_groups if g.scenes])
     return timeline(db, session.session_id)

@@ -24,6 +24,7 @@ class ProcessRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     groups: list[Group] | dict[str, list[int]] | None = None  # a groups file's form, or the editor's
     cuts: list[int] | None = None       # cuts edited by the user: replaces detection's cut list
     workers: int | None = None          # None: parallel_workers setting
+    layout: Literal["folder", "bagit"] | None = None  # None: archive_layout setting
 
 
 class Outcome(msgspec.Struct, kw_only=True):

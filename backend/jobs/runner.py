@@ -14,24 +14,25 @@ import time
 from pathlib import Path
 
 import msgspec
-import psutil
 
+from backend.archive import digests
 from backend.db import files as db_files
 from backend.db import history as db_history
 from backend.db import sessions, settings as db_settings
-from backend.db.session_spec import MasterSummary, RunnerMark, SessionSpec
+from backend.db.session_spec import MasterSummary, SessionSpec
 from backend.errors import ArchiveError, Cancelled, InputError, OperatorError
-from backend.jobs import inputs
+from backend.jobs import archive_claims, inputs, stale_outputs
+from backend.jobs.archive_lock import ArchiveBusy, ArchiveLock
 from backend.jobs.events import Event, Listener
 from backend.jobs.plan_rows import planned, units_of
 from backend.jobs.pool import run_graph
 from backend.jobs.request import Outcome, ProcessRequest
 from backend.jobs.session_job import build_job, history_record
-from backend.media import ffmpeg
+from backend.media import ffmpeg, ingest_cache
 from backend.media.atomic import remove_partials
 from backend.media.scenes import check_cuts, scenes_at_cuts
 from backend.media.timeline import load_timeline
-from backend.ops import operators
+from backend.ops import operators, output_paths
 from backend.ops.base import Job, Stage, Unit, UnitResult
 
 PROGRESS_INTERVAL_S = 0.25
@@ -62,54 +63,67 @@ class Runner:
         Outcome.status "analysed")."""
         return self._run(session_id, export=False)
 
-    def export(self, session_id: str) -> Outcome:
+    def export(self, session_id: str, *, discard_refused_plan: bool = False) -> Outcome:
         """Plan the export from the session's stored scenes, selection and groups (analysing
-        first when that is not done) and run it to the end or a pause."""
-        return self._run(session_id, export=True)
+        first when that is not done) and run it to the end or a pause. `discard_refused_plan`
+        (`process`, which nothing can edit afterwards): a plan the checks refuse discards the
+        session, as input that does not fit the master does; the editor keeps it to edit."""
+        return self._run(session_id, export=True, discard_refused_plan=discard_refused_plan)
 
     def resume(self, session_id: str | None = None) -> Outcome:
-        if session_id is None:
-            offered = [s for s in sessions.resumable(self.db)
-                       if not (s.status == "processing" and _runner_alive(s.process_metadata))
-                       and s.process_metadata is not None and not waiting_for_edits(s.process_metadata)]
-            if not offered:
-                raise InputError("no session to resume (none paused, failed or interrupted within "
-                                 "max_resume_age_days)", "session")
-            session = offered[0]
-        else:
-            session = sessions.get(self.db, session_id)
-            if session.status == "completed":
-                raise InputError(f"session {session_id} is already completed: {session.output_path}",
-                                 "session")
-        return self.export(session.session_id)
+        """Resume one session; without an id the newest that can finish without touching another
+        session's files and that no other process is running."""
+        if session_id is not None:
+            return self.export(session_id)
+        for session in sessions.resumable(self.db):
+            spec = session.process_metadata
+            if spec is None or waiting_for_edits(spec) \
+                    or archive_claims.resume_blocker(self.db, session):
+                continue
+            try:
+                lock = archive_claims.lock_for_resume(session)
+            except ArchiveBusy:
+                continue  # running right now in another process
+            return self._run(session.session_id, export=True, lock=lock)
+        raise InputError("no session to resume (none paused, failed or interrupted within "
+                         "max_resume_age_days that can finish without touching another "
+                         "session's archive)", "session")
 
     # --- the run --------------------------------------------------------------------------------
-    def _run(self, sid: str, *, export: bool) -> Outcome:
-        session = sessions.get(self.db, sid)
-        if session.status == "completed":
-            raise InputError(f"session {sid} is already completed: {session.output_path}", "session")
-        if session.process_metadata is None:
-            raise InputError(f"session {sid} was not started by this tool's runner (it has no "
-                             "session spec) and cannot be run; start the archive again", "session")
-        if session.status == "processing" and _runner_alive(session.process_metadata):
-            raise InputError(f"session {sid} is running right now (process "
-                             f"{session.process_metadata.runner.pid}); pause it there first",
-                             "session")
+    def _run(self, sid: str, *, export: bool, lock: ArchiveLock | None = None,
+             discard_refused_plan: bool = False) -> Outcome:
+        """Run the session holding its archive folder's lock from the checks to the end: one
+        writer per folder, and never a folder another session finished (archive_claims)."""
+        try:
+            session = sessions.get(self.db, sid)
+            if session.process_metadata is None:
+                raise InputError(f"session {sid} was not started by this tool's runner (it has no "
+                                 "session spec) and cannot be run; start the archive again", "session")
+            reason = archive_claims.resume_blocker(self.db, session)
+            if reason:
+                raise InputError(f"session {sid} cannot be run: {reason}", "session")
+            lock = lock or archive_claims.lock_for_resume(session)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        try:
+            return self._run_locked(sessions.get(self.db, sid), export=export,
+                                    discard_refused_plan=discard_refused_plan)
+        finally:  # a discarded session (input that does not fit the master) leaves no folder
+            lock.release(remove_empty_folder=not sessions.exists(self.db, sid))
+
+    def _run_locked(self, session, *, export: bool, discard_refused_plan: bool) -> Outcome:
+        sid = session.session_id
         ffmpeg.configure(db_settings.get(self.db, "ffmpeg_path"))
-        master = Path(session.master_path)
-        if not master.is_file():
-            raise InputError(f"the session's master video is gone: {master}", "master")
-        Path(session.output_path).mkdir(parents=True, exist_ok=True)
+        check_master_unchanged(session)
         job = build_job(self.db, session, self.cancel)
         sessions.reset_unfinished(self.db, sid)
         remove_partials(job.archive)
         self._run_started = time.monotonic()
-        # who runs it, so a second run (the UI while the CLI runs) does not run it twice
-        me = psutil.Process()
-        self._update_spec(sid, runner=RunnerMark(pid=me.pid, started=me.create_time()))
         sessions.set_status(self.db, sid, "processing")
         self.emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
-        warnings = list(job.spec.warnings)
+        warnings = list(job.spec.warnings) + self._remake_stale(job)
         try:
             if not (job.spec.analysed or job.spec.export_planned):
                 try:
@@ -121,7 +135,12 @@ class Runner:
                 sessions.set_status(self.db, sid, "paused")
                 return self._finish(job, "analysed", None, warnings)
             if not job.session().process_metadata.export_planned:
-                self._plan_export(job)
+                try:
+                    self._plan_export(job)
+                except InputError:
+                    if discard_refused_plan:
+                        self._discard(job)  # outputs that would share a path, names too long
+                    raise
             self._run_units(job)
         except InputError as exc:
             if sessions.exists(self.db, sid):
@@ -158,7 +177,7 @@ class Runner:
             sessions.plan_operations(self.db, job.session_id, [
                 planned(unit) for op in operators.all_operators() if op.stage == Stage.ANALYSIS
                 for unit in op.plan(job)])
-        rows = [r for r in sessions.operations(self.db, job.session_id)]
+        rows = sessions.operations(self.db, job.session_id)
         for unit, row in zip(units_of(rows), rows):
             if unit.stage != Stage.ANALYSIS:
                 continue
@@ -173,7 +192,8 @@ class Runner:
             _absorb(job, result)
         spec = job.spec
         if spec.user_cuts is not None:
-            job.scenes = scenes_at_cuts(check_cuts(spec.user_cuts, job.timeline), job.timeline)
+            job.scenes = scenes_at_cuts(check_cuts(spec.user_cuts, job.timeline), job.timeline,
+                                        detected=job.scenes)
         job.selected = inputs.select_scenes(inputs.parse_scene_spec(spec.scene_spec), len(job.scenes))
         inputs.check_groups_against(job.groups, len(job.scenes))
         info = job.master_info.video
@@ -196,10 +216,11 @@ class Runner:
             if op.stage != Stage.ANALYSIS:
                 op.check(job)
                 units += op.plan(job)
+        output_paths.check_plan(units, job.archive)  # no two units on one path, names that fit
         names = [u.name for u in units]
         for unit in units:
             if operators.get(unit.op).needs_everything:
-                unit.needs = [n for n in names if n != unit.name]
+                unit.needs = [u.name for u in units if u.stage < unit.stage]
         unknown = {n for u in units for n in u.needs} - set(names)
         if unknown or len(set(names)) != len(names):
             raise OperatorError(f"the export plan is inconsistent (needs {sorted(unknown)[:3]} "
@@ -237,6 +258,8 @@ class Runner:
         cpu0 = time.thread_time()
         try:
             result = op.execute(unit, job, lambda f: self._progress(sid, unit, seq, f))
+            # each output's digest now, while it is still in memory (backend/archive/digests.py)
+            result.files = [digests.with_sha256(r, job.path(r.file_path), job.cancel) for r in result.files]
         except Cancelled:
             return None  # left 'processing'; the pause resets it to pending
         except Exception as exc:  # one failed unit never takes the others down
@@ -301,6 +324,22 @@ class Runner:
         with self._emit_lock:
             self.listener(event)
 
+    def _remake_stale(self, job: Job) -> list[str]:
+        """Completed units whose outputs were deleted or changed since go back to pending, so
+        this run makes them again instead of failing verification on every resume."""
+        stale = stale_outputs.find(job.archive, sessions.operations(self.db, job.session_id),
+                                   db_files.list_for(self.db, job.session_id))
+        if not stale:
+            return []
+        sessions.reset_operations(self.db, job.session_id, list(stale))
+        paths = [p for outs in stale.values() for p in outs]
+        for rel in paths:
+            db_files.mark_missing(self.db, job.session_id, rel)
+        message = (f"{len(paths)} finished file(s) were deleted or changed since they were made "
+                   f"and are made again: {', '.join(paths[:3])}" + (" ..." if len(paths) > 3 else ""))
+        self.emit(Event(type="warning", session_id=job.session_id, message=message))
+        return [message]
+
     def _update_spec(self, sid: str, **changes) -> None:
         spec = sessions.get(self.db, sid).process_metadata
         sessions.update(self.db, sid, process_metadata=msgspec.structs.replace(spec, **changes))
@@ -308,11 +347,7 @@ class Runner:
     def _discard(self, job: Job) -> None:
         """Forget a session that wrote nothing: the user fixes the input and starts again (the
         detection stays in the ingest cache), and `resume` never offers a job that cannot run."""
-        sessions.delete(self.db, job.session_id)
-        try:
-            job.archive.rmdir()  # only when still empty
-        except OSError:
-            pass
+        sessions.delete(self.db, job.session_id)  # _run removes the folder when it is empty
 
     def _fail(self, job: Job, reason: str, warnings: list[str]) -> Outcome:
         sessions.reset_unfinished(self.db, job.session_id)
@@ -360,15 +395,21 @@ def _ingested(job: Job):
                          want_proxy=False, cancel=job.cancel)
 
 
-def _runner_alive(spec: SessionSpec | None) -> bool:
-    """Whether the process recorded as running the session still exists (the same process: a
-    reused pid has another start time)."""
-    if spec is None or spec.runner is None:
-        return False
-    try:
-        return psutil.Process(spec.runner.pid).create_time() == spec.runner.started
-    except psutil.Error:
-        return False
+def check_master_unchanged(session) -> None:
+    """Refuse to run when the file at the master's path is not the master the session started
+    with: its stills and clips would come from another video."""
+    master = Path(session.master_path)
+    if not master.is_file():
+        raise InputError(f"the session's master video is gone: {master}", "master")
+    spec = session.process_metadata
+    if spec.master_identity is not None:
+        changes = ingest_cache.identity_changes(spec.master_identity, master)
+    else:  # sessions started before identities were recorded: the size is all there is
+        changes = [] if spec.master_size in (0, master.stat().st_size) else ["size"]
+    if changes:
+        raise InputError(f"the master video changed since session {session.session_id} started "
+                         f"({', '.join(changes)}): {master}. Put the original file back there to "
+                         "resume, or start a new session with the new file", "master")
 
 
 def _first_line(detail: str | None) -> str:

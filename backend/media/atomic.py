@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from backend.errors import MediaError
+from backend.media.file_names import NAME_MAX_BYTES, cut_to_bytes, split_suffix
 
 # Every temporary name carries this marker, so resume and cleanup can recognise leftovers.
 PARTIAL_MARKER = ".partial-"
@@ -15,8 +16,12 @@ PARTIAL_MARKER = ".partial-"
 def partial_name(path: Path) -> Path:
     """A fresh temporary name beside `path` with the same extension (ffmpeg and Pillow choose the
     format by extension): `.clip.partial-1a2b3c4d.mp4` for `clip.mp4`. The leading dot keeps
-    leftovers out of the way in file browsers."""
-    return path.with_name(f".{path.stem}{PARTIAL_MARKER}{secrets.token_hex(4)}{path.suffix}")
+    leftovers out of the way in file browsers. The stem is shortened when needed, so a final name
+    that fits the file system always has a temporary name that fits too."""
+    stem, suffix = split_suffix(path.name)
+    token = f"{PARTIAL_MARKER}{secrets.token_hex(4)}"
+    stem = cut_to_bytes(stem, NAME_MAX_BYTES - 1 - len(token) - len(suffix.encode("utf-8", "surrogateescape")))
+    return path.with_name(f".{stem}{token}{suffix}")
 
 
 def is_partial(path: Path) -> bool:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import msgspec
 
+from backend import paths
 from backend.errors import Cancelled, MediaError
 
 
@@ -45,7 +46,7 @@ def configure(ffmpeg_path: str | None) -> None:
 def find_ffmpeg(configured: str | None = None) -> Path:
     """The ffmpeg binary to use, in order: `configured` (else the ffmpeg_path setting given to
     configure()), the VIDEO_ARCHIVE_FFMPEG variable, `ffmpeg` on PATH, the binary shipped by
-    imageio-ffmpeg."""
+    imageio-ffmpeg (in the packaged app, its bundled imageio-ffmpeg binary comes before PATH)."""
     return _find(configured or _configured or os.environ.get("VIDEO_ARCHIVE_FFMPEG") or "")
 
 
@@ -58,13 +59,16 @@ def _find(explicit: str) -> Path:
                              "VIDEO_ARCHIVE_FFMPEG); fix the path or clear it")
         return path
     on_path = shutil.which("ffmpeg")
-    if on_path:
+    # The packaged app ships the ffmpeg it was built and tested with: that one comes before PATH.
+    if on_path and not paths.is_frozen():
         return Path(on_path)
     try:
         import imageio_ffmpeg
 
         return Path(imageio_ffmpeg.get_ffmpeg_exe())
     except Exception as exc:  # imageio-ffmpeg raises RuntimeError when its binary is missing
+        if on_path:
+            return Path(on_path)
         raise MediaError(f"no ffmpeg found: install ffmpeg or the imageio-ffmpeg package ({exc})") from None
 
 
@@ -73,7 +77,7 @@ def ffmpeg_source(path: Path) -> str:
     if os.environ.get("VIDEO_ARCHIVE_FFMPEG") and Path(os.environ["VIDEO_ARCHIVE_FFMPEG"]) == path:
         return "VIDEO_ARCHIVE_FFMPEG"
     if "imageio_ffmpeg" in str(path):
-        return "imageio-ffmpeg"
+        return "bundled with the app" if paths.is_frozen() else "imageio-ffmpeg"
     return "PATH" if shutil.which("ffmpeg") == str(path) else "ffmpeg_path setting"
 
 

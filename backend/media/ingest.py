@@ -26,7 +26,7 @@ from backend.media.ingest_result import (FrameThumbnails, IngestProgress, Ingest
                                          MasterIdentity, Scene, SpriteSheets)
 from backend.media.probe import probe
 
-__all__ = ["ingest", "recut", "load_frame_table", "load_scores", "frame_thumbnail",
+__all__ = ["ingest", "recut", "load_frame_table", "load_scores", "frame_thumbnail", "sprite_frames",
            "IngestResult", "IngestProgress", "Scene", "SpriteSheets", "FrameThumbnails",
            "MasterIdentity"]
 
@@ -96,6 +96,12 @@ def recut(result: IngestResult, threshold: float, min_scene_len: int) -> IngestR
 def load_frame_table(result: IngestResult) -> tuple[np.ndarray, np.ndarray]:
     """(frame numbers, presentation seconds) of every decoded frame, indexed by decoded index."""
     return np.load(result.frame_numbers), np.load(result.frame_times)
+
+
+def sprite_frames(result: IngestResult) -> np.ndarray:
+    """The frame number each sprite tile shows, tile by tile over all sheets."""
+    numbers, times = load_frame_table(result)
+    return numbers[sprites.tile_frames(times, result.sprites.interval_s)]
 
 
 def load_scores(result: IngestResult) -> np.ndarray:

@@ -88,6 +88,23 @@ def master_identity(path: Path) -> MasterIdentity:
                           content_hash=digest.hexdigest())
 
 
+def identity_changes(recorded: MasterIdentity, path: Path) -> list[str]:
+    """How the file at `path` differs from the master `recorded` earlier: [] when it is the same
+    file (size, modification time and content samples all equal)."""
+    try:
+        now = master_identity(path)
+    except InputError as exc:
+        return [str(exc)]
+    changes = []
+    if now.size_bytes != recorded.size_bytes:
+        changes.append(f"size {recorded.size_bytes} -> {now.size_bytes} bytes")
+    if now.mtime_ns != recorded.mtime_ns:
+        changes.append("modification time")
+    if now.content_hash != recorded.content_hash:
+        changes.append("content")
+    return changes
+
+
 def _sample_offsets(size: int) -> list[int]:
     if size <= 3 * HASH_SAMPLE_BYTES:
         return [0] if size else []

@@ -11,6 +11,7 @@ which is what ffmpeg-based cutting needs (numbers are not unique on VFR files)."
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from fractions import Fraction
 
@@ -78,13 +79,103 @@ def frame_table(microseconds: np.ndarray, rate: Fraction) -> tuple[np.ndarray, n
 def replay_cuts(scores: np.ndarray, microseconds: np.ndarray, rate: Fraction, threshold: float,
                 min_scene_len: int) -> list[FramePosition]:
     """The cuts ContentDetector emits at `threshold` / `min_scene_len`, replayed from stored
-    per-frame scores through scenedetect's own FlashFilter (exactly what
-    ContentDetector.process_frame does once it has scored a frame). Needs no decoding."""
-    flash = FlashFilter(mode=FlashFilter.Mode.MERGE, length=min_scene_len)
-    cuts: list[FramePosition] = []
-    for pos, score in zip(positions(microseconds, rate), scores.tolist()):
-        cuts += flash.filter(timecode=pos, above_threshold=score >= threshold)
-    return unique_cuts(cuts)
+    per-frame scores without decoding: scenedetect's FlashFilter (MERGE mode, the length in
+    frames), stepped only where its state can change. It changes at frames above the threshold,
+    and, while merging, at the first frame below it that is min_scene_len past the last one above;
+    that frame is found by bisection, the length test being monotonic in time. Each length test
+    is scenedetect's own arithmetic on the same timestamps (`_length_met`), so the cuts are the
+    ones feeding every frame through FlashFilter.filter gives (tests/test_scene_cuts_replay.py
+    compares the two), about 1,000 times faster on a 2-hour master: a threshold slider can recut."""
+    count = len(scores)
+    above = np.flatnonzero(np.asarray(scores, dtype=np.float64) >= threshold).tolist()
+    if count == 0:
+        return []
+    if min_scene_len <= 0:  # the filter is off: every frame above the threshold is a cut
+        return unique_cuts([position(i, int(microseconds[i]), rate) for i in above])
+    times = _Times(microseconds, rate)
+    met = functools.partial(_length_met, length=min_scene_len, rate=float(rate))
+    cuts: list[int] = []
+    last = 0                    # decoded index of the last frame above (the first frame at first)
+    merge_enabled = merging = False
+    merge_start = 0
+
+    def below(lo: int, hi: int) -> None:
+        """Frames lo..hi-1, all below the threshold: where a merge ends, if it does."""
+        nonlocal merging
+        if not merging or lo >= hi or not met(times.at(merge_start), times.at(last)):
+            return
+        end = times.first_true(lo, hi, lambda t: met(times.at(last), times.at(t)))
+        if end is not None:
+            merging = False
+            cuts.append(last)
+
+    previous = 0
+    for index in above:
+        below(previous, index)
+        long_enough = met(times.at(last), times.at(index))
+        last = index
+        previous = index + 1
+        if merging:
+            continue
+        if long_enough:
+            merge_enabled = True
+            cuts.append(index)
+        elif merge_enabled:
+            merging, merge_start = True, index
+    below(previous, count)
+    # as unique_cuts (sorted(set(...))) leaves them: the first cut of each exact time, in time
+    # order; FrameTimecode's own comparisons would make this the slowest step
+    kept: dict[Fraction, int] = {}
+    for i in cuts:
+        pts, base = times.at(i)
+        kept.setdefault(pts * base, i)
+    return [position(i, int(microseconds[i]), rate) for _, i in sorted(kept.items(),
+                                                                        key=lambda kv: kv[0])]
+
+
+class _Times:
+    """Decoded frames' positions as scenedetect's Timecodes hold them: (pts, time base)."""
+
+    def __init__(self, microseconds: np.ndarray, rate: Fraction):
+        self.us = microseconds
+        self.rate = rate
+        self.index_base = Fraction(1, rate.numerator)
+        seconds = np.where(microseconds <= 0, np.arange(len(microseconds)) / float(rate),
+                           microseconds / 1e6)
+        self.sorted = bool(np.all(np.diff(seconds) >= 0))
+
+    def at(self, index: int) -> tuple[int, Fraction]:
+        us = int(self.us[index])
+        if us <= 0:  # as position(): the frame's place at the nominal rate
+            return index * self.rate.denominator, self.index_base
+        return us, _MICROSECOND
+
+    def first_true(self, lo: int, hi: int, test) -> int | None:
+        """The first index in lo..hi-1 where `test` (false, then true as time goes on) holds."""
+        if not self.sorted:  # timestamps out of order: no bisection
+            return next((i for i in range(lo, hi) if test(i)), None)
+        if not test(hi - 1):
+            return None
+        while lo < hi - 1:
+            mid = (lo + hi - 1) // 2
+            if test(mid):
+                hi = mid + 1
+            else:
+                lo = mid + 1
+        return lo
+
+
+def _length_met(a: tuple[int, Fraction], b: tuple[int, Fraction], *, length: int,
+                rate: float) -> bool:
+    """FlashFilter._min_length_met(a, b) for a length in frames: (b - a) >= length, with
+    FrameTimecode's subtraction (in the finer time base, never negative) and its frame_num."""
+    (pts_a, base_a), (pts_b, base_b) = a, b
+    if base_a == base_b:
+        pts, base = max(0, pts_b - pts_a), base_a
+    else:
+        base = min(base_a, base_b)
+        pts = max(0, round(Fraction(pts_b) * base_b / base) - round(Fraction(pts_a) * base_a / base))
+    return round(float(base * pts) * rate) >= length
 
 
 def unique_cuts(cuts: list[FramePosition]) -> list[FramePosition]:

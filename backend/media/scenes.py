@@ -44,6 +44,15 @@ def timecode(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
+def smpte(seconds: float, rate) -> str:
+    """HH:MM:SS:FF of a time counted in whole frames at the nominal `rate` (a Fraction), non-drop
+    frame: the base a timeline's timecode counts from."""
+    fps = max(1, round(rate))
+    frames = round(seconds * rate)
+    return (f"{frames // (3600 * fps):02d}:{frames // (60 * fps) % 60:02d}:"
+            f"{frames // fps % 60:02d}:{frames % fps:02d}")
+
+
 def check_cuts(cuts, timeline: FrameTimeline, field: str = "cuts") -> list[int]:
     """Cut frame numbers (each the first frame of a scene after the first), ascending, each once,
     each inside the film: anything else is an InputError naming the cut."""
@@ -71,16 +80,23 @@ def check_cuts(cuts, timeline: FrameTimeline, field: str = "cuts") -> list[int]:
     return ordered
 
 
-def scenes_at_cuts(cuts: list[int], timeline: FrameTimeline) -> list[Scene]:
-    """The scenes a checked, ascending list of cuts makes; frame numbers as detection numbers them."""
+def scenes_at_cuts(cuts: list[int], timeline: FrameTimeline, detected=()) -> list[Scene]:
+    """The scenes a checked, ascending list of cuts makes; frame numbers as detection numbers them.
+    The scenes partition the decoded frames: each runs to the frame before the next one's first
+    frame, the last to the last frame (timestamp numbering, VFR, can number that frame past the
+    last scene's end_frame). A cut where a `detected` scene starts begins on the frame detection
+    chose (that numbering can also give two frames one number); any other on the first frame
+    with its number."""
     first, last = timeline.numbers[0], timeline.numbers[-1]
     starts = [first, *cuts]
     ends = [c - 1 for c in cuts] + [last]
+    known = {s.start_frame: s.start_index for s in detected if s.start_index is not None}
+    firsts = [0] + [known.get(c) if c in known else timeline.index(c) for c in cuts]
+    lasts = [i - 1 for i in firsts[1:]] + [len(timeline) - 1]
     end_time = timeline.times[-1] + timeline.frame_duration(len(timeline) - 1) - timeline.origin
-    times = [timeline.time_of(s) - timeline.origin for s in starts] + [end_time]
+    times = [timeline.times[i] - timeline.origin for i in firsts] + [end_time]
     scenes = []
-    for n, (s, e) in enumerate(zip(starts, ends), 1):
-        lo, hi = timeline.decoded_range(s, e)
+    for n, (s, e, lo, hi) in enumerate(zip(starts, ends, firsts, lasts), 1):
         mid = lo + (hi - lo + 1) // 2
         scenes.append(Scene(
             number=n, start_frame=s, end_frame=e, start_time=times[n - 1], end_time=times[n],

@@ -27,18 +27,13 @@ class FrameTimeline:
         return i
 
     def decoded_range(self, start: int, end: int) -> tuple[int, int]:
-        """Decoded indices (inclusive) of the frames numbered start..end."""
+        """Decoded indices (inclusive) of the frames numbered start..end; an IndexError when
+        no decoded frame has such a number (numbers skip where frames were dropped)."""
         first = self.index(start)
         last = bisect.bisect_right(self.numbers, end) - 1
         if last < first:
             raise IndexError(f"no decoded frame is numbered {start}..{end}")
         return first, last
-
-    def midpoint_index(self, start: int, end: int) -> int:
-        """The decoded index of a scene's middle frame: first + frames // 2, as ingest picks its
-        midpoint thumbnails, so the archived still is the frame the timeline showed."""
-        first, last = self.decoded_range(start, end)
-        return first + (last - first + 1) // 2
 
     def time_of(self, number: int) -> float:
         return self.times[self.index(number)]
@@ -48,10 +43,10 @@ class FrameTimeline:
             return self.times[index + 1] - self.times[index]
         return self.times[index] - self.times[index - 1] if index else 0.04
 
-    def cut_time(self, number: int) -> float:
-        """A time strictly between the frame before the cut and the cut's first frame: forcing a
-        keyframe there lands on exactly that frame, whatever rounding the encoder's time base does."""
-        i = self.index(number)
+    def cut_time(self, i: int) -> float:
+        """A time strictly between decoded frame `i - 1` and frame `i`, the first of a scene:
+        forcing a keyframe there lands on exactly that frame, whatever rounding the encoder's
+        time base does."""
         if i == 0:
             return self.times[0]
         return (self.times[i - 1] + self.times[i]) / 2

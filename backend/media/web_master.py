@@ -26,10 +26,11 @@ class WebMaster(msgspec.Struct, frozen=True, kw_only=True):
     run: ffmpeg.RunResult
 
 
-def cut_times(timeline: FrameTimeline, cuts: Sequence[int], origin: float) -> list[float]:
+def cut_times(timeline: FrameTimeline, first_indices: Sequence[int], origin: float) -> list[float]:
     """The output times (ffmpeg's clock starts at the input's start time, `origin`) at which to
-    force keyframes so that each cut frame (a frame number) starts a GOP."""
-    return [timeline.cut_time(c) - origin for c in cuts]
+    force keyframes so that each scene's first decoded frame starts a GOP. Decoded frames, not
+    frame numbers: timestamp numbering can give two frames one number."""
+    return [timeline.cut_time(i) - origin for i in first_indices]
 
 
 def encode_web_master(master: str | os.PathLike, out: str | os.PathLike, *, settings,

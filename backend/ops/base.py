@@ -16,6 +16,7 @@ from typing import Any, Callable, ClassVar
 
 import msgspec
 
+from backend.archive import layout as archive_layout
 from backend.db.files import FileRecord
 from backend.db.session_spec import Group, SessionSpec
 from backend.media.detection_params import DetectionParams
@@ -31,7 +32,9 @@ class Stage(enum.IntEnum):
     SOURCE = 1     # from the master and the R&D folder: copies, web master, stills, R&D files
     DERIVED = 2    # from another unit's output: clips (web master), thumbnails (stills)
     JOINED = 3     # from clips: a group's joined clip
+    SHEET = 8      # after every file it shows: the contact sheet
     VERIFY = 9     # after everything: verification, process log, manifest
+    BAG = 10       # after the manifest: the BagIt tag files
 
 
 class Unit(msgspec.Struct, kw_only=True):
@@ -99,8 +102,14 @@ class Job:
         """Every archive file name starts with date and artwork, so files sort and say what they are."""
         return self.archive.name
 
+    @property
+    def layout(self) -> str:
+        """"folder" or "bagit" (backend/archive/layout.py), as the session started."""
+        return self.spec.archive_layout
+
     def path(self, relative: str) -> Path:
-        return self.archive / relative
+        """The file on disk for an archive path (under data/ in a bag)."""
+        return archive_layout.location(self.archive, self.layout, relative)
 
     def metadata_for(self, text: str):
         """The archive metadata with `text` (which scene, which frame) added to the description."""
@@ -110,6 +119,22 @@ class Job:
     def selected_scenes(self) -> list[Scene]:
         wanted = set(self.selected)
         return [s for s in self.scenes if s.number in wanted]
+
+    def first_index(self, scene: Scene) -> int:
+        """The scene's first decoded frame."""
+        if scene.start_index is not None:
+            return scene.start_index
+        return self.timeline.index(scene.start_frame)
+
+    def decoded_range(self, scene: Scene) -> tuple[int, int]:
+        """Decoded indices (inclusive) of the scene's frames: from its first frame up to the frame
+        before the next scene's first frame, and to the last decoded frame for the last scene.
+        Scenes so partition the master's frames, also where timestamp numbering (variable frame
+        rate) skips or repeats numbers, or numbers the last frame past the last scene's end."""
+        first = self.first_index(scene)
+        following = [i for i in map(self.first_index, self.scenes) if i > first]
+        last = min(following) - 1 if following else len(self.timeline) - 1
+        return first, last
 
     def group_of(self, number: int) -> Group | None:
         for group in self.groups:
@@ -128,7 +153,8 @@ class Operator(abc.ABC):
     Params: ClassVar[type | None] = None  # the Struct of its units' params; None: no params
     # Work that others wait on (the web master) runs first and at full CPU priority.
     critical_path: ClassVar[bool] = False
-    # Its units need every other unit of the export (verification): filled in at planning.
+    # Its units need every unit of the export in an earlier stage (contact sheet, verification,
+    # bag): filled in at planning.
     needs_everything: ClassVar[bool] = False
 
     def check(self, job: Job) -> None:

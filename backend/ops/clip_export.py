@@ -7,7 +7,7 @@ with an exact seek instead (backend.media.clips)."""
 import msgspec
 
 from backend.db.files import FileRecord
-from backend.jobs.inputs import safe_name
+from backend.jobs.inputs import group_folder
 from backend.media import clips
 from backend.media import probe as media_probe
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
@@ -25,10 +25,6 @@ class ClipParams(msgspec.Struct, kw_only=True):
     start_time: float      # seconds from the master's start (the encode's seek)
     duration: float
     group: str | None = None
-
-
-def group_folder(name: str) -> str:
-    return safe_name(name, "group name")[0]
 
 
 def clip_path(job: Job, number: int) -> str:
@@ -58,7 +54,7 @@ class ClipExportOperator(Operator):
         copy = from_web_master(job)
         units = []
         for scene in job.selected_scenes():
-            first, last = tl.decoded_range(scene.start_frame, scene.end_frame)
+            first, last = job.decoded_range(scene)
             end = tl.times[last + 1] if last + 1 < len(tl) else tl.times[last] + tl.frame_duration(last)
             group = job.group_of(scene.number)
             units.append(Unit(

@@ -7,7 +7,8 @@ from backend.db.files import FileRecord
 from backend.media import clips
 from backend.media import probe as media_probe
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.ops.clip_export import clip_path, group_folder, unit_name
+from backend.jobs.inputs import group_folder
+from backend.ops.clip_export import clip_path, unit_name
 from backend.ops.operators import register
 
 
@@ -15,6 +16,12 @@ class JoinParams(msgspec.Struct, kw_only=True):
     group: str            # the group's folder name
     parts: list[str]      # archive-relative clips, in order
     scenes: list[int]
+
+
+def group_clip_path(job: Job, folder: str) -> str:
+    """`_group-NAME`, never `_sNNN`: a group named like a scene ("s002") cannot take that scene's
+    clip name."""
+    return f"clips/{folder}/{job.prefix}_group-{folder}.mp4"
 
 
 @register
@@ -36,7 +43,7 @@ class GroupJoinOperator(Operator):
             folder = group_folder(group.name)
             parts = [clip_path(job, n) for n in scenes]
             units.append(Unit(op=self.id, name=f"join group {folder}", stage=self.stage,
-                              input_file=parts[0], outputs=[f"clips/{folder}/{job.prefix}_{folder}.mp4"],
+                              input_file=parts[0], outputs=[group_clip_path(job, folder)],
                               needs=[unit_name(n) for n in scenes],
                               params=JoinParams(group=folder, parts=parts, scenes=scenes)))
         return units

@@ -8,6 +8,10 @@ from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.operators import register
 
 
+def original_master_path(job: Job) -> str:
+    return f"masters/{job.prefix}_master-original{job.master.suffix.lower() or '.mov'}"
+
+
 @register
 class MasterCopyOperator(Operator):
     id = "master_copy"
@@ -15,10 +19,8 @@ class MasterCopyOperator(Operator):
     stage = Stage.SOURCE
 
     def plan(self, job: Job) -> list[Unit]:
-        suffix = job.master.suffix.lower() or ".mov"
-        out = f"masters/{job.prefix}_master-original{suffix}"
         return [Unit(op=self.id, name="copy original master", stage=self.stage,
-                     input_file=str(job.master), outputs=[out])]
+                     input_file=str(job.master), outputs=[original_master_path(job)])]
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         out = job.path(unit.outputs[0])

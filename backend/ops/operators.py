@@ -7,7 +7,8 @@ from backend.ops.base import Operator
 
 # Module per operator, in the order a session runs them.
 OPERATOR_MODULES = ["probe", "scene_detection", "master_copy", "optimization", "still_extraction",
-                    "rd_processing", "clip_export", "group_join", "thumbnails", "verification"]
+                    "rd_processing", "interchange", "clip_export", "group_join", "thumbnails",
+                    "contact_sheet", "verification", "bag"]
 
 _operators: dict[str, Operator] = {}
 

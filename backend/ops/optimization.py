@@ -36,7 +36,7 @@ class OptimizationOperator(Operator):
 
     def plan(self, job: Job) -> list[Unit]:
         video = job.master_info.video
-        cuts = [s.start_frame for s in job.scenes[1:]]
+        cuts = [job.first_index(s) for s in job.scenes[1:]]  # decoded frames, not numbers
         params = WebMasterParams(
             display_width=video.display_width, display_height=video.display_height,
             source_fps=video.avg_fps, duration=job.master_info.duration_s,

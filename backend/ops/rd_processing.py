@@ -1,7 +1,9 @@
 """rd_processing: every file of the R&D folder, recursively. Images and videos get a compressed
 copy (preset advanced.rd_images / rd_video) with the archive metadata, and their originals are
-kept bit-identical under rd/originals/; any other file is copied as it is. Each file is one unit,
-so the log says what was done with every file and why."""
+kept bit-identical under rd/originals/; any other file is copied there as it is. rd/originals/ is
+the R&D folder as delivered and rd/compressed/ holds the compressed copies: two trees that no R&D
+file name can make collide. Each file is one unit, so the log says what was done with every file
+and why."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from backend.media.geometry import aspect_ratio, fit
 from backend.media.metadata import embed_in_bytes
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.operators import register
+from backend.ops.output_paths import UniqueNames
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
 VIDEO_EXTENSIONS = {".mov", ".mp4", ".m4v", ".mkv", ".avi", ".webm", ".mxf", ".mpg", ".mpeg",
@@ -58,28 +61,42 @@ class RdProcessingOperator(Operator):
     def plan(self, job: Job) -> list[Unit]:
         if job.rd_folder is None:
             return []
-        units = []
+        names = UniqueNames()
+        sources = rd_sources(job.rd_folder)
+        for rel in sources:
+            names.reserve_folder(_folder("rd/originals", rel))
+            names.reserve_folder(_folder("rd/compressed", rel))
+        # The originals first: each keeps its own name and folder; only a file whose name differs
+        # from another's by case alone (one file on macOS and Windows) gets a second name.
+        originals = {rel: names.claim(_folder("rd/originals", rel), rel.name, rel.as_posix())
+                     for rel in sources}
         fmt = job.preset.advanced.rd_images.format
-        for source in rd_tree.scan(job.rd_folder)[0]:  # links followed: see rd_tree
-            rel = source.relative_to(job.rd_folder)
-            if source.name in IGNORED_NAMES or any(part.startswith(".") for part in rel.parts):
-                continue
+        planned = []
+        for rel in sources:
+            source = job.rd_folder / rel
             kind = kind_of(source)
             if kind == "image":
                 target = fmt if fmt != "keep" else _pillow_format(source)
                 suffix = {"jpeg": ".jpg", "webp": ".webp", "png": ".png"}[target]
-                outputs = [f"rd/{rel.with_suffix(suffix).as_posix()}", f"rd/originals/{rel.as_posix()}"]
-                action = f"compress image to {target}"
+                planned.append((rel, kind, suffix, f"compress image to {target}"))
             elif kind == "video":
-                outputs = [f"rd/{rel.with_suffix('.mp4').as_posix()}", f"rd/originals/{rel.as_posix()}"]
-                action = "compress video to H.264 mp4"
+                planned.append((rel, kind, ".mp4", "compress video to H.264 mp4"))
             else:
-                outputs = [f"rd/{rel.as_posix()}"]
-                action = "copy as is (not an image or video)"
-            units.append(Unit(op=self.id, name=f"rd {rel.as_posix()}", stage=self.stage,
-                              input_file=str(source), outputs=outputs,
-                              params=RdParams(kind=kind, action=action)))
-        return units
+                planned.append((rel, kind, None, "copy as is (not an image or video)"))
+        # Compressed names: a file already in the target format (clip.mp4) picks first; another
+        # that would take its name (clip.mov) keeps its own extension in it (clip.mov.mp4), so
+        # the name still says where it came from.
+        compressed = {}
+        for rel, _, suffix, _ in sorted((p for p in planned if p[2]),
+                                        key=lambda p: (p[0].suffix.lower() != p[2], p[0].as_posix())):
+            changed = rel.suffix.lower() != suffix
+            compressed[rel] = names.claim(_folder("rd/compressed", rel), rel.stem + suffix, rel.as_posix(),
+                                          alternatives=(rel.name + suffix,) if changed else ())
+        return [Unit(op=self.id, name=f"rd {rel.as_posix()}", stage=self.stage,
+                     input_file=str(job.rd_folder / rel),
+                     outputs=[compressed[rel], originals[rel]] if rel in compressed else [originals[rel]],
+                     params=RdParams(kind=kind, action=action))
+                for rel, kind, _, action in planned]
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         source = Path(unit.input_file)
@@ -155,6 +172,22 @@ class RdProcessingOperator(Operator):
                                               **msgspec.to_builtins(settings)},
                         metadata_embedded=msgspec.to_builtins(job.metadata),
                         processing_time_ms=int(result.elapsed_s * 1000))
+
+
+def rd_sources(folder: Path) -> list[Path]:
+    """Every file of the R&D folder, relative to it, sorted; operating-system clutter and hidden
+    files and folders (.git, editor swap files, our own .partial- leftovers) left out."""
+    found = []
+    for source in rd_tree.scan(folder)[0]:  # links followed by one rule: see rd_tree
+        rel = source.relative_to(folder)
+        if source.name not in IGNORED_NAMES and not any(part.startswith(".") for part in rel.parts):
+            found.append(rel)
+    return sorted(found, key=lambda rel: rel.as_posix())
+
+
+def _folder(root: str, rel: Path) -> str:
+    parent = rel.parent.as_posix()
+    return root if parent == "." else f"{root}/{parent}"
 
 
 def _pillow_format(source: Path) -> str:

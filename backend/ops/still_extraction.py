@@ -14,7 +14,8 @@ EXTENSIONS = {"png": ".png", "tiff": ".tif", "jpeg": ".jpg", "webp": ".webp"}
 
 def midpoint(job: Job, scene) -> tuple[int, int]:
     """(frame number, decoded index) of the scene's middle frame."""
-    index = job.timeline.midpoint_index(scene.start_frame, scene.end_frame)
+    first, last = job.decoded_range(scene)
+    index = first + (last - first + 1) // 2  # as ingest picks its midpoint thumbnails
     return job.timeline.numbers[index], index
 
 

@@ -19,6 +19,10 @@ class ThumbnailParams(msgspec.Struct, kw_only=True):
     from_still: bool       # made from the HQ still (input_file) rather than from the master
 
 
+def thumbnail_path(job: Job, number: int) -> str:
+    return f"thumbnails/{job.prefix}_s{number:03d}{EXTENSIONS[job.preset.thumbnail.format]}"
+
+
 @register
 class ThumbnailsOperator(Operator):
     id = "thumbnails"
@@ -28,13 +32,12 @@ class ThumbnailsOperator(Operator):
 
     def plan(self, job: Job) -> list[Unit]:
         units = []
-        ext = EXTENSIONS[job.preset.thumbnail.format]
         for scene in job.selected_scenes():
             frame, index = midpoint(job, scene)
             source = still_paths(job, scene.number, frame)[0] if stills_wanted(job) else None
             units.append(Unit(op=self.id, name=f"thumbnail scene {scene.number:03d}", stage=self.stage,
                               input_file=source or str(job.master),
-                              outputs=[f"thumbnails/{job.prefix}_s{scene.number:03d}{ext}"],
+                              outputs=[thumbnail_path(job, scene.number)],
                               needs=[unit_name(scene.number)] if source else [],
                               params=ThumbnailParams(scene=scene.number, frame=frame,
                                                      decoded_index=index,

@@ -14,7 +14,7 @@ from backend.presets.builtin import DEFAULT_PRESET_ID, builtin_presets, get_buil
 from backend.presets.model import Preset, apply_overrides, deep_merge, to_dict, to_json, to_preset
 
 __all__ = ["PresetInfo", "all_presets", "resolve", "apply_overrides", "create", "update", "delete",
-           "set_default", "default_id", "import_file", "export_file", "DEFAULT_PRESET_ID"]
+           "set_default", "default_id", "import_file", "import_data", "export_file", "DEFAULT_PRESET_ID"]
 
 
 class PresetInfo(msgspec.Struct, kw_only=True):
@@ -102,7 +102,16 @@ def import_file(db, path: str | Path, *, preset_id: str | None = None,
     id or `preset_id`. The whole file is validated before anything is written."""
     path = Path(path)
     data = read_preset_file(path)
-    source = f"preset file {path}"
+    return import_data(db, data, f"preset file {path}", preset_id=preset_id, replace=replace)
+
+
+def import_data(db, data: bytes | str | dict, source: str, *, preset_id: str | None = None,
+                replace: bool = False) -> Preset:
+    """The same for a preset already read (JSON text or a decoded object): a file a page read,
+    a preset sent by a colleague. `source` names it in errors."""
+    if isinstance(data, (bytes, str)) and len(data) > MAX_PRESET_FILE_BYTES:
+        raise InputError(f"{source} is larger than {MAX_PRESET_FILE_BYTES // 1024} KB; a preset "
+                         "is a small JSON file (about 2 KB)")
     preset = to_preset(data, source)
     if preset_id:
         preset = to_preset({**msgspec.to_builtins(preset), "id": preset_id}, source)

@@ -1,0 +1,45 @@
+"""One desktop app per state database: a second start is refused with a clear message while the
+first runs, so two windows never drive one session. The lock is an OS file lock, released by the
+kernel when the process ends, even after a crash."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from backend.errors import StateError
+
+LOCK_NAME = "app.lock"
+
+
+class InstanceLock:
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise StateError(f"Video Archive is already running (process {holder}) on "
+                             f"{self.path.parent}; use that window, or close it first") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the lock; the file stays for the next start
+            self._fd = None
+
+    def __enter__(self) -> InstanceLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()

@@ -1,0 +1,170 @@
+"""`video-archive app`: the editor page in a desktop window (pywebview on Qt WebEngine, chosen
+explicitly: it is the engine the VP9 proxy is tested in).
+
+The page is served by the bridge's loopback server (its static files and media by id, with byte
+ranges) and talks JSON-RPC through pywebview's js_api (bridge/webview.py); the shell adds native
+file and folder dialogs to that API. Closing the window while an export runs asks first, and
+closing anyway pauses the export so the next start offers to resume it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from App import geometry, sandbox
+from App.instance import InstanceLock
+from backend import paths
+from bridge import http
+from bridge.app import dispatcher
+from bridge.context import Bridge
+from bridge.webview import WebviewApi, attach
+
+TITLE = "Video Archive"
+# the runner's events while an export job is at work; job_finished ends it
+EXPORT_EVENTS = {"session_started", "unit_started", "unit_progress", "unit_finished", "unit_failed"}
+PAUSE_WAIT_S = 60
+
+
+def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | None = None,
+                       has_gpu: bool | None = None) -> dict[str, str]:
+    """Qt WebEngine's settings for this machine: its Chromium sandbox is turned off only where it
+    cannot start (as root, without user namespaces, under AppArmor's restriction without our
+    profile: App/sandbox.py; `is_root` given decides on that alone); with no GPU device it
+    renders in software from the start instead of failing over."""
+    env = dict(os.environ if env is None else env)
+    if is_root is None:
+        decision = sandbox.current(env)
+        if not decision.sandbox:
+            print(f"video-archive: web engine sandbox off: {decision.reason}", file=sys.stderr)
+        sandboxed = decision.sandbox
+    else:
+        sandboxed = not is_root
+    has_gpu = Path("/dev/dri").exists() if has_gpu is None else has_gpu
+    flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
+    if not sandboxed:
+        flags.append("--no-sandbox")
+        env["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
+    if not has_gpu:
+        flags.append("--disable-gpu")
+    env["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(dict.fromkeys(flags))
+    env.setdefault("QT_QPA_PLATFORM", "xcb" if env.get("DISPLAY") else "offscreen")
+    if not env.get("XDG_RUNTIME_DIR"):
+        runtime = tempfile.mkdtemp(prefix="video-archive-runtime-")
+        os.chmod(runtime, 0o700)
+        env["XDG_RUNTIME_DIR"] = runtime
+    return env
+
+
+class ShellApi(WebviewApi):
+    """The bridge's js_api plus native dialogs (only the desktop window has them)."""
+
+    def __init__(self, dispatcher_):
+        super().__init__(dispatcher_)
+        self._window = None
+
+    def pick_file(self, title="Choose a master video"):
+        import webview
+
+        chosen = self._window.create_file_dialog(webview.OPEN_DIALOG, allow_multiple=False,
+                                                 file_types=("Video files (*.mov;*.mp4;*.mxf;*.mkv;*.avi;*.webm;*.m4v)",
+                                                             "All files (*.*)"))
+        return chosen[0] if chosen else None
+
+    def pick_folder(self, title="Choose a folder"):
+        import webview
+
+        chosen = self._window.create_file_dialog(webview.FOLDER_DIALOG)
+        return chosen[0] if chosen else None
+
+
+class ExportWatch:
+    """Which sessions have an export at work, from the bridge's own events."""
+
+    def __init__(self, hub):
+        self._lock = threading.Lock()
+        self.running: set[str] = set()
+        self.remove = hub.add_callback(self._on_event)
+
+    def _on_event(self, event: dict) -> None:
+        kind, session = event.get("type"), event.get("session_id")
+        if not session:
+            return
+        with self._lock:
+            if kind in EXPORT_EVENTS:
+                self.running.add(session)
+            elif kind == "job_finished" or kind == "session_finished":
+                self.running.discard(session)
+
+    def sessions(self) -> list[str]:
+        with self._lock:
+            return sorted(self.running)
+
+
+def run(db_path: str | Path | None = None, *, url_suffix: str = "",
+        on_started: Callable[[object], None] | None = None) -> int:
+    """Open the window and block until it closes. Raises StateError when another app runs.
+    `on_started(window)` runs on a thread of its own once the window exists (tests drive the
+    page through it)."""
+    db_file = paths.db_path(db_path)
+    with InstanceLock(db_file.parent):
+        os.environ.update(engine_environment())
+        import webview
+
+        bridge = Bridge(db_file, transport="http")
+        server = http.BridgeServer(dispatcher(bridge), port=0, csp=http.CSP_WEBVIEW)
+        serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                   name="bridge-http", daemon=True)
+        serving.start()
+        api = ShellApi(dispatcher(bridge.for_transport("webview")))
+        exports = ExportWatch(bridge.events)
+        g = geometry.load(bridge.db)
+        window = webview.create_window(TITLE, f"{server.url}&shell=webview{url_suffix}", js_api=api,
+                                       width=g.width, height=g.height, x=g.x, y=g.y,
+                                       min_size=geometry.MINIMUM, background_color="#18181a")
+        api._window = window
+        closing_allowed = threading.Event()
+
+        def remember_geometry() -> None:
+            try:
+                geometry.save(bridge.db, window.width, window.height, window.x, window.y)
+            except Exception:  # noqa: BLE001 - a geometry that cannot be saved is no reason to stay open
+                pass
+
+        def ask_then_close(sessions: list[str]) -> None:
+            names = ", ".join(sessions)
+            if window.create_confirmation_dialog(
+                    "An export is running",
+                    f"Close Video Archive and pause the export of {names}? "
+                    "It is offered for resuming at the next start."):
+                for session in sessions:
+                    bridge.jobs.stop(session, wait=PAUSE_WAIT_S)
+                closing_allowed.set()
+                window.destroy()
+
+        def on_closing():
+            remember_geometry()
+            running = exports.sessions()
+            if running and not closing_allowed.is_set():
+                # the dialog must not block the GUI thread that is closing the window
+                threading.Thread(target=ask_then_close, args=(running,), daemon=True).start()
+                return False
+            return True
+
+        window.events.closing += on_closing
+        try:
+            def started() -> None:
+                attach(window, api._dispatcher)
+                if on_started is not None:
+                    on_started(window)
+
+            webview.start(started, gui="qt", private_mode=False)
+        finally:
+            exports.remove()
+            bridge.jobs.close()  # pauses anything still running, so it resumes next time
+            server.close()
+            bridge.close()
+    return 0

@@ -1,0 +1,23 @@
+"""`video-archive app`: the desktop window (App/shell.py). Like `serve`, the command only starts
+the shell, and the import happens when it runs, so every other command works without pywebview."""
+
+from backend.cli.context import Context
+
+
+def register(sub) -> None:
+    p = sub.add_parser("app", help="the editor in a desktop window",
+                       description="Opens the editor in a pywebview window (Qt WebEngine). One "
+                                   "window per state database; closing it during an export "
+                                   "pauses the export, to be resumed at the next start.")
+    p.set_defaults(func=cmd_app)
+
+
+def cmd_app(args, ctx: Context) -> int:
+    try:
+        from App.shell import run
+    except ImportError as exc:
+        from backend.errors import InputError
+
+        raise InputError(f"the desktop app needs pywebview with Qt (pip install "
+                         f"'video-archive[app]'): {exc}") from None
+    return run(ctx.db_path)

@@ -1,0 +1,472 @@
+"""The loopback HTTP transport: `POST /rpc` (JSON-RPC), `GET /events` (Server-Sent Events),
+`GET /media/<id>` (registered media, with byte ranges) and the frontend's static files.
+
+A web page in the user's own browser must not drive the tool, read its files or learn its token:
+- it listens on 127.0.0.1 only, and every request must name the server itself in `Host`
+  (127.0.0.1:P or localhost:P), so a DNS-rebound name gets nothing;
+- a request that carries a foreign `Origin`, or that the browser marks as made by another site
+  (`Sec-Fetch-Site`), is refused; no CORS headers are ever sent;
+- /rpc needs `Authorization: Bearer T` and `Content-Type: application/json`; /events and media
+  need the token too, from the HttpOnly SameSite=Strict cookie set when the page is opened with
+  `?token=T` (media elements and EventSource cannot send headers); tokens are 256-bit, compared
+  in constant time, and never logged;
+- files are served only from the frontend folder and, by random id, from the media registry;
+- requests are bounded in size, connections in number, and each socket has a timeout, so a slow
+  or hostile client holds at most its own thread."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import secrets
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from http import HTTPStatus
+from http.cookies import CookieError, SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import msgspec
+import numpy as np
+
+from bridge.rpc import Dispatcher
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+MAX_BODY = 4 << 20          # bytes of one JSON-RPC message (a 2-hour cut list is ~1 MB)
+MAX_CONNECTIONS = 64        # sockets served at once; more are answered 503 and closed
+MAX_STREAMS = 16            # of which event streams
+SOCKET_TIMEOUT = 20.0       # seconds a client may stall mid-request
+KEEPALIVE_S = 10.0          # an event stream writes at least this often (finds closed pages)
+CHUNK = 256 * 1024
+
+STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                ".mjs": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+                ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
+                ".jpg": "image/jpeg", ".ico": "image/x-icon", ".woff2": "font/woff2",
+                ".webm": "video/webm", ".mp4": "video/mp4", ".txt": "text/plain; charset=utf-8"}
+# The page's own scripts, styles and media only; frames are never embedded elsewhere.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
+# In the desktop window pywebview runs its own scripts (js_api, evaluate_js) through eval().
+CSP_WEBVIEW = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")
+
+log = logging.getLogger("video_archive.bridge.http")
+
+
+class Refused(Exception):
+    def __init__(self, status: HTTPStatus, reason: str):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+class BridgeServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, dispatcher: Dispatcher, *, port: int = 0, frontend: Path = FRONTEND,
+                 max_connections: int = MAX_CONNECTIONS, max_streams: int = MAX_STREAMS,
+                 csp: str = CSP):
+        self.dispatcher = dispatcher
+        self.csp = csp
+        self.bridge = dispatcher.context
+        self.frontend = Path(frontend).resolve()
+        self.token = secrets.token_urlsafe(32)  # 256 random bits
+        self._token_bytes = self.token.encode()
+        self._connections = threading.BoundedSemaphore(max_connections)
+        self._streams = threading.BoundedSemaphore(max_streams)
+        self.closing = threading.Event()
+        super().__init__(("127.0.0.1", port), Handler)
+        self.port = self.server_address[1]
+        self.hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
+        self.origins = {f"http://{host}" for host in self.hosts}
+        self.cookie_name = f"va_token_{self.port}"  # cookies ignore ports: one name per server
+        self.bridge.base_url = f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/?token={self.token}"
+
+    def token_ok(self, candidate: str | None) -> bool:
+        if not candidate:
+            return False
+        return hmac.compare_digest(candidate.encode("utf-8", "replace"), self._token_bytes)
+
+    # --- connection limit -------------------------------------------------------------------
+    def process_request(self, request, client_address) -> None:
+        if not self._connections.acquire(blocking=False):
+            try:
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                b"Connection: close\r\nRetry-After: 1\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._connections.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._connections.release()
+
+    def stream_slot(self) -> bool:
+        return self._streams.acquire(blocking=False)
+
+    def release_stream(self) -> None:
+        self._streams.release()
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, socket.timeout)):
+            return  # a page that left or stalled: normal traffic
+        log.exception("unexpected error while serving a request")
+
+    def close(self) -> None:
+        self.closing.set()
+        self.shutdown()
+        self.server_close()
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: BridgeServer
+    protocol_version = "HTTP/1.1"
+    server_version = "video-archive"
+    sys_version = ""
+    timeout = SOCKET_TIMEOUT
+    # headers and body go out as separate writes: without TCP_NODELAY a keep-alive client waits
+    # for its delayed ACK (40 ms) on every call
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        pass  # request lines carry the token on the first page load: never logged
+
+    def log_error(self, format: str, *args) -> None:  # noqa: A002
+        pass
+
+    # --- verbs ------------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        self._handle(self._get, body=True)
+
+    def do_HEAD(self) -> None:
+        self._handle(self._get, body=False)
+
+    def do_POST(self) -> None:
+        self._handle(self._post, body=True)
+
+    def _not_allowed(self) -> None:
+        self._handle(lambda body: self._refuse(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed",
+                                               allow="GET, HEAD, POST"), body=True)
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
+
+    def _handle(self, serve: Callable[[bool], None], *, body: bool) -> None:
+        try:
+            self._guard()
+            serve(body)
+        except Refused as exc:
+            self._refuse(exc.status, exc.reason)
+
+    # --- the checks every request passes ----------------------------------------------------
+    def _guard(self) -> None:
+        if self.headers.get("Host", "") not in self.server.hosts:
+            raise Refused(HTTPStatus.MISDIRECTED_REQUEST, "unknown Host")
+        origin = self.headers.get("Origin")
+        if origin is not None and origin not in self.server.origins:
+            raise Refused(HTTPStatus.FORBIDDEN, "foreign Origin")
+        site = self.headers.get("Sec-Fetch-Site")
+        if site is not None and site not in ("same-origin", "none"):
+            raise Refused(HTTPStatus.FORBIDDEN, "request from another site")
+
+    def _bearer(self) -> str | None:
+        value = self.headers.get("Authorization", "")
+        return value[7:].strip() if value[:7].lower() == "bearer " else None
+
+    def _cookie_token(self) -> str | None:
+        try:
+            cookie = SimpleCookie(self.headers.get("Cookie", ""))
+        except CookieError:
+            return None
+        morsel = cookie.get(self.server.cookie_name)
+        return morsel.value if morsel else None
+
+    def _require_token(self, *, cookie: bool) -> None:
+        if self.server.token_ok(self._bearer()):
+            return
+        if cookie and self.server.token_ok(self._cookie_token()):
+            return
+        raise Refused(HTTPStatus.UNAUTHORIZED, "missing or wrong token")
+
+    # --- responses --------------------------------------------------------------------------
+    def _headers(self, status: HTTPStatus, content_type: str | None, length: int | None,
+                 extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _refuse(self, status: HTTPStatus, reason: str, allow: str | None = None) -> None:
+        body = f"{status.value} {status.phrase}: {reason}\n".encode()
+        extra = {"Cache-Control": "no-store"}
+        if allow:
+            extra["Allow"] = allow
+        if status >= 400:
+            extra["Connection"] = "close"
+            self.close_connection = True
+        self._drain()
+        self._headers(status, "text/plain; charset=utf-8", len(body), extra)
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _drain(self) -> None:
+        """Read an unread small body so the client sees the answer, not a reset."""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return
+        if 0 < length <= MAX_BODY and not getattr(self, "_body_read", False):
+            self._body_read = True
+            try:
+                self.rfile.read(length)
+            except OSError:
+                pass
+
+    # --- GET --------------------------------------------------------------------------------
+    def _get(self, body: bool) -> None:
+        url = urlsplit(self.path)
+        path = url.path
+        if path == "/events":
+            self._require_token(cookie=True)
+            self._events()
+        elif path.startswith("/media/"):
+            self._require_token(cookie=True)
+            self._media(path[len("/media/"):], body)
+        elif path == "/rpc":
+            raise Refused(HTTPStatus.METHOD_NOT_ALLOWED, "JSON-RPC is POST /rpc")
+        else:
+            self._static(path, url.query, body)
+
+    def _static(self, path: str, query: str, body: bool) -> None:
+        file = self._frontend_file(path)
+        extra = {"Cache-Control": "no-cache"}
+        if file.suffix == ".html":
+            extra["Content-Security-Policy"] = self.server.csp
+            token = parse_qs(query).get("token", [None])[0]
+            if self.server.token_ok(token):
+                # the page itself keeps the token for its Authorization header; media and the
+                # event stream use this cookie, which scripts cannot read
+                extra["Set-Cookie"] = (f"{self.server.cookie_name}={self.server.token}; Path=/; "
+                                       "HttpOnly; SameSite=Strict")
+            extra["Cache-Control"] = "no-store"
+        self._send_file(file, STATIC_TYPES.get(file.suffix.lower(), "application/octet-stream"),
+                        body, extra)
+
+    def _frontend_file(self, url_path: str) -> Path:
+        name = unquote(url_path)
+        parts = [p for p in name.split("/") if p]
+        if "\x00" in name or "\\" in name or any(p in (".", "..") or p.startswith(".")
+                                                  for p in parts):
+            raise Refused(HTTPStatus.NOT_FOUND, "not found")
+        root = self.server.frontend
+        file = root.joinpath(*parts) if parts else root
+        if file.is_dir():
+            file = file / "index.html"
+        try:
+            resolved = file.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise Refused(HTTPStatus.NOT_FOUND, "not found") from None
+        # a symlink inside the folder must not lead out of it
+        if not resolved.is_relative_to(root) or not resolved.is_file():
+            raise Refused(HTTPStatus.NOT_FOUND, "not found")
+        return resolved
+
+    def _media(self, name: str, body: bool) -> None:
+        media_id, _, part = name.partition("/")
+        item = self.server.bridge.media.get(media_id)
+        if item is None or bool(part) != bool(item.offsets):
+            raise Refused(HTTPStatus.NOT_FOUND, "no such media")
+        extra = {"Cache-Control": "private, max-age=3600"}
+        if item.offsets is None:
+            self._send_file(item.path, item.content_type, body, extra, ranges=True)
+            return
+        # one JPEG out of the frame-thumbnail stream, by frame index
+        offsets = np.load(item.offsets, mmap_mode="r")
+        if not part.isdigit() or int(part) >= len(offsets) - 1:
+            raise Refused(HTTPStatus.NOT_FOUND, "no such frame")
+        first, end = int(offsets[int(part)]), int(offsets[int(part) + 1])
+        with open(item.path, "rb") as handle:
+            handle.seek(first)
+            data = handle.read(end - first)
+        self._headers(HTTPStatus.OK, item.content_type, len(data), extra)
+        if body:
+            self.wfile.write(data)
+
+    def _send_file(self, path: Path, content_type: str, body: bool, extra: dict[str, str],
+                   *, ranges: bool = False) -> None:
+        try:
+            handle = open(path, "rb")
+        except OSError:
+            raise Refused(HTTPStatus.NOT_FOUND, "not found") from None
+        with handle:
+            size = os_size(handle)
+            first, last, status = 0, size - 1, HTTPStatus.OK
+            if ranges:
+                extra = {**extra, "Accept-Ranges": "bytes"}
+                span = parse_range(self.headers.get("Range"), size)
+                if span == "unsatisfiable":
+                    self._headers(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, None, 0,
+                                  {"Content-Range": f"bytes */{size}"})
+                    return
+                if span is not None:
+                    first, last = span
+                    status = HTTPStatus.PARTIAL_CONTENT
+                    extra["Content-Range"] = f"bytes {first}-{last}/{size}"
+            length = max(0, last - first + 1)
+            self._headers(status, content_type, length, extra)
+            if not body:
+                return
+            handle.seek(first)
+            left = length
+            while left > 0:
+                chunk = handle.read(min(left, CHUNK))
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+                left -= len(chunk)
+
+    # --- events -----------------------------------------------------------------------------
+    def _events(self) -> None:
+        if not self.server.stream_slot():
+            raise Refused(HTTPStatus.SERVICE_UNAVAILABLE, "too many event streams")
+        self.close_connection = True
+        try:
+            last = self.headers.get("Last-Event-ID", "")
+            after = int(last) if last.isdigit() else None
+            with self.server.bridge.events.subscribe(after=after) as sub:
+                self._headers(HTTPStatus.OK, "text/event-stream; charset=utf-8", None,
+                              {"Cache-Control": "no-store", "Connection": "close"})
+                self.wfile.write(b"retry: 2000\n\n")
+                self.wfile.flush()
+                while not self.server.closing.is_set():
+                    event = sub.get(timeout=KEEPALIVE_S)
+                    if event is None:
+                        if sub.dropped:
+                            return  # fell too far behind: the page reconnects and re-reads state
+                        self.wfile.write(b": keep-alive\n\n")
+                    else:
+                        self.wfile.write(b"id: %d\ndata: %s\n\n" % (event["seq"],
+                                                                    msgspec.json.encode(event)))
+                    self.wfile.flush()
+        except (ConnectionError, TimeoutError, OSError):
+            pass
+        finally:
+            self.server.release_stream()
+
+    # --- POST /rpc --------------------------------------------------------------------------
+    def _post(self, body: bool) -> None:
+        if urlsplit(self.path).path != "/rpc":
+            raise Refused(HTTPStatus.NOT_FOUND, "not found")
+        self._require_token(cookie=False)
+        kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            raise Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
+        if self.headers.get("Transfer-Encoding"):
+            raise Refused(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length, not chunks")
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            raise Refused(HTTPStatus.LENGTH_REQUIRED, "Content-Length required") from None
+        if length < 0 or length > MAX_BODY:
+            raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                          f"a message may have at most {MAX_BODY} bytes")
+        message = self.rfile.read(length)
+        self._body_read = True
+        if len(message) < length:
+            self.close_connection = True
+            return  # the client went away mid-body
+        answer = self.server.dispatcher.handle(message)
+        if answer is None:  # notifications only
+            self._headers(HTTPStatus.NO_CONTENT, None, 0, {"Cache-Control": "no-store"})
+            return
+        self._headers(HTTPStatus.OK, "application/json", len(answer), {"Cache-Control": "no-store"})
+        self.wfile.write(answer)
+
+
+def os_size(handle) -> int:
+    return os.fstat(handle.fileno()).st_size
+
+
+def parse_range(header: str | None, size: int):
+    """(first, last) of a single `bytes=` span; None to send the whole file (no header, several
+    spans, or syntax this server does not take); "unsatisfiable" for a span past the end."""
+    if not header or not header.startswith("bytes=") or "," in header:
+        return None
+    start, sep, end = header[6:].strip().partition("-")
+    if not sep:
+        return None
+    try:
+        if start:
+            first = int(start)
+            last = min(int(end), size - 1) if end else size - 1
+            if first < 0 or (end and int(end) < first):
+                return None
+        else:
+            suffix = int(end)
+            if suffix <= 0:
+                return "unsatisfiable"
+            first, last = max(size - suffix, 0), size - 1
+    except ValueError:
+        return None
+    if first >= size:
+        return "unsatisfiable"
+    return first, last
+
+
+def serve(dispatcher: Dispatcher, *, port: int = 0, frontend: Path = FRONTEND,
+          open_browser: bool = True, out=None) -> None:
+    """Run until SIGINT/SIGTERM: print the URL as the first line of `out`, open it in the
+    browser, and on the way out pause running jobs so their sessions resume later."""
+    import signal
+    import webbrowser
+
+    out = out or sys.stdout
+    server = BridgeServer(dispatcher, port=port, frontend=frontend)
+    print(server.url, file=out, flush=True)
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                              name="bridge-http", daemon=True)
+    thread.start()
+    try:
+        if open_browser:
+            threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        server.closing.set()
+        dispatcher.context.jobs.close()  # running exports pause cleanly: `export.resume` later
+        server.shutdown()
+        server.server_close()
+        time.sleep(0)  # let stream threads see `closing`

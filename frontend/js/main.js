@@ -1,0 +1,138 @@
+// The page's entry: connect to the bridge, route between screens by the address's #hash (so a
+// reload lands where the user was), forward bridge events, route keys to the editor, and put
+// every failure on screen.
+
+import { connect } from "./rpc.js";
+import { Editor } from "./editor.js";
+import { banner, clearBanner, h, showScreen } from "./dom.js";
+import { renderExport, renderHistory, renderIngest, renderPresets, renderSettings, renderStart } from "./screens.js";
+
+const app = { bridge: null, editor: null, ingest: null, exportView: null, sessionId: null, route: null };
+window.videoArchive = app;   // for tests and benchmarks: the live editor and its state
+
+window.addEventListener("error", (e) => banner(`Something in the page failed: ${e.message}`));
+window.addEventListener("unhandledrejection", (e) => banner(`Something in the page failed: ${e.reason?.message ?? e.reason}`));
+
+async function start() {
+  showScreen("loading");
+  document.getElementById("help-button").addEventListener("click", toggleHelp);
+  document.getElementById("banner-close").addEventListener("click", clearBanner);
+  document.getElementById("fatal-retry").addEventListener("click", () => location.reload());
+  try {
+    app.bridge = await connect();
+    const info = await app.bridge.call("system.info");
+    document.getElementById("connection").textContent = `${info.transport === "webview" ? "desktop" : "browser"} · v${info.version}`;
+  } catch (err) {
+    document.getElementById("fatal-text").textContent = err.message;
+    showScreen("fatal");
+    return;
+  }
+  app.bridge.onEvent(onEvent);
+  window.addEventListener("hashchange", route);
+  document.addEventListener("keydown", onKey);
+  route();
+}
+
+function onEvent(e) {
+  if (e.type === "connection") {
+    if (!e.ok) banner("Lost the connection to the archive tool; retrying… (edits made now are not saved)");
+    else if (app.lostConnection) { clearBanner(); if (app.editor?.sessionId) app.editor.scheduleSave(); }
+    app.lostConnection = !e.ok;
+    return;
+  }
+  if (e.session_id && e.session_id !== app.sessionId) return;
+  if (e.type === "ingest_progress") app.ingest?.update(e);
+  else if (e.type === "ingest_done") { if (app.route === "ingest") route(); }
+  else if (e.type === "ingest_failed") { banner(`Reading the master failed: ${e.message ?? "no reason given"}. Fix the cause, then open the project again (it starts over) or discard it.`); app.route = "ingest-failed"; }
+  else app.exportView?.event(e);
+}
+
+function onKey(e) {
+  if (e.key === "?" && !e.target.closest?.("input, select, textarea")) { toggleHelp(); e.preventDefault(); return; }
+  const help = document.getElementById("help");
+  if (!help.hidden && e.key === "Escape") { help.hidden = true; e.preventDefault(); return; }
+  if (app.route === "editor" && app.editor && app.editor.key(e)) e.preventDefault();
+}
+
+function toggleHelp() {
+  const help = document.getElementById("help");
+  help.hidden = !help.hidden;
+}
+
+export function openSession(id) { location.hash = `#/session/${encodeURIComponent(id)}`; }
+
+async function route() {
+  const hash = location.hash.replace(/^#\/?/, "");
+  const [name, arg, sub] = hash.split("/");
+  const screen = (n) => document.getElementById(`screen-${n}`);
+  app.ingest = null; app.exportView = null;
+  document.getElementById("project-title").textContent = "";
+  try {
+    if (name === "session" && arg) {
+      app.sessionId = decodeURIComponent(arg);
+      await openProject(app.sessionId, sub === "export");
+    } else if (name === "history") { app.route = "history"; showScreen("history"); await renderHistory(screen("history"), app.bridge); }
+    else if (name === "presets") { app.route = "presets"; showScreen("presets"); await renderPresets(screen("presets"), app.bridge); }
+    else if (name === "settings") { app.route = "settings"; showScreen("settings"); await renderSettings(screen("settings"), app.bridge); }
+    else { app.route = "start"; app.sessionId = null; showScreen("start"); await renderStart(screen("start"), app.bridge, { openSession }); }
+  } catch (err) {
+    banner(err.message);
+    if (err.kind === "gone") { document.getElementById("fatal-text").textContent = err.message; showScreen("fatal"); }
+  }
+}
+
+async function openProject(id, toExport) {
+  let opened;
+  try {
+    opened = await app.bridge.call("project.open", { session_id: id });
+  } catch (err) {
+    if (err.field === "session_id") { banner(err.message); location.hash = "#/"; return; }
+    throw err;
+  }
+  document.getElementById("project-title").textContent = opened.artwork ?? "";
+  if (opened.stage === "analyse") {
+    app.route = "ingest";
+    showScreen("ingest");
+    app.ingest = renderIngest(document.getElementById("screen-ingest"), app.bridge, id, { onCancel: () => { location.hash = "#/"; } });
+    // events can be missed (a reconnect, an ingest that ended before the page listened): ask too
+    const poll = setInterval(async () => {
+      if (app.route !== "ingest" || app.sessionId !== id) { clearInterval(poll); return; }
+      try {
+        const now = await app.bridge.call("project.open", { session_id: id });
+        if (now.stage !== "analyse") { clearInterval(poll); route(); }
+      } catch (err) { clearInterval(poll); banner(err.message); }
+    }, 2000);
+    return;
+  }
+  const timeline = await app.bridge.call("timeline.get", { session_id: id });
+  if (!app.editor) app.editor = new Editor(document.getElementById("screen-editor"), app.bridge, { onExport: (sid) => { location.hash = `#/session/${encodeURIComponent(sid)}/export`; } });
+  if (toExport || opened.stage === "export") {
+    if (app.editor.sessionId !== id) await app.editor.open(id, timeline);
+    app.route = "export";
+    showScreen("export");
+    app.exportView = renderExport(document.getElementById("screen-export"), app.bridge, id, {
+      summary: exportSummary(app.editor, opened), onBack: opened.stage === "export" ? null : () => { location.hash = `#/session/${encodeURIComponent(id)}`; },
+    });
+    return;
+  }
+  app.route = "editor";
+  showScreen("editor");
+  if (app.editor.sessionId !== id || !app.editor.history) await app.editor.open(id, timeline);
+  else app.editor.timeline.resize();
+}
+
+function exportSummary(editor, opened) {
+  const s = editor.state;
+  const selected = s.selection.length;
+  const grouped = s.groups.filter((g) => g.scenes.some((st) => s.selection.includes(st)));
+  return [
+    ["scenes selected", `${selected} of ${s.cuts.length + 1}`],
+    ["clips", selected + grouped.length],
+    ["stills (HQ + web)", selected * 2],
+    ["groups", grouped.length],
+    ["archive folder", opened.archive_path ?? "–"],
+  ];
+}
+
+start();
+export { h };

@@ -1,0 +1,121 @@
+// The one way the page talks to the bridge: JSON-RPC 2.0, over pywebview's js_api inside the
+// desktop window (App/ opens the page with ?shell=webview) or over HTTP in a browser (POST /rpc
+// with the bearer token the page was opened with, events from GET /events). Every failure comes
+// out as a BridgeError with a message a person can read; the page shows it.
+
+export class BridgeError extends Error {
+  constructor(message, { code = null, kind = "call", field = null, data = null } = {}) {
+    super(message);
+    this.code = code;       // JSON-RPC error code, or null when the bridge could not be reached
+    this.kind = kind;       // "gone" (no answer), "call" (the bridge said no), "input" (a field)
+    this.field = field;     // the field an input error names
+    this.data = data;
+  }
+}
+
+const TOKEN_KEY = "va-token";
+
+// The token from ?token=, moved out of the address bar at once (history, screenshots, shoulder
+// surfers) into this tab's session storage, where a reload finds it.
+function takeToken(location, storage, history) {
+  const url = new URL(location.href);
+  const token = url.searchParams.get("token");
+  if (token) {
+    storage.setItem(TOKEN_KEY, token);
+    url.searchParams.delete("token");
+    history.replaceState(history.state, "", url.pathname + (url.search ? url.search : "") + url.hash);
+  }
+  return storage.getItem(TOKEN_KEY);
+}
+
+function fromResponse(reply) {
+  if (reply && reply.error) {
+    const { code, message, data } = reply.error;
+    const field = data && typeof data === "object" ? data.field ?? null : null;
+    const kind = data && data.code === "input_error" ? "input" : "call";
+    throw new BridgeError(message || `error ${code}`, { code, kind, field, data });
+  }
+  return reply ? reply.result : undefined;
+}
+
+let nextId = 1;
+
+function httpTransport(token) {
+  const listeners = new Set();
+  let source = null;
+  const transport = {
+    kind: "http",
+    async call(method, params = {}) {
+      let response;
+      try {
+        response = await fetch("/rpc", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+          body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }),
+        });
+      } catch (err) {
+        throw new BridgeError("The archive tool is not answering (its server stopped or the connection dropped).", { kind: "gone" });
+      }
+      if (response.status === 401) throw new BridgeError("This page's access token is not accepted: open the address `video-archive serve` printed.", { kind: "gone" });
+      if (!response.ok) throw new BridgeError(`The bridge answered HTTP ${response.status} to ${method}.`, { kind: "gone" });
+      return fromResponse(await response.json());
+    },
+    onEvent(fn) {
+      listeners.add(fn);
+      if (!source) {
+        source = new EventSource("/events");
+        source.onmessage = (msg) => {
+          let event;
+          try { event = JSON.parse(msg.data); } catch { return; }
+          for (const l of listeners) l(event);
+        };
+        source.onerror = () => { for (const l of listeners) l({ type: "connection", ok: false }); };
+        source.onopen = () => { for (const l of listeners) l({ type: "connection", ok: true }); };
+      }
+      return () => listeners.delete(fn);
+    },
+  };
+  return transport;
+}
+
+function webviewTransport(api) {
+  const transport = {
+    kind: "webview",
+    async call(method, params = {}) {
+      let reply;
+      try {
+        // bridge/webview.py takes and answers JSON text, as POST /rpc does
+        reply = await api.rpc(JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }));
+      } catch (err) {
+        throw new BridgeError(`The desktop bridge failed on ${method}: ${err?.message ?? err}`, { kind: "gone" });
+      }
+      if (typeof reply === "string") reply = JSON.parse(reply);
+      return fromResponse(reply);
+    },
+    onEvent(fn) {
+      const handler = (e) => fn(e.detail);
+      window.addEventListener("va-event", handler);
+      return () => window.removeEventListener("va-event", handler);
+    },
+  };
+  // native dialogs exist only in the desktop window (App/shell.py adds them to the js_api)
+  if (api.pick_file) transport.pickFile = (title) => api.pick_file(title ?? "Choose a master video");
+  if (api.pick_folder) transport.pickFolder = (title) => api.pick_folder(title ?? "Choose a folder");
+  return transport;
+}
+
+function waitForWebview(timeoutMs) {
+  return new Promise((resolve, reject) => {
+    if (window.pywebview?.api?.rpc) return resolve(window.pywebview.api);
+    const timer = setTimeout(() => reject(new BridgeError("The desktop window's bridge did not start.", { kind: "gone" })), timeoutMs);
+    window.addEventListener("pywebviewready", () => { clearTimeout(timer); resolve(window.pywebview.api); }, { once: true });
+  });
+}
+
+export async function connect(win = window) {
+  const params = new URL(win.location.href).searchParams;
+  const token = takeToken(win.location, win.sessionStorage, win.history);
+  if (params.get("shell") === "webview") return webviewTransport(await waitForWebview(15000));
+  if (!token) throw new BridgeError("No access token: open the page at the address `video-archive serve` printed (it ends in ?token=…).", { kind: "gone" });
+  return httpTransport(token);
+}

@@ -1,0 +1,78 @@
+"""Child process of tests/test_app_window.py: opens the real desktop window (App/shell.py on Qt
+WebEngine, under the Xvfb display in DISPLAY), does a short flow through the page as a person
+would (create a project, wait for the ingest, add a cut, export), grabs the screen at each step
+and prints one JSON line with what it saw. Usage: app_window_child.py DB MASTER OUT SHOTS"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from App.shell import run  # noqa: E402
+from backend.media.ffmpeg import command  # noqa: E402
+
+DB, MASTER, OUT, SHOTS = sys.argv[1:5]
+SIZE = (1440, 900)
+result: dict = {"steps": []}
+
+
+def grab(name: str) -> None:
+    out = Path(SHOTS) / f"{name}.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    import os
+    subprocess.run(command(["-y", "-f", "x11grab", "-draw_mouse", "0", "-video_size", f"{SIZE[0]}x{SIZE[1]}",
+                            "-i", f"{os.environ['DISPLAY']}+0,0", "-frames:v", "1", str(out)]),
+                   check=True, timeout=30, capture_output=True)
+
+
+def wait(window, expression: str, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = window.evaluate_js(expression)
+        if value:
+            return value
+        time.sleep(0.25)
+    raise TimeoutError(f"{what} did not happen within {timeout:.0f} s")
+
+
+def drive(window) -> None:
+    try:
+        wait(window, "!!document.querySelector('#new-project') && document.querySelector('#f-preset').options.length > 0", 60, "the start screen")
+        result["transport"] = window.evaluate_js("document.getElementById('connection').textContent")
+        result["dialogs"] = window.evaluate_js("typeof window.pywebview.api.pick_file === 'function'")
+        grab("app-start")
+        window.evaluate_js(f"""(() => {{ const set = (id, v) => {{ document.getElementById(id).value = v; }};
+            set('f-master', {json.dumps(MASTER)}); set('f-artwork', 'Window Test'); set('f-date', '26-11-25');
+            set('f-out', {json.dumps(OUT)}); document.getElementById('create').click(); return true; }})()""")
+        result["steps"].append("created")
+        wait(window, "!!(window.videoArchive.editor && window.videoArchive.editor.scores && !document.getElementById('screen-editor').hidden)", 180, "the editor after ingest")
+        result["steps"].append("ingested")
+        time.sleep(1.0)
+        result["cuts_before"] = window.evaluate_js("window.videoArchive.editor.state.cuts")
+        window.evaluate_js("""(() => {
+            document.dispatchEvent(new KeyboardEvent('keydown', {key: 'End', bubbles: true}));
+            for (let i = 0; i < 5; i++) document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowLeft', bubbles: true}));
+            document.dispatchEvent(new KeyboardEvent('keydown', {key: 'c', bubbles: true})); return true; })()""")
+        result["cuts_after"] = window.evaluate_js("window.videoArchive.editor.state.cuts")
+        wait(window, "document.querySelector('#save-state').textContent === 'All changes saved'", 30, "the autosave")
+        time.sleep(0.5)
+        grab("app-editor")
+        window.evaluate_js("document.getElementById('export').click()")
+        wait(window, "!!document.querySelector('#screen-export:not([hidden]) #export-start')", 30, "the export screen")
+        window.evaluate_js("document.getElementById('export-start').click()")
+        result["archive"] = wait(window, "document.querySelector('#archive-path') && document.querySelector('#archive-path').textContent", 600, "the export")
+        grab("app-export")
+        result["errors"] = window.evaluate_js("document.getElementById('banner').hidden ? null : document.getElementById('banner-text').textContent")
+    except Exception as exc:  # reported to the parent
+        result["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        window.destroy()
+
+
+run(DB, on_started=drive)
+print("APP-RESULT " + json.dumps(result), flush=True)

@@ -1,0 +1,106 @@
+"""The desktop window itself: `App/shell.py` on Qt WebEngine under Xvfb, as root where CI runs,
+does a short flow (create, wait for the ingest, one edit, export) with screenshots; a second start
+on the same state database is refused while the first runs; the window's geometry is kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import apsw
+import pytest
+
+import browser
+
+CHILD = Path(__file__).with_name("app_window_child.py")
+SHOTS = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def display():
+    browser.require_system_deps()
+    with browser.xvfb("1600x1000x24") as name:
+        yield name
+
+
+def cli(*args: str) -> list[str]:
+    script = Path(sys.executable).with_name("video-archive")
+    return [str(script), *args] if script.is_file() else [sys.executable, "-m", "backend.cli.main", *args]
+
+
+def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp_path):
+    db = tmp_path / "config" / "state.db"
+    shots = Path(SHOTS) if SHOTS else tmp_path / "shots"
+    runtime = tempfile.mkdtemp(prefix="app-runtime-")
+    os.chmod(runtime, 0o700)
+    env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
+    env.pop("WAYLAND_DISPLAY", None)
+    proc = subprocess.Popen([sys.executable, str(CHILD), str(db), str(media_dir / "testvideo.mp4"),
+                             str(tmp_path / "out"), str(shots)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        # while the window is up, a second start on the same database is refused, clearly
+        deadline = time.monotonic() + 60
+        while not (db.parent / "app.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)
+        second = subprocess.run(cli("--db", str(db), "app"), env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1, second
+        assert "already running" in second.stderr, second.stderr
+        out, err = proc.communicate(timeout=900)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+    lines = [line for line in out.splitlines() if line.startswith("APP-RESULT ")]
+    assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{err[-3000:]}"
+    result = json.loads(lines[-1][len("APP-RESULT "):])
+    assert "error" not in result, result
+    assert result["transport"].startswith("desktop"), result
+    assert result["dialogs"] is True
+    assert len(result["cuts_after"]) == len(result["cuts_before"]) + 1
+    assert Path(result["archive"]).is_dir(), result
+    assert result["errors"] is None, result
+    for name in ("app-start", "app-editor", "app-export"):
+        assert (shots / f"{name}.png").stat().st_size > 10_000, name
+    # the geometry was saved when the window closed
+    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    (value,) = conn.execute("SELECT value FROM app_settings WHERE key = 'window_geometry'").fetchone()
+    geometry = json.loads(value)
+    assert geometry["width"] >= 960 and geometry["height"] >= 600, geometry
+
+
+def test_engine_environment_turns_the_sandbox_off_only_as_root():
+    from App.shell import engine_environment
+
+    root = engine_environment({"DISPLAY": ":1"}, is_root=True, has_gpu=False)
+    assert "--no-sandbox" in root["QTWEBENGINE_CHROMIUM_FLAGS"] and root["QTWEBENGINE_DISABLE_SANDBOX"] == "1"
+    assert "--disable-gpu" in root["QTWEBENGINE_CHROMIUM_FLAGS"]
+    user = engine_environment({"DISPLAY": ":1", "XDG_RUNTIME_DIR": "/tmp"}, is_root=False, has_gpu=True)
+    assert "--no-sandbox" not in user["QTWEBENGINE_CHROMIUM_FLAGS"] and "QTWEBENGINE_DISABLE_SANDBOX" not in user
+
+
+def test_geometry_is_clamped_and_kept(db):
+    from App import geometry
+
+    assert geometry.load(db) == geometry.Geometry()
+    geometry.save(db, 300, 200, 50, 60)
+    assert geometry.load(db) == geometry.Geometry(width=960, height=600, x=50, y=60)
+    geometry.save(db, 1700, 1000, None, None)
+    assert geometry.load(db) == geometry.Geometry(width=1700, height=1000)
+
+
+def test_a_second_instance_is_refused(tmp_path):
+    from App.instance import InstanceLock
+    from backend.errors import StateError
+
+    with InstanceLock(tmp_path):
+        with pytest.raises(StateError, match=r"already running \(process \d+\)"):
+            InstanceLock(tmp_path).acquire()
+    with InstanceLock(tmp_path):  # released: the next start works
+        pass

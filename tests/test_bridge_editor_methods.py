@@ -1,0 +1,258 @@
+"""The project, timeline, edit, frame and export methods through the dispatcher, on real clips:
+what each returns, what each refuses (with its code and field), and the events of a real ingest
+and export."""
+
+import io
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from backend.media.ingest import load_frame_table
+from bridge.app import dispatcher
+from bridge.context import Bridge
+from bridge.rpc import RpcError
+
+FAST = {"video": {"x264_preset": "ultrafast"}}
+
+
+class Harness:
+    def __init__(self, bridge):
+        self.bridge = bridge
+        self.rpc = dispatcher(bridge)
+        self.events: list[dict] = []
+        self._lock = threading.Lock()
+        bridge.events.add_callback(self._got)
+
+    def _got(self, event):
+        with self._lock:
+            self.events.append(event)
+
+    def __call__(self, method, params=None):
+        message = {"jsonrpc": "2.0", "method": method, "id": 1}
+        if params is not None:
+            message["params"] = params
+        answer = json.loads(self.rpc.handle(json.dumps(message)))
+        if "error" in answer:
+            raise RpcError(answer["error"]["code"], answer["error"]["message"],
+                           answer["error"].get("data"))
+        return answer["result"]
+
+    def fails(self, method, params, code=-32000, field=None, app="input_error") -> str:
+        with pytest.raises(RpcError) as info:
+            self(method, params)
+        assert info.value.code == code, info.value.message
+        if -32099 <= code <= -32000:
+            assert info.value.data == {"code": app, "field": field}, info.value.message
+        elif field:
+            assert info.value.data["field"] == field
+        return info.value.message
+
+    def wait(self, job_id, timeout=300):
+        return self.bridge.jobs.wait(job_id, timeout)
+
+    def of(self, job_id, type_=None):
+        with self._lock:
+            return [e for e in self.events if e.get("job_id") == job_id
+                    and (type_ is None or e["type"] == type_)]
+
+    def media(self, url) -> bytes:
+        """What GET url serves (the HTTP tests check the serving itself)."""
+        name = url.split("/media/", 1)[1]
+        media_id, _, part = name.partition("/")
+        item = self.bridge.media.get(media_id)
+        assert item is not None, url
+        if part:
+            offsets = np.load(item.offsets)
+            data = item.path.read_bytes()
+            return data[offsets[int(part)]:offsets[int(part) + 1]]
+        return item.path.read_bytes()
+
+
+@pytest.fixture
+def call(db_path):
+    bridge = Bridge(db_path)
+    yield Harness(bridge)
+    bridge.close()
+
+
+def create(call, media_dir, tmp_path, clip="counter.mp4", artwork="Counter", **extra):
+    started = call("project.create", {"master": str(media_dir / clip), "artwork": artwork,
+                                      "date": "26-12-01", "out": str(tmp_path / "out"),
+                                      "overrides": FAST, **extra})
+    info = call.wait(started["job_id"])
+    assert info.state == "completed", info.message
+    return started
+
+
+def test_create_starts_the_ingest_and_returns_at_once(call, media_dir, tmp_path):
+    t = time.monotonic()
+    started = call("project.create", {"master": str(media_dir / "testvideo.mp4"),
+                                      "artwork": "Test Video", "date": "26-12-01",
+                                      "out": str(tmp_path / "out")})
+    assert time.monotonic() - t < 5  # the decode runs in the background
+    assert started["archive_path"] == str(tmp_path / "out" / "26-12-01_Test-Video")
+    listed = {p["session_id"]: p for p in call("project.list")}
+    assert started["session_id"] in listed
+    assert call.wait(started["job_id"]).state == "completed"
+    types = [e["type"] for e in call.of(started["job_id"])]
+    assert "ingest_progress" in types and types[-3:] == ["session_finished", "ingest_done",
+                                                         "job_finished"]
+    last = [e for e in call.of(started["job_id"], "ingest_progress")][-1]
+    assert last["frames_total"] > 0 and last["frames"] > 0 and last["fps"] > 0
+    info = call("project.open", {"session_id": started["session_id"]})
+    assert (info["stage"], info["status"], info["job"]) == ("edit", "paused", None)
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"master": "/no/such.mov"}, "master"), ({"date": "2026-12-01"}, "date"),
+    ({"artwork": "///"}, "artwork"), ({"preset": "nope"}, "preset"),
+    ({"threshold": 0.0}, "threshold"), ({"min_scene_len": 0}, "min_scene_len"),
+    ({"rd": "/no/such/folder"}, "rd"), ({"overrides": {"video": {"crf": "x"}}}, "video.crf"),
+])
+def test_create_names_the_field_and_starts_nothing(call, media_dir, tmp_path, change, field):
+    params = {"master": str(media_dir / "counter.mp4"), "artwork": "Bad", "date": "26-12-01",
+              "out": str(tmp_path / "out"), **change}
+    call.fails("project.create", params, field=field)
+    assert call("project.list") == [] and not call.events
+
+
+def test_create_param_errors(call, tmp_path):
+    call.fails("project.create", {"artwork": "A", "date": "26-12-01", "out": "/tmp"}, -32602,
+               "master")
+    call.fails("project.create", {"master": "m", "artwork": "A", "date": "26-12-01", "out": "o",
+                                  "encoder": "vaapi"}, -32602, "encoder")
+
+
+def test_timeline_and_edits(call, media_dir, tmp_path):
+    sid = create(call, media_dir, tmp_path)["session_id"]
+    timeline = call("timeline.get", {"session_id": sid})
+    assert timeline["fps"] == {"num": 10, "den": 1} and timeline["duration_s"] == 3.0
+    assert timeline["frame_count"] == 30 and timeline["cuts"] == []
+    assert [(s["number"], s["start_frame"], s["end_frame"]) for s in timeline["scenes"]] == [(1, 0, 29)]
+    assert timeline["selection"] == [1] and timeline["groups"] == []
+    assert timeline["threshold"] == 30.0 and timeline["min_scene_len"] == 15
+    assert timeline["start_timecode"] == "00:00:00:00"
+    scores = np.frombuffer(call.media(timeline["scores_url"]), "<f4")
+    result = __import__("backend.jobs.project", fromlist=["x"]).ingested(call.bridge.db, sid)
+    assert len(scores) == timeline["score_count"] == 30
+    assert np.allclose(scores, np.load(result.scores), atol=1e-4)
+    assert call.media(timeline["proxy_url"])[:4] == b"\x1aE\xdf\xa3"  # WebM
+    sheet = timeline["sprites"][0]
+    with Image.open(io.BytesIO(call.media(sheet["url"]))) as image:
+        assert image.size == (sheet["columns"] * sheet["tile_width"], sheet["rows"] * sheet["tile_height"])
+    assert sheet["frames"][0] == sheet["first_frame"] == 0
+    [thumb] = timeline["thumbs"]
+    assert thumb["scene"] == 1 and thumb["frame"] == 15
+    assert call.media(thumb["url"])[:2] == b"\xff\xd8"
+
+    edited = call("edit.set_cuts", {"session_id": sid, "cuts": [20, 10]})
+    assert edited["cuts"] == [10, 20] and len(edited["thumbs"]) == 3
+    assert [(s["start_frame"], s["end_frame"]) for s in edited["scenes"]] == [(0, 9), (10, 19), (20, 29)]
+    assert call("edit.set_selection", {"session_id": sid, "scenes": [3, 1]})["selection"] == [1, 3]
+    groups = call("edit.set_groups", {"session_id": sid, "groups": [
+        {"name": "Loop", "color": "#ff8800", "scenes": [2, 3]}]})["groups"]
+    assert groups == [{"name": "Loop", "color": "#ff8800", "scenes": [2, 3]}]
+    # saved at once: a fresh look (a closed window) finds the same
+    again = call("timeline.get", {"session_id": sid})
+    assert (again["cuts"], again["selection"], again["groups"]) == ([10, 20], [1, 3], groups)
+    recut = call("edit.recut", {"session_id": sid, "threshold": 30.0, "min_scene_len": 15})
+    assert recut["cuts"] == []
+
+    for params, field in (({"cuts": [45]}, "cuts"), ({"cuts": [10, 10]}, "cuts"),
+                          ({"cuts": [0]}, "cuts")):
+        call.fails("edit.set_cuts", {"session_id": sid, **params}, field=field)
+    call.fails("edit.set_cuts", {"session_id": sid, "cuts": ["10"]}, -32602, "cuts[0]")
+    call.fails("edit.set_selection", {"session_id": sid, "scenes": [2]}, field="scenes")
+    call.fails("edit.set_groups", {"session_id": sid, "groups": [{"name": "a", "scenes": [1]},
+                                                                  {"name": "b", "scenes": [1]}]},
+               field="groups")
+    call.fails("edit.set_groups", {"session_id": sid, "groups": [{"name": "a"}]}, -32602,
+               "groups[0].scenes")
+    call.fails("edit.recut", {"session_id": sid, "threshold": -1.0, "min_scene_len": 15},
+               field="threshold")
+    for method in ("timeline.get", "edit.set_selection"):
+        call.fails(method, {"session_id": "nope", **({"scenes": []} if "edit" in method else {})},
+                   field="session_id")
+    call.fails("timeline.get", {}, -32602, "session_id")
+
+
+def test_frames(call, media_dir, tmp_path):
+    sid = create(call, media_dir, tmp_path, clip="testvideo.mp4", artwork="Frames")["session_id"]
+    timeline = call("timeline.get", {"session_id": sid})
+    assert timeline["cuts"], timeline["cuts"]
+    png = call("frame.get", {"session_id": sid, "frame": 100, "format": "png"})
+    assert png["frame"] == 100 and (png["width"], png["height"]) == (timeline["width"], timeline["height"])
+    assert call.media(png["url"])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert call.media(call("frame.get", {"session_id": sid, "frame": 0})["url"])[:2] == b"\xff\xd8"
+    cut = timeline["cuts"][0]
+    around = call("frame.around_cut", {"session_id": sid, "cut": cut})
+    assert (around["before_frame"], around["after_frame"]) == (cut - 1, cut)
+    result = __import__("backend.jobs.project", fromlist=["x"]).ingested(call.bridge.db, sid)
+    scores = np.load(result.scores)
+    assert around["after_score"] == pytest.approx(scores[cut]) and around["after_score"] > 30
+    assert around["before_score"] == pytest.approx(scores[cut - 1])
+    last = timeline["frame_count"] - 1
+    for frame in (-1, last + 1):
+        call.fails("frame.get", {"session_id": sid, "frame": frame}, field="frame")
+    for cut in (0, last + 1):
+        call.fails("frame.around_cut", {"session_id": sid, "cut": cut}, field="cut")
+    call.fails("frame.get", {"session_id": sid, "frame": 1, "format": "gif"}, -32602, "format")
+
+
+def test_export_pause_resume_status(call, media_dir, tmp_path):
+    sid = create(call, media_dir, tmp_path, clip="testvideo.mp4", artwork="Export")["session_id"]
+    call("edit.set_groups", {"session_id": sid, "groups": [{"name": "Pair", "scenes": [1, 2]}]})
+    call.fails("export.pause", {"session_id": sid}, -32001, app="state_error")
+    paused = threading.Event()
+
+    def pause_after_first_unit(event):
+        if event.get("type") == "unit_finished" and not paused.is_set():
+            paused.set()
+            call.bridge.jobs.stop(sid)  # what export.pause does, from the first finished unit
+
+    remove = call.bridge.events.add_callback(pause_after_first_unit)
+    job = call("export.start", {"session_id": sid})["job_id"]
+    call.fails("export.start", {"session_id": sid}, -32001, app="state_error")  # busy
+    assert call.wait(job).state == "paused"
+    remove()
+    status = call("export.status", {"session_id": sid})
+    assert status["status"] == "paused" and status["stage"] == "export"
+    assert 0 < status["completed"] < status["total"] and status["job"]["state"] == "paused"
+    call.fails("edit.set_cuts", {"session_id": sid, "cuts": [5]}, field="session_id")
+    job = call("export.resume", {"session_id": sid})["job_id"]
+    assert call.wait(job).state == "completed"
+    status = call("export.status", {"session_id": sid})
+    assert status["status"] == "completed" and status["completed"] == status["total"]
+    assert status["failed"] == []
+    finished = call.of(job, "session_finished")[-1]
+    assert finished["status"] == "completed" and finished["fraction"] == 1.0
+    assert call.of(job, "progress") and call.of(job, "unit_finished")
+    files = call("history.files", {"session_id": sid})
+    assert any(f["file_type"] == "clip" for f in files)
+    assert [h["session_id"] for h in call("history.list")] == [sid]
+    call.fails("export.start", {"session_id": sid}, field="session_id")
+    call.fails("project.discard", {"session_id": sid}, field="session_id")
+    assert sid not in {p["session_id"] for p in call("project.list")}
+
+
+def test_cancel_and_discard(call, media_dir, tmp_path):
+    sid = create(call, media_dir, tmp_path, clip="testvideo.mp4", artwork="Dropped")["session_id"]
+    first = threading.Event()
+    remove = call.bridge.events.add_callback(
+        lambda e: e.get("type") == "unit_started" and e.get("op") != "probe" and first.set())
+    job = call("export.start", {"session_id": sid})["job_id"]
+    assert first.wait(120)
+    remove()
+    status = call("export.cancel", {"session_id": sid})
+    assert status["job"]["state"] in ("cancelled", "completed")
+    if status["job"]["state"] == "completed":
+        pytest.skip("the export finished before the cancel reached it")
+    gone = call("project.discard", {"session_id": sid})
+    assert gone["session_id"] == sid and gone["archive_removed"] is False  # files were written
+    assert sid not in {p["session_id"] for p in call("project.list")}
+    call.fails("export.status", {"session_id": sid}, field="session_id")
+    assert call.wait(job).state == "cancelled"

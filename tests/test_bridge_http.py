@@ -1,0 +1,348 @@
+"""The loopback HTTP transport's security and limits: token, Host, Origin, Content-Type, no CORS,
+no path traversal, media only by id with byte ranges, bounded requests and connections, a
+thousand malformed messages answered correctly, and events reaching two listeners."""
+
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bridge_client import running
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def frontend(tmp_path) -> Path:
+    root = tmp_path / "frontend"
+    (root / "js").mkdir(parents=True)
+    (root / "index.html").write_text("<!doctype html><title>t</title>")
+    (root / "js" / "app.js").write_text("export const x = 1;")
+    (tmp_path / "secret.txt").write_text("outside")
+    (root / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (root / "leakdir").symlink_to(tmp_path)
+    return root
+
+
+@pytest.fixture
+def client(db_path, frontend):
+    with running(db_path, frontend) as c:
+        yield c
+
+
+@pytest.fixture
+def media(client, tmp_path):
+    data = random.Random(1).randbytes(300_000)
+    path = tmp_path / "proxy.webm"
+    path.write_bytes(data)
+    url = client.server.bridge.media_url(path, "s1")
+    return url[len(client.base):], data
+
+
+def test_page_sets_an_httponly_strict_cookie_only_with_the_token(client):
+    status, headers, body = client.raw("GET", f"/?token={client.token}")
+    assert status == 200 and b"<title>t</title>" in body
+    cookie = headers["set-cookie"]
+    assert cookie.startswith(f"{client.server.cookie_name}={client.token};")
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["referrer-policy"] == "no-referrer"
+    for path in ("/", "/?token=wrong", f"/?token={client.token[:-1]}"):
+        assert "set-cookie" not in client.raw("GET", path)[1]
+    assert client.raw("GET", "/js/app.js")[2] == b"export const x = 1;"
+
+
+def test_token_is_256_bits_and_required(client, media):
+    assert len(client.token) >= 43  # 32 bytes, url-safe base64
+    ping = b'{"jsonrpc":"2.0","method":"system.ping","id":1}'
+    json_type = {"Content-Type": "application/json"}
+    for auth in ({}, {"Authorization": "Bearer "}, {"Authorization": f"Bearer {client.token}x"},
+                 {"Authorization": f"Basic {client.token}"}, {"Authorization": client.token},
+                 {"Cookie": f"{client.server.cookie_name}={client.token}"}):  # /rpc wants the header
+        assert client.raw("POST", "/rpc", ping, {**json_type, **auth})[0] == 401, auth
+    assert client.raw("POST", "/rpc", ping, {**json_type,
+                                             "Authorization": f"Bearer {client.token}"})[0] == 200
+    path, _ = media
+    for headers in ({}, {"Cookie": f"{client.server.cookie_name}=nope"},
+                    {"Cookie": f"va_token_1={client.token}"}):
+        assert client.raw("GET", path, None, headers)[0] == 401
+        assert client.raw("GET", "/events", None, headers)[0] == 401
+    assert client.get(path)[0] == 200
+    assert client.raw("GET", path, None, {"Authorization": f"Bearer {client.token}"})[0] == 200
+
+
+def test_foreign_host_is_refused_everywhere(client, media):
+    path, _ = media
+    for host in ("evil.example:%d" % client.port, "127.0.0.1", "localhost", "127.0.0.1:1",
+                 "0.0.0.0:%d" % client.port, "[::1]:%d" % client.port, ""):
+        for method, target in (("GET", "/"), ("GET", path), ("GET", "/events"), ("POST", "/rpc")):
+            status, headers, _ = client.raw(method, target, b"{}" if method == "POST" else None, {
+                "Authorization": f"Bearer {client.token}", "Content-Type": "application/json",
+                **client.cookie()}, host=host)
+            assert status == 421, (host, target, status)
+    assert client.raw("GET", "/", host=f"localhost:{client.port}")[0] == 200
+
+
+def test_foreign_origin_and_cross_site_requests_are_refused(client, media):
+    path, _ = media
+    auth = {"Authorization": f"Bearer {client.token}", "Content-Type": "application/json"}
+    ping = b'{"jsonrpc":"2.0","method":"system.ping","id":1}'
+    for origin in ("http://evil.example", f"http://127.0.0.1:{client.port + 1}", "null",
+                   f"https://127.0.0.1:{client.port}"):
+        assert client.raw("POST", "/rpc", ping, {**auth, "Origin": origin})[0] == 403
+        assert client.get(path, {"Origin": origin})[0] == 403
+    for site in ("cross-site", "same-site"):
+        assert client.raw("POST", "/rpc", ping, {**auth, "Sec-Fetch-Site": site})[0] == 403
+        assert client.get(path, {"Sec-Fetch-Site": site})[0] == 403
+    for origin in (f"http://127.0.0.1:{client.port}", f"http://localhost:{client.port}"):
+        assert client.raw("POST", "/rpc", ping, {**auth, "Origin": origin,
+                                                 "Sec-Fetch-Site": "same-origin"})[0] == 200
+
+
+def test_rpc_wants_json_a_length_and_a_bounded_body(client):
+    auth = {"Authorization": f"Bearer {client.token}"}
+    ping = b'{"jsonrpc":"2.0","method":"system.ping","id":1}'
+    for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""):
+        assert client.raw("POST", "/rpc", ping, {**auth, "Content-Type": kind})[0] == 415
+    assert client.raw("POST", "/rpc", ping, {**auth, "Content-Type":
+                                             "application/json; charset=utf-8"})[0] == 200
+    assert client.raw("POST", "/rpc", None, {**auth, "Content-Type": "application/json"})[0] == 411
+    # a body over the limit is refused from its Content-Length, before it is read
+    conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    conn.sendall((f"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\nAuthorization: Bearer "
+                  f"{client.token}\r\nContent-Type: application/json\r\n"
+                  f"Content-Length: {64 << 20}\r\n\r\n[1,").encode())
+    assert conn.recv(100).startswith(b"HTTP/1.1 413 ")
+    conn.close()
+    assert client.raw("GET", "/rpc")[0] == 405
+    assert client.raw("POST", "/elsewhere", ping, {**auth, "Content-Type": "application/json"})[0] == 404
+
+
+def test_no_cors_headers_ever(client, media):
+    path, _ = media
+    answers = [client.raw("OPTIONS", "/rpc", None, {"Origin": "http://evil.example",
+                                                    "Access-Control-Request-Method": "POST"}),
+               client.raw("OPTIONS", "/rpc"), client.raw("GET", "/"), client.get(path),
+               client.raw("POST", "/rpc", b"{}", {"Origin": "http://evil.example"})]
+    assert answers[0][0] == 403 and answers[1][0] == 405
+    for _, headers, _ in answers:
+        assert not [h for h in headers if h.startswith("access-control-")]
+
+
+@pytest.mark.parametrize("target", [
+    "/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/js/%2e%2e/%2e%2e/secret.txt",
+    "/..%2fsecret.txt", "/%2e%2e%2fsecret.txt", "/js/..%5c..%5csecret.txt", "//etc/passwd",
+    "/%2fetc%2fpasswd", "/etc/passwd", "/leak.txt", "/leakdir/secret.txt", "/.%2e/secret.txt",
+    "/index.html%00.js", "/%252e%252e/secret.txt", "/media/../index.html", "/media/%2e%2e%2fsecret.txt",
+    "/media/", "/media/nope", "/.hidden", "/js/../../secret.txt"])
+def test_traversal_gets_nothing(client, target):
+    status, _, body = client.raw("GET", target, None, client.cookie())
+    assert status in (404, 401), (target, status)
+    assert b"outside" not in body and b"root:" not in body
+
+
+def test_media_by_id_with_ranges(client, media):
+    path, data = media
+    status, headers, body = client.get(path)
+    assert status == 200 and body == data and headers["accept-ranges"] == "bytes"
+    assert headers["content-type"] == "video/webm"
+    status, headers, body = client.get(path, {"Range": "bytes=1000-1999"})
+    assert status == 206 and body == data[1000:2000]
+    assert headers["content-range"] == f"bytes 1000-1999/{len(data)}"
+    assert client.get(path, {"Range": "bytes=299000-"})[2] == data[299000:]
+    assert client.get(path, {"Range": "bytes=-500"})[2] == data[-500:]
+    assert client.get(path, {"Range": "bytes=0-9999999"})[2] == data
+    status, headers, _ = client.get(path, {"Range": f"bytes={len(data)}-"})
+    assert status == 416 and headers["content-range"] == f"bytes */{len(data)}"
+    assert client.get(path, {"Range": "bytes=0-1,5-9"})[0] == 200  # several spans: the whole file
+    status, headers, body = client.raw("HEAD", path, None, client.cookie())
+    assert status == 200 and body == b"" and headers["content-length"] == str(len(data))
+    client.server.bridge.media.drop_session("s1")
+    assert client.get(path)[0] == 404
+
+
+def _malformed(rng: random.Random) -> tuple[bytes, int]:
+    """A message and the error code it must get."""
+    kind = rng.randrange(7)
+    if kind == 0:  # not JSON
+        good = json.dumps({"jsonrpc": "2.0", "method": "system.ping", "id": rng.randrange(99)})
+        cut = rng.randrange(1, len(good))
+        junk = [good[:cut], good[:cut] + "}}", "{" + "".join(chr(rng.randrange(33, 127))
+                                                            for _ in range(rng.randrange(1, 40)))]
+        text = rng.choice(junk)
+        try:
+            json.loads(text)
+        except ValueError:
+            return text.encode(), -32700
+        return text.encode() + b",", -32700  # happened to be JSON ("{}"): make it not
+    if kind == 1:
+        return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 64))) + b"\xff", -32700
+    if kind == 2:  # JSON, but not a request object
+        return json.dumps(rng.choice([1, "x", None, True, 2.5, [[]], [1]])).encode(), -32600
+    if kind == 3:  # a broken envelope
+        message = {"jsonrpc": "2.0", "method": "system.ping", "id": 1}
+        broken = rng.choice([("jsonrpc", rng.choice(["1.0", 2, None])),
+                             ("method", rng.choice([1, None, [], {}])),
+                             ("params", rng.choice(["x", 3, None, True])),
+                             ("id", rng.choice([True, {}, [1]])), ("extra", 1)])
+        message[broken[0]] = broken[1]
+        if rng.random() < 0.3:
+            del message["jsonrpc"]
+        return json.dumps(message).encode(), -32600
+    if kind == 4:
+        name = "".join(rng.choice("abcxyz._") for _ in range(rng.randrange(1, 20)))
+        return json.dumps({"jsonrpc": "2.0", "method": "zz" + name, "id": 3}).encode(), -32601
+    if kind == 5:
+        params = rng.choice([{"key": rng.choice([1, None, [], {}, True])}, {}, {"key": "a", "x": 1},
+                             [1], ["a", 2]])
+        return json.dumps({"jsonrpc": "2.0", "method": "settings.get", "params": params,
+                           "id": "p"}).encode(), -32602
+    return b"[]", -32600
+
+
+def test_a_thousand_malformed_messages_then_still_serving(client):
+    rng = random.Random(20261201)
+    for i in range(1000):
+        message, code = _malformed(rng)
+        status, answer = client.rpc_raw(message)
+        assert status == 200, (i, message)
+        decoded = json.loads(answer)
+        for one in decoded if isinstance(decoded, list) else [decoded]:  # [[]], [1]: batches
+            assert one["error"]["code"] == code, (i, message, decoded)
+            assert one["jsonrpc"] == "2.0"
+    assert client.call("system.ping")["time"] > 0
+    assert client.raw("GET", "/")[0] == 200
+
+
+def _held(port: int) -> socket.socket:
+    """A connection the server took and now waits on (one it refused answers 503 at once; that
+    happens while a just-finished request still holds its slot for a moment)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        conn = socket.create_connection(("127.0.0.1", port))
+        conn.settimeout(0.5)
+        try:
+            answer = conn.recv(100)
+        except socket.timeout:
+            conn.settimeout(None)
+            return conn
+        conn.close()
+        assert answer.startswith(b"HTTP/1.1 503 "), answer
+    raise AssertionError("the server never took a connection")
+
+
+def test_connection_limit_and_slow_clients(db_path, frontend):
+    with running(db_path, frontend, max_connections=4) as c:
+        idle = [_held(c.port) for _ in range(3)]
+        try:
+            # three stalled clients (one mid-request) hold three slots; the fourth is served
+            idle[0].sendall(b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % c.port)
+            assert c.call("system.ping")["time"] > 0
+            idle.append(_held(c.port))
+            # all four taken: a fifth is refused at once rather than queued behind them
+            assert c.raw("GET", "/")[0] == 503
+        finally:
+            for s in idle:
+                s.close()
+        deadline = time.monotonic() + 10
+        while c.raw("GET", "/")[0] != 200:
+            assert time.monotonic() < deadline, "slots were not given back"
+            time.sleep(0.1)
+
+
+def test_events_reach_every_listener(client):
+    got: list[list[dict]] = [[], []]
+    ready = threading.Barrier(3)
+
+    def listen(n):
+        conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+        conn.sendall((f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\n"
+                      f"Cookie: {client.server.cookie_name}={client.token}\r\n\r\n").encode())
+        buffer = b""
+        while b"retry:" not in buffer:
+            buffer += conn.recv(4096)
+        ready.wait()
+        while len(got[n]) < 2:
+            buffer += conn.recv(4096)
+            *events, buffer = buffer.split(b"\n\n")
+            got[n] += [json.loads(line[6:]) for e in events for line in e.split(b"\n")
+                       if line.startswith(b"data: ")]
+        conn.close()
+
+    threads = [threading.Thread(target=listen, args=(n,)) for n in (0, 1)]
+    for t in threads:
+        t.start()
+    ready.wait(10)
+    client.server.bridge.events.publish({"type": "progress", "job_id": "j", "n": 1})
+    client.server.bridge.events.publish({"type": "unit_finished", "job_id": "j", "n": 2})
+    for t in threads:
+        t.join(10)
+    assert got[0] == got[1] == [{"type": "progress", "job_id": "j", "n": 1, "seq": 1},
+                                {"type": "unit_finished", "job_id": "j", "n": 2, "seq": 2}]
+
+
+def test_a_reconnecting_stream_gets_what_it_missed(client):
+    for n in range(1, 6):
+        client.server.bridge.events.publish({"type": "progress", "n": n})
+    conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    conn.sendall((f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\nLast-Event-ID: 3\r\n"
+                  f"Cookie: {client.server.cookie_name}={client.token}\r\n\r\n").encode())
+    buffer = b""
+    while buffer.count(b"data: ") < 2:
+        buffer += conn.recv(4096)
+    conn.close()
+    assert b"id: 4\ndata: " in buffer and b"id: 5\ndata: " in buffer and b"id: 3\n" not in buffer
+
+
+def test_serve_command_prints_the_url_first_and_never_logs_the_token(db_path, tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "backend.cli.main", "--db", str(db_path),
+                             "serve", "--no-browser"], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline().strip()
+        match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9_-]{43,})", first)
+        assert match, first
+        port, token = int(match.group(1)), match.group(2)
+        import http.client
+        for auth in (token, "wrong"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("POST", "/rpc", b'{"jsonrpc":"2.0","method":"system.info","id":1}',
+                         {"Authorization": f"Bearer {auth}", "Content-Type": "application/json"})
+            conn.getresponse().read()
+            conn.request("GET", f"/?token={token}")
+            conn.getresponse().read()
+            conn.close()
+        # bound to loopback only
+        listening = [c for c in __import__("psutil").Process(proc.pid).net_connections("inet")
+                     if c.status == "LISTEN"]
+        assert [c.laddr.ip for c in listening] == ["127.0.0.1"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert token not in out and token not in err
+
+
+def test_frame_thumbnails_by_index(client, tmp_path):
+    import numpy as np
+
+    parts = [b"\xff\xd8one\xff\xd9", b"\xff\xd8second\xff\xd9", b"\xff\xd83\xff\xd9"]
+    (tmp_path / "frames.jpg").write_bytes(b"".join(parts))
+    np.save(tmp_path / "frames.index.npy", np.cumsum([0] + [len(p) for p in parts]))
+    url = client.server.bridge.media_url(tmp_path / "frames.jpg", "s1",
+                                         offsets=tmp_path / "frames.index.npy")
+    path = url[len(client.base):]
+    for n, part in enumerate(parts):
+        status, headers, body = client.get(f"{path}/{n}")
+        assert (status, headers["content-type"], body) == (200, "image/jpeg", part)
+    for bad in ("/3", "/-1", "/x", "", "/1/2", "/01x"):
+        assert client.get(path + bad)[0] == 404, bad

@@ -1,0 +1,239 @@
+"""The whole job in the editor page, in headless Chromium (Debian's) against `video-archive serve`,
+on real clips: create a project, wait for the ingest, scrub with keys and the mouse and check the
+frame on screen (counter.mp4), drag the threshold, add/move/delete cuts, undo and redo, select and
+drag-group scenes, reload mid-edit and find every edit, export; then check the archive on disk and
+the database. With VIDEO_ARCHIVE_SCREENSHOTS=FOLDER each screen is saved there as a PNG."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from pathlib import Path
+
+import apsw
+import numpy as np
+import pytest
+
+import browser
+from archive_checks import distance, frames_of
+from editor_page import (Reference, canvas_point, chromium, create_project, cut_point, drag, press,
+                         save_screenshot, serve, state, wait_frame_shown, wait_saved)
+
+SHOTS = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")
+
+
+def shot(page, name: str) -> None:
+    save_screenshot(page, SHOTS, name)
+
+
+@pytest.fixture(scope="module")
+def system_deps():
+    browser.require_system_deps()
+
+
+@pytest.fixture
+def server(tmp_path, system_deps):
+    with serve(tmp_path / "config" / "state.db") as url:
+        yield url, tmp_path / "config" / "state.db"
+
+
+def fetch(page, url: str, out: Path) -> Path:
+    """A media URL of the page, fetched with the page's own cookie."""
+    response = page.request.get(url)
+    assert response.ok, f"{url}: HTTP {response.status}"
+    out.write_bytes(response.body())
+    return out
+
+
+def test_scrubbing_shows_the_frame_under_the_playhead(server, media_dir, tmp_path):
+    url, _ = server
+    with chromium() as page:
+        create_project(page, url, media_dir / "counter.mp4", "Counter", tmp_path / "out")
+        proxy_url = page.evaluate("() => window.videoArchive.editor.meta.proxy_url")
+        refs = Reference(fetch(page, proxy_url, tmp_path / "proxy.webm"))
+        assert len(refs) == 30
+        shot(page, "editor-counter")
+
+        def check(frame: int, how: str) -> None:
+            assert state(page)["playhead"] == frame, how
+            wait_frame_shown(page)
+            shown = refs.frame_on_screen(page)
+            assert shown == frame, f"after {how}: the viewer shows frame {shown}, not {frame}"
+            hud = page.locator("#hud").get_attribute("data-frame")
+            assert hud == str(frame), f"after {how}: the frame number shown is {hud}"
+
+        check(0, "opening")
+        press(page, "ArrowRight", 7)
+        check(7, "7 x Right")
+        press(page, "Shift+ArrowRight")
+        check(17, "Shift+Right (one second at 10 fps)")
+        press(page, "ArrowLeft")
+        check(16, "Left")
+        press(page, "End")
+        check(29, "End")
+        press(page, "Shift+ArrowLeft")
+        check(19, "Shift+Left")
+        press(page, "Home")
+        check(0, "Home")
+        # the mouse: a click on the ruler, then a drag along it
+        page.mouse.click(*canvas_point(page, frame=12, lane="ruler"))
+        check(12, "a click on the ruler at frame 12")
+        drag(page, canvas_point(page, frame=3, lane="ruler"), canvas_point(page, frame=23, lane="ruler"))
+        check(23, "a drag along the ruler to frame 23")
+        # zoomed in to single frames, stepping still lands on each frame
+        page.keyboard.press("+")
+        page.keyboard.press("+")
+        press(page, "ArrowRight", 3)
+        check(26, "zoomed in, 3 x Right")
+        assert not page.errors, page.errors
+
+
+def test_the_whole_job_in_the_page(server, media_dir, tmp_path):
+    url, db_path = server
+    out = tmp_path / "out"
+    with chromium() as page:
+        page.goto(url)
+        page.wait_for_selector("#new-project")
+        page.fill("#f-artwork", "Bad/Name")
+        page.fill("#f-master", str(tmp_path / "missing.mov"))
+        page.click("#create")
+        page.wait_for_selector("[data-field] .error:not(:empty)")
+        shot(page, "start-field-error")
+        sid = create_project(page, url, media_dir / "testvideo.mp4", "Edit Test", out,
+                             on_ingest=lambda: shot(page, "ingest"))
+        s = state(page)
+        assert s["cuts"] == [30, 180, 394] and s["threshold"] == 30, s
+        shot(page, "editor")
+
+        # --- the threshold line: drag it down, more cuts appear, live, and the bridge agrees
+        before = page.locator("#scene-count").text_content()
+        drag(page, canvas_point(page, lane="graph", value=30), canvas_point(page, lane="graph", value=8))
+        s = state(page)
+        assert s["threshold"] < 12 and len(s["cuts"]) > 3, s
+        page.wait_for_function("(before) => document.querySelector('#scene-count').textContent !== before", arg=before)
+        wait_saved(page)
+        server_cuts = page.evaluate(f"() => window.videoArchive.bridge.call('timeline.get', {{session_id: '{sid}'}}).then((t) => t.cuts)")
+        assert server_cuts == state(page)["cuts"]
+        shot(page, "threshold-drag")
+
+        # --- undo / redo the threshold as one step
+        press(page, "Control+z")
+        assert state(page)["cuts"] == [30, 180, 394] and state(page)["threshold"] == 30
+        press(page, "Control+Shift+z")
+        assert len(state(page)["cuts"]) > 3
+        press(page, "Control+z")
+        assert state(page)["cuts"] == [30, 180, 394]
+
+        # --- add a cut at the playhead (frame 500), move it to 512 (Alt: no snapping), delete 180
+        press(page, "Home")
+        press(page, "Shift+ArrowRight", 16)   # 16 s at the nominal 30 frames a second
+        press(page, "ArrowRight", 20)
+        assert state(page)["playhead"] == 500
+        press(page, "c")
+        assert state(page)["cuts"] == [30, 180, 394, 500]
+        x0, y0 = cut_point(page, 500)
+        x1, _ = cut_point(page, 512)
+        drag(page, (x0, y0), (x1 + 0.3, y0), modifiers=("Alt",))
+        assert state(page)["cuts"] == [30, 180, 394, 512], state(page)
+        page.mouse.click(*cut_point(page, 180))
+        assert state(page)["selectedCut"] == 180
+        shot(page, "cut-review")
+        press(page, "Delete")
+        assert state(page)["cuts"] == [30, 394, 512]
+        press(page, "Control+z")
+        assert state(page)["cuts"] == [30, 180, 394, 512]
+        press(page, "Control+Shift+z")
+        assert state(page)["cuts"] == [30, 394, 512]
+        # scenes now: 1 [0,30) 2 [30,394) 3 [394,512) 4 [512,720)
+
+        # --- select scenes with click, Shift+click, Ctrl+click; drag them into a group
+        page.click("#new-group")
+        assert [g["name"] for g in state(page)["groups"]] == ["Group 1"]
+        page.mouse.click(*canvas_point(page, frame=10, lane="scenes"))
+        page.keyboard.down("Shift")
+        page.mouse.click(*canvas_point(page, frame=200, lane="scenes"))
+        page.keyboard.up("Shift")
+        assert state(page)["selection"] == [0, 30]
+        target = page.locator("[data-group]").first.bounding_box()
+        drag(page, canvas_point(page, frame=100, lane="scenes"),
+             (target["x"] + target["width"] / 2, target["y"] + target["height"] / 2), steps=20)
+        assert state(page)["groups"][0]["scenes"] == [0, 30], state(page)
+        page.locator(".group input.name").first.fill("Intro")
+        page.locator(".group input.name").first.press("Enter")
+        page.mouse.click(*canvas_point(page, frame=600, lane="scenes"))
+        page.keyboard.down("Control")
+        page.mouse.click(*canvas_point(page, frame=400, lane="scenes"))
+        page.keyboard.up("Control")
+        press(page, "2")       # scenes 3 and 4 into a new second group
+        page.keyboard.down("Control")
+        page.mouse.click(*canvas_point(page, frame=10, lane="scenes"))
+        page.keyboard.up("Control")
+        s = state(page)
+        assert s["selection"] == [0, 394, 512], s
+        assert [(g["name"], g["scenes"]) for g in s["groups"]] == [("Intro", [0, 30]), ("Group 2", [394, 512])]
+        page.click("#toggle-grid")
+        shot(page, "scene-grid")
+        page.click("#toggle-grid")
+
+        # --- reload mid-edit: everything is still there
+        wait_saved(page)
+        edited = state(page)
+        page.reload()
+        page.wait_for_function("() => window.videoArchive.editor && window.videoArchive.editor.scores", timeout=30_000)
+        again = state(page)
+        for key in ("cuts", "selection", "threshold", "groups"):
+            assert again[key] == edited[key], f"{key} after reload: {again[key]} != {edited[key]}"
+
+        # --- export
+        page.click("#export")
+        page.wait_for_selector("#screen-export:not([hidden]) #export-start")
+        shot(page, "export-summary")
+        page.click("#export-start")
+        page.wait_for_selector("#archive-path", timeout=600_000)
+        shot(page, "export-done")
+        archive = Path(page.locator("#archive-path").text_content())
+        # the other screens, with this finished project in them
+        page.keyboard.press("?")
+        shot(page, "help")
+        page.keyboard.press("Escape")
+        for name in ("history", "presets", "settings"):
+            page.click(f"[data-nav={name}]")
+            page.wait_for_selector(f"#screen-{name}:not([hidden]) .panel")
+            if name == "presets":
+                page.locator("[data-preset] button").first.click()
+                page.wait_for_selector("#preset-editor form")
+            shot(page, name)
+        page.click("[data-nav=start]")
+        page.wait_for_selector("#recent table")
+        shot(page, "start")
+        assert not page.errors, page.errors
+
+    # --- the archive follows the edits: selected scenes 1, 3, 4; Intro holds 1 (2 is not selected)
+    prefix = "26-11-25_Edit-Test"
+    assert archive == out / prefix, archive
+    clips = sorted(p.relative_to(archive / "clips").as_posix() for p in (archive / "clips").rglob("*.mp4"))
+    wanted = {f"intro/{prefix}_s001.mp4", f"group-2/{prefix}_s003.mp4", f"group-2/{prefix}_s004.mp4"}
+    assert wanted <= set(clips), clips
+    assert not any("_s002" in c for c in clips), clips
+    master = list(frames_of(media_dir / "testvideo.mp4"))
+    for name, (start, stop) in {f"intro/{prefix}_s001.mp4": (0, 30), f"group-2/{prefix}_s003.mp4": (394, 512),
+                                f"group-2/{prefix}_s004.mp4": (512, 720)}.items():
+        frames = list(frames_of(archive / "clips" / name))
+        assert len(frames) == stop - start, f"{name}: {len(frames)} frames, the scene has {stop - start}"
+        for offset in (0, len(frames) - 1):
+            mine = [distance(frames[offset], master[k]) for k in range(max(0, start + offset - 2), min(720, start + offset + 3))]
+            assert int(np.argmin(mine)) + max(0, start + offset - 2) == start + offset, f"{name}: frame {offset} is not master frame {start + offset}"
+
+    db = apsw.Connection(str(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+    row = db.execute("SELECT status, selected_scenes, grouped_scenes, scene_threshold FROM processing_state"
+                     " WHERE session_id = ?", (sid,)).fetchone()
+    assert row is not None
+    status, selected, grouped, threshold = row
+    assert status == "completed", status
+    assert json.loads(selected) == [1, 3, 4]
+    assert [(g["name"], g["scenes"]) for g in json.loads(grouped)] == [("Intro", [1, 2]), ("Group 2", [3, 4])]
+    assert threshold == 30
+    assert db.execute("SELECT count(*) FROM project_history WHERE session_id = ?", (sid,)).fetchone()[0] == 1
+    registered = {r[0] for r in db.execute("SELECT file_path FROM file_registry WHERE session_id = ?", (sid,))}
+    assert {f"clips/{c}" for c in wanted} <= registered

@@ -1,0 +1,142 @@
+"""The installer pieces that can be checked without building the app: the web engine sandbox
+decision, the Linux desktop entry and maintainer scripts, the Windows installer script (compiled
+by makensis around a stand-in folder) and the macOS bundle settings."""
+
+import configparser
+import os
+import plistlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGING = ROOT / "packaging"
+sys.path.insert(0, str(PACKAGING))
+sys.path.insert(0, str(PACKAGING / "macos"))
+
+import bundle  # noqa: E402
+from App import sandbox as web_sandbox  # noqa: E402
+
+
+@pytest.mark.parametrize("case, expected", [
+    (dict(euid=1000, userns=True, apparmor_restricts=False, label="unconfined"), True),
+    (dict(euid=0, userns=True, apparmor_restricts=False, label="unconfined"), False),
+    (dict(euid=1000, userns=False, apparmor_restricts=False, label="unconfined"), False),
+    # Ubuntu 24.04 without our profile loaded: the namespace is made but useless
+    (dict(euid=1000, userns=True, apparmor_restricts=True, label="unconfined"), False),
+    # ... and with the .deb's profile attached to the process
+    (dict(euid=1000, userns=True, apparmor_restricts=True, label="video-archive (unconfined)"), True),
+])
+def test_sandbox_is_switched_off_only_where_it_cannot_work(case, expected):
+    decision = web_sandbox.decide(**case, override=None)
+    assert decision.sandbox is expected, decision.reason
+
+
+def test_sandbox_override_wins_both_ways():
+    root = dict(euid=0, userns=False, apparmor_restricts=True, label="unconfined")
+    assert web_sandbox.decide(**root, override="on").sandbox is True
+    normal = dict(euid=1000, userns=True, apparmor_restricts=False, label="unconfined")
+    assert web_sandbox.decide(**normal, override="off").sandbox is False
+
+
+def test_sandbox_probe_really_creates_a_user_namespace_in_a_child():
+    # the answer depends on the kernel; what matters is that probing leaves this process as it was
+    before = Path("/proc/self/ns/user").resolve() if Path("/proc/self/ns/user").exists() else None
+    assert web_sandbox.userns_works() in (True, False)
+    after = Path("/proc/self/ns/user").resolve() if before else None
+    assert before == after
+
+
+def test_the_shell_tells_qt_and_says_why(monkeypatch, capsys):
+    from App.shell import engine_environment
+
+    env = engine_environment({"DISPLAY": ":1", "XDG_RUNTIME_DIR": "/tmp",
+                              "VIDEO_ARCHIVE_SANDBOX": "off"}, has_gpu=True)
+    assert env["QTWEBENGINE_DISABLE_SANDBOX"] == "1" and "--no-sandbox" in env["QTWEBENGINE_CHROMIUM_FLAGS"]
+    assert "sandbox off: VIDEO_ARCHIVE_SANDBOX=off" in capsys.readouterr().err
+    env = engine_environment({"DISPLAY": ":1", "XDG_RUNTIME_DIR": "/tmp",
+                              "VIDEO_ARCHIVE_SANDBOX": "on"}, has_gpu=True)
+    assert "QTWEBENGINE_DISABLE_SANDBOX" not in env
+
+
+def test_desktop_entry_launches_the_editor_from_path():
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str
+    entry.read(PACKAGING / "linux" / "video-archive.desktop")
+    section = entry["Desktop Entry"]
+    assert section["Type"] == "Application" and section["Terminal"] == "false"
+    assert section["Exec"] == "/usr/bin/video-archive app"
+    assert section["Icon"] == "video-archive"
+    if shutil.which("desktop-file-validate"):
+        done = subprocess.run(["desktop-file-validate", str(PACKAGING / "linux" / "video-archive.desktop")],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("script", ["postinst", "postrm"])
+def test_maintainer_scripts_are_valid_posix_sh_and_never_touch_home(script):
+    path = PACKAGING / "linux" / script
+    assert subprocess.run(["sh", "-n", str(path)]).returncode == 0
+    code = [line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")]
+    for word in ("HOME", "/home", "/root", ".config", "state.db"):
+        assert not any(word in line for line in code), word
+
+
+def test_windows_installer_compiles_per_user_and_keeps_user_data(tmp_path):
+    makensis = shutil.which("makensis")
+    if makensis is None:
+        pytest.skip("makensis (Debian package nsis) is not installed; scripts/install-system-deps adds it")
+    dist = tmp_path / "video-archive"
+    (dist / "_internal").mkdir(parents=True)
+    for name in ("video-archive.exe", "Video Archive.exe", "_internal/python311.dll"):
+        (dist / name).write_bytes(b"MZ stand-in")
+    out = tmp_path / "setup.exe"
+    done = subprocess.run([makensis, "-V2", f"-DDIST={dist}", "-DVERSION=0.1.0", f"-DOUTFILE={out}",
+                           str(PACKAGING / "windows" / "video-archive.nsi")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert out.read_bytes()[:2] == b"MZ"
+    script = (PACKAGING / "windows" / "video-archive.nsi").read_text()
+    assert "RequestExecutionLevel user" in script and "$SMPROGRAMS" in script
+    uninstall = script.split('Section "Uninstall"')[1]
+    assert "video-archive\\" not in uninstall.replace("$INSTDIR", "")  # never the data folder
+    assert "RMDir /r \"$INSTDIR\"" not in uninstall
+
+
+def test_macos_bundle_settings_make_a_valid_plist():
+    info = bundle.info_plist("0.1.0")
+    data = plistlib.loads(plistlib.dumps(info))
+    assert data["CFBundleExecutable"] == bundle.NAME == "Video Archive"
+    assert data["CFBundleIdentifier"] == bundle.IDENTIFIER
+    assert data["CFBundleShortVersionString"] == "0.1.0"
+    assert data["CFBundlePackageType"] == "APPL"
+    spec = (PACKAGING / "video-archive.spec").read_text()
+    assert 'WINDOWED = "Video Archive"' in spec and "bundle.info_plist(version)" in spec
+    assert 'WINDOWED = "Video Archive"' in (PACKAGING / "app_main.py").read_text()
+
+
+def test_depends_take_either_name_of_a_renamed_library_and_the_glibc_floor():
+    import bundle_check
+
+    line = bundle_check.depends_line(["libasound2t64", "libc6", "libglib2.0-0", "libnss3"], "2.35")
+    assert line == ("libasound2 | libasound2t64, libc6 (>= 2.35), libglib2.0-0 | libglib2.0-0t64, "
+                    "libnss3")
+    assert bundle_check.lib_stem("libnss3.so") == "libnss3"
+    assert bundle_check.lib_stem("libxcb-cursor.so.0.0.0") == "libxcb-cursor"
+
+
+def test_the_payload_takes_the_frontend_and_never_a_test_or_a_checkouts_state(tmp_path):
+    import payload
+
+    for rel in ("frontend/index.html", "frontend/js/main.js", "frontend/test/cuts.test.js",
+                "frontend/package.json", "frontend/js/x.test.js", "App/config/state.db",
+                "App/shell.py", "App/icons/app.png", "bridge/http.py", "backend/presets/a.json",
+                "backend/__init__.py", "backend/cli/main.py", "backend/tests/test_x.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    assert [str(p) for p in payload.data_files(tmp_path)] == [
+        "backend/presets/a.json", "frontend/index.html", "frontend/js/main.js", "App/icons/app.png"]
+    assert payload.modules(tmp_path) == ["backend", "backend.cli.main", "bridge.http", "App.shell"]
