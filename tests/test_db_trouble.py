@@ -127,7 +127,7 @@ def test_a_newer_database_is_refused_byte_for_byte(tmp_path, capsys, journal):
     for argv in WRITERS + READERS + [["db", "backup"]]:
         code, _, err = run(capsys, path, *argv)
         assert code == 1, argv
-        one_line_error(err, "newer than this tool")
+        one_line_error(err, "newer than video-archive")
         assert digest(*_sidecars(path)) == before, argv
 
 

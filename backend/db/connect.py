@@ -258,9 +258,13 @@ def inspect(path: Path) -> int:
     if error is not None:
         raise _state_error(path, error)
     if version > VERSION:
-        raise StateError(f"{path} has schema version {version}, newer than this tool knows "
-                         f"({VERSION}); update video-archive to use it (the file was not "
-                         "changed)")
+        from backend import __version__
+
+        writer = problems[0] if problems and problems[0] != "ok" else None
+        raise StateError(f"{path} has schema version {version}"
+                         + (f" (last opened by video-archive {writer})" if writer else "")
+                         + f", newer than video-archive {__version__} knows ({VERSION}); nothing "
+                         "was changed: use that version or a newer one, or --db for another file")
     if problems != ["ok"]:
         raise StateError(f"{path} is damaged (quick_check: {'; '.join(map(str, problems[:2]))}); "
                          f"nothing was written to it; {_restore_hint(path)}")
@@ -283,8 +287,12 @@ def _check(path: Path, *, immutable: bool) -> tuple[int, list]:
     conn = _connect(path, True, immutable=immutable)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > VERSION:
-            return version, ["ok"]  # refused for its version; its pages are not ours to judge
+        if version > VERSION:  # refused for its version; its pages are not ours to judge
+            try:  # which release wrote it, for the message
+                row = conn.execute("SELECT value FROM app_settings WHERE key = 'app_version'").fetchone()
+            except apsw.Error:
+                row = None
+            return version, [row[0] if row and row[0] else "ok"]
         return version, [row[0] for row in conn.execute("PRAGMA quick_check")]
     finally:
         conn.close()
