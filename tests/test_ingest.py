@@ -337,7 +337,7 @@ def test_detect_cli_json_and_csv(db_path, capsys):
     assert f"{len(reference('testvideo.mp4', 40.0, 8).cuts)} cuts" in out
 
     assert cli_main(["--db", str(db_path), "detect", str(db_path.parent / "none.mov")]) == 1
-    assert "no such file" in capsys.readouterr().err
+    assert "master video not found" in capsys.readouterr().err  # the checks `process` makes
 
 
 PEAK_RSS = """

@@ -55,10 +55,10 @@ def test_archival_and_preview_presets_differ_as_named():
     ({"colour": {}}, "colour", "unknown field"),
     ({"stills_web": {"format": "gif"}}, "stills_web.format", "allowed: jpeg, webp"),
     ({"stills_hq": {"bit_depth": 12}}, "stills_hq.bit_depth", "allowed: 8, 16"),
-    ({"video": {"codec": "hevc"}}, "video", "codec hevc needs profile 'main'"),
+    ({"video": {"codec": "hevc"}}, "video.profile", "codec hevc needs profile 'main'"),
     ({"advanced": {"rd_video": {"crf": 60}}}, "advanced.rd_video.crf", "<= 51, got 60"),
     ({"advanced": {"extra_video_filters": "null;split"}}, "advanced.extra_video_filters",
-     "one comma-separated ffmpeg filter chain"),
+     "is not a filter name"),
     ({"id": "Has Spaces"}, "id", "lowercase letters"),
     ({"video": []}, "video", "expected `object`, got `array`"),
 ])

@@ -56,7 +56,8 @@ def migrate(args, ctx) -> int:
 def check(args, ctx) -> int:
     if not ctx.db_path.exists():
         raise StateError(f"no database at {ctx.db_path}")
-    with Database(ctx.db_path) as db:
+    # read-only and unverified: a damaged or newer database is reported, never changed
+    with Database(ctx.db_path, verify=False, untouched=True) as db:
         report = maintenance.check(db)
 
     def human(r):

@@ -10,6 +10,7 @@ import time
 
 from backend import paths
 from backend.cli.context import print_table
+from backend.jobs import inputs
 from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD
 from backend.media.ingest import IngestProgress, IngestResult, ingest
 
@@ -35,9 +36,11 @@ def register(sub) -> None:
 def run(args, ctx) -> int:
     if args.detect_json:
         ctx.json = True
+    # the check `process` makes: a FIFO or a device would block the decode forever
+    master = inputs.check_master(args.master)
     show = _ProgressLine() if not (ctx.json or args.csv) and sys.stderr.isatty() else None
     try:
-        result = ingest(args.master, threshold=args.threshold, min_scene_len=args.min_scene_len,
+        result = ingest(master, threshold=args.threshold, min_scene_len=args.min_scene_len,
                         cache_root=paths.cache_dir(ctx.db_path), want_proxy=not args.no_proxy,
                         on_progress=show)
     finally:

@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         print("video-archive: error: the state database stayed locked by another process; "
               "try again when it has finished", file=sys.stderr)
         return 1
+    except apsw.Error as exc:  # any other SQLite failure: one line naming the database, no traceback
+        print(f"video-archive: error: state database {ctx.db_path}: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `video-archive files X | head`: the reader left, nothing is wrong
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

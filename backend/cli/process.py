@@ -80,6 +80,7 @@ def cmd_resume(args, ctx: Context) -> int:
 def _drive(ctx: Context, work) -> int:
     """Run with SIGINT/SIGTERM turned into a clean pause: running ffmpeg jobs stop, the session
     is saved as paused. A second Ctrl-C stops at once (resume still works: nothing is lost)."""
+    ctx.db().require_writable("archiving")  # before any folder is made
     cancel = threading.Event()
     listener = JsonLines() if ctx.json else Bars()
     runner = Runner(ctx.db(), listener=listener, cancel=cancel)

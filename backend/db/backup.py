@@ -71,10 +71,15 @@ def _copy(source: apsw.Connection, dest: apsw.Connection) -> None:
             job.step(-1)
 
 
-def create_backup(db: Database, reason: str = "manual", *, keep: int = KEEP) -> BackupInfo:
-    """Copy the open database into backups/ beside it, verify the copy, prune to `keep`."""
+def create_backup(db: Database, reason: str = "manual", *, keep: int = KEEP,
+                  protect: Path | None = None) -> BackupInfo:
+    """Copy the open database into backups/ beside it, verify the copy, prune to `keep`.
+    Pruning never deletes `protect` (the backup a restore is reading)."""
     folder = paths.backups_dir(db.path)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StateError(f"cannot create the backups folder {folder}: {exc.strerror or exc}") from None
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d_%H%M%S_%f")
     final = folder / f"{PREFIX}{stamp}_{_slug(reason)}.db"
     partial = final.with_suffix(".partial")
@@ -92,14 +97,15 @@ def create_backup(db: Database, reason: str = "manual", *, keep: int = KEEP) -> 
             dest.close()
         version = verify(partial)
         partial.replace(final)
-    except apsw.Error as exc:
+    except (apsw.Error, OSError) as exc:
         partial.unlink(missing_ok=True)
         raise StateError(f"backup of {db.path} failed: {exc}") from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     pruned = []
-    existing = list_backups(folder)
+    protected = Path(protect).resolve() if protect else None
+    existing = [p for p in list_backups(folder) if p.resolve() != protected]
     for old in existing[:max(0, len(existing) - keep)]:
         old.unlink(missing_ok=True)
         pruned.append(old.name)
@@ -127,7 +133,7 @@ def restore(db_path: str | Path, file: str | Path) -> RestoreInfo:
         if "processing_state" not in tables or "app_settings" not in tables:
             raise StateError(f"{file} is not a video-archive state database")
         restored_version = restored_version or 1  # the design's v1.0 left user_version at 0
-        before = _keep_current(db_path)
+        before = _keep_current(db_path, file)
         with Database(db_path) as db:
             try:
                 with db.locked():
@@ -142,14 +148,15 @@ def restore(db_path: str | Path, file: str | Path) -> RestoreInfo:
                        backup_before_restore=before)
 
 
-def _keep_current(db_path: Path) -> str | None:
+def _keep_current(db_path: Path, restoring: Path) -> str | None:
     """Back up the database a restore is about to replace. One too damaged to copy is moved
     aside whole (with its -wal and -shm) into the backups folder instead."""
     if not db_path.exists():
         return None
     try:
         with Database(db_path) as db:
-            return create_backup(db, "before-restore").path if tables_of(db) else None
+            return (create_backup(db, "before-restore", protect=restoring).path
+                    if tables_of(db) else None)
     except StateError:
         folder = paths.backups_dir(db_path)
         folder.mkdir(parents=True, exist_ok=True)

@@ -98,9 +98,10 @@ def _size(db: Database) -> int:
 def optimize(db: Database) -> OptimizeReport:
     """Design 6.2: VACUUM, ANALYZE, REINDEX, then PRAGMA optimize and a WAL checkpoint that
     truncates the -wal file. Each waits on the busy timeout for other writers."""
+    db.require_writable("optimize")
     before = _size(db)
     steps = ["VACUUM", "ANALYZE", "REINDEX", "PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)"]
-    with db.locked():
+    with db.locked(), db.translated():
         for statement in steps:  # VACUUM cannot run inside a transaction
             db.conn.execute(statement)
     return OptimizeReport(size_before=before, size_after=_size(db), steps=steps)

@@ -286,9 +286,11 @@ def migrate(db: Database) -> MigrationReport:
                          + f", newer than video-archive {__version__} knows ({LATEST}); nothing "
                          "was changed: use that version or a newer one, or --db for another file")
     if version == LATEST:
-        _sync_db_version_setting(db, version)
-        _add_new_settings(db)
+        if not db.read_only:
+            _sync_db_version_setting(db, version)
+            _add_new_settings(db)
         return report
+    db.require_writable(f"bringing it from schema version {version} to {LATEST}")
     if version == 0:
         with db.transaction():
             if current_version(db) == 0:  # another process may have created it meanwhile

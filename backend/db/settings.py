@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from backend import text_rules
 from backend.errors import InputError, StateError
 from backend.media.detection_params import check_min_scene_len, check_threshold
 
@@ -27,6 +28,15 @@ MINIMUM: dict[str, float] = {
 # The detection defaults have the bounds of the detection parameters themselves.
 CHECKS = {"scene_threshold_default": check_threshold,
           "min_scene_length_default": check_min_scene_len}
+
+# settings written into every file's metadata: the limit metadata.TEXT_FIELDS holds them to
+TEXT_BYTES = {"copyright_text": 1000, "artist_name": 1000}
+
+# what a worker pool and a date can hold (the detection defaults: CHECKS)
+MAXIMUM: dict[str, float] = {
+    "parallel_workers": 256,
+    "max_resume_age_days": 36_500,
+}
 
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "real": "a number",
                "boolean": "a boolean (true/false)", "json": "a JSON value"}
@@ -99,6 +109,8 @@ def _encode(key: str, value, value_type: str) -> str:
     else:
         if not isinstance(value, str):
             raise wrong
+        # every string setting is a name, a path or metadata text: the same rule as artwork names
+        text_rules.check(value, f"setting {key}", max_bytes=TEXT_BYTES.get(key))
         text = value
     _check_limits(key, value)
     return text
@@ -110,6 +122,9 @@ def _check_limits(key: str, value) -> None:
                          field="value")
     if key in MINIMUM and value < MINIMUM[key]:
         raise InputError(f"setting {key} must be at least {MINIMUM[key]:g}, got {value!r}",
+                         field="value")
+    if key in MAXIMUM and value > MAXIMUM[key]:
+        raise InputError(f"setting {key} must be at most {MAXIMUM[key]:g}, got {value!r}",
                          field="value")
     if key in CHECKS:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import msgspec
 
+from backend import text_rules
 from backend.db.session_spec import Group
 from backend.errors import InputError
+from backend.jobs import rd_tree
 from backend.media.file_names import shorten
 from backend.ops.output_paths import path_key
 from backend.media.readable import check_readable
@@ -44,6 +47,7 @@ def safe_name(text: str, what: str = "artwork name",
     than `max_bytes` (UTF-8) is shortened on a character boundary with '~' and a hash of the
     whole name, so two long names that begin alike stay two names."""
     raw = unicodedata.normalize("NFC", text or "").strip()
+    text_rules.check(raw, f"the {what}", field=field)  # also written into metadata as typed
     if not raw:
         raise InputError(f"the {what} is empty", field)
     cleaned = _UNSAFE.sub("-", raw.replace(" ", "-"))
@@ -57,6 +61,15 @@ def safe_name(text: str, what: str = "artwork name",
     return cleaned, warning
 
 
+def _refuse_link_loop(path: Path, what: str, field: str) -> None:
+    """exists() and is_file() say False for a symbolic link loop; say what it really is."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{what} is a symbolic link loop: {path}", field) from None
+
+
 def check_master(path: str | os.PathLike) -> Path:
     return check_readable(path, what="master video", field="master")[0].resolve()
 
@@ -65,16 +78,30 @@ def check_rd_folder(path: str | os.PathLike | None) -> Path | None:
     if not path:
         return None
     folder = Path(path).expanduser()
+    _refuse_link_loop(folder, "R&D folder", "rd")
     if not folder.is_dir():
         raise InputError(f"R&D folder not found or not a folder: {folder}", "rd")
     if not os.access(folder, os.R_OK | os.X_OK):
         raise InputError(f"R&D folder cannot be read (permissions): {folder}", "rd")
-    return folder.resolve()
+    folder = folder.resolve()
+    rd_tree.check(folder)
+    return folder
 
 
 def check_output_dir(path: str | os.PathLike) -> Path:
-    """The output folder must exist or be creatable, and be writable: checked by writing."""
+    """The output folder must exist or be creatable, and be writable: checked by writing. It is
+    the folder that holds archives, so it may not be (or lie inside) an archive: the new archive
+    would nest inside the other one."""
+    if not str(path).strip():
+        raise InputError("no output folder given (an empty --out would mean the current folder; "
+                         "pass . to mean that)", "out")
     out = Path(path).expanduser()
+    _refuse_link_loop(out, "output folder", "out")
+    inside = archive_around(out)
+    if inside is not None:
+        raise InputError(f"output folder {out} is {'an' if inside == out.resolve() else 'inside an'} "
+                         f"existing archive ({inside}); choose the folder that holds your "
+                         f"archives, e.g. {inside.parent}", "out")
     if out.exists() and not out.is_dir():
         raise InputError(f"output folder is a file, not a folder: {out}", "out")
     try:
@@ -85,6 +112,20 @@ def check_output_dir(path: str | os.PathLike) -> Path:
     except OSError as exc:
         raise InputError(f"output folder cannot be written: {out} ({exc.strerror or exc})", "out") from None
     return out.resolve()
+
+
+_ARCHIVE_NAME = re.compile(r"^\d\d-\d\d-\d\d_.")
+
+
+def archive_around(path: Path) -> Path | None:
+    """The archive folder `path` is, or lies in: one holding its own manifest, or named like an
+    archive (YY-MM-DD_Name) with a masters/ folder (an archive still being made)."""
+    for folder in (path.resolve(), *path.resolve().parents):
+        if (folder / f"{folder.name}_manifest.json").is_file():
+            return folder
+        if _ARCHIVE_NAME.match(folder.name) and (folder / "masters").is_dir():
+            return folder
+    return None
 
 
 def parse_scene_spec(spec: str | None) -> list[tuple[int, int]] | None:

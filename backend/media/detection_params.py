@@ -11,6 +11,8 @@ from backend.errors import InputError
 
 DEFAULT_THRESHOLD = 30.0   # PySceneDetect's detect-content default
 DEFAULT_MIN_SCENE_LEN = 15
+# over 46 hours at 60 fps; a huge value used to overflow SQLite's integers at session creation
+MAX_MIN_SCENE_LEN = 10_000_000
 MAX_THRESHOLD = 255.0      # ContentDetector's score is a mean of 0-255 channel differences
 
 
@@ -32,7 +34,7 @@ def check_threshold(value, field: str = "threshold") -> float:
 
 
 def check_min_scene_len(value, field: str = "min_scene_len") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MIN_SCENE_LEN:
         raise InputError(f"minimum scene length {value!r} must be a whole number of frames, "
-                         "at least 1", field)
+                         f"at least 1 and at most {MAX_MIN_SCENE_LEN:,}", field)
     return value

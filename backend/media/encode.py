@@ -13,6 +13,7 @@ from backend.media import ffmpeg
 from backend.media.atomic import atomic_output
 from backend.media.geometry import fit
 from backend.media.metadata import MOVFLAG_METADATA, ffmpeg_metadata_args
+from backend.presets import video_filters
 
 ENCODER_NAMES = {("x264", "h264"): "libx264", ("nvenc", "h264"): "h264_nvenc",
                  ("nvenc", "hevc"): "hevc_nvenc"}
@@ -26,9 +27,12 @@ def scale_filter(display_w: int, display_h: int, settings, source_fps: float | N
     chain = [f"scale={w}:{h}:flags=lanczos", "setsar=1"]
     if settings.max_fps and source_fps and source_fps > settings.max_fps + 1e-3:
         chain.append(f"fps={settings.max_fps}")
+    # rebuilt from the parsed, allowlisted filters: a preset's text never reaches ffmpeg
+    extra = video_filters.checked_chain(extra_filters)
+    if extra:
+        chain.append(extra)
+    # last, so that a filter working in RGB (colorbalance, ...) still hands the encoder 4:2:0
     chain.append(f"format={settings.pix_fmt}")
-    if extra_filters:
-        chain.append(extra_filters)
     return ",".join(chain), (w, h)
 
 

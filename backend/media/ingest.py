@@ -34,6 +34,8 @@ TILE_HEIGHT = 90          # sprite tiles and frame thumbnails: a timeline row is
 SPRITE_GRID = (10, 10)    # 100 tiles a sheet: 100 s of video at one tile a second
 SPRITE_INTERVAL = 1.0     # seconds between sprite tiles
 PROXY_GOP = 24            # keyframe interval: a seek decodes at most 23 other proxy frames
+MAX_TILE_WIDTH = 640      # 10 tiles a row stay far inside JPEG's 65500-pixel limit
+MAX_PROXY_SIDE = 4096     # a panorama's proxy: VP9 and browsers stop at 16384 or less
 
 # files of an entry
 FRAME_US = "frame_us.npy"            # OpenCV-style µs per decoded frame (numbering's source)
@@ -132,7 +134,10 @@ def _plan(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) ->
     detect = ((max(1, round(width / factor)), max(1, round(height / factor))) if factor > 1.0
               else (width, height))
     aspect = video.display_width / video.display_height
-    thumb = (_even(TILE_HEIGHT * aspect), TILE_HEIGHT)
+    # A sprite sheet is one JPEG (65500 px a side at most): a panorama gets narrower tiles, not
+    # a sheet no JPEG can hold.
+    thumb = ((_even(TILE_HEIGHT * aspect), TILE_HEIGHT) if TILE_HEIGHT * aspect <= MAX_TILE_WIDTH
+             else (MAX_TILE_WIDTH, _even(MAX_TILE_WIDTH / aspect)))
     proxy = _proxy_size(detect, aspect) if want_proxy else None
     time_base = Fraction(video.time_base)
     try:
@@ -152,7 +157,7 @@ def _proxy_size(detect: tuple[int, int], aspect: float) -> tuple[int, int]:
     """The proxy is made from the detection frames (docs/ingest.md, "Proxy"): the largest even
     size of the display aspect that fits in them, so it is never upscaled and its pixels are
     square; a 16:9 master's proxy is its detection frame itself (256x144)."""
-    width, height = (max(2, side // 2 * 2) for side in detect)
+    width, height = (max(2, min(side, MAX_PROXY_SIDE) // 2 * 2) for side in detect)
     if aspect >= width / height:
         return width, min(height, _even(width / aspect))
     return min(width, _even(height * aspect)), height

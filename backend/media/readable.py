@@ -3,10 +3,19 @@ empty and may be read. Every failure is an UnreadableFile naming the file."""
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 from backend.errors import UnreadableFile
+
+
+def _loops(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def check_readable(path: str | os.PathLike, *, what: str | None = None,
@@ -19,6 +28,8 @@ def check_readable(path: str | os.PathLike, *, what: str | None = None,
         return UnreadableFile(f"{what} {named}: {path}" if what else f"{path}{problem}", field)
 
     if not path.exists():
+        if path.is_symlink() and _loops(path):  # exists() says False for a link loop too
+            raise fail(" is a symbolic link loop", "is a symbolic link loop")
         raise fail(": no such file", "not found")
     if path.is_dir():
         raise fail(" is a directory, not a video file", "is not a file")

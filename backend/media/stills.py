@@ -237,18 +237,29 @@ class FrameSeeker:
 
 # --- pixels --------------------------------------------------------------------------------------
 
-def frame_to_rgb(frame, stream, bit_depth: int = 8) -> np.ndarray:
+def has_alpha(frame) -> bool:
+    """Whether the frame's pixel format carries an alpha channel (ProRes 4444 yuva444p*, PNG or
+    QuickTime Animation rgba/argb, grey+alpha ya8/ya16): 4 or 2 components."""
+    return len(frame.format.components) in (2, 4)
+
+
+def frame_to_rgb(frame, stream, bit_depth: int = 8, *, keep_alpha: bool = False) -> np.ndarray:
     """The frame as it is meant to be seen, as an H x W x 3 array (uint8, or uint16 for 16 bits):
     square pixels at the display aspect ratio, rotated per the display matrix. Untagged HD video
-    is read as BT.709 and SD as BT.601, as players and browsers do."""
+    is read as BT.709 and SD as BT.601, as players and browsers do. With `keep_alpha` and a
+    frame that has an alpha channel, H x W x 4 (RGBA, straight alpha as the source stores it)."""
     # The container's aspect ratio wins over the codec's, as in ffmpeg.
     sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
     width, height = display_size(frame.width, frame.height, sar)
     src_colorspace = None
     if frame.colorspace in (_AVCOL_SPC_UNSPECIFIED,):
         src_colorspace = Colorspace.ITU709 if frame.height >= 720 else Colorspace.ITU601
-    rgb = frame.reformat(width=width, height=height,
-                         format="rgb48le" if bit_depth == 16 else "rgb24",
+    alpha = keep_alpha and has_alpha(frame)
+    if alpha:
+        target = "rgba64le" if bit_depth == 16 else "rgba"
+    else:
+        target = "rgb48le" if bit_depth == 16 else "rgb24"
+    rgb = frame.reformat(width=width, height=height, format=target,
                          src_colorspace=src_colorspace, interpolation=_SCALER)
     array = rgb.to_ndarray()
     turns = round((frame.rotation or 0) / 90) % 4  # counter-clockwise quarter turns
@@ -256,14 +267,17 @@ def frame_to_rgb(frame, stream, bit_depth: int = 8) -> np.ndarray:
 
 
 def _encode_hq(array: np.ndarray, settings: StillsHQ) -> bytes:
-    """PNG or TIFF through FFmpeg's encoders, which (unlike Pillow) write 16-bit RGB."""
+    """PNG or TIFF through FFmpeg's encoders, which (unlike Pillow) write 16-bit RGB and RGBA."""
+    wide, alpha = array.dtype == np.uint16, array.shape[2] == 4
     if settings.format == "png":
         codec = "png"
-        pix_fmt = "rgb48be" if array.dtype == np.uint16 else "rgb24"
+        pix_fmt = {(True, False): "rgb48be", (False, False): "rgb24",
+                   (True, True): "rgba64be", (False, True): "rgba"}[(wide, alpha)]
         options = {"compression_level": str(settings.compression_level), "pred": "mixed"}
     else:
         codec = "tiff"
-        pix_fmt = "rgb48le" if array.dtype == np.uint16 else "rgb24"
+        pix_fmt = {(True, False): "rgb48le", (False, False): "rgb24",
+                   (True, True): "rgba64le", (False, True): "rgba"}[(wide, alpha)]
         algo = {"none": "raw"}.get(settings.tiff_compression, settings.tiff_compression)
         options = {"compression_algo": algo}
     frame = av.VideoFrame.from_ndarray(array, format=pix_fmt)
@@ -316,11 +330,13 @@ def _write_outputs(frame, stream, request: StillRequest, hq: StillsHQ, web: Stil
     outputs = []
     rgb8 = None
     if request.hq_path:
-        array = frame_to_rgb(frame, stream, hq.bit_depth)
+        # the archival still keeps the master's alpha; the web still and thumbnail show the
+        # colour as the web master does (its yuv420p has no alpha)
+        array = frame_to_rgb(frame, stream, hq.bit_depth, keep_alpha=True)
         outputs.append(_output("hq", Path(request.hq_path), hq.format,
                                (array.shape[1], array.shape[0]), _encode_hq(array, hq), metadata))
         if array.dtype == np.uint8:
-            rgb8 = array
+            rgb8 = np.ascontiguousarray(array[..., :3]) if array.shape[2] == 4 else array
     if request.web_path or request.thumbnail_path:
         image = Image.fromarray(rgb8 if rgb8 is not None else frame_to_rgb(frame, stream, 8))
         if request.web_path:

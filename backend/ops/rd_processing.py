@@ -18,6 +18,7 @@ from backend.db.files import FileRecord
 from typing import Literal
 
 from backend.errors import MediaError
+from backend.jobs import rd_tree
 from backend.media import encode
 from backend.media import probe as media_probe
 from backend.media.atomic import atomic_output, write_bytes_atomic
@@ -177,10 +178,9 @@ def rd_sources(folder: Path) -> list[Path]:
     """Every file of the R&D folder, relative to it, sorted; operating-system clutter and hidden
     files and folders (.git, editor swap files, our own .partial- leftovers) left out."""
     found = []
-    for source in folder.rglob("*"):
+    for source in rd_tree.scan(folder)[0]:  # links followed by one rule: see rd_tree
         rel = source.relative_to(folder)
-        if source.is_file() and source.name not in IGNORED_NAMES \
-                and not any(part.startswith(".") for part in rel.parts):
+        if source.name not in IGNORED_NAMES and not any(part.startswith(".") for part in rel.parts):
             found.append(rel)
     return sorted(found, key=lambda rel: rel.as_posix())
 

@@ -1,6 +1,8 @@
 """Every preset by id, built-in or user, and what can be done with them: the functions the CLI,
 the bridge and the job runner call (none of them touches user_presets directly)."""
 
+import os
+import stat
 from pathlib import Path
 
 import msgspec
@@ -99,10 +101,7 @@ def import_file(db, path: str | Path, *, preset_id: str | None = None,
     """Add the preset in a JSON file (as `export_file` writes it) as a user preset, under its own
     id or `preset_id`. The whole file is validated before anything is written."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read preset file {path}: {exc.strerror}") from None
+    data = read_preset_file(path)
     return import_data(db, data, f"preset file {path}", preset_id=preset_id, replace=replace)
 
 
@@ -110,6 +109,9 @@ def import_data(db, data: bytes | str | dict, source: str, *, preset_id: str | N
                 replace: bool = False) -> Preset:
     """The same for a preset already read (JSON text or a decoded object): a file a page read,
     a preset sent by a colleague. `source` names it in errors."""
+    if isinstance(data, (bytes, str)) and len(data) > MAX_PRESET_FILE_BYTES:
+        raise InputError(f"{source} is larger than {MAX_PRESET_FILE_BYTES // 1024} KB; a preset "
+                         "is a small JSON file (about 2 KB)")
     preset = to_preset(data, source)
     if preset_id:
         preset = to_preset({**msgspec.to_builtins(preset), "id": preset_id}, source)
@@ -117,6 +119,41 @@ def import_data(db, data: bytes | str | dict, source: str, *, preset_id: str | N
         raise InputError(f"{source} holds the id {preset.id}, which is a built-in preset; "
                          "import it under another id with --id NEW")
     return stored.save_user_preset(db, preset, replace=replace)
+
+
+MAX_PRESET_FILE_BYTES = 1 << 20  # an exported preset is about 2 KB
+
+
+def read_preset_file(path: Path) -> bytes:
+    """The bytes of a preset file, refusing what is not a regular file (a FIFO would block,
+    /dev/zero never ends) and reading at most MAX_PRESET_FILE_BYTES + 1, so an endless or huge
+    file costs no memory."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; stat then refuses it
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputError(f"cannot read preset file {path}: {exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError(f"preset file {path} is not a regular file (a folder, FIFO or "
+                             "device); give the path of a .json file")
+        os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while size <= MAX_PRESET_FILE_BYTES:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise InputError(f"cannot read preset file {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_PRESET_FILE_BYTES:
+        raise InputError(f"preset file {path} is larger than {MAX_PRESET_FILE_BYTES // 1024} KB; "
+                         "a preset is a small JSON file (about 2 KB)")
+    return data
 
 
 def export_file(db, preset_id: str, path: str | Path, *, overwrite: bool = False) -> Path:

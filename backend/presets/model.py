@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct, field
 
+from backend import text_rules
 from backend.errors import InputError
+from backend.presets import video_filters
 
 PRESET_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 PresetId = Annotated[str, Meta(pattern=PRESET_ID_PATTERN, description=(
@@ -67,7 +69,7 @@ class VideoSettings(_Group):
     max_bitrate_kbps: Annotated[int, Meta(ge=100, le=500_000)] | None = None  # VBV cap, buffer 2x
     max_width: Side | None = 1920
     max_height: Side | None = 1080
-    max_fps: Annotated[float, Meta(gt=0, le=240)] | None = None  # None: keep the source rate
+    max_fps: Annotated[float, Meta(ge=1, le=240)] | None = None  # None: keep the source rate
     faststart: bool = True  # moov atom first, so a browser starts playing before the download ends
     audio: Literal["none", "aac"] = "none"
     audio_bitrate_kbps: Annotated[int, Meta(ge=32, le=512)] = 160
@@ -76,7 +78,7 @@ class VideoSettings(_Group):
 
     def __post_init__(self):
         if self.codec == "hevc" and self.profile != "main":
-            raise ValueError("codec hevc needs profile 'main'")
+            raise ValueError("profile: codec hevc needs profile 'main'")
 
     def check_encoder(self, encoder: str, where: str = "video") -> None:
         """libx264 cannot write HEVC: refuse the combination with a message that says what to change."""
@@ -109,10 +111,16 @@ class AdvancedSettings(_Group):
     join_group_clips: bool = False  # also one joined clip per scene group
     rd_images: RdImageSettings = field(default_factory=RdImageSettings)
     rd_video: VideoSettings = field(default_factory=_rd_video_defaults)
-    # Appended to the video filter chain of the web master and clips (after scaling): one
-    # comma-separated chain in ffmpeg syntax, e.g. "eq=saturation=1.05,unsharp".
-    extra_video_filters: Annotated[str, Meta(max_length=1000, pattern=r"^[^;\[\]]*$", description=(
-        "one comma-separated ffmpeg filter chain, without ';' or [labels]"))] = ""
+    # Appended to the video filter chain of the web master and clips (after scaling): a
+    # comma-separated chain of allowlisted filters with numeric options, e.g.
+    # "eq=saturation=1.05,unsharp" (see video_filters: never passed to ffmpeg as written).
+    extra_video_filters: Annotated[str, Meta(max_length=1000)] = ""
+
+    def __post_init__(self):
+        try:
+            video_filters.parse_chain(self.extra_video_filters)
+        except ValueError as exc:
+            raise ValueError(f"extra_video_filters: {exc}") from None
 
 
 class Preset(_Group):
@@ -125,6 +133,13 @@ class Preset(_Group):
     video: VideoSettings = field(default_factory=VideoSettings)
     thumbnail: ThumbnailSettings = field(default_factory=ThumbnailSettings)
     advanced: AdvancedSettings = field(default_factory=AdvancedSettings)
+
+    def __post_init__(self):
+        # shown in lists and the UI, and copied into process logs: the metadata text rule
+        for name, multiline in (("name", False), ("description", True)):
+            why = text_rules.problem(getattr(self, name), multiline=multiline)
+            if why:
+                raise ValueError(f"{name}: {why}")
 
 
 GROUPS = ("stills_hq", "stills_web", "video", "thumbnail", "advanced")
@@ -209,6 +224,7 @@ def parse_assignments(items: list[str]) -> dict:
 
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<name>[^`]*)`$")
+_OWN_CHECK = re.compile(r"^(?P<name>\w+): (?P<problem>.*)$", re.S)
 _MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]*)`$")
 
 
@@ -219,7 +235,11 @@ def describe_error(exc: msgspec.ValidationError, raw: Any) -> tuple[str, str]:
     message, path = match["message"], match["path"] or ""
     names = [p for p in re.split(r"\.|\[(\d+)\]", path) if p]
     owner = _type_at(Preset, names)
-    if unknown := _UNKNOWN.match(message):
+    own = _OWN_CHECK.match(message)
+    if own and _is_struct(owner) and own["name"] in owner.__struct_fields__:
+        names.append(own["name"])  # a __post_init__ check names the field it refuses
+        message = own["problem"]
+    elif unknown := _UNKNOWN.match(message):
         names.append(unknown["name"])
         known = ", ".join(owner.__struct_fields__) if _is_struct(owner) else ""
         message = "unknown field" + (f" (known: {known})" if known else "")
