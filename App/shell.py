@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from App import geometry, sandbox
+from App import geometry, open_output, sandbox
 from App.instance import InstanceLock
 from backend import paths
 from bridge import http
@@ -102,10 +102,12 @@ class ExportWatch:
 
 
 def run(db_path: str | Path | None = None, *, url_suffix: str = "",
-        on_started: Callable[[object], None] | None = None) -> int:
+        on_started: Callable[[object], None] | None = None,
+        open_folder: open_output.Opener = open_output.open_folder) -> int:
     """Open the window and block until it closes. Raises StateError when another app runs.
     `on_started(window)` runs on a thread of its own once the window exists (tests drive the
-    page through it)."""
+    page through it); `open_folder(archive)` shows a completed export's folder when
+    auto_open_output is on (tests pass a recorder)."""
     db_file = paths.db_path(db_path)
     with InstanceLock(db_file.parent):
         os.environ.update(engine_environment())
@@ -118,6 +120,7 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
         serving.start()
         api = ShellApi(dispatcher(bridge.for_transport("webview")))
         exports = ExportWatch(bridge.events, bridge.jobs)
+        opening = open_output.OpenOnFinish(bridge.events, bridge.db, open_folder)
         g = geometry.load(bridge.db)
         window = webview.create_window(TITLE, f"{server.url}&shell=webview{url_suffix}", js_api=api,
                                        width=g.width, height=g.height, x=g.x, y=g.y,
@@ -161,6 +164,7 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
             webview.start(started, gui="qt", private_mode=False)
         finally:
             exports.remove()
+            opening.remove()
             bridge.jobs.close()  # pauses anything still running, so it resumes next time
             server.close()
             bridge.close()

@@ -21,6 +21,7 @@ from backend.db import settings as db_settings
 from backend.db.session_spec import Group
 from backend.errors import ArchiveError, InputError, OperatorError, StateError
 from backend.jobs import project
+from backend.jobs.export_plan import ExportPlan, plan as plan_export
 from backend.jobs.request import ProcessRequest
 from backend.jobs.runner import Runner
 from backend.media import ffmpeg, ingest, stills
@@ -739,3 +740,10 @@ def export_status(ctx: Bridge, p: SessionId) -> ExportStatus:
                 for op in ops if op.status == "failed"],
         archive_path=session.output_path, error=session.error_message,
         job=ctx.jobs.latest_for(p.session_id, "export"))
+
+
+@table.method("export.plan")
+def export_plan(ctx: Bridge, p: SessionId) -> ExportPlan:
+    """What the export of the session as edited will write: counts of clips, stills, groups and
+    files, and an estimated size in bytes (planned by the core; nothing is written)."""
+    return plan_export(ctx.db, p.session_id)

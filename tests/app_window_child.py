@@ -80,5 +80,7 @@ def drive(window) -> None:
         window.destroy()
 
 
-run(DB, on_started=drive)
+opened: list[str] = []  # auto_open_output is on by default: recorded, never a real file manager
+run(DB, on_started=drive, open_folder=lambda folder: opened.append(str(folder)))
+result["opened"] = opened
 print("APP-RESULT " + json.dumps(result), flush=True)

@@ -70,6 +70,7 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     assert result["dialogs"] is True
     assert len(result["cuts_after"]) == len(result["cuts_before"]) + 1
     assert Path(result["archive"]).is_dir(), result
+    assert result["opened"] == [result["archive"]], result  # auto_open_output (on by default)
     assert result["errors"] is None, result
     for name in ("app-start", "app-editor", "app-export"):
         assert (shots / f"{name}.png").stat().st_size > 10_000, name

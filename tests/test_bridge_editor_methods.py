@@ -6,11 +6,13 @@ import io
 import json
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from App.open_output import OpenOnFinish
 from backend.media.ingest import load_frame_table
 from bridge.app import dispatcher
 from bridge.context import Bridge
@@ -256,3 +258,32 @@ def test_cancel_and_discard(call, media_dir, tmp_path):
     assert sid not in {p["session_id"] for p in call("project.list")}
     call.fails("export.status", {"session_id": sid}, field="session_id")
     assert call.wait(job).state == "cancelled"
+
+
+def test_export_plan_and_empty_groups(call, media_dir, tmp_path):
+    """export.plan: the summary's counts and estimated size from the core; an empty group made in
+    the page is kept through timeline.get and exports nothing."""
+    sid = create(call, media_dir, tmp_path)["session_id"]
+    call("edit.set_cuts", {"session_id": sid, "cuts": [10, 20]})
+    call("edit.set_selection", {"session_id": sid, "scenes": [1, 3]})
+    groups = [{"name": "New", "color": "#336699", "scenes": []},
+              {"name": "Ends", "color": None, "scenes": [1, 3]}]
+    assert call("edit.set_groups", {"session_id": sid, "groups": groups})["groups"] == groups
+    assert call("timeline.get", {"session_id": sid})["groups"] == groups
+    plan = call("export.plan", {"session_id": sid})
+    assert {k: plan[k] for k in ("session_id", "scenes_selected", "clips", "stills", "groups")} == {
+        "session_id": sid, "scenes_selected": 2, "clips": 2, "stills": 4, "groups": 1}
+    assert plan["estimated_bytes"] > (media_dir / "counter.mp4").stat().st_size  # the master copy at least
+    assert "export.plan" in {m["name"] for m in call("rpc.discover")["methods"]}
+    opened = []  # the desktop shell's auto_open_output, on a real export's events
+    watch = OpenOnFinish(call.bridge.events, call.bridge.db, opened.append)
+    job = call("export.start", {"session_id": sid})["job_id"]
+    assert call.wait(job).state == "completed"
+    watch.remove()
+    archive = call("export.status", {"session_id": sid})["archive_path"]
+    assert opened == [Path(archive)]
+    files = call("history.files", {"session_id": sid})
+    assert len(files) == plan["files"]
+    assert sorted(f["file_path"] for f in files if f["file_type"] == "clip") == [
+        "clips/Ends/26-12-01_Counter_s001.mp4", "clips/Ends/26-12-01_Counter_s003.mp4"]
+    call.fails("export.plan", {"session_id": "nope"}, field="session_id")

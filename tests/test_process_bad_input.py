@@ -112,7 +112,7 @@ CASES = {
     "groups file not JSON": ({"extra": ("--groups", "not-json.json")}, "is not valid JSON"),
     "scene in two groups": ({"extra": ("--groups", "twice.json")}, "scene 1 is in both group 'a' and 'b'"),
     "group not a list": ({"extra": ("--groups", "not-a-list.json")},
-                         "group 'a' must be a non-empty list of scene numbers"),
+                         "group 'a' must be a list of scene numbers"),
     "R&D folder missing": ({"extra": ("--rd", "no-such-folder")}, "R&D folder not found"),
     "threshold out of range": ({"extra": ("--threshold", "0")}, "scene threshold 0"),
     "workers 0": ({"extra": ("--workers", "0")}, "workers must be at least 1"),

@@ -167,3 +167,31 @@ def test_an_export_plan_refused_keeps_the_editor_session_to_fix(db, media_dir, t
     done = project.export(db, sid)
     assert done.status == "completed", done.error
     assert (archive / "clips" / "ending" / "26-11-30_Edit-Me_s002.mp4").is_file()
+
+
+def test_empty_groups_are_kept_and_export_nothing(db, analysed, tmp_path):
+    """A group made in the editor but not yet filled keeps its name, colour and place through
+    saves, recuts and reloads; the export gives it no folder and plans nothing for it."""
+    project.set_cuts(db, analysed, [10, 20])
+    groups = [{"name": "Later", "color": "#112233", "scenes": []},
+              {"name": "Ends", "scenes": [1, 3]}, {"name": "Empty too", "scenes": []}]
+    state = project.set_groups(db, analysed, groups)
+    assert [(g.name, g.color, g.scenes) for g in state.groups] == [
+        ("Later", "#112233", []), ("Ends", None, [1, 3]), ("Empty too", None, [])]
+    assert project.timeline(db, analysed).groups == state.groups  # read back from state.db
+    # a cut that merges scenes keeps the empty groups too
+    assert [g.name for g in project.set_cuts(db, analysed, [10]).groups] == ["Later", "Ends", "Empty too"]
+    project.set_cuts(db, analysed, [10, 20])
+    project.set_groups(db, analysed, groups)
+    with pytest.raises(InputError, match="same folder name"):  # names stay distinct, empty or not
+        project.set_groups(db, analysed, groups + [{"name": "later", "scenes": []}])
+    project.set_selection(db, analysed, [1, 2, 3])
+    outcome = project.export(db, analysed)
+    assert outcome.status == "completed", (outcome.error, outcome.failed)
+    archive = tmp_path / "out" / "26-11-30_Edit-Me"
+    clips = sorted(p.relative_to(archive).as_posix() for p in (archive / "clips").rglob("*"))
+    assert clips == ["clips/26-11-30_Edit-Me_s002.mp4", "clips/Ends",
+                     "clips/Ends/26-11-30_Edit-Me_s001.mp4", "clips/Ends/26-11-30_Edit-Me_s003.mp4"]
+    assert [frame_count(archive / c) for c in clips if c.endswith(".mp4")] == [10, 10, 10]
+    sheet = (archive / "index.html").read_text(encoding="utf-8")
+    assert "Ends" in sheet and "Later" not in sheet and "Empty too" not in sheet

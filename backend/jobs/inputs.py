@@ -182,8 +182,9 @@ def group_folder(name: str) -> str:
 
 def check_groups(data, source: str = "groups") -> list[Group]:
     """Groups as the editor sends them (an ordered list of {name, color, scenes}) or as a groups
-    file holds them ({name: [scenes]}): names that make distinct folder names, each a non-empty
-    list of scene numbers, each scene in at most one group."""
+    file holds them ({name: [scenes]}): names that make distinct folder names, each a list of
+    scene numbers, each scene in at most one group. A group may be empty (made in the editor, not
+    yet filled): it is kept with its name, colour and place, and exports nothing."""
     if isinstance(data, dict):
         data = [{"name": str(name), "scenes": members} for name, members in data.items()]
     if not isinstance(data, list):
@@ -203,9 +204,9 @@ def check_groups(data, source: str = "groups") -> list[Group]:
             raise InputError(f"{source}: groups {folders[path_key(folder)]!r} and {name!r} give the "
                              f"same folder name {folder!r}", "groups")
         folders[path_key(folder)] = name
-        if not isinstance(members, list) or not members or not all(
+        if not isinstance(members, list) or not all(
                 isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in members):
-            raise InputError(f"{source}: group {name!r} must be a non-empty list of scene numbers "
+            raise InputError(f"{source}: group {name!r} must be a list of scene numbers "
                              "(1, 2, ...)", "groups")
         for n in members:
             if n in owner and owner[n] != name:

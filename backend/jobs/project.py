@@ -303,7 +303,7 @@ def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
     new_groups = [Group(name=g.name, color=g.color,
                         scenes=[n for n, o in heir.items() if o in m]) for g, m in zip(groups, members)]
     sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
-                    grouped_scenes=[g for g in new_groups if g.scenes])
+                    grouped_scenes=new_groups)  # a group left empty stays, as the user made it
     return timeline(db, session.session_id)
 
 

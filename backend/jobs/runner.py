@@ -27,7 +27,7 @@ from backend.jobs.events import Event, Listener
 from backend.jobs.plan_rows import planned, units_of
 from backend.jobs.pool import run_graph
 from backend.jobs.request import Outcome, ProcessRequest
-from backend.jobs.session_job import build_job, history_record
+from backend.jobs.session_job import build_job, history_record, session_groups
 from backend.media import ffmpeg, ingest_cache
 from backend.media.atomic import remove_partials
 from backend.media.scenes import check_cuts, scenes_at_cuts
@@ -204,7 +204,8 @@ class Runner:
                                   height=info.display_height, fps=info.avg_fps, codec=info.codec,
                                   frame_count=len(job.timeline)))
             sessions.update(self.db, job.session_id, scenes_data=job.scenes,
-                            selected_scenes=job.selected, grouped_scenes=job.groups)
+                            selected_scenes=job.selected,
+                            grouped_scenes=session_groups(job.session()))  # empty ones too
 
     def _plan_export(self, job: Job) -> None:
         """Plan every unit of every export operator from the session's scenes, selection and

@@ -35,7 +35,7 @@ def build_job(db, session, cancel, *, master_info=None) -> Job:
               date=session.project_date,
               rd_folder=Path(session.rd_folder_path) if session.rd_folder_path else None,
               preset=spec.preset, encoder=spec.encoder, scenes=list(session.scenes_data or []),
-              selected=list(session.selected_scenes or []), groups=session_groups(session),
+              selected=list(session.selected_scenes or []), groups=exported_groups(session),
               metadata=spec.metadata, spec=spec, cache_root=paths.cache_dir(db.path),
               master_info=master_info or spec.master_info, cancel=cancel,
               detection=detection_of(session))
@@ -57,6 +57,12 @@ def session_groups(session) -> list[Group]:
     """The session's groups: grouped_scenes (either form), or for a session written before the
     request's groups went there, the ones its spec kept."""
     return groups_of(session.grouped_scenes) or groups_of(session.process_metadata.groups)
+
+
+def exported_groups(session) -> list[Group]:
+    """The groups an export writes: an empty group (kept for the editor) has nothing to write,
+    so it gets no folder, no joined clip and no line in the contact sheet or log."""
+    return [g for g in session_groups(session) if g.scenes]
 
 
 def history_record(db, job: Job) -> HistoryRecord:

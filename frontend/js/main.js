@@ -3,6 +3,7 @@
 // every failure on screen.
 
 import { connect } from "./rpc.js";
+import { formatBytes } from "./sizes.js";
 import { Editor } from "./editor.js";
 import { banner, clearBanner, h, showScreen } from "./dom.js";
 import { renderExport, renderHistory, renderIngest, renderPresets, renderSettings, renderStart } from "./screens.js";
@@ -111,7 +112,7 @@ async function openProject(id, toExport) {
     app.route = "export";
     showScreen("export");
     app.exportView = renderExport(document.getElementById("screen-export"), app.bridge, id, {
-      summary: exportSummary(app.editor, opened), onBack: opened.stage === "export" ? null : () => { location.hash = `#/session/${encodeURIComponent(id)}`; },
+      summary: await exportSummary(app.bridge, app.editor, opened), onBack: opened.stage === "export" ? null : () => { location.hash = `#/session/${encodeURIComponent(id)}`; },
     });
     return;
   }
@@ -121,15 +122,21 @@ async function openProject(id, toExport) {
   else app.editor.timeline.resize();
 }
 
-function exportSummary(editor, opened) {
+// The counts and the estimated size come from the core's plan (export.plan); if it cannot be
+// had, the counts the page can derive are shown and the size is left out, with the reason.
+async function exportSummary(bridge, editor, opened) {
   const s = editor.state;
-  const selected = s.selection.length;
-  const grouped = s.groups.filter((g) => g.scenes.some((st) => s.selection.includes(st)));
+  let plan = null;
+  try { plan = await bridge.call("export.plan", { session_id: opened.session_id }); }
+  catch (err) { banner(`The export summary's size estimate is not available: ${err.message}`); }
+  const selected = plan?.scenes_selected ?? s.selection.length;
+  const grouped = s.groups.filter((g) => g.scenes.some((st) => s.selection.includes(st))).length;
   return [
     ["scenes selected", `${selected} of ${s.cuts.length + 1}`],
-    ["clips", selected + grouped.length],
-    ["stills (HQ + web)", selected * 2],
-    ["groups", grouped.length],
+    ["clips", plan?.clips ?? selected + grouped],
+    ["stills (HQ + web)", plan?.stills ?? selected * 2],
+    ["groups", plan?.groups ?? grouped],
+    ["estimated size", plan ? formatBytes(plan.estimated_bytes) : "–"],
     ["Archive folder", opened.archive_path ?? "–", true],
   ];
 }

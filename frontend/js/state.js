@@ -312,9 +312,8 @@ export function toBridge(state) {
   return {
     cuts: [...state.cuts],
     selection: state.selection.map((s) => numberOf.get(s)),
-    // a group still empty stays in the page: the core keeps only groups with scenes
-    groups: state.groups.filter((g) => g.scenes.length)
-      .map((g) => ({ name: g.name, color: g.color, scenes: g.scenes.map((s) => numberOf.get(s)) })),
+    // every group, empty ones too: the core keeps them (name, colour, order), they export nothing
+    groups: state.groups.map((g) => ({ name: g.name, color: g.color, scenes: g.scenes.map((s) => numberOf.get(s)) })),
     threshold: state.threshold,
     min_scene_len: state.minSceneLen,
   };

@@ -145,8 +145,9 @@ test("bridge shapes round-trip through scene numbers", () => {
   s = S.selectionToGroup(s, 2);
   const b = S.toBridge(s);
   assert.deepEqual(b.selection, [3, 4]);
-  // the empty Group 1 stays in the page: the core keeps only groups with scenes
-  assert.deepEqual(b.groups, [{ name: "Group 2", color: S.GROUP_COLORS[1], scenes: [3, 4] }]);
+  // the empty Group 1 goes to the core too, which keeps it (it exports nothing)
+  assert.deepEqual(b.groups, [{ name: "Group 1", color: S.GROUP_COLORS[0], scenes: [] },
+                              { name: "Group 2", color: S.GROUP_COLORS[1], scenes: [3, 4] }]);
   const t = { frame_count: 40, cuts: b.cuts, threshold: 30, min_scene_len: 15, selection: b.selection, groups: b.groups,
               scenes: S.scenes(s) };
   const back = S.fromTimeline(t);
