@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.request
 from pathlib import Path
 
@@ -195,6 +196,9 @@ def test_the_whole_job_in_the_page(server, media_dir, tmp_path):
         # --- export
         page.click("#export")
         page.wait_for_selector("#screen-export:not([hidden]) #export-start")
+        # the summary's size comes from the core's export.plan
+        page.wait_for_function("() => /estimated size/.test(document.querySelector('#export-summary').textContent)")
+        assert re.search(r"~[\d.]+ [KMG]?B", page.locator("#export-summary").text_content())
         shot(page, "export-summary")
         page.click("#export-start")
         page.wait_for_selector("#archive-path", timeout=600_000)
