@@ -154,6 +154,7 @@ def test_plans_never_share_a_path_and_every_original_arrives(master, artwork, en
     with tempfile.TemporaryDirectory(prefix="va-prop-") as tmp:
         root = Path(tmp)
         sources = write_tree(root / "rd", entries, seed)
+        (root / "rd").mkdir(exist_ok=True)  # an empty R&D folder is still a folder the user chose
         archive = root / "out" / f"{DATE}_{name}"
         job = make_job(master, archive, root / "rd", artwork, groups, join)
         units = []
