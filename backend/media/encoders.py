@@ -82,7 +82,12 @@ def detect_encoders(ffmpeg: Path | None = None, cache_dir: Path | None = None, *
     identity = binary_identity(binary)
     with _lock:  # one set of test encodes at a time, even with many workers asking
         if not refresh:
-            report = _memory.get(identity) or _read_cache(cache_dir, identity)
+            report = _memory.get(identity)
+            if report is not None:
+                if cache_dir is not None and _read_cache(cache_dir, identity) is None:
+                    _write_cache(cache_dir, report)  # another database's cache learns it too
+                return report
+            report = _read_cache(cache_dir, identity)
             if report is not None:
                 _memory[identity] = report
                 return report

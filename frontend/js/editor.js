@@ -22,6 +22,7 @@ export class Editor {
     this.saved = null;          // what the bridge last accepted (bridge shapes)
     this.saving = false;
     this.saveTimer = null;
+    this.nameDrafts = new Map(); // group id -> a name being typed, not yet committed
     this.dragging = null;       // threshold drag in progress
     this.gridVisible = false;
     this.reviewToken = 0;
@@ -444,12 +445,26 @@ export class Editor {
     }
   }
 
+  // A name being typed is kept as a draft until Enter or leaving the field, so a redraw of the
+  // panel (a drag, a save's answer) while typing loses neither the text nor the focus.
+  commitName(id, name) {
+    this.nameDrafts.delete(id);
+    const group = this.state.groups.find((g) => g.id === id);
+    if (group && group.name !== name) this.editGroup((st) => S.renameGroup(st, id, name));
+  }
+
   renderGroups() {
     const s = this.state, el = this.el.groups;
+    const active = document.activeElement;
+    const typing = active && active.matches?.("input.name") && el.contains(active)
+      ? { id: active.closest("[data-group]").dataset.group, start: active.selectionStart, end: active.selectionEnd } : null;
     const rows = s.groups.map((g, i) => h("div", { class: "group", dataset: { group: String(g.id) } },
       h("span", { class: "key", title: `Key ${i + 1}` }, i < 9 ? String(i + 1) : ""),
       h("input", { type: "color", value: g.color, title: "Colour", onchange: (e) => this.editGroup((st) => S.recolorGroup(st, g.id, e.target.value)) }),
-      h("input", { class: "name", type: "text", value: g.name, title: "Rename", onchange: (e) => this.editGroup((st) => S.renameGroup(st, g.id, e.target.value)) }),
+      h("input", { class: "name", type: "text", value: this.nameDrafts.get(g.id) ?? g.name, title: "Rename",
+                   oninput: (e) => this.nameDrafts.set(g.id, e.target.value),
+                   onchange: (e) => this.commitName(g.id, e.target.value),
+                   onkeydown: (e) => { if (e.key === "Enter") this.commitName(g.id, e.target.value); } }),
       h("span", { class: "count", title: "Scenes in this group" }, String(g.scenes.length)),
       h("button", { class: "icon", title: "Select this group's scenes", onclick: () => this.commit({ ...this.state, selection: [...g.scenes] }) }, "⊙"),
       h("button", { class: "icon", title: "Move up", disabled: i === 0, onclick: () => this.editGroup((st) => S.moveGroup(st, g.id, i - 1)) }, "↑"),
@@ -460,6 +475,8 @@ export class Editor {
       h("div", { class: "group none", dataset: { group: "none" }, title: "Drop scenes here to take them out of their group" }, "No group"),
       h("div", { class: "row" }, h("button", { id: "new-group", onclick: () => this.newGroup(), title: "A new group (with the selected scenes)" }, "+ New group")),
       h("p", { class: "muted" }, "Drag selected scenes from the timeline or the grid onto a group, or press 1–9."));
+    const input = typing && el.querySelector(`[data-group="${CSS.escape(typing.id)}"] input.name`);
+    if (input) { input.focus(); input.setSelectionRange(typing.start, typing.end); }
   }
 
   renderGridSoon() {
