@@ -37,6 +37,7 @@ class _Job:
         self.cancel = threading.Event()
         self.cancel_requested = False   # cancel (not pause): the work is to be dropped
         self.thread: threading.Thread | None = None
+        self.ending = False             # its work told the page it is over; only cleanup is left
 
 
 # The work of a job: work(cancel, emit) returns the final state ("completed", "paused", ...).
@@ -49,7 +50,16 @@ class JobManager:
         self._lock = threading.Lock()
         self._jobs: dict[str, _Job] = {}
 
+    # The events after which a page may start the session's next job: once one is published the
+    # job only records its end, so a start waits for that instead of calling the session busy.
+    ENDING_EVENTS = frozenset({"session_finished", "ingest_done"})
+    ENDING_WAIT_S = 30.0
+
     def start(self, kind: str, session_id: str, work: Work) -> JobInfo:
+        with self._lock:
+            running = self._running_for(session_id)
+        if running is not None and running.ending and running.thread is not None:
+            running.thread.join(self.ENDING_WAIT_S)
         with self._lock:
             running = self._running_for(session_id)
             if running is not None:
@@ -66,6 +76,8 @@ class JobManager:
         info = job.info
 
         def emit(event: dict) -> None:
+            if event.get("type") in self.ENDING_EVENTS:
+                job.ending = True
             self.events.publish({**event, "job_id": info.job_id, "session_id": info.session_id})
 
         try:

@@ -189,6 +189,12 @@ def drag(page, start: tuple[float, float], end: tuple[float, float], steps: int 
         page.keyboard.up(key)
 
 
+def box_of(locator, timeout_s: float = 10) -> dict:
+    """The element's box once it is on screen: a panel redrawn between finding and measuring
+    gives None for a moment, which a person's eye never sees."""
+    return wait_until(locator.bounding_box, timeout_s, "an element on screen", every=0.05)
+
+
 def press(page, key: str, times: int = 1) -> None:
     page.locator("canvas#timeline").focus()
     for _ in range(times):

@@ -45,6 +45,27 @@ def test_job_runs_in_the_background_and_fans_out():
     assert jobs.latest_for("s1").job_id == info.job_id and jobs.running_for("s1") is None
 
 
+def test_a_page_that_starts_the_next_job_on_the_done_event_is_not_told_busy():
+    # the page hears ingest_done while the job still records its end: a start then must wait
+    # for that end, not refuse (CI caught the race when export.start followed ingest_done)
+    hub = EventHub()
+    jobs = JobManager(hub)
+    seen = threading.Event()
+    hub.add_callback(lambda e: seen.set() if e["type"] == "ingest_done" else None)
+
+    def ingest(cancel, emit):
+        emit({"type": "session_finished", "status": "analysed"})
+        emit({"type": "ingest_done", "status": "analysed"})
+        time.sleep(0.5)      # the slow end of a job: closing files, writing the session row
+        return "completed"
+
+    first = jobs.start("ingest", "s", ingest)
+    assert seen.wait(10)
+    second = jobs.start("export", "s", lambda cancel, emit: "completed")
+    assert jobs.wait(first.job_id, 10).state == "completed"
+    assert jobs.wait(second.job_id, 10).state == "completed"
+
+
 def test_pause_and_cancel_set_the_cancel_event():
     hub = EventHub()
     jobs = JobManager(hub)

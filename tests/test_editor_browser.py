@@ -18,7 +18,7 @@ import pytest
 
 import browser
 from archive_checks import distance, frames_of
-from editor_page import (Reference, canvas_point, chromium, create_project, cut_point, drag, press,
+from editor_page import (Reference, box_of, canvas_point, chromium, create_project, cut_point, drag, press,
                          save_screenshot, serve, state, wait_frame_shown, wait_saved)
 
 SHOTS = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")
@@ -163,7 +163,7 @@ def test_the_whole_job_in_the_page(server, media_dir, tmp_path):
         page.mouse.click(*canvas_point(page, frame=200, lane="scenes"))
         page.keyboard.up("Shift")
         assert state(page)["selection"] == [0, 30]
-        target = page.locator("[data-group]").first.bounding_box()
+        target = box_of(page.locator("[data-group]").first)
         drag(page, canvas_point(page, frame=100, lane="scenes"),
              (target["x"] + target["width"] / 2, target["y"] + target["height"] / 2), steps=20)
         assert state(page)["groups"][0]["scenes"] == [0, 30], state(page)

@@ -136,7 +136,9 @@ export class Editor {
     }
     // the page's HTML follows once per display frame, with the timeline, however many edits came
     if (s.selectedCut !== before.selectedCut) this.dirty.add("review");
-    if (s.groups !== before.groups || s.selection !== before.selection || s.cuts !== before.cuts) this.dirty.add("groups");
+    // the panel is redrawn only when the groups change, so a selection never replaces the drop targets
+    if (s.groups !== before.groups) this.dirty.add("groups");
+    if (s.groups !== before.groups || s.selection !== before.selection || s.cuts !== before.cuts) this.dirty.add("grid");
     this.renderSoon();
     this.timeline.requestDraw();
     if (save && !this.dragging) this.scheduleSave();
@@ -148,7 +150,8 @@ export class Editor {
     requestAnimationFrame(() => {
       this.renderPending = false;
       if (this.dirty.has("review")) this.renderReview();
-      if (this.dirty.has("groups")) { this.renderGroups(); this.renderGridSoon(); }
+      if (this.dirty.has("groups")) this.renderGroups();
+      if (this.dirty.has("grid")) this.renderGridSoon();
       this.dirty.clear();
       this.renderToolbar();
       this.renderHud();
