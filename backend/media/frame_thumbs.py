@@ -44,17 +44,3 @@ def read_thumbnail(path: Path, offsets: np.ndarray, index: int) -> bytes:
     with open(path, "rb") as f:
         f.seek(start)
         return f.read(end - start)
-
-
-def write_thumbnails(path: Path, offsets: np.ndarray, indices: list[int],
-                     out_dir: Path, pattern: str) -> list[Path]:
-    """Write the thumbnails of `indices` as separate JPEG files named pattern % (position + 1)."""
-    written = []
-    with open(path, "rb") as f:
-        for k, index in enumerate(indices):
-            start, end = int(offsets[index]), int(offsets[index + 1])
-            f.seek(start)
-            target = out_dir / (pattern % (k + 1))
-            target.write_bytes(f.read(end - start))
-            written.append(target)
-    return written

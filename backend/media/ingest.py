@@ -18,7 +18,7 @@ from backend.errors import Cancelled, InputError, MediaError
 from backend.media import frame_thumbs, scene_cuts, sprites
 from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD, DetectionParams
 from backend.media.ingest_cache import (FORMAT_VERSION, RECORD_NAME, SCENES_NAME, CutRecord,
-                                        DecodeRecord, IngestCache, cut_folder_name,
+                                        DecodeRecord, IngestCache,
                                         master_identity)
 from backend.media.ingest_pass import (PROXY_NAME, THUMBS_NAME, PassOutput, PassPlan,
                                        run_pass)
@@ -43,7 +43,6 @@ FRAME_TIMES = "frame_times.npy"
 FRAME_NUMBERS = "frame_numbers.npy"
 SCORES = "scores.npy"
 THUMBS_INDEX = "frames.index.npy"
-MIDPOINT_PATTERN = "scene-%04d.jpg"
 
 
 def ingest(master: Path, *, threshold: float = DEFAULT_THRESHOLD,
@@ -199,17 +198,15 @@ def _store_pass(folder: Path, identity: MasterIdentity, plan: PassPlan,
 def _store_cuts(folder: Path, entry: Path, record: DecodeRecord, rate: Fraction,
                 cuts: list[scene_cuts.FramePosition], threshold: float,
                 min_scene_len: int) -> CutRecord:
-    """Scenes for one set of parameters, with a thumbnail of each scene's midpoint frame."""
+    """Scenes for one set of parameters. Their midpoint thumbnails are not copied out: each is
+    read from the frame-thumbnail bundle when shown, so a recut of a long film writes one file."""
     microseconds = np.load(entry / FRAME_US)
     numbers = np.load(entry / FRAME_NUMBERS)
     seconds = np.load(entry / FRAME_TIMES)
     scenes = _scenes(cuts, microseconds, rate, numbers, seconds)
-    thumbs = frame_thumbs.write_thumbnails(entry / THUMBS_NAME, np.load(entry / THUMBS_INDEX),
-                                           [s.midpoint_index for s in scenes], folder,
-                                           MIDPOINT_PATTERN)
     record_out = CutRecord(threshold=float(threshold), min_scene_len=min_scene_len,
                            cuts=[c.frame_num for c in cuts], cut_indices=[c.index for c in cuts],
-                           scenes=scenes, midpoint_thumbnails=[t.name for t in thumbs])
+                           scenes=scenes)
     (folder / SCENES_NAME).write_bytes(msgspec.json.encode(record_out))
     return record_out
 
@@ -253,7 +250,6 @@ def _result(cache: IngestCache, entry: Path, record: DecodeRecord, threshold: fl
         with cache.partial(entry) as temp:
             cut_record = _store_cuts(temp, entry, record, rate, cuts, threshold, min_scene_len)
             cache.publish_cuts(temp, entry, threshold, min_scene_len)
-    folder = entry / cut_folder_name(threshold, min_scene_len)
     rate = Fraction(record.fps_rational)
     end = scene_cuts.position(record.frame_count - 1, 0, rate) + 1
     return IngestResult(
@@ -272,7 +268,6 @@ def _result(cache: IngestCache, entry: Path, record: DecodeRecord, threshold: fl
                              interval_s=record.sprite_interval_s, count=record.sprite_count),
         thumbnails=FrameThumbnails(path=entry / THUMBS_NAME, offsets=entry / THUMBS_INDEX,
                                    width=record.thumb_width, height=record.thumb_height),
-        midpoint_thumbnails=[folder / name for name in cut_record.midpoint_thumbnails],
         proxy=entry / record.proxy if record.proxy else None, proxy_width=record.proxy_width,
         proxy_height=record.proxy_height, proxy_gop=record.proxy_gop,
         decode_seconds=record.decode_seconds, cached=cached)

@@ -3,7 +3,7 @@
     ingest/<key>/              key = hash of (format version, path, size, mtime, content hash)
         decode.json            DecodeRecord: what the decode pass measured and wrote
         frame_us.npy ...       per-frame arrays, sprites, frame thumbnails, proxy
-        cut-t30.0-m15/         one folder per detection parameters: scenes.json + midpoint JPEGs
+        cut-t30.0-m15/         one folder per detection parameters: scenes.json
     ingest/.partial-<key>-<pid>-<random>/   a pass or a re-cut being written
 
 Everything is written under a .partial- name and renamed into place when complete, so a
@@ -62,13 +62,13 @@ class DecodeRecord(msgspec.Struct, frozen=True):
 
 
 class CutRecord(msgspec.Struct, frozen=True):
-    """The scenes for one (threshold, min_scene_len); thumbnail names relative to its folder."""
+    """The scenes for one (threshold, min_scene_len). (Entries written before midpoints became
+    lazy also name scene-NNNN.jpg files; the name is ignored when read.)"""
     threshold: float
     min_scene_len: int
     cuts: list[int]
     cut_indices: list[int]
     scenes: list[Scene]
-    midpoint_thumbnails: list[str]
 
 
 def master_identity(path: Path) -> MasterIdentity:

@@ -73,7 +73,6 @@ class IngestResult(msgspec.Struct, frozen=True):
     scores: Path                 # .npy float64: ContentDetector's content_val of each frame
     sprites: SpriteSheets
     thumbnails: FrameThumbnails
-    midpoint_thumbnails: list[Path]  # one JPEG per scene, in scene order
     proxy: Path | None           # VP9/WebM scrubbing proxy, keyframe every proxy_gop frames
     proxy_width: int | None
     proxy_height: int | None
