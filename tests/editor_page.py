@@ -91,7 +91,7 @@ def save_screenshot(page, folder: str | Path | None, name: str, width: int = 102
 
 
 def create_project(page, url: str, master: Path, artwork: str, out: Path, rd: Path | None = None,
-                   on_ingest=None) -> str:
+                   on_ingest=None, preset: str | None = None) -> str:
     page.goto(url)
     page.wait_for_selector("#new-project")
     page.wait_for_function("() => document.querySelector('#f-preset').options.length > 0")
@@ -101,6 +101,8 @@ def create_project(page, url: str, master: Path, artwork: str, out: Path, rd: Pa
     if rd:
         page.fill("#f-rd", str(rd))
     page.fill("#f-out", str(out))
+    if preset:
+        page.select_option("#f-preset", preset)
     page.click("#create")
     if on_ingest is not None:
         try:

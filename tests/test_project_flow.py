@@ -9,7 +9,8 @@ import pytest
 from backend.db import sessions
 from backend.db.session_spec import Group
 from backend.errors import InputError
-from backend.jobs import project
+from backend.jobs import archive_lock, project
+from backend.jobs.runner import Runner
 from backend.jobs.request import ProcessRequest
 
 FAST = {"video": {"x264_preset": "ultrafast"}}
@@ -146,6 +147,27 @@ def test_process_is_create_analyse_export(db, media_dir, tmp_path):
     assert outcome.status == "completed", outcome.error
     archive = tmp_path / "out" / "26-11-30_Edit-Me"
     assert [p.name for p in (archive / "clips").glob("*.mp4")] == ["26-11-30_Edit-Me_s002.mp4"]
+
+
+def test_process_holds_the_folder_from_its_checks_to_its_end(db, media_dir, tmp_path, monkeypatch):
+    """No gap between recording the session and running it in which another run could take the
+    folder (two `process` runs started together were then both refused)."""
+    archive = tmp_path / "out" / "26-11-30_Edit-Me"
+    free_at_start = []
+    real_export = Runner.export
+
+    def export(self, session_id, **kwargs):
+        try:
+            archive_lock.acquire(archive, "a second run").release()
+            free_at_start.append(True)
+        except archive_lock.ArchiveBusy:
+            free_at_start.append(False)
+        return real_export(self, session_id, **kwargs)
+
+    monkeypatch.setattr(Runner, "export", export)
+    outcome = project.process(db, request(media_dir, tmp_path, cuts=[10], scenes="1"))
+    assert outcome.status == "completed", outcome.error
+    assert free_at_start == [False]
 
 
 def test_an_export_plan_refused_keeps_the_editor_session_to_fix(db, media_dir, tmp_path):

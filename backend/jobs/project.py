@@ -65,6 +65,14 @@ def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
     """Check every field of `request` (an InputError names the field), then record the session.
     Nothing is written when a check fails. `want_proxy` makes the analysis build the editor's
     scrubbing proxy too."""
+    created, lock = _create_locked(db, request, want_proxy=want_proxy)
+    lock.release()
+    return created
+
+
+def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
+    """`create`, returning the archive folder's lock still held: `process` runs the session
+    under it, so no other run can take the folder between the record and the run."""
     settings = db_settings.as_dict(db)
     ffmpeg.configure(settings["ffmpeg_path"])
     warnings: list[str] = []
@@ -121,7 +129,7 @@ def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
         started=time.time(), archive_layout=layout)
     # The folder is locked while it is checked and the session recorded (archive_claims).
     lock, replaced = archive_claims.claim_new(db, out / f"{date}_{name}")
-    with lock:
+    try:
         archive = lock.archive
         warnings += replaced
         session_id = sessions.create(db, NewSession(
@@ -131,7 +139,10 @@ def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
             scene_threshold=detection.threshold, min_scene_length=detection.min_scene_len,
             process_metadata=msgspec.structs.replace(spec, warnings=warnings),
             grouped_scenes=groups or None))
-    return Created(session_id=session_id, archive_path=str(archive), warnings=warnings)
+    except BaseException:
+        lock.release()
+        raise
+    return Created(session_id=session_id, archive_path=str(archive), warnings=warnings), lock
 
 
 def _check_cut_list(cuts, frame_count: int) -> None:
@@ -167,10 +178,10 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
             cancel: threading.Event | None = None, runner: Runner | None = None) -> Outcome:
     """`video-archive process`: create, analyse and export in one run."""
     runner = runner or Runner(db, listener, cancel)
-    created = create(db, request)
+    created, lock = _create_locked(db, request)
     for message in created.warnings:
         runner.emit(Event(type="warning", session_id=created.session_id, message=message))
-    return runner.export(created.session_id, discard_refused_plan=True)
+    return runner.export(created.session_id, discard_refused_plan=True, lock=lock)
 
 
 # --- edits ----------------------------------------------------------------------------------------

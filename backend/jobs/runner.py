@@ -63,12 +63,14 @@ class Runner:
         Outcome.status "analysed")."""
         return self._run(session_id, export=False)
 
-    def export(self, session_id: str, *, discard_refused_plan: bool = False) -> Outcome:
+    def export(self, session_id: str, *, discard_refused_plan: bool = False,
+               lock: ArchiveLock | None = None) -> Outcome:
         """Plan the export from the session's stored scenes, selection and groups (analysing
         first when that is not done) and run it to the end or a pause. `discard_refused_plan`
         (`process`, which nothing can edit afterwards): a plan the checks refuse discards the
         session, as input that does not fit the master does; the editor keeps it to edit."""
-        return self._run(session_id, export=True, discard_refused_plan=discard_refused_plan)
+        return self._run(session_id, export=True, discard_refused_plan=discard_refused_plan,
+                         lock=lock)
 
     def resume(self, session_id: str | None = None) -> Outcome:
         """Resume one session; without an id the newest that can finish without touching another

@@ -1,0 +1,85 @@
+"""The export screen's Pause, Resume and Cancel, pressed by a person in headless Chromium against
+`video-archive serve`: each stops or continues the real export, the database says so, and the
+archive that finally completes is whole (verify) with each operation done once."""
+
+from __future__ import annotations
+
+import apsw
+import pytest
+
+import browser
+from backend.archive.verify import verify
+from editor_page import chromium, create_project, serve, wait_until
+
+
+@pytest.fixture
+def server(tmp_path):
+    browser.require_system_deps()
+    with serve(tmp_path / "config" / "state.db") as url:
+        yield url, tmp_path / "config" / "state.db"
+
+
+def session_row(db_path, sid: str) -> tuple[str, int, int]:
+    """(status, completed operations, all operations) as the database has them."""
+    db = apsw.Connection(str(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        status = db.execute("SELECT status FROM processing_state WHERE session_id = ?", (sid,)).fetchone()[0]
+        done, total = db.execute(
+            "SELECT sum(status IN ('completed', 'skipped')), count(*) FROM operation_log WHERE session_id = ?",
+            (sid,)).fetchone()
+        return status, done or 0, total
+    finally:
+        db.close()
+
+
+def enabled(page, button: str, timeout_ms: int = 120_000) -> None:
+    page.wait_for_function(f"() => {{ const b = document.querySelector('#{button}'); return b && !b.disabled; }}",
+                           timeout=timeout_ms)
+
+
+def test_pause_resume_and_cancel_from_the_export_screen(server, media_dir, tmp_path):
+    url, db_path = server
+    out = tmp_path / "out"
+    with chromium() as page:
+        page.goto(url)
+        page.wait_for_selector("#new-project")
+        # a slow preset (x264 veryslow), so that the export is still running when Pause is pressed
+        page.evaluate("""() => window.videoArchive.bridge.call('presets.create', {id: 'slow', name: 'Slow',
+            overrides: {video: {x264_preset: 'veryslow'}}})""")
+        sid = create_project(page, url, media_dir / "testvideo.mp4", "Controls", out, preset="slow")
+        page.click("#export")
+        page.wait_for_selector("#screen-export:not([hidden]) #export-start")
+        page.on("dialog", lambda dialog: dialog.accept())   # Cancel asks first
+
+        page.click("#export-start")
+        enabled(page, "export-pause")
+        page.click("#export-pause")
+        enabled(page, "export-resume")
+        page.wait_for_function("() => /^paused/.test(document.querySelector('#export-line').textContent)")
+        status, done, total = session_row(db_path, sid)
+        assert status == "paused" and done < total, (status, done, total)
+        assert page.locator("#export-pause").is_disabled()
+
+        page.click("#export-resume")
+        enabled(page, "export-cancel")
+        page.click("#export-cancel")
+        enabled(page, "export-resume")
+        status, done_after_cancel, total = session_row(db_path, sid)
+        assert status != "completed" and done_after_cancel < total, (status, done_after_cancel, total)
+
+        page.click("#export-resume")
+        page.wait_for_selector("#archive-path", timeout=600_000)
+        archive = page.locator("#archive-path").text_content()
+        assert not page.errors, page.errors
+
+    status, done, total = wait_until(lambda: (row := session_row(db_path, sid))[0] == "completed" and row,
+                                     30, "the session completed in the database")
+    assert done == total
+    db = apsw.Connection(str(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+    twice = db.execute("SELECT operation_name, count(*) FROM operation_log WHERE session_id = ?"
+                       " GROUP BY operation_name HAVING count(*) > 1", (sid,)).fetchall()
+    assert twice == []
+    assert db.execute("SELECT count(*) FROM project_history WHERE session_id = ?", (sid,)).fetchone()[0] == 1
+    db.close()
+    report = verify(archive)
+    assert report.status == "intact", report.problems
