@@ -96,18 +96,22 @@ class Runner:
              discard_refused_plan: bool = False) -> Outcome:
         """Run the session holding its archive folder's lock from the checks to the end: one
         writer per folder, and never a folder another session finished (archive_claims)."""
+        created = False
         try:
             session = sessions.get(self.db, sid)
             if session.process_metadata is None:
                 raise InputError(f"session {sid} was not started by this tool's runner (it has no "
                                  "session spec) and cannot be run; start the archive again", "session")
-            reason = archive_claims.resume_blocker(self.db, session)
+            # locked first, then checked: another run cannot finish it or take its folder between
+            if lock is None:
+                created = not Path(session.output_path).exists()
+                lock = archive_claims.lock_for_resume(session)
+            reason = archive_claims.resume_blocker(self.db, sessions.get(self.db, sid))
             if reason:
                 raise InputError(f"session {sid} cannot be run: {reason}", "session")
-            lock = lock or archive_claims.lock_for_resume(session)
         except BaseException:
             if lock is not None:
-                lock.release()
+                lock.release(remove_empty_folder=created)
             raise
         try:
             return self._run_locked(sessions.get(self.db, sid), export=export,
