@@ -205,7 +205,8 @@ def _store_cuts(folder: Path, entry: Path, record: DecodeRecord, rate: Fraction,
     seconds = np.load(entry / FRAME_TIMES)
     scenes = _scenes(cuts, microseconds, rate, numbers, seconds)
     record_out = CutRecord(threshold=float(threshold), min_scene_len=min_scene_len,
-                           cuts=[c.frame_num for c in cuts], cut_indices=[c.index for c in cuts],
+                           cuts=[int(numbers[c.index]) for c in cuts],
+                           cut_indices=[c.index for c in cuts],
                            scenes=scenes)
     (folder / SCENES_NAME).write_bytes(msgspec.json.encode(record_out))
     return record_out
@@ -213,17 +214,26 @@ def _store_cuts(folder: Path, entry: Path, record: DecodeRecord, rate: Fraction,
 
 def _scenes(cuts: list[scene_cuts.FramePosition], microseconds: np.ndarray, rate: Fraction,
             numbers: np.ndarray, seconds: np.ndarray) -> list[Scene]:
+    """The scenes between the cuts, as SceneManager.get_scene_list gives them (scene_bounds).
+    A boundary's frame number and seconds are read from the frame table, which holds the very
+    values its FrameTimecode computes (frame_table); each boundary's timecode is made once."""
     bounds = scene_cuts.scene_bounds(cuts, microseconds, rate)
-    starts = [0] + [c.index for c in cuts]
-    ends = [i - 1 for i in starts[1:]] + [len(microseconds) - 1]
+    edges = [start for start, _ in bounds] + [bounds[-1][1]]
+    indices = [0] + [c.index for c in cuts]
+    frames = [int(numbers[i]) for i in indices] + [edges[-1].frame_num]
+    times = [float(seconds[i]) for i in indices] + [edges[-1].seconds]
+    # the cuts are timestamp-backed positions, which nearest_frame leaves as they are
+    timecodes = [edge.get_timecode(nearest_frame=False) for edge in edges[:-1]] + \
+        [edges[-1].get_timecode()]
+    ends = [i - 1 for i in indices[1:]] + [len(microseconds) - 1]
     scenes = []
-    for number, ((start, end), first, last) in enumerate(zip(bounds, starts, ends), 1):
+    for k, (first, last) in enumerate(zip(indices, ends)):
         middle = first + (last - first + 1) // 2
         scenes.append(Scene(
-            number=number, start_frame=start.frame_num, end_frame=end.frame_num - 1,
-            start_time=start.seconds, end_time=end.seconds,
-            start_timecode=start.get_timecode(), end_timecode=end.get_timecode(),
-            length_frames=end.frame_num - start.frame_num, start_index=first, end_index=last,
+            number=k + 1, start_frame=frames[k], end_frame=frames[k + 1] - 1,
+            start_time=times[k], end_time=times[k + 1],
+            start_timecode=timecodes[k], end_timecode=timecodes[k + 1],
+            length_frames=frames[k + 1] - frames[k], start_index=first, end_index=last,
             midpoint_index=middle, midpoint_frame=int(numbers[middle]),
             midpoint_time=float(seconds[middle])))
     return scenes

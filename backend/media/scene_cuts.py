@@ -12,6 +12,7 @@ which is what ffmpeg-based cutting needs (numbers are not unique on VFR files)."
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterator
 from fractions import Fraction
 
@@ -55,10 +56,18 @@ def position(index: int, microseconds: int, rate: Fraction) -> FramePosition:
     """The position PySceneDetect's OpenCV stream reports for decoded frame `index`. A
     non-positive time (the first frame, or a frame without a timestamp) is replaced by the frame's
     place at the nominal rate, as VideoStreamCv2.position does."""
+    fps = _rate_of(rate)
     if microseconds <= 0:
         return FramePosition(Timecode(pts=index * rate.denominator,
-                                      time_base=Fraction(1, rate.numerator)), rate, index)
-    return FramePosition(Timecode(pts=microseconds, time_base=_MICROSECOND), rate, index)
+                                      time_base=Fraction(1, rate.numerator)), fps, index)
+    return FramePosition(Timecode(pts=microseconds, time_base=_MICROSECOND), fps, index)
+
+
+@functools.lru_cache(maxsize=16)
+def _rate_of(rate: Fraction) -> FrameTimecode:
+    """`rate` as a FrameTimecode, which FrameTimecode takes as its fps without checking and
+    converting it again (most of a position's cost when a recut makes a thousand)."""
+    return FrameTimecode(0, rate)
 
 
 def positions(microseconds: np.ndarray, rate: Fraction) -> Iterator[FramePosition]:
@@ -125,10 +134,13 @@ def replay_cuts(scores: np.ndarray, microseconds: np.ndarray, rate: Fraction, th
     below(previous, count)
     # as unique_cuts (sorted(set(...))) leaves them: the first cut of each exact time, in time
     # order; FrameTimecode's own comparisons would make this the slowest step
-    kept: dict[Fraction, int] = {}
+    # Each time as an exact integer count of 1/lcm(10^6, rate numerator) s: both time bases
+    # divide it, so equal times get equal keys and the order is kept, with no Fraction made.
+    unit = math.lcm(1_000_000, rate.numerator)
+    kept: dict[int, int] = {}
     for i in cuts:
         pts, base = times.at(i)
-        kept.setdefault(pts * base, i)
+        kept.setdefault(pts * base.numerator * (unit // base.denominator), i)
     return [position(i, int(microseconds[i]), rate) for _, i in sorted(kept.items(),
                                                                         key=lambda kv: kv[0])]
 
@@ -175,7 +187,8 @@ def _length_met(a: tuple[int, Fraction], b: tuple[int, Fraction], *, length: int
     else:
         base = min(base_a, base_b)
         pts = max(0, round(Fraction(pts_b) * base_b / base) - round(Fraction(pts_a) * base_a / base))
-    return round(float(base * pts) * rate) >= length
+    # float(base * pts) without the Fraction: an int true division is correctly rounded too
+    return round(base.numerator * pts / base.denominator * rate) >= length
 
 
 def unique_cuts(cuts: list[FramePosition]) -> list[FramePosition]:
