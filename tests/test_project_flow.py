@@ -170,6 +170,15 @@ def test_process_holds_the_folder_from_its_checks_to_its_end(db, media_dir, tmp_
     assert free_at_start == [False]
 
 
+def test_a_plain_resume_leaves_an_editor_project_interrupted_in_its_ingest(db, media_dir, tmp_path):
+    created = project.create(db, request(media_dir, tmp_path), want_proxy=True)
+    sessions.update(db, created.session_id, status="processing")  # killed during the ingest
+    with pytest.raises(InputError, match="no session to resume"):
+        Runner(db).resume()
+    assert sessions.get(db, created.session_id).status == "processing"
+    assert project.analyse(db, created.session_id).status == "analysed"  # the editor goes on
+
+
 def test_an_export_plan_refused_keeps_the_editor_session_to_fix(db, media_dir, tmp_path):
     """A group folder named like a clip file: the plan is refused before any work, the session
     stays editable, and fixing the groups exports it (`process` discards instead: nothing can

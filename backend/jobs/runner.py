@@ -79,7 +79,9 @@ class Runner:
             return self.export(session_id)
         for session in sessions.resumable(self.db):
             spec = session.process_metadata
-            if spec is None or waiting_for_edits(spec) \
+            # an editor's project is continued in the editor (or by its id), which shows the
+            # cuts before an export; a plain resume must not export it unseen
+            if spec is None or waiting_for_edits(spec) or (spec.want_proxy and not spec.export_planned) \
                     or archive_claims.resume_blocker(self.db, session):
                 continue
             try:
