@@ -233,7 +233,7 @@ def test_rd_links_are_followed_by_one_rule(tmp_path):
     link_to_rd = tmp_path / "rd-link"
     os.symlink(rd, link_to_rd)
     for folder in (rd, link_to_rd):
-        files, problems = rd_tree.scan(folder)
+        files, problems, _hidden = rd_tree.scan(folder)
         assert problems == []
         assert [p.relative_to(folder).as_posix() for p in files] == [
             "a.jpg", "b-link.jpg", "refs-link/c.png"]

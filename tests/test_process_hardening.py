@@ -98,6 +98,67 @@ def make_rd(root: Path, media: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
+def test_hidden_rd_entries_are_named_in_a_warning_not_left_out_silently(state, media, tmp_path):
+    rd = tmp_path / "rd"
+    (rd / ".git").mkdir(parents=True)
+    (rd / ".git" / "HEAD").write_text("ref")
+    (rd / ".DS_Store").write_bytes(b"\0")
+    (rd / "sketch.txt").write_text("kept")
+    result = process(state, media / "two.mp4", tmp_path / "out", "Hidden", "--rd", str(rd))
+    assert result.rc == 0, result.stderr
+    warning = result.first(type="warning")
+    assert warning and "2 hidden entries" in warning["message"], result.events
+    assert "'.DS_Store'" in warning["message"] and "'.git'" in warning["message"]
+    archive = tmp_path / "out" / f"{DATE}_Hidden"
+    assert [p.name for p in archive.rglob("*") if p.is_file() and "sketch" in p.name]
+    assert not [p for p in archive.rglob("*") if p.name in (".DS_Store", "HEAD")]
+    state_rows = state.rows("SELECT process_metadata FROM processing_state")
+    assert "hidden entries" in state_rows[0]["process_metadata"]
+
+
+@pytest.mark.parametrize("layout", ["folder", "bagit"])
+def test_rd_names_with_control_characters_reach_the_archive_as_they_are(state, media, tmp_path, layout):
+    """An R&D file's name is part of the input: kept byte for byte, escaped where a format needs
+    it (a bag's manifest percent-encodes CR, LF and %), and the archive verifies."""
+    import bagit
+
+    rd = tmp_path / "rd"
+    rd.mkdir()
+    names = ["new\nline.jpg", "esc\x1b.txt", "tab\there%.txt", "bell\x07.png", "del\x7f.txt",
+             "100% final.png", "cr\rx.txt"]
+    # what the RFC keeps literal but bagit-python misreads (it strips a line and splits it at
+    # \x1c, \x85, U+2028): checked by our verify only
+    exotic = ["fs\x1csep.txt", "nel\x85.txt", "ls\u2028.txt", "ends in a space .txt "]
+    names += exotic if layout == "folder" else []
+    for name in names:
+        if name.endswith((".jpg", ".png")):
+            Image.new("RGB", (40, 30), (20, 90, 160)).save(rd / name)
+        else:
+            (rd / name).write_text(name)
+    result = process(state, media / "two.mp4", tmp_path / "out", "Names", "--rd", str(rd),
+                     "--layout", layout)
+    assert result.rc == 0, result.stderr
+    archive = tmp_path / "out" / f"{DATE}_Names"
+    payload = archive / "data" if layout == "bagit" else archive
+    for name in names:
+        assert (payload / "rd" / "originals" / name).read_bytes() == (rd / name).read_bytes(), name
+    verified = state.run("verify", str(archive))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    if layout == "bagit":
+        bagit.Bag(str(archive)).validate()  # the Library of Congress's validator
+        for name in exotic:  # and a second bag, with the names bagit-python cannot read
+            (rd / name).write_text(name)
+        again = process(state, media / "two.mp4", tmp_path / "out", "Names2", "--rd", str(rd),
+                        "--layout", layout)
+        assert again.rc == 0, again.stderr
+        for name in exotic:
+            assert (tmp_path / "out" / f"{DATE}_Names2" / "data" / "rd" / "originals" / name).is_file()
+        verified = state.run("verify", str(tmp_path / "out" / f"{DATE}_Names2"))
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+    else:
+        check_complete(state, result.outcome["session_id"], archive)
+
+
 def test_every_rd_original_reaches_the_archive_bit_for_bit(state, media, tmp_path):
     rd = tmp_path / "in" / "rd"
     sources = make_rd(rd, media)

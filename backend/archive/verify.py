@@ -17,6 +17,7 @@ from typing import Callable, Literal
 import msgspec
 from PIL import Image
 
+from backend.archive import bag
 from backend.archive import layout as archive_layout
 from backend.errors import ArchiveError
 from backend.media import ffmpeg
@@ -180,11 +181,16 @@ def _read_bag(root: Path, expected: dict[str, _Expected]) -> list[Problem]:
     for name in ("manifest-sha256.txt", "tagmanifest-sha256.txt"):
         if not (root / name).is_file():
             continue
-        for number, line in enumerate((root / name).read_text("utf-8", errors="replace").splitlines(), 1):
+        # lines end at LF (CRLF too); splitlines would also break at \x1c, \x85, U+2028, which
+        # may be in a file's name
+        text = (root / name).read_text("utf-8", errors="replace")
+        for number, line in enumerate(text.split("\n"), 1):
+            line = line.removesuffix("\r")
             if not line.strip():
                 continue
             digest, _, disk = line.partition(" ")
-            disk = disk.strip().replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+            # the separator is whitespace; a name may end in a space, and never starts with one
+            disk = bag.decode_path(disk.lstrip(" \t"))
             if len(digest) != 64 or not disk or not _inside(disk):
                 problems.append(Problem(path=name, kind="bag", message=f"{name} line {number} is malformed"))
                 continue

@@ -12,8 +12,14 @@ from backend.encoding import enc_hook
 _encoder = msgspec.json.Encoder(enc_hook=enc_hook)
 
 
+# Characters that JSON may carry raw but that line-splitting readers (Python's splitlines, some
+# log tools) take as line ends: escaped, so one JSON value is always one line whatever a file's
+# name holds. Outside strings JSON has none of them, so replacing them anywhere is safe.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def to_json(obj) -> str:
-    return _encoder.encode(obj).decode()
+    return _encoder.encode(obj).decode().translate(_LINE_BREAKS)
 
 
 class Context:

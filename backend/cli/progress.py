@@ -7,12 +7,13 @@ import shutil
 import sys
 import time
 
-from backend.jobs.events import Event, encode
+from backend.cli.context import to_json
+from backend.jobs.events import Event
 
 
 class JsonLines:
     def __call__(self, event: Event) -> None:
-        print(encode(event), flush=True)
+        print(to_json(event), flush=True)
 
 
 class Bars:

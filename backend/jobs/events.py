@@ -27,6 +27,3 @@ class Event(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 Listener = Callable[[Event], None]
 
-
-def encode(event: Event) -> str:
-    return msgspec.json.encode(event).decode()

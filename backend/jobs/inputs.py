@@ -74,9 +74,10 @@ def check_master(path: str | os.PathLike) -> Path:
     return check_readable(path, what="master video", field="master")[0].resolve()
 
 
-def check_rd_folder(path: str | os.PathLike | None) -> Path | None:
+def check_rd_folder(path: str | os.PathLike | None) -> tuple[Path | None, str | None]:
+    """(the resolved folder, a warning naming hidden entries left out); (None, None) without one."""
     if not path:
-        return None
+        return None, None
     folder = Path(path).expanduser()
     _refuse_link_loop(folder, "R&D folder", "rd")
     if not folder.is_dir():
@@ -84,8 +85,7 @@ def check_rd_folder(path: str | os.PathLike | None) -> Path | None:
     if not os.access(folder, os.R_OK | os.X_OK):
         raise InputError(f"R&D folder cannot be read (permissions): {folder}", "rd")
     folder = folder.resolve()
-    rd_tree.check(folder)
-    return folder
+    return folder, rd_tree.check(folder)
 
 
 def check_output_dir(path: str | os.PathLike) -> Path:

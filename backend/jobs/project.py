@@ -81,7 +81,8 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
     name, warning = inputs.safe_name(request.artwork)
     warnings += [warning] if warning else []
     out = inputs.check_output_dir(request.out)
-    rd = inputs.check_rd_folder(request.rd)
+    rd, warning = inputs.check_rd_folder(request.rd)
+    warnings += [warning] if warning else []
     inputs.parse_scene_spec(request.scenes)
     groups = inputs.check_groups(request.groups or [], "groups")
     preset_id = request.preset or presets.default_id(db)

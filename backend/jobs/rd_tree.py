@@ -6,7 +6,8 @@ path. A folder link that points back to a folder it sits in (a loop) is not ente
 files are already in the tree. What cannot be archived - a broken link, a link loop, a FIFO,
 a socket or a device - is never opened (opening a FIFO would wait forever) and is reported, so
 `check` refuses the folder before any work instead of leaving an input out silently. Hidden
-entries (names starting with '.') are not inputs and are not looked into."""
+entries (names starting with '.': .DS_Store, .git, editors' swap files) are not inputs and are not
+looked into; they are not left out silently either: `check` names them in a warning."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from backend.errors import InputError
 MAX_ENTRIES = 200_000  # links can make a small folder look endless (a -> ., twice)
 
 
-def scan(folder: Path) -> tuple[list[Path], list[str]]:
-    """(files, problems): every regular file under `folder`, following links, as paths under
-    `folder` in name order; and one line per entry that cannot be archived."""
+def scan(folder: Path) -> tuple[list[Path], list[str], list[str]]:
+    """(files, problems, hidden): every regular file under `folder`, following links, as paths
+    under `folder` in name order; one line per entry that cannot be archived; and the hidden
+    entries left out, as paths under `folder`."""
     files: list[Path] = []
     problems: list[str] = []
+    hidden: list[str] = []
     # (folder path as seen under `folder`, real (device, inode) of each folder above it)
     stack: list[tuple[Path, tuple]] = [(folder, ())]
     seen = 0
@@ -42,7 +45,8 @@ def scan(folder: Path) -> tuple[list[Path], list[str]]:
         children = []
         for entry in entries:
             if entry.name.startswith("."):
-                continue  # hidden files and folders are not part of the work (nor .DS_Store's kin)
+                hidden.append(_rel(Path(entry.path), folder))  # not part of the work: reported
+                continue
             seen += 1
             if seen > MAX_ENTRIES:
                 raise InputError(f"R&D folder {folder} holds more than {MAX_ENTRIES} entries "
@@ -64,16 +68,25 @@ def scan(folder: Path) -> tuple[list[Path], list[str]]:
                 problems.append(f"{_rel(path, folder)}: not a regular file (a FIFO, socket or "
                                 "device)")
         stack.extend(reversed(children))
-    return sorted(files), problems
+    return sorted(files), problems, sorted(hidden)
 
 
-def check(folder: Path) -> None:
-    """Refuse a folder holding entries that cannot be archived, naming the first few."""
-    _files, problems = scan(folder)
+def check(folder: Path) -> str | None:
+    """Refuse a folder holding entries that cannot be archived, naming the first few. Returns a
+    warning naming the hidden entries that are not archived, or None."""
+    _files, problems, hidden = scan(folder)
     if problems:
-        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
         raise InputError(f"R&D folder {folder} holds what cannot be archived: "
-                         f"{'; '.join(problems[:3])}{more}; remove or fix them first")
+                         f"{_first(problems, '; ')}; remove or fix them first")
+    if hidden:
+        return (f"R&D folder: {len(hidden)} hidden entr{'y is' if len(hidden) == 1 else 'ies are'}"
+                f" not archived (names starting with '.'): {_first(hidden, ', ')}")
+    return None
+
+
+def _first(items: list[str], sep: str) -> str:
+    more = f" and {len(items) - 3} more" if len(items) > 3 else ""
+    return sep.join(repr(i) if sep == ", " else i for i in items[:3]) + more
 
 
 def _rel(path: Path, folder: Path) -> str:
