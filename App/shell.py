@@ -72,6 +72,14 @@ class ShellApi(WebviewApi):
                                                              "All files (*.*)"))
         return chosen[0] if chosen else None
 
+    def pick_cuts_file(self, title="Import cuts from an edit list"):
+        import webview
+
+        chosen = self._window.create_file_dialog(webview.OPEN_DIALOG, allow_multiple=False,
+                                                 file_types=("Edit lists (*.edl;*.otio;*.csv)",
+                                                             "All files (*.*)"))
+        return chosen[0] if chosen else None
+
     def pick_folder(self, title="Choose a folder"):
         import webview
 

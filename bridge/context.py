@@ -14,6 +14,7 @@ import numpy as np
 
 from backend import paths
 from backend.db import open_db
+from backend.media.ingest import FRAME_US
 from bridge.events import EventHub
 from bridge.jobs import JobManager
 from bridge.media import MediaRegistry
@@ -43,13 +44,22 @@ class Bridge:
 
     def scores_file(self, result) -> Path:
         """An ingest's per-frame scores as little-endian float32 (what the page reads with a
-        Float32Array), written once per run and ingest entry."""
-        entry = Path(result.scores).parent
-        out = self.scratch / f"scores-{entry.name}-{result.frame_count}.f32"
+        Float32Array)."""
+        return self._raw_array(Path(result.scores), result.frame_count, "scores", "<f4")
+
+    def frame_us_file(self, result) -> Path:
+        """The decoded frames' OpenCV-style times in microseconds as little-endian float64 (exact
+        below 2^53 us), which the page's live recut needs on a variable-frame-rate file."""
+        return self._raw_array(Path(result.scores).parent / FRAME_US, result.frame_count,
+                               "frame-us", "<f8")
+
+    def _raw_array(self, npy: Path, count: int, kind: str, dtype: str) -> Path:
+        """`npy` as raw `dtype` values, written once per run and ingest entry."""
+        out = self.scratch / f"{kind}-{npy.parent.name}-{count}.{dtype[1:]}"
         with self._lock:
             if not out.is_file():
                 temp = out.with_suffix(".partial")
-                np.load(result.scores).astype("<f4").tofile(temp)
+                np.load(npy).astype(dtype).tofile(temp)
                 temp.replace(out)
         return out
 

@@ -478,6 +478,7 @@ class Timeline(msgspec.Struct, kw_only=True):
     proxy_height: int | None
     scores_url: str          # little-endian float32, one content score per decoded frame
     score_count: int
+    frame_us_url: str        # little-endian float64, each decoded frame's time in microseconds
     sprites: list[SpriteSheet]
     thumbs: list[SceneThumb]
 
@@ -500,6 +501,11 @@ class Recut(Params):
 class SetCuts(Params):
     session_id: str
     cuts: list[int]
+
+
+class ImportCuts(Params):
+    session_id: str
+    path: str  # a CMX 3600 EDL, an OpenTimelineIO file or a LosslessCut CSV
 
 
 class SetSelection(Params):
@@ -555,6 +561,7 @@ def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
         proxy_url=ctx.media_url(result.proxy, sid) if result.proxy else None,
         proxy_width=result.proxy_width, proxy_height=result.proxy_height,
         scores_url=ctx.media_url(ctx.scores_file(result), sid), score_count=result.frame_count,
+        frame_us_url=ctx.media_url(ctx.frame_us_file(result), sid),
         sprites=sheets, thumbs=_thumbs(ctx, sid, result, state.scenes))
 
 
@@ -571,6 +578,17 @@ def edit_set_cuts(ctx: Bridge, p: SetCuts) -> EditView:
     """Replace the cut list (each cut the first frame of a scene after the first); saved at once.
     Selection and groups follow the frames."""
     state = project.set_cuts(ctx.db, p.session_id, p.cuts)
+    return _edit_view(ctx, state, _ingest_of(ctx, sessions.get(ctx.db, p.session_id)))
+
+
+@table.method("edit.import_cuts")
+def edit_import_cuts(ctx: Bridge, p: ImportCuts) -> EditView:
+    """Replace the cut list with an editor's (Resolve's EDL, an .otio, LosslessCut's CSV); saved
+    at once."""
+    try:
+        state = project.import_cuts(ctx.db, p.session_id, p.path)
+    except InputError as exc:  # the file is this method's `path`
+        raise InputError(str(exc), "path" if exc.field == "cuts" else exc.field) from None
     return _edit_view(ctx, state, _ingest_of(ctx, sessions.get(ctx.db, p.session_id)))
 
 

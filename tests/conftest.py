@@ -48,3 +48,16 @@ def make_video(ffmpeg: Path, out: Path, *, seconds: float = 2, size: str = "320x
                     f"{source}=size={size}:rate={fps}:duration={seconds}", *(extra or []),
                     "-pix_fmt", "yuv420p", str(out)], check=True)
     return out
+
+
+@pytest.fixture
+def editor_server(tmp_path):
+    """`video-archive serve` on a fresh state.db, for a test that drives the editor in a browser:
+    (its address, the database's path)."""
+    import browser
+    from editor_page import serve
+
+    browser.require_system_deps()
+    db = tmp_path / "config" / "state.db"
+    with serve(db) as url:
+        yield url, db

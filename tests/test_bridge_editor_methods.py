@@ -142,6 +142,8 @@ def test_timeline_and_edits(call, media_dir, tmp_path):
     result = __import__("backend.jobs.project", fromlist=["x"]).ingested(call.bridge.db, sid)
     assert len(scores) == timeline["score_count"] == 30
     assert np.allclose(scores, np.load(result.scores), atol=1e-4)
+    frame_us = np.frombuffer(call.media(timeline["frame_us_url"]), "<f8")
+    assert frame_us.tolist() == np.load(Path(result.scores).parent / "frame_us.npy").tolist()
     assert call.media(timeline["proxy_url"])[:4] == b"\x1aE\xdf\xa3"  # WebM
     sheet = timeline["sprites"][0]
     with Image.open(io.BytesIO(call.media(sheet["url"]))) as image:
@@ -180,6 +182,20 @@ def test_timeline_and_edits(call, media_dir, tmp_path):
         call.fails(method, {"session_id": "nope", **({"scenes": []} if "edit" in method else {})},
                    field="session_id")
     call.fails("timeline.get", {}, -32602, "session_id")
+
+    # cuts from an editor's file (the editor's Import cuts)
+    csv = tmp_path / "from-losslesscut.csv"
+    csv.write_text("0,1.0,Intro\n1.0,2.5,\n2.5,3.0,End\n")
+    imported = call("edit.import_cuts", {"session_id": sid, "path": str(csv)})
+    assert imported["cuts"] == [10, 25] and len(imported["thumbs"]) == 3
+    assert call("timeline.get", {"session_id": sid})["cuts"] == [10, 25]
+    (tmp_path / "bad.edl").write_text("TITLE: no events\n")
+    with open(tmp_path / "huge.csv", "wb") as f:
+        f.truncate(17 * 2**20)
+    for path in ("/no/such/cuts.edl", str(tmp_path), str(tmp_path / "bad.edl"),
+                 str(tmp_path / "huge.csv"), str(tmp_path / "cuts.txt")):
+        call.fails("edit.import_cuts", {"session_id": sid, "path": path}, field="path")
+    assert call("timeline.get", {"session_id": sid})["cuts"] == [10, 25]  # nothing changed
 
 
 def test_frames(call, media_dir, tmp_path):

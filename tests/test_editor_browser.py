@@ -33,12 +33,6 @@ def system_deps():
     browser.require_system_deps()
 
 
-@pytest.fixture
-def server(tmp_path, system_deps):
-    with serve(tmp_path / "config" / "state.db") as url:
-        yield url, tmp_path / "config" / "state.db"
-
-
 def fetch(page, url: str, out: Path) -> Path:
     """A media URL of the page, fetched with the page's own cookie."""
     response = page.request.get(url)
@@ -47,8 +41,8 @@ def fetch(page, url: str, out: Path) -> Path:
     return out
 
 
-def test_scrubbing_shows_the_frame_under_the_playhead(server, media_dir, tmp_path):
-    url, _ = server
+def test_scrubbing_shows_the_frame_under_the_playhead(editor_server, media_dir, tmp_path):
+    url, _ = editor_server
     with chromium() as page:
         create_project(page, url, media_dir / "counter.mp4", "Counter", tmp_path / "out")
         proxy_url = page.evaluate("() => window.videoArchive.editor.meta.proxy_url")
@@ -90,8 +84,8 @@ def test_scrubbing_shows_the_frame_under_the_playhead(server, media_dir, tmp_pat
         assert not page.errors, page.errors
 
 
-def test_the_whole_job_in_the_page(server, media_dir, tmp_path):
-    url, db_path = server
+def test_the_whole_job_in_the_page(editor_server, media_dir, tmp_path):
+    url, db_path = editor_server
     out = tmp_path / "out"
     with chromium() as page:
         page.goto(url)

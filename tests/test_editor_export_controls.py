@@ -5,18 +5,9 @@ archive that finally completes is whole (verify) with each operation done once."
 from __future__ import annotations
 
 import apsw
-import pytest
 
-import browser
 from backend.archive.verify import verify
-from editor_page import chromium, create_project, serve, wait_until
-
-
-@pytest.fixture
-def server(tmp_path):
-    browser.require_system_deps()
-    with serve(tmp_path / "config" / "state.db") as url:
-        yield url, tmp_path / "config" / "state.db"
+from editor_page import chromium, create_project, wait_until
 
 
 def session_row(db_path, sid: str) -> tuple[str, int, int]:
@@ -37,8 +28,8 @@ def enabled(page, button: str, timeout_ms: int = 120_000) -> None:
                            timeout=timeout_ms)
 
 
-def test_pause_resume_and_cancel_from_the_export_screen(server, media_dir, tmp_path):
-    url, db_path = server
+def test_pause_resume_and_cancel_from_the_export_screen(editor_server, media_dir, tmp_path):
+    url, db_path = editor_server
     out = tmp_path / "out"
     with chromium() as page:
         page.goto(url)

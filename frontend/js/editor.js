@@ -43,6 +43,7 @@ export class Editor {
         h("span", { class: "sep" }),
         h("label", { title: "Keep only the strongest of cuts closer than this many frames" }, "Prune <", num("prune-gap", { min: 1, step: 1, value: 12 }), "frames"),
         h("button", { id: "prune", title: "Keep only the strongest of cuts that are too close" }, "Prune"),
+        h("button", { id: "import-cuts", title: "Replace the cuts with those of an edit list: CMX 3600 EDL (Resolve, Premiere), OpenTimelineIO, LosslessCut CSV" }, "Import cuts…"),
         h("span", { class: "sep" }),
         h("button", { id: "undo", title: "Undo (Ctrl+Z)" }, "Undo"),
         h("button", { id: "redo", title: "Redo (Ctrl+Shift+Z)" }, "Redo"),
@@ -70,6 +71,7 @@ export class Editor {
     this.el.threshold.addEventListener("change", () => this.typedThreshold());
     this.el.minLen.addEventListener("change", () => this.typedThreshold());
     $("prune").addEventListener("click", () => this.prune());
+    $("import-cuts").addEventListener("click", () => this.importCuts());
     this.el.undo.addEventListener("click", () => this.undo());
     this.el.redo.addEventListener("click", () => this.redo());
     $("toggle-grid").addEventListener("click", () => this.toggleGrid());
@@ -288,6 +290,18 @@ export class Editor {
     const removed = this.state.cuts.length - kept.length;
     this.commit(S.setCuts(this.state, kept));
     banner(removed ? `Pruned ${removed} cut${removed === 1 ? "" : "s"} closer than ${gap} frames to a stronger one.` : `No two cuts are closer than ${gap} frames.`, { kind: "info", timeoutMs: 3000 });
+  }
+
+  async importCuts() {
+    const path = this.bridge.pickCutsFile ? await this.bridge.pickCutsFile()
+      : window.prompt("Import cuts: the path of a CMX 3600 EDL (.edl), an OpenTimelineIO file (.otio) or a LosslessCut CSV (.csv)");
+    if (!path?.trim()) return;
+    try {
+      // the core reads and checks the file; the cuts come back into the history, so Ctrl+Z undoes them
+      const r = await this.bridge.call("edit.import_cuts", { session_id: this.sessionId, path: path.trim() });
+      this.commit(S.setCuts(this.state, r.cuts));
+      banner(`Imported ${r.cuts.length} cut${r.cuts.length === 1 ? "" : "s"}: ${r.scenes.length} scene${r.scenes.length === 1 ? "" : "s"}.`, { kind: "info", timeoutMs: 4000 });
+    } catch (err) { this.fail(err); }
   }
 
   // --- scenes and groups ---------------------------------------------------------------------

@@ -100,6 +100,7 @@ function webviewTransport(api) {
   };
   // native dialogs exist only in the desktop window (App/shell.py adds them to the js_api)
   if (api.pick_file) transport.pickFile = (title) => api.pick_file(title ?? "Choose a master video");
+  if (api.pick_cuts_file) transport.pickCutsFile = () => api.pick_cuts_file();
   if (api.pick_folder) transport.pickFolder = (title) => api.pick_folder(title ?? "Choose a folder");
   return transport;
 }

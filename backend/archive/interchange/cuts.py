@@ -54,6 +54,9 @@ def segments_to_cuts(segments: list[tuple[int, int]], frame_count: int, source: 
     return sorted(cuts)
 
 
+MAX_CUTS_FILE_BYTES = 16 * 2**20  # 100,000 EDL events are ~10 MB; a bigger file is not an edit list
+
+
 def cuts_from_file(path: str | Path, master: str | Path) -> list[int]:
     """The cut frames (scene detection's numbering) a file describes for `master`."""
     path = Path(path)
@@ -62,7 +65,10 @@ def cuts_from_file(path: str | Path, master: str | Path) -> list[int]:
         raise InputError(f"cuts file {path.name}: unknown format {path.suffix or '(no extension)'}; "
                          f"use {', '.join(f'{k} ({v})' for k, v in FORMATS.items())}", "cuts")
     if not path.is_file():
-        raise InputError(f"cuts file not found: {path}", "cuts")
+        raise InputError(f"cuts file not found (or not a regular file): {path}", "cuts")
+    if path.stat().st_size > MAX_CUTS_FILE_BYTES:
+        raise InputError(f"cuts file {path.name} is {path.stat().st_size:,} bytes: an edit list is "
+                         f"far smaller (at most {MAX_CUTS_FILE_BYTES // 2**20} MiB read)", "cuts")
     try:
         info = media_probe.probe(master)
     except Exception as exc:  # the runner reports an unusable master in its own words
