@@ -4,7 +4,6 @@ Structs, so the same definitions validate requests and describe them in `rpc.dis
 
 from __future__ import annotations
 
-import functools
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -13,8 +12,7 @@ from typing import Any, Literal
 import msgspec
 from PIL import Image
 
-import backend
-from backend import doctor
+from backend import about, doctor
 from backend.db import files as db_files
 from backend.db import history, sessions
 from backend.db import settings as db_settings
@@ -24,7 +22,7 @@ from backend.jobs import project
 from backend.jobs.export_plan import ExportPlan, plan as plan_export
 from backend.jobs.request import ProcessRequest
 from backend.jobs.runner import Runner
-from backend.media import ffmpeg, ingest, stills
+from backend.media import ingest, stills
 from backend.media import probe as media_probe
 from backend.media.scenes import Scene, smpte
 from backend.media.timeline import load_timeline
@@ -54,6 +52,7 @@ class DoctorParams(Params):
 
 class SystemInfo(msgspec.Struct, kw_only=True):
     version: str
+    packaged: bool              # the installed app rather than a source checkout
     transport: str              # "http" or "webview"
     ffmpeg: str | None          # the binary in use
     ffmpeg_source: str | None   # ffmpeg_path setting, VIDEO_ARCHIVE_FFMPEG, PATH, imageio-ffmpeg
@@ -80,21 +79,13 @@ def system_ping(ctx: Bridge, p: NoParams) -> Pong:
 
 @table.method("system.info")
 def system_info(ctx: Bridge, p: NoParams) -> SystemInfo:
-    """The version, the transport in use and the ffmpeg binary the tool runs."""
-    info = SystemInfo(version=backend.__version__, transport=ctx.transport, ffmpeg=None,
-                      ffmpeg_source=None, ffmpeg_version=None, database=str(ctx.db_path))
-    try:
-        binary = ffmpeg.find_ffmpeg(db_settings.get(ctx.db, "ffmpeg_path") or None)
-        info.ffmpeg, info.ffmpeg_source = str(binary), ffmpeg.ffmpeg_source(binary)
-        info.ffmpeg_version = _ffmpeg_version(binary)
-    except (ArchiveError, OSError) as exc:
-        info.ffmpeg_error = str(exc)
-    return info
-
-
-@functools.lru_cache(maxsize=4)
-def _ffmpeg_version(binary: Path) -> str:
-    return ffmpeg.ffmpeg_version(binary)
+    """The version, the transport in use and the ffmpeg binary the tool runs (what
+    `video-archive --version` prints: backend.about)."""
+    found = about.about(db_settings.get(ctx.db, "ffmpeg_path"))
+    return SystemInfo(version=found.version, packaged=found.packaged, transport=ctx.transport,
+                      ffmpeg=found.ffmpeg, ffmpeg_source=found.ffmpeg_source,
+                      ffmpeg_version=found.ffmpeg_version, database=str(ctx.db_path),
+                      ffmpeg_error=found.problem)
 
 
 # --- settings -----------------------------------------------------------------------------------

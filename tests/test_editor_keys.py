@@ -120,3 +120,26 @@ def test_keys_and_cut_import(editor_server, media_dir, tmp_path):
         assert "notes.txt" in page.text_content("#banner-text")
         assert state(page)["cuts"] == [10, 20] and stored(db_path, sid)[0] == [10, 20]
         assert not page.errors, page.errors
+
+
+def test_the_about_box_names_the_version_and_the_ffmpeg(editor_server, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url, db_path = editor_server
+    script = Path(sys.executable).with_name("video-archive")
+    printed = subprocess.run([str(script), "--db", str(db_path), "--version"], capture_output=True,
+                             text=True, timeout=60, check=True).stdout
+    with chromium() as page:
+        page.goto(url)
+        page.wait_for_selector("#new-project")
+        page.click("#about-button")
+        page.wait_for_selector("#about:not([hidden]) #about-ffmpeg")
+        version, ffmpeg = page.text_content("#about-version"), page.text_content("#about-ffmpeg")
+        binary = page.text_content("#about-ffmpeg-binary")
+        assert f"video-archive {version}" in printed
+        assert f"ffmpeg {ffmpeg}: {binary.split(' (')[0]}" in printed, (printed, ffmpeg, binary)
+        page.keyboard.press("Escape")
+        assert page.locator("#about").is_hidden()
+        assert not page.errors, page.errors

@@ -17,12 +17,14 @@ window.addEventListener("unhandledrejection", (e) => banner(`Something in the pa
 async function start() {
   showScreen("loading");
   document.getElementById("help-button").addEventListener("click", toggleHelp);
+  document.getElementById("about-button").addEventListener("click", () => { const a = document.getElementById("about"); a.hidden = !a.hidden; });
   document.getElementById("banner-close").addEventListener("click", clearBanner);
   document.getElementById("fatal-retry").addEventListener("click", () => location.reload());
   try {
     app.bridge = await connect();
     const info = await app.bridge.call("system.info");
     document.getElementById("connection").textContent = `${info.transport === "webview" ? "desktop" : "browser"} · v${info.version}`;
+    fillAbout(info);
   } catch (err) {
     document.getElementById("fatal-text").textContent = err.message;
     showScreen("fatal");
@@ -52,7 +54,19 @@ function onKey(e) {
   if (e.key === "?" && !e.target.closest?.("input, select, textarea")) { toggleHelp(); e.preventDefault(); return; }
   const help = document.getElementById("help");
   if (!help.hidden && e.key === "Escape") { help.hidden = true; e.preventDefault(); return; }
+  const about = document.getElementById("about");
+  if (!about.hidden && e.key === "Escape") { about.hidden = true; e.preventDefault(); return; }
   if (app.route === "editor" && app.editor && app.editor.key(e)) e.preventDefault();
+}
+
+// the About box: the release and the ffmpeg in use, as `video-archive --version` prints them
+function fillAbout(info) {
+  const rows = [["Version", info.version],
+    ["ffmpeg", info.ffmpeg_error ? `not usable: ${info.ffmpeg_error}` : `${info.ffmpeg_version ?? "unknown version"}`],
+    ["ffmpeg binary", info.ffmpeg ? `${info.ffmpeg} (${info.ffmpeg_source})` : "none found"],
+    ["Database", info.database],
+    ["Connection", info.transport === "webview" ? "desktop window (js_api)" : "browser (loopback HTTP)"]];
+  document.getElementById("about-table").replaceChildren(...rows.map(([k, v]) => h("tr", {}, h("td", {}, k), h("td", { id: `about-${k.toLowerCase().replace(/\W+/g, "-")}` }, v))));
 }
 
 function toggleHelp() {
