@@ -95,3 +95,34 @@ def test_cuts_read_back_from_each_file_are_the_archives_cuts(bag):
     files = [next(edit.glob("*.edl")), next(edit.glob("*.otio")), next(edit.glob("*_losslesscut.csv"))]
     for path in files:
         assert cuts_from_file(path, master) == [s["start_frame"] for s in scenes[1:]], path.name
+
+
+def test_verify_names_each_damage_in_this_bag(bag):
+    """On this master's bag, four kinds of damage at once (a clip cut short, a still with a
+    changed byte, a thumbnail gone, a file added): `verify` says damaged and names every one.
+    The bag is put back afterwards, as it was."""
+    archive, _master, _scenes = bag
+    data = archive / "data"
+    clip = sorted((data / "clips").rglob("*.mp4"))[-1]
+    still = sorted((data / "stills").rglob("*.jpg"))[0]
+    thumb = sorted(p for p in (data / "thumbnails").rglob("*") if p.is_file())[-1]
+    kept = {p: p.read_bytes() for p in (clip, still, thumb)}
+    extra = data / "clips" / "stray.mp4"
+    try:
+        clip.write_bytes(kept[clip][: len(kept[clip]) * 2 // 3])
+        changed = bytearray(kept[still])
+        changed[len(changed) // 2] ^= 0xFF
+        still.write_bytes(bytes(changed))
+        thumb.unlink()
+        extra.write_bytes(b"not part of the archive")
+        report = verify(archive)
+        assert report.status == "damaged"
+        named = {(p.kind, Path(p.path).name) for p in report.problems}
+        for name in (clip.name, still.name, thumb.name, extra.name):
+            assert any(n == name for _, n in named), (name, sorted(named))
+        assert ("missing", thumb.name) in named and ("extra", extra.name) in named
+    finally:
+        extra.unlink(missing_ok=True)
+        for path, data_ in kept.items():
+            path.write_bytes(data_)
+    assert verify(archive, fast=True).status == "intact"
