@@ -21,6 +21,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+import av
 import msgspec
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
@@ -210,6 +211,9 @@ def test_real_runs_keep_every_original_and_never_rewrite_a_finished_archive(mast
         assert first.rc == 0, first.stderr
         archive = Path(first.outcome["archive_path"])
         files = check_complete(state, first.outcome["session_id"], archive)
+        # the clips' frames add up to the master's
+        assert sum(decoded_frames(c) for c in (archive / "clips").rglob("*.mp4")) \
+            == decoded_frames(master[0])
         rows = state.registered_files(first.outcome["session_id"])
         kept = {r["source_file"]: r["file_path"] for r in rows
                 if r["file_type"] in ("rd_image_original", "rd_video_original", "rd_other")}
@@ -221,3 +225,8 @@ def test_real_runs_keep_every_original_and_never_rewrite_a_finished_archive(mast
             assert again.rc == 1 and "Traceback" not in again.stderr, again.stderr
         assert tree(archive) == files
         assert os.listdir(root / "out") == [archive.name]
+
+
+def decoded_frames(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
