@@ -143,3 +143,23 @@ def test_the_about_box_names_the_version_and_the_ffmpeg(editor_server, tmp_path)
         page.keyboard.press("Escape")
         assert page.locator("#about").is_hidden()
         assert not page.errors, page.errors
+
+
+def test_what_the_checks_changed_is_said_when_a_project_is_created(editor_server, media_dir, tmp_path):
+    url, _ = editor_server
+    rd = tmp_path / "rd"
+    rd.mkdir()
+    (rd / ".DS_Store").write_bytes(b"\0")
+    (rd / "sketch.txt").write_text("kept")
+    with chromium() as page:
+        page.goto(url)
+        page.wait_for_function("() => document.querySelector('#f-preset').options.length > 0")
+        page.fill("#f-master", str(media_dir / "counter.mp4"))
+        page.fill("#f-artwork", "Warn Me")
+        page.fill("#f-rd", str(rd))
+        page.fill("#f-out", str(tmp_path / "out"))
+        page.click("#create")
+        page.wait_for_function("() => !document.querySelector('#banner').hidden", timeout=30_000)
+        said = page.text_content("#banner-text")
+        assert "Warn-Me" in said and "'.DS_Store'" in said, said
+        assert not page.errors, page.errors

@@ -71,6 +71,9 @@ export async function renderStart(root, bridge, { openSession }) {
     form.querySelector("#create-note").textContent = "Checking…";
     try {
       const r = await bridge.call("project.create", params);
+      // what the checks changed or noticed (a name made safe, an encoder fallback, hidden R&D
+      // files left out): said once, not lost
+      if (r.warnings?.length) banner(r.warnings.join(" · "), { kind: "info", timeoutMs: 15000 });
       openSession(r.session_id);
     } catch (err) {
       if (!(err.field && fieldError(form, err.field, err.message))) form.querySelector(".form-error").textContent = err.message;
