@@ -72,7 +72,8 @@ def ingest(master: Path, *, threshold: float = DEFAULT_THRESHOLD,
         record = _store_pass(temp, identity, plan, output)
         cuts_temp = temp / "cuts.partial"
         cuts_temp.mkdir()
-        _store_cuts(cuts_temp, temp, record, plan.rate, output.cuts, threshold, min_scene_len)
+        _store_cuts(cuts_temp, temp, record, plan.rate, output.cuts, threshold, min_scene_len,
+                    output.microseconds)
         cache.publish_cuts(cuts_temp, temp, threshold, min_scene_len)
         cache.publish_entry(temp, entry)
     return _result(cache, entry, record, threshold, min_scene_len, cached=False)
@@ -197,10 +198,9 @@ def _store_pass(folder: Path, identity: MasterIdentity, plan: PassPlan,
 
 def _store_cuts(folder: Path, entry: Path, record: DecodeRecord, rate: Fraction,
                 cuts: list[scene_cuts.FramePosition], threshold: float,
-                min_scene_len: int) -> CutRecord:
+                min_scene_len: int, microseconds: np.ndarray) -> CutRecord:
     """Scenes for one set of parameters. Their midpoint thumbnails are not copied out: each is
     read from the frame-thumbnail bundle when shown, so a recut of a long film writes one file."""
-    microseconds = np.load(entry / FRAME_US)
     numbers = np.load(entry / FRAME_NUMBERS)
     seconds = np.load(entry / FRAME_TIMES)
     scenes = _scenes(cuts, microseconds, rate, numbers, seconds)
@@ -255,10 +255,12 @@ def _result(cache: IngestCache, entry: Path, record: DecodeRecord, threshold: fl
     cut_record = cache.load_cuts(entry, threshold, min_scene_len)
     if cut_record is None:
         rate = Fraction(record.fps_rational)
-        cuts = scene_cuts.replay_cuts(np.load(entry / SCORES), np.load(entry / FRAME_US), rate,
+        microseconds = np.load(entry / FRAME_US)
+        cuts = scene_cuts.replay_cuts(np.load(entry / SCORES), microseconds, rate,
                                       float(threshold), min_scene_len)
         with cache.partial(entry) as temp:
-            cut_record = _store_cuts(temp, entry, record, rate, cuts, threshold, min_scene_len)
+            cut_record = _store_cuts(temp, entry, record, rate, cuts, threshold, min_scene_len,
+                                     microseconds)
             cache.publish_cuts(temp, entry, threshold, min_scene_len)
     rate = Fraction(record.fps_rational)
     end = scene_cuts.position(record.frame_count - 1, 0, rate) + 1

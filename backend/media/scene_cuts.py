@@ -182,7 +182,7 @@ def _length_met(a: tuple[int, Fraction], b: tuple[int, Fraction], *, length: int
     """FlashFilter._min_length_met(a, b) for a length in frames: (b - a) >= length, with
     FrameTimecode's subtraction (in the finer time base, never negative) and its frame_num."""
     (pts_a, base_a), (pts_b, base_b) = a, b
-    if base_a == base_b:
+    if base_a is base_b:  # _Times.at hands out one object per time base: no Fraction compare
         pts, base = max(0, pts_b - pts_a), base_a
     else:
         base = min(base_a, base_b)
