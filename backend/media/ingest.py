@@ -72,8 +72,8 @@ def ingest(master: Path, *, threshold: float = DEFAULT_THRESHOLD,
         record = _store_pass(temp, identity, plan, output)
         cuts_temp = temp / "cuts.partial"
         cuts_temp.mkdir()
-        _store_cuts(cuts_temp, temp, record, plan.rate, output.cuts, threshold, min_scene_len,
-                    output.microseconds)
+        _store_cuts(cuts_temp, temp, record, plan.rate, [c.index for c in output.cuts],
+                    threshold, min_scene_len, output.microseconds)
         cache.publish_cuts(cuts_temp, temp, threshold, min_scene_len)
         cache.publish_entry(temp, entry)
     return _result(cache, entry, record, threshold, min_scene_len, cached=False)
@@ -197,34 +197,32 @@ def _store_pass(folder: Path, identity: MasterIdentity, plan: PassPlan,
 
 
 def _store_cuts(folder: Path, entry: Path, record: DecodeRecord, rate: Fraction,
-                cuts: list[scene_cuts.FramePosition], threshold: float,
-                min_scene_len: int, microseconds: np.ndarray) -> CutRecord:
+                cut_indices: list[int], threshold: float, min_scene_len: int,
+                microseconds: np.ndarray) -> CutRecord:
     """Scenes for one set of parameters. Their midpoint thumbnails are not copied out: each is
     read from the frame-thumbnail bundle when shown, so a recut of a long film writes one file."""
     numbers = np.load(entry / FRAME_NUMBERS)
     seconds = np.load(entry / FRAME_TIMES)
-    scenes = _scenes(cuts, microseconds, rate, numbers, seconds)
+    scenes = _scenes(cut_indices, microseconds, rate, numbers, seconds)
     record_out = CutRecord(threshold=float(threshold), min_scene_len=min_scene_len,
-                           cuts=[int(numbers[c.index]) for c in cuts],
-                           cut_indices=[c.index for c in cuts],
+                           cuts=[int(numbers[i]) for i in cut_indices], cut_indices=cut_indices,
                            scenes=scenes)
     (folder / SCENES_NAME).write_bytes(msgspec.json.encode(record_out))
     return record_out
 
 
-def _scenes(cuts: list[scene_cuts.FramePosition], microseconds: np.ndarray, rate: Fraction,
+def _scenes(cut_indices: list[int], microseconds: np.ndarray, rate: Fraction,
             numbers: np.ndarray, seconds: np.ndarray) -> list[Scene]:
-    """The scenes between the cuts, as SceneManager.get_scene_list gives them (scene_bounds).
-    A boundary's frame number and seconds are read from the frame table, which holds the very
-    values its FrameTimecode computes (frame_table); each boundary's timecode is made once."""
-    bounds = scene_cuts.scene_bounds(cuts, microseconds, rate)
-    edges = [start for start, _ in bounds] + [bounds[-1][1]]
-    indices = [0] + [c.index for c in cuts]
-    frames = [int(numbers[i]) for i in indices] + [edges[-1].frame_num]
-    times = [float(seconds[i]) for i in indices] + [edges[-1].seconds]
-    # the cuts are timestamp-backed positions, which nearest_frame leaves as they are
-    timecodes = [edge.get_timecode(nearest_frame=False) for edge in edges[:-1]] + \
-        [edges[-1].get_timecode()]
+    """The scenes between the cuts, as SceneManager.get_scene_list gives them: from decoded
+    frame 0 to the first cut, cut to cut, the last cut to `scene_end`. A boundary's frame number
+    and seconds are read from the frame table, which holds the very values its FrameTimecode
+    computes (frame_table)."""
+    indices = [0] + list(cut_indices)
+    end = scene_cuts.scene_end(len(microseconds), rate)
+    frames = [int(numbers[i]) for i in indices] + [end.frame_num]
+    times = [float(seconds[i]) for i in indices] + [end.seconds]
+    timecodes = [scene_cuts.timecode(i, int(microseconds[i]), rate) for i in indices] + \
+        [end.get_timecode()]
     ends = [i - 1 for i in indices[1:]] + [len(microseconds) - 1]
     scenes = []
     for k, (first, last) in enumerate(zip(indices, ends)):
@@ -256,8 +254,8 @@ def _result(cache: IngestCache, entry: Path, record: DecodeRecord, threshold: fl
     if cut_record is None:
         rate = Fraction(record.fps_rational)
         microseconds = np.load(entry / FRAME_US)
-        cuts = scene_cuts.replay_cuts(np.load(entry / SCORES), microseconds, rate,
-                                      float(threshold), min_scene_len)
+        cuts = scene_cuts.replay_cut_indices(np.load(entry / SCORES), microseconds, rate,
+                                             float(threshold), min_scene_len)
         with cache.partial(entry) as temp:
             cut_record = _store_cuts(temp, entry, record, rate, cuts, threshold, min_scene_len,
                                      microseconds)

@@ -19,7 +19,6 @@ from fractions import Fraction
 import numpy as np
 from scenedetect.common import FrameTimecode, Timecode, framerate_to_fraction
 from scenedetect.detector import FlashFilter
-from scenedetect.scene_manager import get_scenes_from_cuts
 
 _MICROSECOND = Fraction(1, 1_000_000)
 
@@ -87,6 +86,13 @@ def frame_table(microseconds: np.ndarray, rate: Fraction) -> tuple[np.ndarray, n
 
 def replay_cuts(scores: np.ndarray, microseconds: np.ndarray, rate: Fraction, threshold: float,
                 min_scene_len: int) -> list[FramePosition]:
+    """`replay_cut_indices` as positions, as SceneManager lists its cuts."""
+    return [position(i, int(microseconds[i]), rate)
+            for i in replay_cut_indices(scores, microseconds, rate, threshold, min_scene_len)]
+
+
+def replay_cut_indices(scores: np.ndarray, microseconds: np.ndarray, rate: Fraction,
+                       threshold: float, min_scene_len: int) -> list[int]:
     """The cuts ContentDetector emits at `threshold` / `min_scene_len`, replayed from stored
     per-frame scores without decoding: scenedetect's FlashFilter (MERGE mode, the length in
     frames), stepped only where its state can change. It changes at frames above the threshold,
@@ -100,7 +106,7 @@ def replay_cuts(scores: np.ndarray, microseconds: np.ndarray, rate: Fraction, th
     if count == 0:
         return []
     if min_scene_len <= 0:  # the filter is off: every frame above the threshold is a cut
-        return unique_cuts([position(i, int(microseconds[i]), rate) for i in above])
+        return [p.index for p in unique_cuts([position(i, int(microseconds[i]), rate) for i in above])]
     times = _Times(microseconds, rate)
     met = functools.partial(_length_met, length=min_scene_len, rate=float(rate))
     cuts: list[int] = []
@@ -141,8 +147,7 @@ def replay_cuts(scores: np.ndarray, microseconds: np.ndarray, rate: Fraction, th
     for i in cuts:
         pts, base = times.at(i)
         kept.setdefault(pts * base.numerator * (unit // base.denominator), i)
-    return [position(i, int(microseconds[i]), rate) for _, i in sorted(kept.items(),
-                                                                        key=lambda kv: kv[0])]
+    return [i for _, i in sorted(kept.items(), key=lambda kv: kv[0])]
 
 
 class _Times:
@@ -196,12 +201,20 @@ def unique_cuts(cuts: list[FramePosition]) -> list[FramePosition]:
     return sorted(set(cuts))
 
 
-def scene_bounds(cuts: list[FramePosition], microseconds: np.ndarray,
-                 rate: Fraction) -> list[tuple[FrameTimecode, FrameTimecode]]:
-    """(start, end exclusive) of every scene as SceneManager.get_scene_list(start_in_scene=True)
-    gives them. The end of the last scene is one nominal frame after SceneManager's last position,
-    which OpenCV reports from the frame count once the stream is exhausted (not from the last
-    timestamp). With no cut the whole video is one scene."""
-    first = position(0, int(microseconds[0]), rate)
-    last = position(len(microseconds) - 1, 0, rate)
-    return get_scenes_from_cuts(cut_list=cuts, start_pos=first, end_pos=last + 1)
+def scene_end(count: int, rate: Fraction) -> FrameTimecode:
+    """Where the last scene ends (exclusive), as SceneManager.get_scene_list gives it: one nominal
+    frame after its last position, which OpenCV reports from the frame count once the stream is
+    exhausted (not from the last timestamp). Scenes otherwise run from cut to cut
+    (scenedetect's get_scenes_from_cuts), the first from decoded frame 0."""
+    return position(count - 1, 0, rate) + 1
+
+
+def timecode(index: int, microseconds: int, rate: Fraction) -> str:
+    """scenedetect's timecode (HH:MM:SS.nnn) of decoded frame `index`. Kept once made: dragging
+    the threshold asks for the same cut frames again and again."""
+    return _timecode(index, microseconds, rate.numerator, rate.denominator)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _timecode(index: int, microseconds: int, num: int, den: int) -> str:  # ints: cheap to hash
+    return position(index, microseconds, Fraction(num, den)).get_timecode()
