@@ -109,6 +109,19 @@ class ExportWatch:
         return [s for s in seen if (job := self._jobs.running_for(s)) is not None and job.kind == "export"]
 
 
+def exit_process(code: int):
+    """End the process once the window has closed and `run` has closed everything of ours.
+    pywebview answers each js_api call on a non-daemon thread that waits for the page to take the
+    answer; a call in flight when the window closed waits forever, and would keep the closed
+    app's process alive (found by tests/test_app_window.py closing during an export)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(2)
+    os._exit(code)
+
+
 def run(db_path: str | Path | None = None, *, url_suffix: str = "",
         on_started: Callable[[object], None] | None = None,
         open_folder: open_output.Opener = open_output.open_folder) -> int:

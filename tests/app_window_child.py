@@ -13,7 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from App.shell import run  # noqa: E402
+from App.shell import exit_process, run  # noqa: E402
+from window_driver import wait  # noqa: E402
 from backend.media.ffmpeg import command  # noqa: E402
 
 DB, MASTER, OUT, SHOTS = sys.argv[1:5]
@@ -33,16 +34,6 @@ def grab(name: str) -> None:
     image = Image.open(out).convert("RGB")
     image = image.resize((1024, round(image.height * 1024 / image.width)), Image.LANCZOS)
     image.quantize(256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
-
-
-def wait(window, expression: str, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = window.evaluate_js(expression)
-        if value:
-            return value
-        time.sleep(0.25)
-    raise TimeoutError(f"{what} did not happen within {timeout:.0f} s")
 
 
 def drive(window) -> None:
@@ -73,7 +64,7 @@ def drive(window) -> None:
         result["archive"] = wait(window, "document.querySelector('#archive-path') && document.querySelector('#archive-path').textContent", 600, "the export")
         time.sleep(1)  # let the window paint the report before the screen is grabbed
         grab("app-export")
-        result["errors"] = window.evaluate_js("document.getElementById('banner').hidden ? null : document.getElementById('banner-text').textContent")
+        result["errors"] = window.evaluate_js("(() => { const b = document.getElementById('banner'); return b.hidden || b.classList.contains('info') ? null : document.getElementById('banner-text').textContent; })()")  # an info banner (the name made safe) is no error
     except Exception as exc:  # reported to the parent
         result["error"] = f"{type(exc).__name__}: {exc}"
     finally:
@@ -84,3 +75,4 @@ opened: list[str] = []  # auto_open_output is on by default: recorded, never a r
 run(DB, on_started=drive, open_folder=lambda folder: opened.append(str(folder)))
 result["opened"] = opened
 print("APP-RESULT " + json.dumps(result), flush=True)
+exit_process(0)

@@ -18,6 +18,7 @@ import pytest
 import browser
 
 CHILD = Path(__file__).with_name("app_window_child.py")
+CLOSE_CHILD = Path(__file__).with_name("app_close_child.py")
 SHOTS = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")
 
 
@@ -79,6 +80,40 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     (value,) = conn.execute("SELECT value FROM app_settings WHERE key = 'window_geometry'").fetchone()
     geometry = json.loads(value)
     assert (geometry["width"], geometry["height"]) == (1440, 900), geometry
+
+
+def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_dir, tmp_path):
+    """The window's close button while an export runs: the shell asks, and on "close anyway"
+    the export pauses cleanly (the session is paused, part of it done, nothing failed), so the
+    next start offers it for resuming; `resume` then finishes it."""
+    db = tmp_path / "config" / "state.db"
+    runtime = tempfile.mkdtemp(prefix="app-runtime-")
+    os.chmod(runtime, 0o700)
+    env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
+    env.pop("WAYLAND_DISPLAY", None)
+    proc = subprocess.run([sys.executable, str(CLOSE_CHILD), str(db), str(media_dir / "testvideo.mp4"),
+                           str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=900)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("APP-RESULT ")]
+    assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{proc.stderr[-3000:]}"
+    result = json.loads(lines[-1][len("APP-RESULT "):])
+    assert "error" not in result, result
+    assert len(result["asked"]) == 1 and "pause the export" in result["asked"][0], result
+    sid = result["session_id"]
+    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        status = conn.execute("SELECT status FROM processing_state WHERE session_id = ?", (sid,)).fetchone()[0]
+        ops = conn.execute("SELECT status FROM operation_log WHERE session_id = ?", (sid,)).fetchall()
+    finally:
+        conn.close()
+    assert status == "paused", status
+    assert "failed" not in {o[0] for o in ops} and any(o[0] != "completed" for o in ops), ops
+    listed = subprocess.run(cli("--db", str(db), "--json", "sessions"), capture_output=True, text=True,
+                            timeout=60)
+    assert sid in listed.stdout, listed
+    done = subprocess.run(cli("--db", str(db), "--json", "resume", sid), capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["status"] == "completed"
 
 
 def test_engine_environment_turns_the_sandbox_off_only_as_root():

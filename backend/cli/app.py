@@ -14,10 +14,12 @@ def register(sub) -> None:
 
 def cmd_app(args, ctx: Context) -> int:
     try:
-        from App.shell import run
+        from App.shell import exit_process, run
     except ImportError as exc:
         from backend.errors import InputError
 
         raise InputError(f"the desktop app needs pywebview with Qt (pip install "
                          f"'video-archive[app]'): {exc}") from None
-    return run(ctx.db_path)
+    code = run(ctx.db_path)
+    ctx.close()
+    exit_process(code)  # pywebview may leave a thread waiting on the closed window
