@@ -153,7 +153,7 @@ def test_what_the_checks_changed_is_said_when_a_project_is_created(editor_server
     (rd / "sketch.txt").write_text("kept")
     with chromium() as page:
         page.goto(url)
-        page.wait_for_function("() => document.querySelector('#f-preset').options.length > 0")
+        page.wait_for_function("() => document.querySelector('#f-preset')?.options.length > 0")
         page.fill("#f-master", str(media_dir / "counter.mp4"))
         page.fill("#f-artwork", "Warn Me")
         page.fill("#f-rd", str(rd))

@@ -180,8 +180,12 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
     """`video-archive process`: create, analyse and export in one run."""
     runner = runner or Runner(db, listener, cancel)
     created, lock = _create_locked(db, request)
-    for message in created.warnings:
-        runner.emit(Event(type="warning", session_id=created.session_id, message=message))
+    try:
+        for message in created.warnings:
+            runner.emit(Event(type="warning", session_id=created.session_id, message=message))
+    except BaseException:
+        lock.release()
+        raise
     return runner.export(created.session_id, discard_refused_plan=True, lock=lock)
 
 
