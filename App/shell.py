@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,19 +66,16 @@ class ShellApi(WebviewApi):
         self._window = None
 
     def pick_file(self, title="Choose a master video"):
-        import webview
-
-        chosen = self._window.create_file_dialog(webview.OPEN_DIALOG, allow_multiple=False,
-                                                 file_types=("Video files (*.mov;*.mp4;*.mxf;*.mkv;*.avi;*.webm;*.m4v)",
-                                                             "All files (*.*)"))
-        return chosen[0] if chosen else None
+        return self._open_one("Video files (*.mov;*.mp4;*.mxf;*.mkv;*.avi;*.webm;*.m4v)")
 
     def pick_cuts_file(self, title="Import cuts from an edit list"):
+        return self._open_one("Edit lists (*.edl;*.otio;*.csv)")
+
+    def _open_one(self, kinds: str) -> str | None:
         import webview
 
         chosen = self._window.create_file_dialog(webview.OPEN_DIALOG, allow_multiple=False,
-                                                 file_types=("Edit lists (*.edl;*.otio;*.csv)",
-                                                             "All files (*.*)"))
+                                                 file_types=(kinds, "All files (*.*)"))
         return chosen[0] if chosen else None
 
     def pick_folder(self, title="Choose a folder"):
@@ -116,9 +114,10 @@ def exit_process(code: int):
     app's process alive (found by tests/test_app_window.py closing during an export)."""
     sys.stdout.flush()
     sys.stderr.flush()
+    deadline = time.monotonic() + 2  # for threads that are about to end, not for the stuck ones
     for thread in threading.enumerate():
         if thread is not threading.main_thread() and not thread.daemon:
-            thread.join(2)
+            thread.join(max(0.0, deadline - time.monotonic()))
     os._exit(code)
 
 

@@ -80,13 +80,14 @@ def check(folder: Path) -> str | None:
                          f"{_first(problems, '; ')}; remove or fix them first")
     if hidden:
         return (f"R&D folder: {len(hidden)} hidden entr{'y is' if len(hidden) == 1 else 'ies are'}"
-                f" not archived (names starting with '.'): {_first(hidden, ', ')}")
+                f" not archived (names starting with '.'): {_first([repr(h) for h in hidden], ', ')}")
     return None
 
 
 def _first(items: list[str], sep: str) -> str:
+    """The first three, joined, and how many more."""
     more = f" and {len(items) - 3} more" if len(items) > 3 else ""
-    return sep.join(repr(i) if sep == ", " else i for i in items[:3]) + more
+    return sep.join(items[:3]) + more
 
 
 def _rel(path: Path, folder: Path) -> str:

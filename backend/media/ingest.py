@@ -261,7 +261,7 @@ def _result(cache: IngestCache, entry: Path, record: DecodeRecord, threshold: fl
                                      microseconds)
             cache.publish_cuts(temp, entry, threshold, min_scene_len)
     rate = Fraction(record.fps_rational)
-    end = scene_cuts.position(record.frame_count - 1, 0, rate) + 1
+    end = scene_cuts.scene_end(record.frame_count, rate)
     return IngestResult(
         master=record.master, threshold=float(threshold), min_scene_len=min_scene_len,
         frame_count=record.frame_count, fps=float(rate), fps_rational=record.fps_rational,

@@ -16,8 +16,8 @@ window.addEventListener("unhandledrejection", (e) => banner(`Something in the pa
 
 async function start() {
   showScreen("loading");
-  document.getElementById("help-button").addEventListener("click", toggleHelp);
-  document.getElementById("about-button").addEventListener("click", () => { const a = document.getElementById("about"); a.hidden = !a.hidden; });
+  document.getElementById("help-button").addEventListener("click", () => toggleOverlay("help"));
+  document.getElementById("about-button").addEventListener("click", () => toggleOverlay("about"));
   document.getElementById("banner-close").addEventListener("click", clearBanner);
   document.getElementById("fatal-retry").addEventListener("click", () => location.reload());
   try {
@@ -51,11 +51,9 @@ function onEvent(e) {
 }
 
 function onKey(e) {
-  if (e.key === "?" && !e.target.closest?.("input, select, textarea")) { toggleHelp(); e.preventDefault(); return; }
-  const help = document.getElementById("help");
-  if (!help.hidden && e.key === "Escape") { help.hidden = true; e.preventDefault(); return; }
-  const about = document.getElementById("about");
-  if (!about.hidden && e.key === "Escape") { about.hidden = true; e.preventDefault(); return; }
+  if (e.key === "?" && !e.target.closest?.("input, select, textarea")) { toggleOverlay("help"); e.preventDefault(); return; }
+  const open = document.querySelector(".overlay:not([hidden])");
+  if (open && e.key === "Escape") { open.hidden = true; e.preventDefault(); return; }
   if (app.route === "editor" && app.editor && app.editor.key(e)) e.preventDefault();
 }
 
@@ -69,9 +67,12 @@ function fillAbout(info) {
   document.getElementById("about-table").replaceChildren(...rows.map(([k, v]) => h("tr", {}, h("td", {}, k), h("td", { id: `about-${k.toLowerCase().replace(/\W+/g, "-")}` }, v))));
 }
 
-function toggleHelp() {
-  const help = document.getElementById("help");
-  help.hidden = !help.hidden;
+// the keys (?) and the About box: one open at a time, Esc closes it
+function toggleOverlay(id) {
+  const overlay = document.getElementById(id);
+  const show = overlay.hidden;
+  for (const o of document.querySelectorAll(".overlay")) o.hidden = true;
+  overlay.hidden = !show;
 }
 
 export function openSession(id) { location.hash = `#/session/${encodeURIComponent(id)}`; }

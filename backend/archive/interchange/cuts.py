@@ -66,8 +66,9 @@ def cuts_from_file(path: str | Path, master: str | Path) -> list[int]:
                          f"use {', '.join(f'{k} ({v})' for k, v in FORMATS.items())}", "cuts")
     if not path.is_file():
         raise InputError(f"cuts file not found (or not a regular file): {path}", "cuts")
-    if path.stat().st_size > MAX_CUTS_FILE_BYTES:
-        raise InputError(f"cuts file {path.name} is {path.stat().st_size:,} bytes: an edit list is "
+    size = path.stat().st_size
+    if size > MAX_CUTS_FILE_BYTES:
+        raise InputError(f"cuts file {path.name} is {size:,} bytes: an edit list is "
                          f"far smaller (at most {MAX_CUTS_FILE_BYTES // 2**20} MiB read)", "cuts")
     try:
         info = media_probe.probe(master)
