@@ -26,7 +26,7 @@ from backend.media import ingest, stills
 from backend.media import probe as media_probe
 from backend.media.scenes import Scene, smpte
 from backend.media.timeline import load_timeline
-from backend.presets import catalog as presets
+from backend.jobs import preset_catalog as presets
 from backend.presets.builtin import is_builtin
 from backend.presets.model import Preset
 from bridge.context import Bridge
