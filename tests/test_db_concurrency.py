@@ -96,9 +96,8 @@ def test_reader_and_writer_while_another_process_holds_a_write(shared_db):
     try:
         assert held.wait(30)
         with open_db(shared_db) as db:
-            started = time.monotonic()
-            assert sessions.list_sessions(db) == []  # WAL: reading never waits for the writer
-            assert time.monotonic() - started < 0.5
+            # WAL: reading never waits for the writer, which holds its write until `release`
+            assert sessions.list_sessions(db) == []
             release.set()
             _new(db)  # waits on the busy timeout, then succeeds
             assert queue.get(timeout=30) == "ok"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from archive_checks import (COPYRIGHT, ARTIST, DATE, FAST, Result, State, check_
                             scene_indices, scenedetect_numbers, sha256, video_info)
 from backend.archive.verify import verify
 from backend.media.metadata import read_image_metadata
+
+pytestmark = pytest.mark.slow  # full real-media runs; `scripts/test -m "not slow"` leaves them out
 
 MASTERS = ["counter.mp4", "testvideo.mp4", "goldeneye-vfr-drop3.mp4", "fades.mp4",
            "issue-195-aspect-ratio.mp4", "issue-236-split-copy.mkv", "make-master"]
@@ -63,18 +64,8 @@ class Archive:
 
 
 @pytest.fixture(scope="module")
-def state(tmp_path_factory) -> State:
-    return State(tmp_path_factory.mktemp("state"))
-
-
-@pytest.fixture(scope="module")
-def made_master(tmp_path_factory, media_dir, ffmpeg_bin) -> Path:
-    """The small make-master master: the media clips joined, scaled and letterboxed (hard cuts)."""
-    out = tmp_path_factory.mktemp("make-master") / "master.mp4"
-    subprocess.run([str(media_dir.parent / "tools" / "make-master"), str(out), "--codec", "h264",
-                    "--size", "640x360", "--loops", "1"],
-                   env={**os.environ, "FFMPEG": str(ffmpeg_bin)}, check=True, capture_output=True)
-    return out
+def state(tmp_path_factory, shared_cache) -> State:
+    return State(tmp_path_factory.mktemp("state"), shared_cache)
 
 
 @pytest.fixture(scope="module", params=MASTERS)
