@@ -56,6 +56,7 @@ def rows_for(masters: list[Path], out: Path, **extra) -> list[dict]:
 def run_cli(capsys, *argv) -> tuple[int, list, str]:
     code = main(["--json", *argv])
     out, err = capsys.readouterr()
+    assert all(line.startswith("{") for line in out.splitlines() if line.strip()), out[:2000]
     return code, [json.loads(line) for line in out.splitlines() if line.strip()], err
 
 
@@ -252,7 +253,7 @@ def test_kill_9_mid_batch_then_resume_finishes_without_redoing_jobs(tmp_path, ma
 @pytest.fixture(scope="module")
 def ray_cluster():
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, num_gpus=0, include_dashboard=False, logging_level="ERROR",
+    ray.init(num_cpus=2, num_gpus=0, include_dashboard=False, logging_level="ERROR", log_to_driver=False,
              object_store_memory=100 * 2**20, _node_ip_address="127.0.0.1")
     yield ray
     ray.shutdown()

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -85,7 +86,7 @@ def _drive(ctx: Context, work) -> int:
     """Ctrl-C (or SIGTERM) pauses every running job cleanly; a second one stops at once."""
     ctx.db().require_writable("archiving")
     cancel = threading.Event()
-    show = _JsonLines() if ctx.json else _Lines()
+    show = _JsonLines(sys.stdout) if ctx.json else _Lines()
 
     def pause(signum, frame):
         if cancel.is_set():
@@ -96,7 +97,10 @@ def _drive(ctx: Context, work) -> int:
 
     previous = {s: signal.signal(s, pause) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        summary = work(show, cancel)
+        # stdout carries only the batch's own lines: Ray prints what its workers and raylets say
+        # (a worker lost, a task retried) there, so anything else goes to stderr meanwhile
+        with contextlib.redirect_stdout(sys.stderr):
+            summary = work(show, cancel)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -108,8 +112,11 @@ def _drive(ctx: Context, work) -> int:
 
 
 class _JsonLines:
+    def __init__(self, stream):
+        self.stream = stream
+
     def __call__(self, event: BatchEvent) -> None:
-        print(to_json(event), flush=True)
+        print(to_json(event), file=self.stream, flush=True)
 
 
 class _Lines:
