@@ -204,6 +204,30 @@ def test_the_fixed_manifest_makes_four_archives_that_verify(embedded, capsys):
 
 
 @pytest.mark.slow
+def test_ctrl_c_pauses_every_job(tmp_path, masters):
+    db = tmp_path / "state.db"
+    manifest = write_manifest(tmp_path / "jobs.csv", rows_for(masters, tmp_path / "out"))
+    batch = subprocess.Popen([sys.executable, "-m", "backend.cli.main", "--db", str(db), "--json",
+                              "batch", str(manifest), "--jobs", "2"],
+                             stdout=subprocess.PIPE, text=True)
+    lines = []
+    for line in batch.stdout:
+        lines.append(json.loads(line))
+        if len({e["job"] for e in lines if e["type"] == "job_progress"}) == 2:
+            batch.send_signal(signal.SIGINT)  # both running jobs are under way
+            break
+    lines += [json.loads(line) for line in batch.stdout]
+    assert batch.wait(timeout=120) == 3
+    summary = lines[-1]
+    assert summary["status"] == "paused" and summary["done"] + len(summary["paused"]) == 4
+    with open_db(db) as conn:
+        jobs = batches.jobs(conn, batches.get(conn).batch_id)
+        statuses = {s["status"] for s in conn.query("SELECT status FROM processing_state")}
+    assert {j.status for j in jobs} <= {"done", "paused"} and "paused" in {j.status for j in jobs}
+    assert statuses <= {"completed", "paused"}  # each session paused cleanly, none left running
+
+
+@pytest.mark.slow
 def test_kill_9_mid_batch_then_resume_finishes_without_redoing_jobs(tmp_path, masters, capsys):
     db = tmp_path / "state.db"
     manifest = write_manifest(tmp_path / "jobs.csv", rows_for(masters, tmp_path / "out"))
