@@ -343,3 +343,33 @@ def test_a_gpu_job_on_a_cluster_without_a_gpu_waits(ray_cluster, tmp_path, db_pa
     assert not Path(rows[1]["out"], "24-02-02_Work-2").exists()  # never run on x264
     code, status, _ = run_cli(capsys, "batch", "status")
     assert [j["status"] for j in status[0]["jobs"]] == ["done", "waiting"]
+
+
+# --- a job's folder left by a writer on another node ------------------------------------------
+
+def test_a_folder_half_made_by_a_dead_writer_elsewhere_is_kept_aside_and_made_again(
+        tmp_path, db_path, masters):
+    from backend.batch.job import run_job
+    from backend.jobs import archive_lock
+
+    out = tmp_path / "out"
+    archive = out / "24-02-01_Work-1"
+    (archive / "masters").mkdir(parents=True)
+    (archive / "masters" / "half.mov").write_bytes(b"x" * 100)
+    request = rows_for(masters[:1], out)[0]
+    request.pop("encoder")
+    # held by a live writer: refused, nothing touched
+    with archive_lock.acquire(archive, "process 1 on another node"):
+        busy = run_job(str(db_path), {**request, "encoder": "x264"}, str(archive))
+        assert busy.status == "failed" and "another video-archive run" in busy.error
+    assert not (archive / archive_lock.LOCK_NAME).exists()
+    # not locked and no lock file: a folder someone filled, which process refuses
+    refused = run_job(str(db_path), {**request, "encoder": "x264"}, str(archive))
+    assert refused.status == "failed" and "not empty" in refused.error
+    # a lock file no one holds: its writer died; the folder is kept aside, the job runs
+    (archive / archive_lock.LOCK_NAME).write_text("process 4242, session s-elsewhere")
+    result = run_job(str(db_path), {**request, "encoder": "x264"}, str(archive))
+    assert result.status == "done", result.error
+    assert verify(archive).status == "intact"
+    aside = [p for p in out.iterdir() if p.name.startswith("24-02-01_Work-1.incomplete-")]
+    assert len(aside) == 1 and (aside[0] / "masters" / "half.mov").stat().st_size == 100

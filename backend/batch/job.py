@@ -27,7 +27,7 @@ from backend.archive.verify import verify
 from backend.db import open_db
 from backend.errors import ArchiveError
 from backend.jobs import archive_claims, archive_lock
-from backend.jobs.events import Event, Listener
+from backend.jobs.events import Listener
 from backend.jobs.request import ProcessRequest
 from backend.jobs.runner import Runner
 
@@ -125,9 +125,3 @@ def folder_size(folder: Path) -> int:
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
-
-def forward(job: int, emit) -> Listener:
-    """A session's events, as the batch shows them: (job, event) to `emit`."""
-    def listener(event: Event) -> None:
-        emit(job, event)
-    return listener
