@@ -149,6 +149,8 @@ def _check_row(db, base: Path, number: int, row, errors: list[RowError],
     for name in ("master", "artwork", "date", "out", "rd", "preset", "encoder"):
         if name in cells and not isinstance(cells[name], str):
             fail(name, f"{name} must be text")
+    if any(e.row == number for e in errors):
+        return None
     for name in _PATHS:
         if isinstance(cells.get(name), str):
             cells[name] = str(base / Path(cells[name]).expanduser())

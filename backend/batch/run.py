@@ -6,6 +6,7 @@ killed, failed or waiting), never a job already done or skipped."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -170,7 +171,7 @@ def _run_here(driver: Driver, todo: list[BatchJob], db_path: str, at_once: int,
         if cancel.is_set():
             driver.left(job.job, "paused", "paused before it started")
             return
-        driver.started(job.job, None)
+        driver.started(job.job, socket.gethostname())
         try:
             result = run_job(db_path, job.request, job.archive, cancel=cancel,
                              listener=lambda event: driver.session_event(job.job, event))
