@@ -56,7 +56,7 @@ def rows_for(masters: list[Path], out: Path, **extra) -> list[dict]:
 def run_cli(capsys, *argv) -> tuple[int, list, str]:
     code = main(["--json", *argv])
     out, err = capsys.readouterr()
-    assert all(line.startswith("{") for line in out.splitlines() if line.strip()), out[:2000]
+    assert all(line[:1] in "{[" for line in out.splitlines() if line.strip()), out[:2000]
     return code, [json.loads(line) for line in out.splitlines() if line.strip()], err
 
 
