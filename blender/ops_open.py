@@ -54,14 +54,29 @@ class VA_OT_open_archive(bpy.types.Operator):
         for frame in cuts[1:]:
             pieces = strips.split_at(pieces, base + frame)
         pieces.sort(key=lambda p: p.frame_final_start)
-        groups = sorted({s.group for s in timeline.scenes if s.group})
-        settings = scene.video_archive
-        for index, name in enumerate(groups[:9], 1):
-            setattr(settings, f"group_{index}", name)
+        slots = _group_slots(scene.video_archive, [s.group for s in timeline.scenes if s.group])
         for piece, info in zip(pieces, timeline.scenes):
             piece.name = info.name or piece.name
             piece.mute = not info.exported
-            if info.group in groups[:9]:
-                piece.color_tag = strips.COLOR_TAGS[groups.index(info.group)]
+            if info.group in slots:
+                piece.color_tag = strips.COLOR_TAGS[slots[info.group] - 1]
         self.report({"INFO"}, f"{len(pieces)} scenes of {timeline.master.name} on channel {channel}")
         return {"FINISHED"}
+
+
+def _group_slots(settings, groups: list[str]) -> dict[str, int]:
+    """Group name -> 1-9: the slot already named so, else the first slot still named "Group N"
+    (which is then named after the group); a tenth group and beyond get no colour."""
+    names = strips.group_names(settings)
+    slots = {}
+    for group in dict.fromkeys(groups):
+        if group in names:
+            slots[group] = names.index(group) + 1
+            continue
+        free = next((n for n in range(1, 10) if names[n - 1] == f"Group {n}"
+                     and n not in slots.values()), None)
+        if free is not None:
+            setattr(settings, f"group_{free}", group)
+            names[free - 1] = group
+            slots[group] = free
+    return slots
