@@ -4,6 +4,7 @@ Usage: python blender_driver.py SCENARIO JSON_ARGS (see the scenario functions b
 
 import importlib.util
 import json
+import tempfile
 import sys
 from pathlib import Path
 
@@ -93,13 +94,59 @@ def snapshot():
         "scene_props": sorted(bpy.types.Scene.bl_rna.properties.keys()),
         "operators": sorted(dir(bpy.ops.video_archive)),
         "types": sorted(t for t in dir(bpy.types) if t.startswith("VA_")),
-        "strip_menu": len(getattr(bpy.types.SEQUENCER_MT_strip.draw, "_draw_funcs", [])),
+        "strip_menu": [f.__module__ for f in getattr(bpy.types.SEQUENCER_MT_strip.draw, "_draw_funcs", [])
+                       if f.__module__.startswith("video_archive")],
         "keymaps": sum(len(km.keymap_items) for km in wm.keyconfigs.addon.keymaps)
         if wm.keyconfigs.addon else 0,
     }
 
 
-SCENARIOS = {"detect": detect, "archive": archive, "no_app": no_app}
+def screenshot(args):
+    """docs/blender.md's picture, rendered by Blender: the sequencer's output at the middle of
+    each scene after Detect scenes, Group (scenes 2-3 as "loop") and a mute on scene 4, each
+    frame captioned by a text strip with what the panel shows for it; tiled 2x2 into one PNG."""
+    import numpy as np
+
+    scene = bpy.context.scene
+    ed = add_master(args["master"], False)
+    bpy.ops.video_archive.detect_scenes()
+    movies = sorted((s for s in ed.strips_all if s.type == "MOVIE"), key=lambda s: s.frame_final_start)
+    scene.video_archive.group_2 = "loop"
+    for s in ed.strips_all:
+        s.select = s in movies[1:3]
+    bpy.ops.video_archive.group(group=2)
+    movies[3].mute = True
+    scene.render.resolution_x, scene.render.resolution_y, scene.render.resolution_percentage = 1280, 720, 50
+    scene.render.image_settings.file_format = "PNG"
+    tiles = []
+    for number, strip in enumerate(movies, 1):
+        group = bpy.context.scene.video_archive.group_2 if strip.color_tag == "COLOR_02" else "no group"
+        text = ed.strips.new_effect(name=f"caption {number}", type="TEXT", channel=5,
+                                    frame_start=strip.frame_final_start, length=strip.frame_final_duration)
+        text.text = f"{strip.name}  |  {group}  |  {'muted: not archived' if strip.mute else 'archived'}"
+        text.font_size, text.location, text.use_box = 40, (0.5, 0.08), True
+        strip.mute = False  # show the picture; the caption says it is muted
+        scene.frame_set((strip.frame_final_start + strip.frame_final_end) // 2)
+        scene.render.filepath = str(Path(tempfile.mkdtemp()) / f"{number}.png")
+        bpy.ops.render.render(write_still=True)
+        image = bpy.data.images.load(scene.render.filepath)
+        w, h = image.size
+        tiles.append(np.array(image.pixels[:], dtype=np.float32).reshape(h, w, 4))
+    h, w = tiles[0].shape[:2]
+    sheet = np.ones((2 * h + 8, 2 * w + 8, 4), dtype=np.float32)
+    for index, tile in enumerate(tiles[:4]):
+        row, col = divmod(index, 2)
+        y = (1 - row) * (h + 8)  # Blender's pixels start at the bottom row
+        sheet[y:y + h, col * (w + 8):col * (w + 8) + w] = tile
+    out = bpy.data.images.new("sheet", sheet.shape[1], sheet.shape[0], alpha=True)
+    out.pixels = sheet.ravel()
+    out.filepath_raw = args["out"]
+    out.file_format = "JPEG" if args["out"].endswith(".jpg") else "PNG"
+    out.save()
+    return {"tiles": len(tiles), "size": [sheet.shape[1], sheet.shape[0]]}
+
+
+SCENARIOS = {"screenshot": screenshot, "detect": detect, "archive": archive, "no_app": no_app}
 
 
 def main():

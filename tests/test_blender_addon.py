@@ -218,7 +218,7 @@ def test_register_then_unregister_leaves_nothing(media_dir, db_path):
     out = drive("register", {})
     assert out["registered"]["operators"] and out["registered"]["types"]
     assert "video_archive" in out["registered"]["scene_props"]
-    assert out["registered"]["strip_menu"] == out["before"]["strip_menu"] + 1
+    assert out["registered"]["strip_menu"] == ["video_archive.ui"]
     assert out["after"] == out["before"]
 
 
