@@ -81,6 +81,24 @@ def archive(args):
             "message": settings.message}
 
 
+def plan(args):
+    """Detect, group scenes 2-3 as "loop" (colour tag or channel), mute scene 4: what Archive…
+    would send to `process`."""
+    ed = add_master(args["master"], False)
+    bpy.ops.video_archive.detect_scenes()
+    movies = sorted((s for s in ed.strips_all if s.type == "MOVIE"), key=lambda s: s.frame_final_start)
+    settings = bpy.context.scene.video_archive
+    settings.group_mode = args["group_mode"]
+    settings.group_2 = "loop"
+    for s in ed.strips_all:
+        s.select = s in movies[1:3]
+    grouped = op(bpy.ops.video_archive.group, group=2)
+    movies[3].mute = True
+    made, rate = sys.modules["video_archive.ops_archive"].sequencer_plan(bpy.context.scene, args["master"])
+    return {"grouped": grouped, "edges": made.edges, "scenes": made.scenes_spec(), "groups": made.groups,
+            "csv": made.cuts_csv(rate), "strips": strip_rows(ed)}
+
+
 def no_app(args):
     add_master(args["master"], False)
     return {"result": op(bpy.ops.video_archive.detect_scenes)}
@@ -146,7 +164,7 @@ def screenshot(args):
     return {"tiles": len(tiles), "size": [sheet.shape[1], sheet.shape[0]]}
 
 
-SCENARIOS = {"screenshot": screenshot, "detect": detect, "archive": archive, "no_app": no_app}
+SCENARIOS = {"screenshot": screenshot, "plan": plan, "detect": detect, "archive": archive, "no_app": no_app}
 
 
 def main():

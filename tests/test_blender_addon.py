@@ -2,6 +2,7 @@
 .venv-blender made by scripts/bootstrap-blender): each scenario is tests/blender_driver.py in a
 subprocess of that venv's Python, driving the app's CLI from this venv."""
 
+import functools
 import importlib.util
 import json
 import os
@@ -54,6 +55,7 @@ def detection(master: Path) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
+@functools.cache
 def pyscenedetect_cuts(master: Path) -> list[int]:
     from scenedetect import ContentDetector, detect
 
@@ -129,6 +131,20 @@ def test_detect_splits_at_pyscenedetects_cuts(media_dir, db_path):
     movie_starts = starts(out["strips"], "MOVIE")
     assert [s - 1 for s in movie_starts[1:]] == pyscenedetect_cuts(master)
     assert movie_starts[0] == 1 and max(r["end"] for r in out["strips"]) == 721
+
+
+@needs_bpy
+@pytest.mark.parametrize("mode", ["COLOR", "CHANNEL"])
+def test_groups_by_colour_tag_or_channel_and_mutes_reach_the_plan(mode, media_dir, db_path):
+    out = drive("plan", {"master": str(media_dir / "testvideo.mp4"), "group_mode": mode})
+    assert out["grouped"] == ["FINISHED"]
+    assert out["edges"] == [0, *pyscenedetect_cuts(media_dir / "testvideo.mp4")]
+    assert out["scenes"] == "1,2,3" and out["groups"] == {"loop": [2, 3]}
+    grouped = [r for r in out["strips"] if r["type"] == "MOVIE"][1:3] if mode == "COLOR" else \
+        [r for r in out["strips"] if r["channel"] == 11]
+    assert len(grouped) == 2
+    if mode == "COLOR":
+        assert {r["color_tag"] for r in grouped} == {"COLOR_02"}
 
 
 @needs_bpy
@@ -239,3 +255,45 @@ def test_manifest_and_zip_pass_blenders_validation(tmp_path):
         done = subprocess.run([sys.executable, str(validator), "validate", str(source)],
                               capture_output=True, text=True)
         assert done.returncode == 0 and "Success" in done.stdout, done.stdout + done.stderr
+
+
+# -- how the add-on drives the app (no Blender needed) --------------------------------------
+
+
+def test_detect_reports_progress_as_json_lines_on_stderr(media_dir, db_path):
+    """What Detect Scenes shows in the status bar: frames decoded, as JSON lines on stderr."""
+    done = subprocess.run([str(Path(sys.executable).parent / "video-archive"), "--json", "detect",
+                           "--no-proxy", "--progress", str(media_dir / "counter.mp4")],
+                          capture_output=True, text=True, check=True)
+    progress = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert progress and all(p["type"] == "progress" for p in progress)
+    assert [p["frames_done"] for p in progress] == sorted(p["frames_done"] for p in progress)
+    assert progress[-1]["frames_done"] == progress[-1]["frames_total"] == 30
+    assert json.loads(done.stdout.splitlines()[-1])["cuts"] == []
+
+
+@pytest.mark.slow
+def test_pause_then_resume_through_the_job(media_dir, db_path, tmp_path):
+    """Archive…'s Esc/Pause is the app's Ctrl-C: the session stops as paused (exit 3), and
+    Resume's `resume SESSION` finishes it."""
+    import time
+
+    app_cli = _module("app_cli")
+    app = Path(sys.executable).parent / "video-archive"
+    job = app_cli.Job(app, ["process", str(media_dir / "testvideo.mp4"), "--artwork", "Paused",
+                            "--date", "24-03-15", "--out", str(tmp_path), "--preset", "preview_small"])
+    seen, outcome = [], None
+    while not job.finished():
+        for stream, item in job.events():
+            if stream == "out":
+                seen.append(item)
+                if item.get("type") == "session_started":
+                    job.pause()
+        time.sleep(0.05)
+    for stream, item in job.events():
+        if stream == "out":
+            seen.append(item)
+    outcome = seen[-1]
+    assert job.proc.returncode == 3 and outcome["status"] == "paused", job.stderr
+    finished = app_cli.run_json(app, ["resume", outcome["session_id"]])
+    assert finished["status"] == "completed" and finished["archive_path"] == outcome["archive_path"]
