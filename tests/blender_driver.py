@@ -1,8 +1,7 @@
-"""Runs under .venv-blender's Python (Blender as a module), headless: loads the add-on from
-blender/, plays one scenario and prints its findings as JSON on the last stdout line.
-Usage: python blender_driver.py SCENARIO JSON_ARGS (see the scenario functions below)."""
+"""Runs under .venv-blender's Python (Blender as a module), headless: installs the add-on's zip
+as Blender's Install from Disk does, plays one scenario and prints its findings as JSON on the last stdout line.
+Usage: python blender_driver.py SCENARIO JSON_ARGS ({"zip": ..., "app": video-archive, ...})."""
 
-import importlib.util
 import json
 import tempfile
 import sys
@@ -10,17 +9,16 @@ from pathlib import Path
 
 import bpy
 
-ADDON = Path(__file__).resolve().parent.parent / "blender"
-reports: list[str] = []
+MODULE = "bl_ext.user_default.video_archive"  # where Install from Disk puts it
 
 
-def load_addon():
-    spec = importlib.util.spec_from_file_location("video_archive", ADDON / "__init__.py",
-                                                  submodule_search_locations=[str(ADDON)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["video_archive"] = module
-    spec.loader.exec_module(module)
-    return module
+def install(zip_path: str, app: str):
+    """Preferences > Get Extensions > Install from Disk, with the app's path in its preferences.
+    BLENDER_USER_RESOURCES (set by the test) keeps the user repository in a temporary folder."""
+    result = bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default",
+                                                      enable_on_install=True)
+    assert result == {"FINISHED"}, result
+    bpy.context.preferences.addons[MODULE].preferences.app_path = app
 
 
 def strip_rows(ed):
@@ -72,12 +70,12 @@ def archive(args):
     movies[1].select = movies[2].select = True
     grouped = op(bpy.ops.video_archive.group, group=2)
     movies[3].mute = True
-    before = strip_rows(ed)
+    sequenced = strip_rows(ed)
     archived = op(bpy.ops.video_archive.archive, artwork="Blue Hour", date="24-03-15",
                   out=args["out"], preset="preview_small")
     opened = op(bpy.ops.video_archive.open_archive, filepath=settings.archive_path)
-    return {"grouped": grouped, "archived": archived, "opened": opened, "before": before,
-            "after": strip_rows(ed), "status": settings.status, "archive_path": settings.archive_path,
+    return {"grouped": grouped, "archived": archived, "opened": opened, "sequenced": sequenced,
+            "strips": strip_rows(ed), "status": settings.status, "archive_path": settings.archive_path,
             "message": settings.message}
 
 
@@ -94,7 +92,7 @@ def plan(args):
         s.select = s in movies[1:3]
     grouped = op(bpy.ops.video_archive.group, group=2)
     movies[3].mute = True
-    made, rate = sys.modules["video_archive.ops_archive"].sequencer_plan(bpy.context.scene, args["master"])
+    made, rate = sys.modules[MODULE + ".ops_archive"].sequencer_plan(bpy.context.scene, args["master"])
     return {"grouped": grouped, "edges": made.edges, "scenes": made.scenes_spec(), "groups": made.groups,
             "csv": made.cuts_csv(rate), "strips": strip_rows(ed)}
 
@@ -112,8 +110,9 @@ def snapshot():
         "scene_props": sorted(bpy.types.Scene.bl_rna.properties.keys()),
         "operators": sorted(dir(bpy.ops.video_archive)),
         "types": sorted(t for t in dir(bpy.types) if t.startswith("VA_")),
+        "addons": sorted(a.module for a in bpy.context.preferences.addons if "video_archive" in a.module),
         "strip_menu": [f.__module__ for f in getattr(bpy.types.SEQUENCER_MT_strip.draw, "_draw_funcs", [])
-                       if f.__module__.startswith("video_archive")],
+                       if f.__module__.startswith(MODULE)],
         "keymaps": sum(len(km.keymap_items) for km in wm.keyconfigs.addon.keymaps)
         if wm.keyconfigs.addon else 0,
     }
@@ -168,15 +167,13 @@ SCENARIOS = {"screenshot": screenshot, "plan": plan, "detect": detect, "archive"
 
 
 def main():
-    name, args = sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    name, args = sys.argv[1], json.loads(sys.argv[2])
     before = snapshot()
-    addon = load_addon()
-    addon.register()
+    install(args["zip"], args.get("app", ""))
     registered = snapshot()
     out = SCENARIOS[name](args) if name in SCENARIOS else {}
-    addon.unregister()
-    out.update(before=before, registered=registered, after=snapshot()) if name == "register" \
-        else out.update(before_register=before, after_unregister=snapshot())
+    bpy.ops.preferences.addon_disable(module=MODULE)  # the add-on's unregister()
+    out.update(before=before, registered=registered, after=snapshot())
     print(json.dumps(out), flush=True)
 
 

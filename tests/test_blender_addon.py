@@ -6,8 +6,10 @@ import functools
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from fractions import Fraction
 from pathlib import Path
@@ -36,13 +38,34 @@ def _module(name: str):
 cut_plan = _module("cut_plan")
 
 
-def drive(scenario: str, args: dict, *, app_on_path: bool = True) -> dict:
+def _blender_zip():
+    sys.path.insert(0, str(REPO / "packaging"))
+    try:
+        import blender_zip
+    finally:
+        sys.path.remove(str(REPO / "packaging"))
+    return blender_zip
+
+
+@pytest.fixture(scope="session")
+def addon_zip(tmp_path_factory) -> Path:
+    """The extension's zip as packaging/build makes it: the tests install this, not the source."""
+    return _blender_zip().build(tmp_path_factory.mktemp("extension"))
+
+
+def drive(scenario: str, args: dict, addon_zip: Path, *, app: bool = True) -> dict:
+    """Run a tests/blender_driver.py scenario with the add-on installed from `addon_zip` into a
+    fresh user repository, the app's path set in its preferences (or not: `app=False`)."""
     env = dict(os.environ)
-    bin_dir = str(Path(sys.executable).parent)  # this venv's video-archive
-    path = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != bin_dir]
-    env["PATH"] = os.pathsep.join(([bin_dir] if app_on_path else []) + path)
-    done = subprocess.run([str(BPY_PYTHON), str(DRIVER), scenario, json.dumps(args)],
-                          capture_output=True, text=True, env=env, timeout=600)
+    bin_dir = str(Path(sys.executable).parent)  # this venv's video-archive: only by preference
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p and p != bin_dir)
+    env["BLENDER_USER_RESOURCES"] = tempfile.mkdtemp(prefix="blender-user-")
+    args = {**args, "zip": str(addon_zip), "app": str(Path(bin_dir) / "video-archive") if app else ""}
+    try:
+        done = subprocess.run([str(BPY_PYTHON), str(DRIVER), scenario, json.dumps(args)],
+                              capture_output=True, text=True, env=env, timeout=600)
+    finally:
+        shutil.rmtree(env["BLENDER_USER_RESOURCES"], ignore_errors=True)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     out["log"] = done.stdout + done.stderr
@@ -124,9 +147,9 @@ def test_the_app_is_found_on_path_or_by_preference(tmp_path, monkeypatch):
 
 
 @needs_bpy
-def test_detect_splits_at_pyscenedetects_cuts(media_dir, db_path):
+def test_detect_splits_at_pyscenedetects_cuts(media_dir, db_path, addon_zip):
     master = media_dir / "testvideo.mp4"
-    out = drive("detect", {"master": str(master)})
+    out = drive("detect", {"master": str(master)}, addon_zip)
     assert out["result"] == ["FINISHED"], out["log"]
     movie_starts = starts(out["strips"], "MOVIE")
     assert [s - 1 for s in movie_starts[1:]] == pyscenedetect_cuts(master)
@@ -135,8 +158,8 @@ def test_detect_splits_at_pyscenedetects_cuts(media_dir, db_path):
 
 @needs_bpy
 @pytest.mark.parametrize("mode", ["COLOR", "CHANNEL"])
-def test_groups_by_colour_tag_or_channel_and_mutes_reach_the_plan(mode, media_dir, db_path):
-    out = drive("plan", {"master": str(media_dir / "testvideo.mp4"), "group_mode": mode})
+def test_groups_by_colour_tag_or_channel_and_mutes_reach_the_plan(mode, media_dir, db_path, addon_zip):
+    out = drive("plan", {"master": str(media_dir / "testvideo.mp4"), "group_mode": mode}, addon_zip)
     assert out["grouped"] == ["FINISHED"]
     assert out["edges"] == [0, *pyscenedetect_cuts(media_dir / "testvideo.mp4")]
     assert out["scenes"] == "1,2,3" and out["groups"] == {"loop": [2, 3]}
@@ -148,9 +171,10 @@ def test_groups_by_colour_tag_or_channel_and_mutes_reach_the_plan(mode, media_di
 
 
 @needs_bpy
-def test_detect_adds_markers_instead(media_dir, db_path):
+def test_detect_adds_markers_instead(media_dir, db_path, addon_zip):
     out = drive("detect", {"master": str(media_dir / "testvideo.mp4"),
-                           "props": {"action": "MARKERS", "threshold": 30, "min_scene_len": 15}})
+                           "props": {"action": "MARKERS", "threshold": 30, "min_scene_len": 15}},
+                addon_zip)
     assert out["result"] == ["FINISHED"]
     assert starts(out["strips"], "MOVIE") == [1]  # nothing split
     assert "4 scenes, 3 cuts" in out["log"]
@@ -159,7 +183,7 @@ def test_detect_adds_markers_instead(media_dir, db_path):
 @needs_bpy
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["goldeneye-vfr-drop3.mp4", "issue-195-aspect-ratio.mp4"])
-def test_sound_is_split_with_the_picture(name, media_dir, db_path, tmp_path, ffmpeg_bin):
+def test_sound_is_split_with_the_picture(name, media_dir, db_path, tmp_path, ffmpeg_bin, addon_zip):
     """A variable-frame-rate master (given a soundtrack here) and a master with its own audio:
     the sound strip is split at the picture's cuts, which are at detection's scene times."""
     master = media_dir / name
@@ -168,7 +192,7 @@ def test_sound_is_split_with_the_picture(name, media_dir, db_path, tmp_path, ffm
         subprocess.run([str(ffmpeg_bin), "-v", "error", "-i", str(media_dir / name), "-f", "lavfi",
                         "-i", "sine=frequency=440:duration=10", "-map", "0:v", "-map", "1:a",
                         "-c:v", "copy", "-c:a", "aac", "-shortest", str(master)], check=True)
-    out = drive("detect", {"master": str(master), "audio": True})
+    out = drive("detect", {"master": str(master), "audio": True}, addon_zip)
     assert out["result"] == ["FINISHED"], out["log"]
     picture, sound = starts(out["strips"], "MOVIE"), starts(out["strips"], "SOUND")
     scenes = detection(master)["scenes"]
@@ -180,14 +204,15 @@ def test_sound_is_split_with_the_picture(name, media_dir, db_path, tmp_path, ffm
 
 
 @pytest.fixture(scope="module")
-def archived(media_dir, tmp_path_factory):
+def archived(media_dir, tmp_path_factory, addon_zip):
     """Detect, group scenes 2-3 as "loop", mute scene 4, Archive…, Open archive: one run."""
     if not BPY_PYTHON.exists():
         pytest.skip("no .venv-blender")
     base = tmp_path_factory.mktemp("blender-archive")
     os.environ["VIDEO_ARCHIVE_DB"] = str(base / "config" / "state.db")
     try:
-        out = drive("archive", {"master": str(media_dir / "testvideo.mp4"), "out": str(base / "out")})
+        out = drive("archive", {"master": str(media_dir / "testvideo.mp4"), "out": str(base / "out")},
+                    addon_zip)
     finally:
         del os.environ["VIDEO_ARCHIVE_DB"]
     assert out["archived"] == ["FINISHED"] and out["status"] == "completed", out["log"]
@@ -215,8 +240,8 @@ def test_archive_has_the_sequencers_clips_groups_and_selection(archived, media_d
 @needs_bpy
 @pytest.mark.slow
 def test_open_archive_gives_back_the_cut_list(archived):
-    before = [r for r in archived["before"] if r["type"] == "MOVIE"]
-    opened = [r for r in archived["after"] if r["type"] == "MOVIE" and r["channel"] == 2]
+    before = [r for r in archived["sequenced"] if r["type"] == "MOVIE"]
+    opened = [r for r in archived["strips"] if r["type"] == "MOVIE" and r["channel"] == 2]
     assert [r["start"] for r in opened] == [r["start"] for r in before]
     assert [r["end"] for r in opened] == [r["end"] for r in before]
     assert [r["mute"] for r in opened] == [False, False, False, True]
@@ -224,28 +249,24 @@ def test_open_archive_gives_back_the_cut_list(archived):
 
 
 @needs_bpy
-def test_without_the_app_detect_says_how_to_install_it(media_dir, db_path):
-    out = drive("no_app", {"master": str(media_dir / "testvideo.mp4")}, app_on_path=False)
+def test_without_the_app_detect_says_how_to_install_it(media_dir, db_path, addon_zip):
+    out = drive("no_app", {"master": str(media_dir / "testvideo.mp4")}, addon_zip, app=False)
     assert out["result"][0] == "ERROR" and "Install the Video Archive app" in out["result"][1]
 
 
 @needs_bpy
-def test_register_then_unregister_leaves_nothing(media_dir, db_path):
-    out = drive("register", {})
+def test_register_then_unregister_leaves_nothing(media_dir, db_path, addon_zip):
+    out = drive("register", {}, addon_zip)
     assert out["registered"]["operators"] and out["registered"]["types"]
+    assert out["registered"]["addons"] == ["bl_ext.user_default.video_archive"]
     assert "video_archive" in out["registered"]["scene_props"]
-    assert out["registered"]["strip_menu"] == ["video_archive.ui"]
+    assert out["registered"]["strip_menu"] == ["bl_ext.user_default.video_archive.ui"]
     assert out["after"] == out["before"]
 
 
 @needs_bpy
-def test_manifest_and_zip_pass_blenders_validation(tmp_path):
-    sys.path.insert(0, str(REPO / "packaging"))
-    try:
-        import blender_zip
-    finally:
-        sys.path.remove(str(REPO / "packaging"))
-    zip_path = blender_zip.build(tmp_path)
+def test_manifest_and_zip_pass_blenders_validation(addon_zip):
+    zip_path = addon_zip
     with zipfile.ZipFile(zip_path) as zf:
         names = zf.namelist()
     assert "blender_manifest.toml" in names and "__init__.py" in names
