@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -40,8 +41,21 @@ class _Run:
 
     _job = None
     _timer = None
+    _lists = None  # the temporary folder of the cut and group lists, removed when done
 
     def run(self, context, args: list[str]):
+        try:
+            return self._run(context, args)
+        finally:
+            if self._job is None:
+                self._drop_lists()
+
+    def _drop_lists(self) -> None:
+        if self._lists is not None:
+            shutil.rmtree(self._lists, ignore_errors=True)
+            self._lists = None
+
+    def _run(self, context, args: list[str]):
         try:
             app = settings.require_app(context)
         except app_cli.AppError as exc:
@@ -91,6 +105,7 @@ class _Run:
         wm.progress_end()
         context.workspace.status_text_set(None)
         _running.clear()
+        self._drop_lists()
         if self._outcome is None:
             self.report({"ERROR"}, f"Archiving failed: {self._job.error()}")
             return {"CANCELLED"}
@@ -153,7 +168,7 @@ class VA_OT_archive(_Run, bpy.types.Operator):
         except ValueError as exc:
             self.report({"ERROR"}, f"Nothing to archive: {exc}")
             return {"CANCELLED"}
-        lists = Path(tempfile.mkdtemp(prefix="video-archive-blender-"))
+        lists = self._lists = Path(tempfile.mkdtemp(prefix="video-archive-blender-"))
         (lists / "cuts.csv").write_text(plan.cuts_csv(rate), encoding="utf-8")
         args = ["process", master, "--artwork", self.artwork, "--date", self.date,
                 "--out", bpy.path.abspath(self.out), "--cuts", str(lists / "cuts.csv"),

@@ -71,9 +71,10 @@ _keymap_items: list = []
 
 
 def _taken(key: str) -> bool:
-    """Whether Blender's own Sequencer keymap uses the bare key (then it stays Blender's)."""
-    default = bpy.context.window_manager.keyconfigs.default
-    km = default.keymaps.get("Sequencer") if default else None
+    """Whether the Sequencer keymap in use (Blender's own, as the user changed it) has the bare
+    key; then it stays Blender's."""
+    user = bpy.context.window_manager.keyconfigs.user
+    km = user.keymaps.get("Sequencer") if user else None
     return km is not None and any(i.type == key and i.value == "PRESS" and not
                                   (i.shift or i.ctrl or i.alt or i.oskey) for i in km.keymap_items)
 

@@ -97,6 +97,51 @@ def plan(args):
             "csv": made.cuts_csv(rate), "strips": strip_rows(ed)}
 
 
+class Layout:
+    """Stands in for a UI layout (a headless bpy draws no window): records what a panel shows."""
+
+    def __init__(self, shown):
+        self.shown = shown
+
+    def label(self, text="", **_):
+        self.shown.append(text)
+
+    def operator(self, idname, text="", **_):
+        self.shown.append(f"[{text or idname}]")
+        return type("Props", (), {})()
+
+    def prop(self, data, name, text=None, **_):
+        self.shown.append(f"{name}={getattr(data, name)}")
+
+    def box(self, *_, **__):
+        return self
+
+    row = grid_flow = column = box
+
+    def separator(self, *_, **__):
+        pass
+
+
+def panel(args):
+    """The sidebar panel's lines with the app's path as set, then with a path that is no app."""
+    add_master(args["master"], False)
+    draw = sys.modules[MODULE + ".ui"].VA_PT_panel.draw
+    prefs = bpy.context.preferences.addons[MODULE].preferences
+    shown = {}
+    for case, path in (("app", prefs.app_path), ("missing", "/nonexistent/video-archive")):
+        prefs.app_path = path
+        lines = []
+        draw(type("Panel", (), {"layout": Layout(lines)})(), bpy.context)
+        shown[case] = lines
+    return shown
+
+
+def bad_date(args):
+    add_master(args["master"], False)
+    return {"result": op(bpy.ops.video_archive.archive, artwork="Blue Hour", date="2024-03-15",
+                         out=args["out"])}
+
+
 def no_app(args):
     add_master(args["master"], False)
     return {"result": op(bpy.ops.video_archive.detect_scenes)}
@@ -113,6 +158,8 @@ def snapshot():
         "addons": sorted(a.module for a in bpy.context.preferences.addons if "video_archive" in a.module),
         "strip_menu": [f.__module__ for f in getattr(bpy.types.SEQUENCER_MT_strip.draw, "_draw_funcs", [])
                        if f.__module__.startswith(MODULE)],
+        "group_keys": sorted([i.type, i.properties.group] for km in wm.keyconfigs.addon.keymaps
+                             for i in km.keymap_items if i.idname == "video_archive.group"),
         "keymaps": sum(len(km.keymap_items) for km in wm.keyconfigs.addon.keymaps)
         if wm.keyconfigs.addon else 0,
     }
@@ -163,7 +210,7 @@ def screenshot(args):
     return {"tiles": len(tiles), "size": [sheet.shape[1], sheet.shape[0]]}
 
 
-SCENARIOS = {"screenshot": screenshot, "plan": plan, "detect": detect, "archive": archive, "no_app": no_app}
+SCENARIOS = {"screenshot": screenshot, "bad_date": bad_date, "plan": plan, "panel": panel, "detect": detect, "archive": archive, "no_app": no_app}
 
 
 def main():

@@ -60,15 +60,19 @@ def drive(scenario: str, args: dict, addon_zip: Path, *, app: bool = True) -> di
     bin_dir = str(Path(sys.executable).parent)  # this venv's video-archive: only by preference
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p and p != bin_dir)
     env["BLENDER_USER_RESOURCES"] = tempfile.mkdtemp(prefix="blender-user-")
+    env["TMPDIR"] = tempfile.mkdtemp(prefix="blender-tmp-")  # to see what the add-on leaves there
     args = {**args, "zip": str(addon_zip), "app": str(Path(bin_dir) / "video-archive") if app else ""}
     try:
         done = subprocess.run([str(BPY_PYTHON), str(DRIVER), scenario, json.dumps(args)],
                               capture_output=True, text=True, env=env, timeout=600)
+        left = sorted(p.name for p in Path(env["TMPDIR"]).glob("video-archive-blender-*"))
     finally:
         shutil.rmtree(env["BLENDER_USER_RESOURCES"], ignore_errors=True)
+        shutil.rmtree(env["TMPDIR"], ignore_errors=True)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     out["log"] = done.stdout + done.stderr
+    out["temp_left"] = left
     return out
 
 
@@ -216,6 +220,7 @@ def archived(media_dir, tmp_path_factory, addon_zip):
     finally:
         del os.environ["VIDEO_ARCHIVE_DB"]
     assert out["archived"] == ["FINISHED"] and out["status"] == "completed", out["log"]
+    assert out["temp_left"] == []
     return out
 
 
@@ -255,12 +260,35 @@ def test_without_the_app_detect_says_how_to_install_it(media_dir, db_path, addon
 
 
 @needs_bpy
+def test_archive_reports_the_apps_one_line_error(media_dir, db_path, addon_zip, tmp_path):
+    out = drive("bad_date", {"master": str(media_dir / "testvideo.mp4"), "out": str(tmp_path / "out")},
+                addon_zip)
+    assert out["result"][0] == "ERROR" and "2024-03-15" in out["result"][1], out["result"]
+    assert not (tmp_path / "out").exists()
+    assert out["temp_left"] == []  # its cut list is removed
+
+
+@needs_bpy
+def test_the_panel_says_how_to_install_a_missing_app(media_dir, db_path, addon_zip):
+    out = drive("panel", {"master": str(media_dir / "testvideo.mp4")}, addon_zip)
+    assert "Video Archive app not found" not in out["app"]
+    assert "Master: testvideo.mp4" in out["app"] and "[video_archive.detect_scenes]" in out["app"]
+    assert "group_2=Group 2" in out["app"] and "[video_archive.archive]" in out["app"]
+    assert "Video Archive app not found" in out["missing"]
+    assert any("apt install" in line for line in out["missing"])
+
+
+@needs_bpy
 def test_register_then_unregister_leaves_nothing(media_dir, db_path, addon_zip):
     out = drive("register", {}, addon_zip)
     assert out["registered"]["operators"] and out["registered"]["types"]
     assert out["registered"]["addons"] == ["bl_ext.user_default.video_archive"]
     assert "video_archive" in out["registered"]["scene_props"]
     assert out["registered"]["strip_menu"] == ["bl_ext.user_default.video_archive.ui"]
+    # Blender's own Sequencer keymap is empty headless, so all of 1-9 are free here
+    assert out["registered"]["group_keys"] == sorted(
+        [key, n] for n, key in enumerate(["ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN",
+                                          "EIGHT", "NINE"], 1))
     assert out["after"] == out["before"]
 
 
