@@ -76,6 +76,20 @@ def drive(scenario: str, args: dict, addon_zip: Path, *, app: bool = True) -> di
     return out
 
 
+@pytest.fixture(scope="module")
+def shared_db(tmp_path_factory):
+    """One state.db (and ingest cache) for this module's Blender runs: testvideo.mp4 is decoded
+    once, and each later Detect Scenes is a re-cut from the cache, as in a Blender session."""
+    path = tmp_path_factory.mktemp("blender-db") / "config" / "state.db"
+    previous = os.environ.get("VIDEO_ARCHIVE_DB")
+    os.environ["VIDEO_ARCHIVE_DB"] = str(path)
+    yield path
+    if previous is None:
+        del os.environ["VIDEO_ARCHIVE_DB"]
+    else:
+        os.environ["VIDEO_ARCHIVE_DB"] = previous
+
+
 def detection(master: Path) -> dict:
     done = subprocess.run([str(Path(sys.executable).parent / "video-archive"), "--json", "detect",
                            "--no-proxy", str(master)], capture_output=True, text=True, check=True)
@@ -151,7 +165,7 @@ def test_the_app_is_found_on_path_or_by_preference(tmp_path, monkeypatch):
 
 
 @needs_bpy
-def test_detect_splits_at_pyscenedetects_cuts(media_dir, db_path, addon_zip):
+def test_detect_splits_at_pyscenedetects_cuts(media_dir, shared_db, addon_zip):
     master = media_dir / "testvideo.mp4"
     out = drive("detect", {"master": str(master)}, addon_zip)
     assert out["result"] == ["FINISHED"], out["log"]
@@ -162,7 +176,7 @@ def test_detect_splits_at_pyscenedetects_cuts(media_dir, db_path, addon_zip):
 
 @needs_bpy
 @pytest.mark.parametrize("mode", ["COLOR", "CHANNEL"])
-def test_groups_by_colour_tag_or_channel_and_mutes_reach_the_plan(mode, media_dir, db_path, addon_zip):
+def test_groups_by_colour_tag_or_channel_and_mutes_reach_the_plan(mode, media_dir, shared_db, addon_zip):
     out = drive("plan", {"master": str(media_dir / "testvideo.mp4"), "group_mode": mode}, addon_zip)
     assert out["grouped"] == ["FINISHED"]
     assert out["edges"] == [0, *pyscenedetect_cuts(media_dir / "testvideo.mp4")]
@@ -175,7 +189,7 @@ def test_groups_by_colour_tag_or_channel_and_mutes_reach_the_plan(mode, media_di
 
 
 @needs_bpy
-def test_detect_adds_markers_instead(media_dir, db_path, addon_zip):
+def test_detect_adds_markers_instead(media_dir, shared_db, addon_zip):
     out = drive("detect", {"master": str(media_dir / "testvideo.mp4"),
                            "props": {"action": "MARKERS", "threshold": 30, "min_scene_len": 15}},
                 addon_zip)
@@ -187,7 +201,7 @@ def test_detect_adds_markers_instead(media_dir, db_path, addon_zip):
 @needs_bpy
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["goldeneye-vfr-drop3.mp4", "issue-195-aspect-ratio.mp4"])
-def test_sound_is_split_with_the_picture(name, media_dir, db_path, tmp_path, ffmpeg_bin, addon_zip):
+def test_sound_is_split_with_the_picture(name, media_dir, shared_db, tmp_path, ffmpeg_bin, addon_zip):
     """A variable-frame-rate master (given a soundtrack here) and a master with its own audio:
     the sound strip is split at the picture's cuts, which are at detection's scene times."""
     master = media_dir / name
@@ -208,17 +222,12 @@ def test_sound_is_split_with_the_picture(name, media_dir, db_path, tmp_path, ffm
 
 
 @pytest.fixture(scope="module")
-def archived(media_dir, tmp_path_factory, addon_zip):
+def archived(media_dir, shared_db, addon_zip, tmp_path_factory):
     """Detect, group scenes 2-3 as "loop", mute scene 4, Archive…, Open archive: one run."""
     if not BPY_PYTHON.exists():
         pytest.skip("no .venv-blender")
-    base = tmp_path_factory.mktemp("blender-archive")
-    os.environ["VIDEO_ARCHIVE_DB"] = str(base / "config" / "state.db")
-    try:
-        out = drive("archive", {"master": str(media_dir / "testvideo.mp4"), "out": str(base / "out")},
-                    addon_zip)
-    finally:
-        del os.environ["VIDEO_ARCHIVE_DB"]
+    out = drive("archive", {"master": str(media_dir / "testvideo.mp4"),
+                            "out": str(tmp_path_factory.mktemp("blender-archive") / "out")}, addon_zip)
     assert out["archived"] == ["FINISHED"] and out["status"] == "completed", out["log"]
     assert out["temp_left"] == []
     return out
@@ -254,13 +263,13 @@ def test_open_archive_gives_back_the_cut_list(archived):
 
 
 @needs_bpy
-def test_without_the_app_detect_says_how_to_install_it(media_dir, db_path, addon_zip):
+def test_without_the_app_detect_says_how_to_install_it(media_dir, shared_db, addon_zip):
     out = drive("no_app", {"master": str(media_dir / "testvideo.mp4")}, addon_zip, app=False)
     assert out["result"][0] == "ERROR" and "Install the Video Archive app" in out["result"][1]
 
 
 @needs_bpy
-def test_archive_reports_the_apps_one_line_error(media_dir, db_path, addon_zip, tmp_path):
+def test_archive_reports_the_apps_one_line_error(media_dir, shared_db, addon_zip, tmp_path):
     out = drive("bad_date", {"master": str(media_dir / "testvideo.mp4"), "out": str(tmp_path / "out")},
                 addon_zip)
     assert out["result"][0] == "ERROR" and "2024-03-15" in out["result"][1], out["result"]
@@ -269,7 +278,7 @@ def test_archive_reports_the_apps_one_line_error(media_dir, db_path, addon_zip, 
 
 
 @needs_bpy
-def test_the_panel_says_how_to_install_a_missing_app(media_dir, db_path, addon_zip):
+def test_the_panel_says_how_to_install_a_missing_app(media_dir, shared_db, addon_zip):
     out = drive("panel", {"master": str(media_dir / "testvideo.mp4")}, addon_zip)
     assert "Video Archive app not found" not in out["app"]
     assert "Master: testvideo.mp4" in out["app"] and "[video_archive.detect_scenes]" in out["app"]
@@ -279,7 +288,7 @@ def test_the_panel_says_how_to_install_a_missing_app(media_dir, db_path, addon_z
 
 
 @needs_bpy
-def test_register_then_unregister_leaves_nothing(media_dir, db_path, addon_zip):
+def test_register_then_unregister_leaves_nothing(media_dir, shared_db, addon_zip):
     out = drive("register", {}, addon_zip)
     assert out["registered"]["operators"] and out["registered"]["types"]
     assert out["registered"]["addons"] == ["bl_ext.user_default.video_archive"]
