@@ -70,7 +70,11 @@ class _Run:
             except app_cli.AppError as exc:
                 self.report({"ERROR"}, str(exc))
                 return {"CANCELLED"}
-        self._job = app_cli.Job(app, args)
+        try:
+            self._job = app_cli.Job(app, args)
+        except OSError as exc:  # found but not runnable (a broken install, no permission)
+            self.report({"ERROR"}, f"Cannot start {app}: {exc}")
+            return {"CANCELLED"}
         _running[:] = [self._job]
         self._outcome = None
         wm = context.window_manager
