@@ -75,6 +75,7 @@ class Driver:
         self.finished = total - len(todo)
         self.pace = Pace(len(todo))
         self.archives = {j.job: j.archive for j in todo}
+        self.reported: set[int] = set()
 
     def emit(self, type: str, **fields) -> None:
         self.listener(BatchEvent(type=type, batch_id=self.batch_id, done=self.finished,
@@ -104,9 +105,10 @@ class Driver:
     def progress(self, job: int, fraction: float, node: str | None, session_id: str | None) -> None:
         """Progress reported from a cluster node."""
         with self.lock:
-            if session_id or node:
-                batches.update_job(self.db, self.batch_id, job, **{
-                    k: v for k, v in (("session_id", session_id), ("node", node)) if v})
+            first = job not in self.reported  # queued until now: it starts when a node reports
+            self.reported.add(job)
+            batches.update_job(self.db, self.batch_id, job, started=first, **{
+                k: v for k, v in (("session_id", session_id), ("node", node)) if v})
             fraction = max(self.pace.running.get(job, 0.0), fraction)
             self.pace.job_progress(job, fraction)
             self.emit("job_progress", job=job, node=node, session_id=session_id, progress=fraction)
