@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from backend.archive.verify import verify
 from backend.batch import folder
@@ -143,6 +143,29 @@ def test_a_date_in_a_file_name_is_found_in_any_usual_form(day, form, before, aft
     date, name = folder.name_date(f"{before}{day.strftime(form)}{after}")
     assert date == day.strftime("%y-%m-%d")
     assert name == " ".join(f"{before} {after}".replace("_", " ").split()).strip(" -.")
+
+
+_CELL = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.fixed_dictionaries({}, optional={
+    "master": _CELL, "artwork": _CELL, "date": _CELL, "encoder": _CELL, "threshold": _CELL,
+    "min_scene_len": _CELL, "cuts": _CELL, "extra": _CELL}), min_size=1, max_size=4))
+def test_any_manifest_is_run_or_refused_with_every_problem_named(tmp_path, db, rows):
+    """Whatever the cells hold: the check ends in a ManifestErrors whose every problem names a
+    row of the manifest and a column (or the row itself), never in another exception."""
+    from backend.batch import manifest as batch_manifest
+
+    path = tmp_path / "fuzz.json"
+    path.write_text(json.dumps([{**r, "out": str(tmp_path / "out")} for r in rows]))
+    with pytest.raises(batch_manifest.ManifestErrors) as refused:
+        batch_manifest.load(db, path)
+    assert refused.value.errors
+    for error in refused.value.errors:
+        assert 1 <= error.row <= len(rows)
+        assert error.field in (*batch_manifest.COLUMNS, "extra", None)
+        assert error.message and "\n" not in error.message
 
 
 def test_the_catalogue_is_added_to_a_version_2_database(db_path):
