@@ -19,6 +19,7 @@ RANKS = [
     {"backend.archive", "backend.about", "backend.doctor"},
     {"backend.ops"},
     {"backend.jobs"},
+    {"backend.batch"},
     {"bridge"},
     {"App"},
     {"backend.cli"},
