@@ -8,6 +8,7 @@ import apsw
 import pytest
 
 from backend.db import backup, open_db, sessions
+from backend.db.schema import VERSION
 
 CTX = multiprocessing.get_context("fork")  # children import nothing again: fast on 2 cores
 
@@ -127,7 +128,7 @@ def test_backup_while_another_process_writes(shared_db):
     assert isinstance(written, int), written
     counts = []
     for info in copies:
-        assert backup.verify(info.path) == 2
+        assert backup.verify(info.path) == VERSION
         conn = apsw.Connection(info.path, flags=apsw.SQLITE_OPEN_READONLY)
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         # a plan is one transaction: a copy has all of a plan's rows or none of them
