@@ -301,26 +301,31 @@ def _ingested(db, session):
 
 
 def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
-    """Store new scenes; the selection and the groups follow the frames: each new scene takes
-    the choice of the old scene its first frame was in."""
-    old = list(session.scenes_data or [])
-    selected = set(session.selected_scenes or [])
+    """Store new scenes; the selection and the groups follow the frames (carry_choices)."""
     groups = session_groups(session)
+    new_selection, members = carry_choices(list(session.scenes_data or []), scenes,
+                                           session.selected_scenes or [], [g.scenes for g in groups])
+    new_groups = [Group(name=g.name, color=g.color, scenes=m) for g, m in zip(groups, members)]
+    sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
+                    grouped_scenes=new_groups)  # a group left empty stays, as the user made it
+    return timeline(db, session.session_id)
 
+
+def carry_choices(old: list[Scene], new: list[Scene], selected: list[int],
+                  groups: list[list[int]]) -> tuple[list[int], list[list[int]]]:
+    """The selection and each group's members (scene numbers) over new scenes: each new scene
+    takes the choice of the old scene its first frame was in, so scenes merged by removing a cut
+    keep the first one's. The editor page applies the same rule (tests/data/editor_rules.json)."""
     starts = [o.start_frame for o in old]  # scenes are in frame order: found by bisection
 
     def old_of(scene: Scene) -> int | None:
         i = bisect.bisect_right(starts, scene.start_frame) - 1
         return old[i].number if i >= 0 and scene.start_frame <= old[i].end_frame else None
 
-    heir = {s.number: old_of(s) for s in scenes}
-    new_selection = [n for n, o in heir.items() if o in selected]
-    members = [set(g.scenes) for g in groups]
-    new_groups = [Group(name=g.name, color=g.color,
-                        scenes=[n for n, o in heir.items() if o in m]) for g, m in zip(groups, members)]
-    sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
-                    grouped_scenes=new_groups)  # a group left empty stays, as the user made it
-    return timeline(db, session.session_id)
+    heir = {s.number: old_of(s) for s in new}
+    chosen = set(selected)
+    return ([n for n, o in heir.items() if o in chosen],
+            [[n for n, o in heir.items() if o in set(m)] for m in groups])
 
 
 def _state(session) -> EditState:

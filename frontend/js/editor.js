@@ -9,6 +9,7 @@ import { TimelineView } from "./timeline.js";
 import { Viewer } from "./viewer.js";
 import { formatClock, formatTimecode } from "./timecode.js";
 import { banner, fill, h } from "./dom.js";
+import { checkDetection, MAX_THRESHOLD } from "./rules.js";
 
 const SAVE_DELAY_MS = 150;
 
@@ -37,8 +38,8 @@ export class Editor {
     const num = (id, attrs) => h("input", { id, type: "number", class: "num", ...attrs });
     fill(this.root, 
       h("div", { class: "toolbar" },
-        h("label", { title: "Content score a frame needs to start a new scene (ContentDetector)" }, "Threshold", num("threshold", { min: 0, step: 0.5 })),
-        h("label", { title: "Scenes shorter than this merge (frames)" }, "Min length", num("min-len", { min: 0, step: 1 })),
+        h("label", { title: "Content score a frame needs to start a new scene (ContentDetector)" }, "Threshold", num("threshold", { min: 0.1, max: MAX_THRESHOLD, step: 0.5 })),
+        h("label", { title: "Scenes shorter than this merge (frames)" }, "Min length", num("min-len", { min: 1, step: 1 })),
         h("span", { id: "scene-count", class: "num" }),
         h("span", { class: "sep" }),
         h("label", { title: "Keep only the strongest of cuts closer than this many frames" }, "Prune <", num("prune-gap", { min: 1, step: 1, value: 12 }), "frames"),
@@ -223,7 +224,7 @@ export class Editor {
 
   threshold(value, phase) {
     const s = this.state;
-    const t = Math.round(value * 10) / 10;
+    const t = Math.min(MAX_THRESHOLD, Math.max(0.1, Math.round(value * 10) / 10));  // the core's range
     if (phase === "start") { this.dragging = { from: s.threshold, steps: 0 }; return; }
     if (phase === "cancel") { this.dragging = null; return; }
     const next = S.setThreshold(s, t, s.minSceneLen, this.recutLocally(t, s.minSceneLen));
@@ -234,8 +235,14 @@ export class Editor {
   }
 
   typedThreshold() {
-    const t = Number(this.el.threshold.value), m = Number(this.el.minLen.value);
-    if (!(t >= 0) || !Number.isInteger(m) || m < 0) { banner("Threshold must be a number ≥ 0 and minimum length a whole number of frames ≥ 0."); this.renderToolbar(); return; }
+    let t, m;
+    try { ({ threshold: t, minSceneLen: m } = checkDetection(this.el.threshold.value, this.el.minLen.value)); }
+    catch (err) {
+      // the core would refuse it too: said, and the fields show what is still in force
+      banner(`Not changed: ${err.message}.`);
+      this.el.threshold.value = this.state.threshold; this.el.minLen.value = this.state.minSceneLen;
+      return;
+    }
     this.commit(S.setThreshold(this.state, t, m, this.recutLocally(t, m)));
     this.confirmRecut();
   }

@@ -17,6 +17,7 @@
 // }
 
 import { scenesFromCuts } from "./cuts.js";
+import { checkGroupName } from "./rules.js";
 
 export const GROUP_COLORS = ["#c4694f", "#c9a24a", "#7fa35a", "#4f9a94", "#4f7cc4",
                              "#8a6cc4", "#c45f9a", "#8c8c8c", "#b58a5c"];
@@ -78,9 +79,9 @@ export function clampFrame(state, frame) {
 
 // --- cuts ------------------------------------------------------------------------------------
 
-// New cuts with selection and groups carried over: a new scene takes after the old scene that
-// held its start frame (a split scene's halves both keep it; merged scenes keep the first's, and
-// the merged scene is selected when any part was).
+// New cuts with selection and groups carried over: a new scene takes after the old scene its
+// first frame was in (a split scene's halves both keep its choice; merged scenes keep the
+// first's), as the core does (carry_choices; tests/data/editor_rules.json).
 export function setCuts(state, cuts) {
   const next = normalCuts(cuts, state.first, state.end);
   if (sameArray(next, state.cuts)) return state;
@@ -91,20 +92,11 @@ export function setCuts(state, cuts) {
   for (const g of state.groups) for (const s of g.scenes) groupOfOld.set(s, g.id);
   const members = new Map(state.groups.map((g) => [g.id, []]));
   const selection = [];
-  // one pass over both sorted lists: old scenes [j, k) start inside new scene i
-  let j = 0;
-  for (let i = 0; i < newStarts.length; i++) {
-    const start = newStarts[i];
-    const stop = i + 1 < newStarts.length ? newStarts[i + 1] : state.end;
+  let j = 0;  // one pass over both sorted lists: old scene j holds new scene i's first frame
+  for (const start of newStarts) {
     while (j + 1 < oldStarts.length && oldStarts[j + 1] <= start) j++;
-    let k = j + 1;
-    while (k < oldStarts.length && oldStarts[k] < stop) k++;
-    let isSelected = false, gid = groupOfOld.get(oldStarts[j]);
-    for (let m = j; m < k; m++) {
-      if (selected.has(oldStarts[m])) isSelected = true;
-      if (gid == null) gid = groupOfOld.get(oldStarts[m]);
-    }
-    if (isSelected) selection.push(start);
+    if (selected.has(oldStarts[j])) selection.push(start);
+    const gid = groupOfOld.get(oldStarts[j]);
     if (gid != null) members.get(gid).push(start);
   }
   const groups = state.groups.map((g) => ({ ...g, scenes: members.get(g.id) }));
@@ -228,13 +220,7 @@ export function createGroup(state, name, color) {
 }
 
 function checkName(state, name, exceptId) {
-  const clean = String(name ?? "").trim();
-  if (!clean) throw new RangeError("a group needs a name");
-  if (clean.length > 80) throw new RangeError("a group name is at most 80 characters");
-  if (state.groups.some((g) => g.id !== exceptId && g.name.toLowerCase() === clean.toLowerCase())) {
-    throw new RangeError(`there is already a group named "${clean}"`);
-  }
-  return clean;
+  return checkGroupName(name, state.groups.filter((g) => g.id !== exceptId).map((g) => g.name));
 }
 
 function checkColor(color) {
