@@ -212,3 +212,19 @@ def wait_until(predicate, timeout_s: float, what: str, every: float = 0.2):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
         time.sleep(every)
+
+
+# --- accessibility -------------------------------------------------------------------------------
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2 A and AA violations on the page as it is now, one line each (rule: the
+    elements). axe-core comes with the axe-playwright-python package (installed by
+    scripts/bootstrap test), so it runs offline."""
+    import axe_playwright_python
+
+    script = Path(axe_playwright_python.__file__).with_name("axe.min.js")
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(script))
+    found = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})
+        .then((r) => r.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ')}`))""")
+    return list(found)

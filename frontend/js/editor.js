@@ -7,9 +7,11 @@ import * as H from "./history.js";
 import { constantRateMicroseconds, pruneCuts, replayCuts, snapToPeak } from "./cuts.js";
 import { TimelineView } from "./timeline.js";
 import { Viewer } from "./viewer.js";
-import { formatClock, formatTimecode } from "./timecode.js";
 import { banner, fill, h } from "./dom.js";
 import { checkDetection, MAX_THRESHOLD } from "./rules.js";
+import { KEYMAP, keysLabel, lookup } from "./keymap.js";
+import { openMenu } from "./menu.js";
+import { formatClock, formatTimecode, parseGoTo } from "./timecode.js";
 
 const SAVE_DELAY_MS = 150;
 
@@ -50,6 +52,8 @@ export class Editor {
         h("button", { id: "redo", title: "Redo (Ctrl+Shift+Z)" }, "Redo"),
         h("span", { class: "sep" }),
         h("button", { id: "toggle-grid", title: "Scene grid (G)" }, "Scene grid"),
+        h("input", { id: "goto", type: "text", class: "goto", placeholder: "Go to… (T)", "aria-label": "Go to a timecode, frame or scene (#12)",
+                     title: "A frame (1234), a timecode (00:01:02:03), a time (1:02.5) or a scene (#12); Enter goes there" }),
         h("span", { class: "spacer" }),
         h("span", { id: "save-state", class: "muted" }),
         h("button", { id: "export", class: "primary" }, "Export…")),
@@ -59,8 +63,8 @@ export class Editor {
           h("img", { class: "still", id: "still", hidden: true, alt: "" }),
           h("div", { class: "hud", id: "hud" }),
           h("div", { class: "badge", id: "badge", hidden: true })),
-        h("div", { class: "grid", id: "grid", hidden: true })),
-      h("div", { class: "timeline" }, h("canvas", { id: "timeline", tabindex: 0 })),
+        h("div", { class: "grid", id: "grid", hidden: true, role: "listbox", "aria-multiselectable": "true", "aria-label": "Scenes" })),
+      h("div", { class: "timeline" }, h("canvas", { id: "timeline", tabindex: 0, role: "application", "aria-label": "Timeline: cuts, scenes and scores. Press ? for its keys.", "aria-roledescription": "timeline" })),
       h("aside", { class: "side" },
         h("section", { class: "review", id: "review" }),
         h("section", { class: "groups", id: "groups" })),
@@ -68,7 +72,19 @@ export class Editor {
     const $ = (id) => this.root.querySelector(`#${id}`);
     this.el = { threshold: $("threshold"), minLen: $("min-len"), sceneCount: $("scene-count"), pruneGap: $("prune-gap"),
                 undo: $("undo"), redo: $("redo"), save: $("save-state"), hud: $("hud"), badge: $("badge"),
-                grid: $("grid"), viewer: $("viewer"), review: $("review"), groups: $("groups"), status: $("statusbar") };
+                grid: $("grid"), viewer: $("viewer"), review: $("review"), groups: $("groups"), status: $("statusbar"), goto: $("goto") };
+    this.el.goto.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); this.goTo(this.el.goto.value); } });
+    $("timeline").addEventListener("contextmenu", (e) => {
+      e.preventDefault();
+      const r = e.currentTarget.getBoundingClientRect();
+      const hit = this.timeline.hitTest(e.clientX - r.left, e.clientY - r.top);
+      if (hit.kind === "cut") { this.commit(S.selectCut(this.state, hit.cut)); this.openMenu("cut", e.clientX, e.clientY); }
+      else if (hit.kind === "scene") {
+        if (!S.isSelected(this.state, hit.start)) this.commit(S.select(this.state, hit.start, "click"));
+        this.commit(S.setPlayhead(this.state, hit.start));
+        this.openMenu("scene", e.clientX, e.clientY);
+      }
+    });
     this.el.threshold.addEventListener("change", () => this.typedThreshold());
     this.el.minLen.addEventListener("change", () => this.typedThreshold());
     $("prune").addEventListener("click", () => this.prune());
@@ -268,10 +284,13 @@ export class Editor {
   // --- cuts ----------------------------------------------------------------------------------
   addCutAtPlayhead() { this.commit(S.addCut(this.state, this.state.playhead)); }
 
-  deleteSelectedCut() {
-    const c = this.state.selectedCut;
-    if (c == null) { banner("Select a cut first (click its marker in the timeline).", { kind: "info", timeoutMs: 2500 }); return; }
-    this.commit(S.deleteCut(this.state, c));
+  // Delete: the selected cut, else the cuts that start the selected scenes (each joins the one before).
+  deleteSelected() {
+    const s = this.state;
+    if (s.selectedCut != null) { this.commit(S.deleteCut(s, s.selectedCut)); return; }
+    const starts = s.selection.filter((f) => f !== s.first);
+    if (!starts.length) { banner("Select a cut (X, [ or ], or click its marker) or a scene after the first (S) first.", { kind: "info", timeoutMs: 3000 }); return; }
+    this.commit(S.setCuts(s, s.cuts.filter((c) => !starts.includes(c))));
   }
 
   moveCut(from, to, snapFrames, phase) {
@@ -342,50 +361,87 @@ export class Editor {
     try { this.commit(fn(this.state)); } catch (err) { banner(err.message); this.renderGroups(); }
   }
 
-  // --- keys ----------------------------------------------------------------------------------
+  // --- keys: what each keymap action does (the keys themselves are in keymap.js) -----------------
   key(e) {
     if (e.target.closest?.("input, select, textarea") && e.key !== "Escape") return false;
-    const s = this.state, fps = this.rate.num / this.rate.den;
-    const ctrl = e.ctrlKey || e.metaKey;
-    const k = e.key;
+    // a focused button, link or menu item takes Space and Enter itself: it is pressed
+    if ((e.key === " " || e.key === "Enter") && e.target.closest?.("button, a[href], [role=menuitem]")) return false;
+    if (this.gridVisible && e.target.closest?.("#grid") && this.gridKey(e)) return true;
+    const hit = lookup(e);
+    if (!hit || !this.actions[hit.row.action]) return false;
+    this.actions[hit.row.action](hit.arg, e);
+    return true;
+  }
+
+  get actions() {
     const go = (f) => this.commit(S.setPlayhead(this.state, f), { follow: true });
-    if (ctrl && (k === "z" || k === "Z")) { e.shiftKey ? this.redo() : this.undo(); return true; }
-    if (ctrl && (k === "y")) { this.redo(); return true; }
-    if (ctrl && (k === "a" || k === "A")) { this.commit(S.selectAll(s)); return true; }
-    if (ctrl) return false;
-    switch (k) {
-      case " ": this.viewer.togglePlay(); return true;
-      case "k": case "K": this.viewer.stop(); return true;
-      case "l": case "L": this.viewer.shuttleStep(1); return true;
-      case "j": case "J": this.viewer.shuttleStep(-1); return true;
-      case "ArrowLeft": go(s.playhead - (e.shiftKey ? Math.round(fps) : 1)); return true;
-      case "ArrowRight": go(s.playhead + (e.shiftKey ? Math.round(fps) : 1)); return true;
-      case "ArrowUp": case "[": go(S.neighbourCut(s, -1)); return true;
-      case "ArrowDown": case "]": go(S.neighbourCut(s, 1)); return true;
-      case "Home": go(s.first); return true;
-      case "End": go(s.end - 1); return true;
-      case "c": case "C": this.addCutAtPlayhead(); return true;
-      case "m": case "M":
-        if (s.selection.length < 2) { banner("Select two or more scenes to merge them (Shift+click a range).", { kind: "info", timeoutMs: 2500 }); return true; }
-        this.commit(S.mergeScenes(s, s.selection));
-        return true;
-      case "Delete": case "Backspace": this.deleteSelectedCut(); return true;
-      case "f": case "F": this.showMasterFrame(); return true;
-      case "g": case "G": this.toggleGrid(); return true;
-      case "Escape": this.commit(S.selectCut(S.selectNone(s), null)); return true;
-      case "+": case "=": this.timeline.zoomAt(this.timeline.xOf(s.playhead), 0.5); return true;
-      case "-": case "_": this.timeline.zoomAt(this.timeline.xOf(s.playhead), 2); return true;
-      case "\\": this.timeline.fit(); return true;
-      case ",": this.nudgeSelectedCut(-1); return true;
-      case ".": this.nudgeSelectedCut(1); return true;
-      default:
-        if (/^[1-9]$/.test(k)) {
-          if (!s.selection.length) { banner("Select scenes first (click, Shift+click, Ctrl+click or Ctrl+A).", { kind: "info", timeoutMs: 2500 }); return true; }
-          this.commit(S.selectionToGroup(s, Number(k)));
-          return true;
-        }
-    }
-    return false;
+    const fps = () => Math.round(this.rate.num / this.rate.den);
+    const info = (text) => banner(text, { kind: "info", timeoutMs: 2500 });
+    return {
+      togglePlay: () => this.viewer.togglePlay(),
+      stop: () => this.viewer.stop(),
+      shuttle: (d) => this.viewer.shuttleStep(d),
+      step: (d) => go(this.state.playhead + d),
+      stepSecond: (d) => go(this.state.playhead + d * fps()),
+      ends: (d) => go(d < 0 ? this.state.first : this.state.end - 1),
+      focusGoto: () => { this.el.goto.focus(); this.el.goto.select(); },
+      selectNeighbourCut: (d) => {
+        const s = this.state, f = S.neighbourCut(s, d);
+        const at = S.setPlayhead(s, f);
+        this.commit(s.cuts.includes(f) ? S.selectCut(at, f) : at, { follow: true });
+      },
+      selectNearestCut: () => {
+        const s = this.state;
+        if (!s.cuts.length) { info("There are no cuts: C adds one at the playhead."); return; }
+        const nearest = s.cuts.reduce((a, c) => (Math.abs(c - s.playhead) < Math.abs(a - s.playhead) ? c : a));
+        this.commit(S.selectCut(s, nearest));
+      },
+      addCut: () => this.addCutAtPlayhead(),
+      deleteSelected: () => this.deleteSelected(),
+      nudge: (d) => this.nudgeSelectedCut(d),
+      selectSceneAtPlayhead: (mode) => this.commit(S.select(this.state, S.sceneStartAt(this.state, this.state.playhead), mode)),
+      markIn: () => this.commit(S.markIn(this.state, this.state.playhead)),
+      markOut: () => this.commit(S.markOut(this.state, this.state.playhead)),
+      merge: () => {
+        if (this.state.selection.length < 2) { info("Select two or more scenes to merge them (S, then Shift+S; or Shift+click)."); return; }
+        this.commit(S.mergeScenes(this.state, this.state.selection));
+      },
+      toGroup: (n) => {
+        if (!this.state.selection.length) { info("Select scenes first (S, Shift+S, click, Shift+click or Ctrl+A)."); return; }
+        this.commit(S.selectionToGroup(this.state, n));
+      },
+      selectAll: () => this.commit(S.selectAll(this.state)),
+      selectNone: () => this.commit(S.selectCut(S.selectNone(this.state), null)),
+      masterFrame: () => this.showMasterFrame(),
+      undo: () => this.undo(),
+      redo: () => this.redo(),
+      zoom: (factor) => this.timeline.zoomAt(this.timeline.xOf(this.state.playhead), factor),
+      fit: () => this.timeline.fit(),
+      toggleGrid: () => this.toggleGrid(),
+      contextMenu: () => {
+        const s = this.state, r = this.timeline.canvas.getBoundingClientRect();
+        const x = r.left + Math.max(0, Math.min(r.width - 1, this.timeline.xOf(s.playhead))), y = r.top + r.height / 2;
+        if (s.selectedCut != null) this.openMenu("cut", x, y);
+        else this.openMenu("scene", x, y);
+      },
+    };
+  }
+
+  // Go to: a timecode, a clock time, a frame number or a scene number (#12), as typed.
+  goTo(text) {
+    try {
+      const frame = parseGoTo(text, this.rate, S.sceneStarts(this.state));
+      this.commit(S.setPlayhead(this.state, frame), { follow: true });
+      this.el.goto.value = "";
+      this.timeline.canvas.focus();
+    } catch (err) { banner(err.message, { kind: "info", timeoutMs: 5000 }); }
+  }
+
+  // The actions of the keymap's rows for a cut or a scene, each with its keys, at (x, y).
+  openMenu(kind, x, y) {
+    const rows = KEYMAP.filter((row) => row.menu?.includes(kind));
+    openMenu(x, y, rows.map((row) => ({ label: row.what, keys: keysLabel(row),
+      run: () => this.actions[row.action](Array.isArray(row.arg) ? row.arg[0] : row.arg) })));
   }
 
   async showMasterFrame() {
@@ -401,7 +457,10 @@ export class Editor {
     this.gridVisible = !this.gridVisible;
     this.el.grid.hidden = !this.gridVisible;
     this.el.viewer.hidden = this.gridVisible;
-    if (this.gridVisible) this.renderGrid();
+    if (this.gridVisible) {
+      this.renderGrid();
+      this.focusCell(this.el.grid.querySelector(".cell[tabindex='0']"));
+    } else if (this.el.grid.contains(document.activeElement)) this.timeline.canvas.focus();
   }
 
   // --- rendering the HTML parts ---------------------------------------------------------------
@@ -455,7 +514,7 @@ export class Editor {
         h("button", { title: "Move the cut one frame earlier (,)", onclick: () => this.nudgeSelectedCut(-1) }, "◀ 1"),
         h("button", { title: "Move the cut one frame later (.)", onclick: () => this.nudgeSelectedCut(1) }, "1 ▶"),
         h("button", { onclick: () => this.commit(S.setPlayhead(this.state, cut), { follow: true }) }, "Go to"),
-        h("button", { class: "danger", title: "Remove this cut, merging its scenes (Delete)", onclick: () => this.deleteSelectedCut() }, "Remove")));
+        h("button", { class: "danger", title: "Remove this cut, merging its scenes (Delete)", onclick: () => this.deleteSelected() }, "Remove")));
     try {
       const r = await this.bridge.call("frame.around_cut", { session_id: this.sessionId, cut });
       if (token !== this.reviewToken) return;
@@ -514,18 +573,23 @@ export class Editor {
     const selected = new Set(s.selection);
     const color = new Map();
     for (const g of s.groups) for (const st of g.scenes) color.set(st, g.color);
+    const current = S.sceneStartAt(s, s.playhead);
     const cells = S.scenes(s).map((sc) => {
       const start = sc.start_frame;
       const pic = h("span", { class: "pic" });
       const url = this.ingestThumbs.get(`${sc.start_frame}-${sc.end_frame}`);
       if (url) pic.style.backgroundImage = `url("${url}")`;
       else this.spriteBackground(pic, sc.start_frame + Math.floor((sc.end_frame - sc.start_frame + 1) / 2));
-      const cell = h("div", { class: `cell${selected.has(start) ? " selected" : ""}`, dataset: { start: String(start) }, title: `Scene ${sc.number}: frames ${sc.start_frame}–${sc.end_frame}` },
+      const cell = h("div", { class: `cell${selected.has(start) ? " selected" : ""}`, dataset: { start: String(start) }, title: `Scene ${sc.number}: frames ${sc.start_frame}–${sc.end_frame}`,
+                              role: "option", "aria-selected": String(selected.has(start)), "aria-label": `Scene ${sc.number}, ${sc.end_frame - sc.start_frame + 1} frames`,
+                              tabindex: start === current ? 0 : -1 },
         pic, color.has(start) ? h("span", { class: "chip", style: `background:${color.get(start)}` }) : null,
         h("span", { class: "cap" }, h("span", {}, `#${sc.number}`), h("span", { class: "num" }, `${sc.end_frame - sc.start_frame + 1} f`)));
       return cell;
     });
+    const focused = this.el.grid.contains(document.activeElement) ? Number(document.activeElement.dataset.start) : null;
     fill(this.el.grid, ...cells);
+    if (focused != null) this.focusCell(this.el.grid.querySelector(`.cell[data-start="${focused}"]`));
     if (!this.gridWired) { this.wireGrid(); this.gridWired = true; }
   }
 
@@ -566,8 +630,49 @@ export class Editor {
     });
     grid.addEventListener("dblclick", (e) => {
       const cell = e.target.closest(".cell");
-      if (cell) { this.toggleGrid(); this.commit(S.setPlayhead(this.state, Number(cell.dataset.start)), { follow: true }); }
+      if (cell) this.gridGo(Number(cell.dataset.start));
     });
+    grid.addEventListener("contextmenu", (e) => {
+      const cell = e.target.closest(".cell");
+      if (!cell) return;
+      e.preventDefault();
+      const start = Number(cell.dataset.start);
+      if (!S.isSelected(this.state, start)) this.commit(S.select(this.state, start, "click"));
+      this.commit(S.setPlayhead(this.state, start));
+      this.openMenu("scene", e.clientX, e.clientY);
+    });
+  }
+
+  // The grid cell's scene: the playhead goes to its first frame and the viewer comes back.
+  gridGo(start) {
+    this.toggleGrid();
+    this.commit(S.setPlayhead(this.state, start), { follow: true });
+    this.timeline.canvas.focus();
+  }
+
+  // Arrows move the focus through the grid (a row is the cells on one line), Enter goes to the
+  // focused scene, Space selects it (Shift: extends, Ctrl: toggles). Other keys: the keymap's.
+  gridKey(e) {
+    const cells = [...this.el.grid.querySelectorAll(".cell")];
+    const at = cells.indexOf(e.target.closest(".cell"));
+    if (at < 0) return false;
+    const perRow = Math.max(1, cells.filter((c) => c.offsetTop === cells[0].offsetTop).length);
+    const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -perRow, ArrowDown: perRow }[e.key];
+    const start = Number(cells[at].dataset.start);
+    if (step != null && !e.ctrlKey && !e.metaKey) {
+      this.focusCell(cells[Math.max(0, Math.min(cells.length - 1, at + step))]);
+      return true;
+    }
+    if (e.key === "Enter") { this.gridGo(start); return true; }
+    if (e.key === " ") { this.commit(S.select(this.state, start, e.shiftKey ? "shift" : (e.ctrlKey || e.metaKey) ? "ctrl" : "click")); return true; }
+    return false;
+  }
+
+  focusCell(cell) {
+    if (!cell) return;
+    for (const c of this.el.grid.querySelectorAll(".cell[tabindex='0']")) c.tabIndex = -1;
+    cell.tabIndex = 0;
+    cell.focus();
   }
 
   timelineHost() {

@@ -5,6 +5,7 @@
 import { connect } from "./rpc.js";
 import { formatBytes } from "./sizes.js";
 import { Editor } from "./editor.js";
+import { KEYMAP, keysLabel, lookup } from "./keymap.js";
 import { banner, clearBanner, h, showScreen } from "./dom.js";
 import { renderExport, renderHistory, renderIngest, renderPresets, renderSettings, renderStart } from "./screens.js";
 
@@ -16,6 +17,7 @@ window.addEventListener("unhandledrejection", (e) => banner(`Something in the pa
 
 async function start() {
   showScreen("loading");
+  fillKeys();
   document.getElementById("help-button").addEventListener("click", () => toggleOverlay("help"));
   document.getElementById("about-button").addEventListener("click", () => toggleOverlay("about"));
   document.getElementById("banner-close").addEventListener("click", clearBanner);
@@ -51,9 +53,10 @@ function onEvent(e) {
 }
 
 function onKey(e) {
-  if (e.key === "?" && !e.target.closest?.("input, select, textarea")) { toggleOverlay("help"); e.preventDefault(); return; }
+  if (lookup(e)?.row.action === "help" && !e.target.closest?.("input, select, textarea")) { toggleOverlay("help"); e.preventDefault(); return; }
   const open = document.querySelector(".overlay:not([hidden])");
-  if (open && e.key === "Escape") { open.hidden = true; e.preventDefault(); return; }
+  if (open && e.key === "Escape") { toggleOverlay(open.id); e.preventDefault(); return; }
+  if (open) return;  // a dialog is open: keys are its own
   if (app.route === "editor" && app.editor && app.editor.key(e)) e.preventDefault();
 }
 
@@ -67,12 +70,28 @@ function fillAbout(info) {
   document.getElementById("about-table").replaceChildren(...rows.map(([k, v]) => h("tr", {}, h("td", {}, k), h("td", { id: `about-${k.toLowerCase().replace(/\W+/g, "-")}` }, v))));
 }
 
-// the keys (?) and the About box: one open at a time, Esc closes it
+// the keys (?) and the About box: dialogs, one open at a time; the focus goes into the open one
+// and back to where it was when it closes (Esc, the same key, or the button again)
+let focusBefore = null;
 function toggleOverlay(id) {
   const overlay = document.getElementById(id);
   const show = overlay.hidden;
+  const wasOpen = document.querySelector(".overlay:not([hidden])");
   for (const o of document.querySelectorAll(".overlay")) o.hidden = true;
   overlay.hidden = !show;
+  if (show) {
+    if (!wasOpen) focusBefore = document.activeElement;
+    overlay.querySelector("[role=dialog]").focus();
+  } else {
+    focusBefore?.focus?.();
+    focusBefore = null;
+  }
+}
+
+// the keys box is drawn from the keymap, the same table the editor's handler reads
+function fillKeys() {
+  document.getElementById("keys-table").replaceChildren(...KEYMAP.map((row) =>
+    h("tr", { dataset: { action: row.action } }, h("td", {}, h("kbd", {}, keysLabel(row))), h("td", {}, row.what))));
 }
 
 export function openSession(id) { location.hash = `#/session/${encodeURIComponent(id)}`; }

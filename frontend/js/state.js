@@ -142,6 +142,22 @@ export function moveCut(state, from, to) {
   };
 }
 
+// I: the scene under `frame` starts there (its starting cut moves to it; in the first scene a cut
+// is added, so what came before becomes a scene of its own).
+export function markIn(state, frame) {
+  const f = clampFrame(state, frame), start = sceneStartAt(state, f);
+  if (f === start) return state;
+  return start === state.first ? addCut(state, f) : { ...moveCut(state, start, f), selectedCut: f };
+}
+
+// O: the scene under `frame` ends there (the cut after it moves to the next frame; in the last
+// scene a cut is added there).
+export function markOut(state, frame) {
+  const f = clampFrame(state, frame), next = state.cuts.find((c) => c > f);
+  if (next == null) return addCut(state, f + 1);
+  return next === f + 1 ? state : { ...moveCut(state, next, f + 1), selectedCut: f + 1 };
+}
+
 // Merges the scenes whose start frames are given (and any between them) into one.
 export function mergeScenes(state, starts) {
   if (starts.length < 2) return state;
