@@ -13,6 +13,7 @@ import msgspec
 from PIL import Image
 
 from backend import about, doctor
+from backend.ops import operators
 from backend.db import files as db_files
 from backend.db import history, sessions
 from backend.db import settings as db_settings
@@ -674,6 +675,32 @@ class ExportStarted(msgspec.Struct, kw_only=True):
     job_id: str
 
 
+class ExportStep(msgspec.Struct, kw_only=True):
+    op: str                  # the operator's id
+    label: str               # its name in words ("Encode the web master")
+    done: int                # operations of this step finished (a partly done one is not counted)
+    total: int
+    failed: int
+
+
+def _export_steps(ops) -> list[ExportStep]:
+    """The whole job's steps in order, from the operation log (so a resumed export lists what
+    ran before it too)."""
+    steps: dict[str, ExportStep] = {}
+    for op in ops:
+        if op.operation_type not in steps:
+            try:
+                label = operators.get(op.operation_type).label
+            except KeyError:  # an operator no longer registered keeps its id
+                label = op.operation_type.replace("_", " ")
+            steps[op.operation_type] = ExportStep(op=op.operation_type, label=label, done=0, total=0, failed=0)
+        step = steps[op.operation_type]
+        step.total += 1
+        step.done += op.status in sessions.DONE
+        step.failed += op.status == "failed"
+    return list(steps.values())
+
+
 class ExportStatus(msgspec.Struct, kw_only=True):
     session_id: str
     status: str              # the session's: processing, paused, completed, failed
@@ -685,6 +712,7 @@ class ExportStatus(msgspec.Struct, kw_only=True):
     archive_path: str
     error: str | None
     job: JobInfo | None      # the latest export job of this server run
+    steps: list[ExportStep] = []
 
 
 def _start_export(ctx: Bridge, session_id: str, run) -> ExportStarted:
@@ -748,7 +776,7 @@ def export_status(ctx: Bridge, p: SessionId) -> ExportStatus:
         failed=[f"{op.operation_name}: {(op.error_details or '').splitlines()[0] if op.error_details else 'failed'}"
                 for op in ops if op.status == "failed"],
         archive_path=session.output_path, error=session.error_message,
-        job=ctx.jobs.latest_for(p.session_id, "export"))
+        job=ctx.jobs.latest_for(p.session_id, "export"), steps=_export_steps(ops))
 
 
 @table.method("export.plan")

@@ -44,13 +44,15 @@ def serve(db_path: Path, *, env: dict | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def chromium(viewport=(1280, 760)) -> Iterator[object]:
+def chromium(viewport=(1280, 760), bypass_csp: bool = False) -> Iterator[object]:
+    """A page in headless Chromium; `bypass_csp` lets a test add its own script (axe-core) to a
+    page whose Content-Security-Policy allows only the page's own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(browser.CHROMIUM), args=browser.CHROMIUM_FLAGS)
         try:
-            page = b.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            page = b.new_page(viewport={"width": viewport[0], "height": viewport[1]}, bypass_csp=bypass_csp)
             page.errors = []
             page.on("pageerror", lambda e: page.errors.append(str(e)))
             yield page

@@ -7,6 +7,7 @@ from __future__ import annotations
 import apsw
 
 from backend.archive.verify import verify
+from backend.ops import operators
 from editor_page import chromium, create_project, wait_until
 
 
@@ -21,6 +22,16 @@ def session_row(db_path, sid: str) -> tuple[str, int, int]:
         return status, done or 0, total
     finally:
         db.close()
+
+
+def _op_types(db_path, sid: str) -> list[str]:
+    db = apsw.Connection(str(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        rows = db.execute("SELECT operation_type FROM operation_log WHERE session_id = ? ORDER BY sequence_number",
+                          (sid,)).fetchall()
+    finally:
+        db.close()
+    return list(dict.fromkeys(r[0] for r in rows))
 
 
 def enabled(page, button: str, timeout_ms: int = 120_000) -> None:
@@ -41,6 +52,14 @@ def test_pause_resume_and_cancel_from_the_export_screen(editor_server, media_dir
         page.click("#export")
         page.wait_for_selector("#screen-export:not([hidden]) #export-start")
         page.on("dialog", lambda dialog: dialog.accept())   # Cancel asks first
+        # before the export starts the screen says so: no "paused", no operation counts
+        page.wait_for_function("() => /Not started/.test(document.querySelector('#export-line').textContent)")
+        assert "operations" not in page.text_content("#export-line")
+        # every count the line shows, in order: it must never go backwards (pause, cancel, resume)
+        page.evaluate("""() => { window.shownCounts = []; new MutationObserver(() => {
+            const m = /(\\d+) of (\\d+) operations/.exec(document.querySelector('#export-line').textContent);
+            if (m) window.shownCounts.push(Number(m[1])); }).observe(document.querySelector('#export-line'),
+            {childList: true, characterData: true, subtree: true}); }""")
 
         page.click("#export-start")
         enabled(page, "export-pause")
@@ -58,8 +77,15 @@ def test_pause_resume_and_cancel_from_the_export_screen(editor_server, media_dir
         status, done_after_cancel, total = session_row(db_path, sid)
         assert status != "completed" and done_after_cancel < total, (status, done_after_cancel, total)
 
+        # the steps of the whole job, in words, as the operation log has them
+        labels = page.locator("#export-ops .step > span:first-child").all_text_contents()
+        ops = _op_types(db_path, sid)
+        assert labels == [operators.get(op).label for op in ops], (labels, ops)
+
         page.click("#export-resume")
         page.wait_for_selector("#archive-path", timeout=600_000)
+        counts = page.evaluate("() => window.shownCounts")
+        assert counts and counts == sorted(counts), counts
         archive = page.locator("#archive-path").text_content()
         assert not page.errors, page.errors
 

@@ -52,6 +52,10 @@ class Setting(msgspec.Struct, kw_only=True, omit_defaults=True):
     description: str | None = None
     modified_at: str | None = None
     error: str | None = None
+    # what a form offers: the allowed values, or the numeric bounds (from CHOICES, MINIMUM, MAXIMUM)
+    choices: list[str] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 def _row(db, key: str) -> dict:
@@ -198,7 +202,8 @@ def list_settings(db) -> list[Setting]:
         value_type = r["value_type"] or "string"
         item = Setting(key=r["key"], value=r["value"], value_type=value_type,
                        category=r["category"], description=r["description"],
-                       modified_at=r["modified_at"])
+                       modified_at=r["modified_at"], minimum=MINIMUM.get(r["key"]), maximum=MAXIMUM.get(r["key"]),
+                       choices=list(CHOICES[r["key"]]) if r["key"] in CHOICES else None)
         try:
             item.value = _decode(r["key"], r["value"], value_type)
         except StateError as exc:

@@ -145,8 +145,9 @@ async function openProject(id, toExport) {
     if (app.editor.sessionId !== id) await app.editor.open(id, timeline);
     app.route = "export";
     showScreen("export");
+    const { rows, selected } = await exportSummary(app.bridge, app.editor, opened);
     app.exportView = renderExport(document.getElementById("screen-export"), app.bridge, id, {
-      summary: await exportSummary(app.bridge, app.editor, opened), onBack: opened.stage === "export" ? null : () => { location.hash = `#/session/${encodeURIComponent(id)}`; },
+      summary: rows, scenesSelected: selected, onBack: opened.stage === "export" ? null : () => { location.hash = `#/session/${encodeURIComponent(id)}`; },
     });
     return;
   }
@@ -165,14 +166,14 @@ async function exportSummary(bridge, editor, opened) {
   catch (err) { banner(`The export summary's size estimate is not available: ${err.message}`); }
   const selected = plan?.scenes_selected ?? s.selection.length;
   const grouped = s.groups.filter((g) => g.scenes.some((st) => s.selection.includes(st))).length;
-  return [
+  return { selected, rows: [
     ["scenes selected", `${selected} of ${s.cuts.length + 1}`],
     ["clips", plan?.clips ?? selected + grouped],
     ["stills (HQ + web)", plan?.stills ?? selected * 2],
     ["groups", plan?.groups ?? grouped],
     ["estimated size", plan ? formatBytes(plan.estimated_bytes) : "–"],
     ["Archive folder", opened.archive_path ?? "–", true],
-  ];
+  ] };
 }
 
 start();

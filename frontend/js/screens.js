@@ -2,7 +2,7 @@
 // ingest progress, export, history and statistics, presets, settings. Each renders from what the
 // bridge answers and shows the bridge's own words when it says no.
 
-import { banner, fill, h, todayYYMMDD } from "./dom.js";
+import { banner, fill, h, progressBar, setProgress, todayYYMMDD } from "./dom.js";
 import { formatBytes, formatDuration } from "./timecode.js";
 
 const FIELDS = [
@@ -92,8 +92,8 @@ export async function renderStart(root, bridge, { openSession }) {
       const enc = form.querySelector("#f-encoder");
       const proven = encodersProven(doctor);
       fill(enc, h("option", { value: "auto" }, `Auto${proven.best ? ` (${proven.best})` : ""}`),
-        h("option", { value: "x264" }, `x264 (CPU)${proven.x264 === false ? " – not working here" : ""}`),
-        h("option", { value: "nvenc" }, `NVENC (NVIDIA)${proven.nvenc ? " – proven here" : " – not available here"}`));
+        h("option", { value: "x264" }, encoderWords("x264 (CPU)", proven.x264)),
+        h("option", { value: "nvenc" }, encoderWords("NVENC (NVIDIA)", proven.nvenc)));
     }),
     loadInto(sessions, async () => {
       const list = await bridge.call("project.list");
@@ -119,17 +119,21 @@ export async function renderStart(root, bridge, { openSession }) {
   ]);
 }
 
+// What `system.doctor` proved by a real test encode: per family (x264, nvenc), whether an encoder
+// of it is usable and why not; and the encoder Auto picks now (encoder_choice).
 function encodersProven(doctor) {
-  const out = { best: null, x264: null, nvenc: false };
-  const list = doctor?.encoders ?? doctor?.encoder_checks ?? [];
-  for (const e of Array.isArray(list) ? list : []) {
-    const name = String(e.name ?? e.encoder ?? "");
-    const ok = e.ok ?? e.works ?? e.available ?? false;
-    if (/nvenc/.test(name) && ok) out.nvenc = true;
-    if (/x264/.test(name)) out.x264 = !!ok;
+  const out = { best: doctor?.encoder_choice?.encoder ?? null, x264: null, nvenc: null };
+  for (const e of doctor?.encoders ?? []) {
+    const family = out[e.family];
+    if (family === undefined) continue;
+    if (!family || (e.usable && !family.usable)) out[e.family] = { usable: !!e.usable, reason: e.reason ?? null };
   }
-  out.best = doctor?.selected_encoder ?? doctor?.encoder ?? (out.nvenc ? "NVENC" : "x264");
   return out;
+}
+
+function encoderWords(name, proven) {
+  if (!proven) return `${name} – not checked`;
+  return proven.usable ? `${name} – proven here` : `${name} – not available here${proven.reason ? ` (${proven.reason})` : ""}`;
 }
 
 function historyTable(list) {
@@ -149,7 +153,7 @@ function historyTable(list) {
 
 // --- ingest -------------------------------------------------------------------------------------
 export function renderIngest(root, bridge, sessionId, { onCancel }) {
-  const bar = h("div", { class: "progress" }, h("div", { id: "ingest-bar" }));
+  const bar = progressBar("ingest-bar", "Reading the master");
   const line = h("p", { id: "ingest-line", class: "num" }, "Starting…");
   fill(root, h("div", { class: "panel narrow" },
     h("h2", {}, "Reading the master"),
@@ -163,7 +167,7 @@ export function renderIngest(root, bridge, sessionId, { onCancel }) {
     update(p) {
       const done = p.frames ?? p.frames_done ?? 0, total = p.frames_total ?? 0, fps = p.fps ?? 0;
       const fraction = p.fraction ?? (total ? Math.min(1, done / total) : 0);
-      root.querySelector("#ingest-bar").style.width = `${(fraction * 100).toFixed(1)}%`;
+      setProgress(bar, fraction);
       const eta = p.eta_s ?? (fps > 0 && total > done ? (total - done) / fps : null);
       const left = eta != null ? formatDuration(eta) : "–";
       line.textContent = `${done.toLocaleString()} of ${total ? total.toLocaleString() : "?"} frames · ${fps.toFixed(0)} fps · ${left} left`;
@@ -172,18 +176,23 @@ export function renderIngest(root, bridge, sessionId, { onCancel }) {
 }
 
 // --- export -------------------------------------------------------------------------------------
-export function renderExport(root, bridge, sessionId, { summary, onBack }) {
-  const progress = h("div", { class: "progress" }, h("div", { id: "export-bar" }));
-  const line = h("p", { id: "export-line", class: "num" }, "Not started.");
+export function renderExport(root, bridge, sessionId, { summary, scenesSelected, onBack }) {
+  const progress = progressBar("export-bar", "Export");
+  const line = h("p", { id: "export-line", class: "num", "aria-live": "polite" }, "Not started.");
   const ops = h("div", { id: "export-ops" });
   const report = h("div", { id: "export-report" });
   const btn = (id, text, cls, fn) => h("button", { id, class: cls, onclick: fn }, text);
   const call = (method) => async () => { try { await bridge.call(method, { session_id: sessionId }); view.refresh(); } catch (err) { banner(err.message); } };
+  const start = async () => {
+    // an export of no scenes writes an archive without clips: asked, never assumed
+    if (scenesSelected === 0 && !confirm("No scenes are selected: the archive would have the masters and R&D files but no scene clips or stills. Export anyway?")) return;
+    try { await bridge.call("export.start", { session_id: sessionId }); view.started(); view.refresh(); } catch (err) { banner(err.message); }
+  };
   const controls = h("div", { class: "row" },
-    btn("export-start", "Start export", "primary", async () => { try { await bridge.call("export.start", { session_id: sessionId }); view.started(); view.refresh(); } catch (err) { banner(err.message); } }),
+    btn("export-start", "Start export", "primary", start),
     btn("export-pause", "Pause", "", call("export.pause")),
-    btn("export-resume", "Resume", "", call("export.resume")),
-    btn("export-cancel", "Cancel", "danger", async () => { if (confirm("Cancel the export? Finished files stay; you can start again.")) await call("export.cancel")(); }),
+    btn("export-resume", "Resume", "", async () => { view.started(); await call("export.resume")(); }),
+    btn("export-cancel", "Cancel", "danger", async () => { if (confirm("Cancel the export? The files already written stay in the archive folder; Resume goes on from them, Discard (on Projects) forgets the project.")) await call("export.cancel")(); }),
     onBack ? btn("export-back", "Back to the timeline", "", onBack) : null);
   fill(root, h("div", { class: "panel narrow", style: "max-width:720px" },
     h("h2", {}, "Export"),
@@ -191,44 +200,45 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
       ...summary.filter(([, , wide]) => !wide).map(([label, value]) => h("div", { class: "stat" }, h("b", {}, value), h("span", {}, label)))),
     ...summary.filter(([, , wide]) => wide).map(([label, value]) => h("p", { class: "muted" }, `${label}: `, h("code", {}, value))),
     progress, line, ops, controls, report));
-  const units = new Map();
-  let started = 0;
+  // The counts come from the operation log (export.status), never from one run's events: they
+  // cover the whole job across pause and resume and never go backwards. Events only ask for them.
+  let run = null;             // this run: {at, done} when it started, for the time left
+  let shown = 0;
+  let pending = null;
   const view = {
-    started() { started = performance.now(); line.textContent = "Started…"; },
+    started() { run = { at: performance.now(), done: null }; line.textContent = "Starting…"; },
     async refresh() {
       try {
         const st = await bridge.call("export.status", { session_id: sessionId });
         if (root.querySelector("#archive-path")) return;  // finished: the report stays as it is
         const running = st.job?.state === "running";
-        line.textContent = `${st.status}${st.total ? ` · ${st.completed} of ${st.total} operations` : ""}${st.current_operation ? ` · ${st.current_operation}` : ""}`;
-        if (st.total) root.querySelector("#export-bar").style.width = `${(100 * st.completed) / st.total}%`;
-        root.querySelector("#export-start").disabled = st.stage === "export";
+        const exporting = st.stage === "export";
+        if (!exporting) line.textContent = "Not started: Start export writes the archive.";
+        else {
+          shown = Math.max(shown, st.completed);
+          if (run && run.done == null) run.done = st.completed;
+          const state = running ? "exporting" : st.status === "paused" ? "paused" : st.status;
+          line.textContent = `${state} · ${shown} of ${st.total} operations done${st.current_operation && running ? ` · ${st.current_operation}` : ""}${running ? timeLeftOf(run, st, shown) : ""}`;
+          setProgress(progress, st.total ? shown / st.total : 0);
+        }
+        fill(ops, ...(st.steps ?? []).map((step) => h("div", { class: "row step", dataset: { op: step.op } }, h("span", { style: "width:220px" }, step.label),
+          progressBar(null, step.label, { style: "flex:1" }),
+          h("span", { class: "num muted" }, `${step.done}/${step.total}${step.failed ? ` · ${step.failed} failed` : ""}`))));
+        (st.steps ?? []).forEach((step, i) => setProgress(ops.children[i].querySelector("[role=progressbar]"), step.total ? step.done / step.total : 0));
+        root.querySelector("#export-start").disabled = exporting;
         root.querySelector("#export-pause").disabled = !running;
         root.querySelector("#export-cancel").disabled = !running;
-        root.querySelector("#export-resume").disabled = running || st.stage !== "export" || st.status === "completed";
+        root.querySelector("#export-resume").disabled = running || !exporting || st.status === "completed";
         if (st.failed?.length) fill(report, h("h3", {}, "Failed"), ...st.failed.map((f) => h("p", { class: "muted" }, f)), h("p", {}, "Resume retries what failed; what is done stays."));
         if (st.status === "completed") view.finished({ status: "completed", archive_path: st.archive_path });
       } catch (err) { banner(err.message); }
     },
     event(e) {
       if (e.session_id !== sessionId || root.querySelector("#archive-path")) return;
-      const unitProgress = e.unit_progress ?? e.progress;
-      if (e.unit) units.set(e.unit, { op: e.op, progress: e.type === "unit_finished" ? 1 : (typeof unitProgress === "number" ? unitProgress : 0), failed: e.type === "unit_failed" ? e.message : null });
-      if (e.total) {
-        const fraction = e.fraction ?? Math.min(1, (e.completed ?? 0) / e.total);
-        root.querySelector("#export-bar").style.width = `${(fraction * 100).toFixed(1)}%`;
-        const elapsed = started ? (performance.now() - started) / 1000 : 0;
-        const eta = e.eta_s ?? (fraction > 0.02 && elapsed ? (elapsed / fraction) * (1 - fraction) : null);
-        line.textContent = `${e.completed ?? 0} of ${e.total} operations · ${eta != null ? formatDuration(eta) : "–"} left`;
-      }
-      const byOp = new Map();
-      for (const u of units.values()) { const o = byOp.get(u.op) ?? { done: 0, n: 0, failed: 0 }; o.n++; o.done += u.progress; if (u.failed) o.failed++; byOp.set(u.op, o); }
-      fill(ops, ...[...byOp].map(([op, o]) => h("div", { class: "row" }, h("span", { style: "width:140px" }, op ?? "–"),
-        h("div", { class: "progress", style: "flex:1" }, h("div", { style: `width:${(100 * o.done) / o.n}%` })),
-        h("span", { class: "num muted" }, `${Math.round(o.done)}/${o.n}${o.failed ? ` · ${o.failed} failed` : ""}`))));
       if (e.type === "unit_failed") banner(`${e.op ?? "An operation"} failed on ${e.unit}: ${e.message ?? "no reason given"}. Resume retries it.`);
       if (e.type === "export_failed") banner(`The export failed: ${e.message}. Resume goes on from what is done.`);
-      if (e.type === "session_finished" || e.type === "job_finished") view.refresh();
+      // at most a few status reads a second, however many events come
+      if (!pending) pending = setTimeout(() => { pending = null; view.refresh(); }, 250);
     },
     finished(e) {
       if (root.querySelector("#archive-path")) return;
@@ -237,7 +247,7 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
         e.archive_path ? h("p", {}, "Folder: ", h("code", { id: "archive-path" }, e.archive_path)) : null,
         e.message ? h("p", { class: "muted" }, e.message) : null);
       if (ok) {
-        root.querySelector("#export-bar").style.width = "100%";
+        setProgress(progress, 1);
         line.textContent = "Completed: every operation is done and verified.";
         for (const id of ["export-start", "export-pause", "export-resume", "export-cancel"]) root.querySelector(`#${id}`).disabled = true;
         // a finished archive is never edited again: back to the projects, not the timeline
@@ -247,6 +257,15 @@ export function renderExport(root, bridge, sessionId, { summary, onBack }) {
   };
   view.refresh();
   return view;
+}
+
+// The time left, once it means something: after a few operations of this run and half a minute,
+// from this run's own pace (what ran before a pause says nothing about now).
+function timeLeftOf(run, st, shown) {
+  if (!run || run.done == null) return "";
+  const doneNow = shown - run.done, elapsed = (performance.now() - run.at) / 1000;
+  if (doneNow < 3 || elapsed < 30) return "";
+  return ` · about ${formatDuration(((st.total - shown) * elapsed) / doneNow)} left`;
 }
 
 // --- history ------------------------------------------------------------------------------------
@@ -277,9 +296,9 @@ export async function renderPresets(root, bridge) {
       h("button", { onclick: () => exportPreset(p.id) }, "Export"), " ",
       p.source === "builtin" ? null : h("button", { class: "danger", onclick: () => { if (confirm(`Delete preset ${p.name}?`)) act("presets.delete", { id: p.id }); } }, "Delete"))));
   const create = h("form", { class: "form", id: "preset-create" },
-    h("label", {}, "Based on"), h("div", { class: "field", dataset: { field: "base" } }, h("select", { name: "base" }, ...list.map((p) => h("option", { value: p.id }, p.name))), h("span", { class: "error" })),
-    h("label", {}, "Id"), h("div", { class: "field", dataset: { field: "id" } }, h("input", { type: "text", name: "id", placeholder: "studio-web" }), h("span", { class: "error" })),
-    h("label", {}, "Name"), h("div", { class: "field", dataset: { field: "name" } }, h("input", { type: "text", name: "name", placeholder: "Studio web" }), h("span", { class: "error" })),
+    h("label", { for: "preset-base" }, "Based on"), h("div", { class: "field", dataset: { field: "base" } }, h("select", { name: "base", id: "preset-base" }, ...list.map((p) => h("option", { value: p.id }, p.name))), h("span", { class: "error" })),
+    h("label", { for: "preset-id" }, "Id"), h("div", { class: "field", dataset: { field: "id" } }, h("input", { type: "text", name: "id", id: "preset-id", placeholder: "studio-web" }), h("span", { class: "error" })),
+    h("label", { for: "preset-name" }, "Name"), h("div", { class: "field", dataset: { field: "name" } }, h("input", { type: "text", name: "name", id: "preset-name", placeholder: "Studio web" }), h("span", { class: "error" })),
     h("div", { class: "form-error" }),
     h("div", { class: "form-actions" }, h("button", { class: "primary", type: "submit" }, "Create"),
       h("label", { class: "muted" }, "Import ", h("input", { type: "file", accept: ".json,application/json", id: "preset-import", onchange: (e) => importPreset(e.target.files[0]) }))));
@@ -319,10 +338,11 @@ export async function renderPresets(root, bridge) {
         if (["id", "name", "description", "base_preset"].includes(k) && !path.length) continue;
         const key = [...path, k];
         if (v && typeof v === "object" && !Array.isArray(v)) { form.append(h("h3", { style: "grid-column:1/-1;margin-top:8px" }, key.join(" › "))); walk(v, key); continue; }
-        const input = typeof v === "boolean" ? h("input", { type: "checkbox", checked: v, disabled: readOnly })
-          : h("input", { type: typeof v === "number" ? "number" : "text", value: v == null ? "" : Array.isArray(v) ? JSON.stringify(v) : String(v), disabled: readOnly, step: "any" });
+        const id = `preset-field-${key.join("-")}`;
+        const input = typeof v === "boolean" ? h("input", { type: "checkbox", checked: v, disabled: readOnly, id })
+          : h("input", { type: typeof v === "number" ? "number" : "text", value: v == null ? "" : Array.isArray(v) ? JSON.stringify(v) : String(v), disabled: readOnly, step: "any", id });
         inputs.push({ key, input, original: v });
-        form.append(h("label", {}, k.replaceAll("_", " ")), h("div", { class: "field", dataset: { field: key.join(".") } }, input, h("span", { class: "error" })));
+        form.append(h("label", { for: id }, k.replaceAll("_", " ")), h("div", { class: "field", dataset: { field: key.join(".") } }, input, h("span", { class: "error" })));
       }
     };
     walk(preset, []);
@@ -357,18 +377,24 @@ export async function renderSettings(root, bridge) {
   const panels = [...byCategory].map(([cat, items]) => {
     const form = h("div", { class: "form" });
     for (const s of items) {
-      const input = s.value_type === "boolean" || typeof s.value === "boolean" ? h("input", { type: "checkbox", checked: !!s.value })
-        : h("input", { type: s.value_type === "integer" || s.value_type === "number" || typeof s.value === "number" ? "number" : "text", step: "any",
+      // a control for the kind of value: a list of the allowed values, a checkbox, a number within its bounds, text
+      const id = `setting-${s.key}`;
+      const numeric = s.value_type === "integer" || s.value_type === "real" || s.value_type === "number";
+      const input = s.choices ? h("select", { id }, ...s.choices.map((c) => h("option", { value: c, selected: c === s.value }, c)))
+        : s.value_type === "boolean" || typeof s.value === "boolean" ? h("input", { type: "checkbox", checked: !!s.value, id })
+        : h("input", { type: numeric ? "number" : "text", step: s.value_type === "integer" ? 1 : "any", id, min: s.minimum ?? undefined, max: s.maximum ?? undefined,
                        value: s.value == null ? "" : typeof s.value === "object" ? JSON.stringify(s.value) : String(s.value) });
+      if (s.key === "db_version" || s.key === "app_version") input.disabled = true;
       const box = h("div", { class: "field", dataset: { field: s.key } }, input, h("span", { class: "error" }), s.description ? h("span", { class: "hint" }, s.description) : null);
       input.addEventListener("change", async () => {
         box.classList.remove("invalid"); box.querySelector(".error").textContent = "";
+        if (input.type === "number" && input.value.trim() === "") { box.classList.add("invalid"); box.querySelector(".error").textContent = "a number is needed"; return; }
         let value = input.type === "checkbox" ? input.checked : input.type === "number" ? Number(input.value) : input.value;
         if (typeof s.value === "object" && s.value !== null) { try { value = JSON.parse(input.value); } catch { box.classList.add("invalid"); box.querySelector(".error").textContent = "not valid JSON"; return; } }
         try { await bridge.call("settings.set", { key: s.key, value }); banner(`${s.key} saved.`, { kind: "info", timeoutMs: 1500 }); }
         catch (err) { box.classList.add("invalid"); box.querySelector(".error").textContent = err.message; }
       });
-      form.append(h("label", { title: s.key }, s.key.replaceAll("_", " ")), box);
+      form.append(h("label", { title: s.key, for: id }, s.key.replaceAll("_", " ")), box);
     }
     return h("div", { class: "panel" }, h("h2", {}, cat), form);
   });
