@@ -19,6 +19,7 @@ from pathlib import Path
 from App import geometry, open_output, sandbox
 from App.instance import InstanceLock
 from backend import paths
+from backend.db import settings as db_settings
 from bridge import http
 from bridge.app import dispatcher
 from bridge.context import Bridge
@@ -61,28 +62,40 @@ def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | Non
 class ShellApi(WebviewApi):
     """The bridge's js_api plus native dialogs (only the desktop window has them)."""
 
-    def __init__(self, dispatcher_):
+    def __init__(self, dispatcher_, last_folder: Callable[[str], str | None] = lambda key: None):
         super().__init__(dispatcher_)
         self._window = None
+        self._last_folder = last_folder  # setting name -> the folder it remembers ("" or None: none)
 
     def pick_file(self, title="Choose a master video"):
-        return self._open_one("Video files (*.mov;*.mp4;*.mxf;*.mkv;*.avi;*.webm;*.m4v)")
+        return self._open_one("Video files (*.mov;*.mp4;*.mxf;*.mkv;*.avi;*.webm;*.m4v)", "last_master_directory")
 
     def pick_cuts_file(self, title="Import cuts from an edit list"):
-        return self._open_one("Edit lists (*.edl;*.otio;*.csv)")
+        return self._open_one("Edit lists (*.edl;*.otio;*.csv)", "last_master_directory")
 
-    def _open_one(self, kinds: str) -> str | None:
+    def _open_one(self, kinds: str, remembered: str) -> str | None:
         import webview
 
         chosen = self._window.create_file_dialog(webview.OPEN_DIALOG, allow_multiple=False,
+                                                 directory=self._start_in(remembered),
                                                  file_types=(kinds, "All files (*.*)"))
         return chosen[0] if chosen else None
 
     def pick_folder(self, title="Choose a folder"):
         import webview
 
-        chosen = self._window.create_file_dialog(webview.FOLDER_DIALOG)
+        # the page names the field in the title: "R&D folder" or "Output folder"
+        remembered = "last_rd_directory" if "R&D" in str(title) else "last_output_directory"
+        chosen = self._window.create_file_dialog(webview.FOLDER_DIALOG, directory=self._start_in(remembered))
         return chosen[0] if chosen else None
+
+    def _start_in(self, setting: str) -> str:
+        """Where a dialog opens: the remembered folder while it exists, else the dialog's own choice."""
+        try:
+            folder = self._last_folder(setting)
+        except Exception:  # noqa: BLE001 - a setting that cannot be read is no reason to refuse a dialog
+            return ""
+        return folder if folder and Path(folder).is_dir() else ''
 
 
 class ExportWatch:
@@ -138,7 +151,8 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
         serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                    name="bridge-http", daemon=True)
         serving.start()
-        api = ShellApi(dispatcher(bridge.for_transport("webview")))
+        api = ShellApi(dispatcher(bridge.for_transport("webview")),
+                       last_folder=lambda key: db_settings.get(bridge.db, key))
         exports = ExportWatch(bridge.events, bridge.jobs)
         opening = open_output.OpenOnFinish(bridge.events, bridge.db, open_folder)
         g = geometry.load(bridge.db)

@@ -388,6 +388,7 @@ def project_create(ctx: Bridge, p: ProjectCreate) -> ProjectStarted:
                              threshold=p.threshold, min_scene_len=p.min_scene_len,
                              workers=p.workers)
     created = project.create(ctx.db, request, want_proxy=True)
+    project.remember_folders(ctx.db, master=p.master, out=p.out, rd=p.rd)
     job = _start_analysis(ctx, created.session_id, sessions.get(ctx.db, created.session_id).master_path)
     return ProjectStarted(session_id=created.session_id, job_id=job.job_id,
                           archive_path=created.archive_path, warnings=created.warnings)
@@ -759,8 +760,13 @@ def export_pause(ctx: Bridge, p: SessionId) -> ExportStatus:
 
 @table.method("export.cancel")
 def export_cancel(ctx: Bridge, p: SessionId) -> ExportStatus:
-    """Stop the running export; the session stays (resume or discard it later)."""
-    return _stop(ctx, p.session_id, cancel=True)
+    """Stop the running export for good: the session is back to editing and Start export plans
+    it again (files already written stay in the archive folder; the next export rewrites them)."""
+    _stop(ctx, p.session_id, cancel=True)
+    if ctx.jobs.running_for(p.session_id):
+        raise StateError(f"the export of session {p.session_id} did not stop within a minute; try again")
+    project.cancel_export(ctx.db, p.session_id)
+    return export_status(ctx, SessionId(session_id=p.session_id))
 
 
 @table.method("export.status")

@@ -93,13 +93,13 @@ def save_screenshot(page, folder: str | Path | None, name: str, width: int = 102
 
 
 def create_project(page, url: str, master: Path, artwork: str, out: Path, rd: Path | None = None,
-                   on_ingest=None, preset: str | None = None) -> str:
+                   on_ingest=None, preset: str | None = None, date: str = "26-11-25") -> str:
     page.goto(url)
     page.wait_for_selector("#new-project")
     page.wait_for_function("() => document.querySelector('#f-preset').options.length > 0")
     page.fill("#f-master", str(master))
     page.fill("#f-artwork", artwork)
-    page.fill("#f-date", "26-11-25")
+    page.fill("#f-date", date)
     if rd:
         page.fill("#f-rd", str(rd))
     page.fill("#f-out", str(out))

@@ -29,11 +29,21 @@ def test_every_screen_passes_axe_at_the_minimum_size(editor_server, media_dir, t
         check(page, "start", found)
         # the encoder list says what doctor proved (x264 encodes on every machine the tests run on)
         page.wait_for_function("() => /proven here/.test(document.querySelector('#f-encoder option[value=x264]').textContent)")
+        # the start form says everything missing at once, in words, next to each field
+        page.fill("#f-date", "")
+        page.click("#create")
+        errors = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#new-project .field.invalid')]
+            .map((b) => [b.dataset.field, b.querySelector('.error').textContent]))""")
+        assert set(errors) == {"master", "artwork", "date", "out"}, errors
+        assert not any("--" in e for e in errors.values()), errors
+        check(page, "start with errors", found)
         page.click("#about-button")
         check(page, "about", found)
         page.keyboard.press("Escape")
 
-        create_project(page, url, media_dir / "counter.mp4", "Reach", tmp_path / "out")
+        # an ISO date is taken (the archive is named YY-MM-DD)
+        create_project(page, url, media_dir / "counter.mp4", "Reach", tmp_path / "out", date="2026-11-25")
+        assert (tmp_path / "out" / "26-11-25_Reach").is_dir()
         wait_saved(page) if page.text_content("#save-state") else None
         # the toolbar fits: Export… is on screen at 1024 px
         box = page.locator("#export").bounding_box()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from editor_page import chromium, create_project, press, state, wait_saved
+from editor_page import chromium, create_project, cut_point, drag, press, state, wait_saved
 
 
 def keymap_rows(page) -> int:
@@ -131,6 +131,12 @@ def test_the_editor_from_the_keyboard(editor_server, media_dir, tmp_path):
         assert any("Shift + S" in i for i in page.locator("[role=menu] [role=menuitem]").all_text_contents())
         page.keyboard.press("Escape")
         assert page.locator("[role=menu]").count() == 0
+
+        # one drag of a cut across many mouse moves is one undo step
+        drag(page, cut_point(page, 20), cut_point(page, 26), steps=10, modifiers=("Alt",))
+        assert state(page)["cuts"] == [26]
+        press(page, "Control+z")
+        assert state(page)["cuts"] == [20]
 
         # the keys box is the keymap: every row, Ctrl+Y too; a dialog that takes and gives back the focus
         press(page, "?")

@@ -55,3 +55,11 @@ def test_carry_over(case):
                                       [[number_of[f] for f in g] for g in case["groups"]])
     assert [start_of[n] for n in selection] == case["want_selection"]
     assert [[start_of[n] for n in g] for g in groups] == case["want_groups"]
+
+
+def test_an_iso_date_is_taken_as_the_archive_date():
+    from backend.jobs.inputs import check_date
+
+    assert check_date("2026-12-04") == check_date("26-12-04") == "26-12-04"
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        check_date("04.12.2026")

@@ -70,6 +70,20 @@ def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
     return created
 
 
+# the settings that remember where the last project's files were (the seed's names)
+FOLDER_SETTINGS = {"master": "last_master_directory", "out": "last_output_directory",
+                   "rd": "last_rd_directory"}
+
+
+def remember_folders(db, *, master: str, out: str, rd: str | None = None) -> None:
+    """The folders of a project just created, for the next one's fields and file dialogs."""
+    folders = {"master": Path(master).expanduser().resolve().parent, "out": Path(out).expanduser().resolve(),
+               "rd": Path(rd).expanduser().resolve() if rd else None}
+    for key, folder in folders.items():
+        if folder is not None:
+            db_settings.set(db, FOLDER_SETTINGS[key], str(folder))
+
+
 def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
     """`create`, returning the archive folder's lock still held: `process` runs the session
     under it, so no other run can take the folder between the record and the run."""
@@ -255,6 +269,25 @@ def ingested(db, session_id: str):
     if not (session.process_metadata and session.process_metadata.analysed):
         raise InputError(f"session {session_id} is not analysed yet", "session_id")
     return _ingested(db, session)
+
+
+def cancel_export(db, session_id: str) -> None:
+    """An export stopped for good (Cancel, unlike Pause): its plan, log and file records go and
+    the session is back to editing, its cuts, selection and groups as they were, so the next
+    Start export plans it afresh. Files it already wrote stay in the archive folder and the next
+    export writes them again. The caller has stopped the export's job first."""
+    session = _existing(db, session_id)
+    spec = session.process_metadata
+    if session.status == "completed":
+        raise InputError(f"session {session_id} is completed: its archive {session.output_path} "
+                         "is kept", "session_id")
+    if spec is None or not spec.export_planned:
+        return
+    with db.transaction():
+        db.execute("DELETE FROM operation_log WHERE session_id = ?", (session_id,))
+        db.execute("DELETE FROM file_registry WHERE session_id = ?", (session_id,))
+        sessions.update(db, session_id, process_metadata=msgspec.structs.replace(spec, export_planned=False),
+                        status="paused", current_operation=None, error_message=None)
 
 
 def discard(db, session_id: str) -> Discarded:

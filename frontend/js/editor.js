@@ -6,6 +6,7 @@ import * as S from "./state.js";
 import * as H from "./history.js";
 import { constantRateMicroseconds, pruneCuts, replayCuts, snapToPeak } from "./cuts.js";
 import { TimelineView } from "./timeline.js";
+import { tileBackground } from "./sprites.js";
 import { Viewer } from "./viewer.js";
 import { banner, fill, h } from "./dom.js";
 import { checkDetection, MAX_THRESHOLD } from "./rules.js";
@@ -293,14 +294,17 @@ export class Editor {
     this.commit(S.setCuts(s, s.cuts.filter((c) => !starts.includes(c))));
   }
 
+  // A drag is one gesture and one undo step: its first move makes the step, the later ones
+  // replace it (coalesce), until the pointer is released.
   moveCut(from, to, snapFrames, phase) {
-    if (phase === "end") return from;
+    if (phase === "start" || phase === "end") { this.cutDragStarted = false; return from; }
     const index = Math.max(1, Math.min(this.state.end - 1, to));
     const target = snapFrames > 0 ? snapToPeak(this.scores, index, snapFrames, this.state.threshold * 0.5) : index;
     const next = S.moveCut(this.state, from, target);
     if (next === this.state) return from;
     const moved = next.selectedCut;
-    this.commit(next);
+    this.commit(next, { coalesce: !!this.cutDragStarted });
+    this.cutDragStarted = true;
     return moved;
   }
 
@@ -579,7 +583,7 @@ export class Editor {
       const pic = h("span", { class: "pic" });
       const url = this.ingestThumbs.get(`${sc.start_frame}-${sc.end_frame}`);
       if (url) pic.style.backgroundImage = `url("${url}")`;
-      else this.spriteBackground(pic, sc.start_frame + Math.floor((sc.end_frame - sc.start_frame + 1) / 2));
+      else tileBackground(pic, this.sprites, sc.start_frame + Math.floor((sc.end_frame - sc.start_frame + 1) / 2));
       const cell = h("div", { class: `cell${selected.has(start) ? " selected" : ""}`, dataset: { start: String(start) }, title: `Scene ${sc.number}: frames ${sc.start_frame}–${sc.end_frame}`,
                               role: "option", "aria-selected": String(selected.has(start)), "aria-label": `Scene ${sc.number}, ${sc.end_frame - sc.start_frame + 1} frames`,
                               tabindex: start === current ? 0 : -1 },
@@ -591,19 +595,6 @@ export class Editor {
     fill(this.el.grid, ...cells);
     if (focused != null) this.focusCell(this.el.grid.querySelector(`.cell[data-start="${focused}"]`));
     if (!this.gridWired) { this.wireGrid(); this.gridWired = true; }
-  }
-
-  spriteBackground(el, frame) {
-    const sheets = this.sprites;
-    if (!sheets.length) return;
-    let k = sheets.length - 1;
-    while (k > 0 && sheets[k].first_frame > frame) k--;
-    const sh = sheets[k];
-    const n = Math.max(0, Math.min(sh.columns * sh.rows - 1, Math.floor((frame - sh.first_frame) / sh.frame_step)));
-    const col = n % sh.columns, row = Math.floor(n / sh.columns);
-    el.style.backgroundImage = `url("${sh.url}")`;
-    el.style.backgroundSize = `${sh.columns * 100}% ${sh.rows * 100}%`;
-    el.style.backgroundPosition = `${sh.columns > 1 ? (col / (sh.columns - 1)) * 100 : 0}% ${sh.rows > 1 ? (row / (sh.rows - 1)) * 100 : 0}%`;
   }
 
   wireGrid() {

@@ -7,7 +7,12 @@ import { formatBytes } from "./sizes.js";
 import { Editor } from "./editor.js";
 import { KEYMAP, keysLabel, lookup } from "./keymap.js";
 import { banner, clearBanner, h, showScreen } from "./dom.js";
-import { renderExport, renderHistory, renderIngest, renderPresets, renderSettings, renderStart } from "./screens.js";
+import { renderExport } from "./screens/export.js";
+import { renderHistory } from "./screens/history.js";
+import { renderIngest } from "./screens/ingest.js";
+import { renderPresets } from "./screens/presets.js";
+import { renderSettings } from "./screens/settings.js";
+import { renderStart } from "./screens/start.js";
 
 const app = { bridge: null, editor: null, ingest: null, exportView: null, sessionId: null, route: null };
 window.videoArchive = app;   // for tests and benchmarks: the live editor and its state

@@ -30,14 +30,6 @@ export function formatDuration(seconds) {
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
 }
 
-export function formatBytes(n) {
-  if (!Number.isFinite(n)) return "–";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-  return `${n.toFixed(n < 10 && i ? 1 : 0)} ${units[i]}`;
-}
-
 // Where "go to" sends the playhead: "#12" or "scene 12" (a scene's first frame), "00:01:02:03"
 // (a timecode with frames), "00:01:02.500" or "1:02" (a clock time), "1234" (a frame number).
 // Throws a RangeError that shows the forms it takes.

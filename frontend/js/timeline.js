@@ -5,6 +5,7 @@
 // reported to the host as intentions (scrub, select, move a cut, drag the threshold, drag scenes
 // to a group); the host turns them into state edits and calls draw() again.
 
+import { tileOf } from "./sprites.js";
 import { floorIndex, groupOf, sceneStarts } from "./state.js";
 import { formatTimecode } from "./timecode.js";
 
@@ -356,7 +357,7 @@ export class TimelineView {
     this.canvas.setPointerCapture(e.pointerId);
     this.gesture = { ...hit, x0: x, y0: y, moved: false, shift: e.shiftKey, ctrl: e.ctrlKey || e.metaKey, alt: e.altKey };
     if (hit.kind === "scrub") this.host.onScrub(this.frameAt(x), "start");
-    else if (hit.kind === "cut") this.host.onSelectCut(hit.cut);
+    else if (hit.kind === "cut") { this.host.onSelectCut(hit.cut); this.host.onCutMove(hit.cut, hit.cut, 0, "start"); }
     else if (hit.kind === "threshold") this.host.onThreshold(this.host.state().threshold, "start");
     this.requestDraw();
   }
@@ -439,23 +440,6 @@ export function rulerStep(fpp, fps) {
   const f = Math.round(fps);
   const steps = [1, 2, 5, 10, f, 2 * f, 5 * f, 10 * f, 30 * f, 60 * f, 120 * f, 300 * f, 600 * f, 1800 * f, 3600 * f];
   return steps.find((s) => s >= minFrames) ?? steps[steps.length - 1];
-}
-
-// The sprite tile showing `frame`: the last tile at or before it (sheets list the exact frame
-// under each tile; a variable-rate master skips numbers).
-function tileOf(sprites, frame) {
-  let k = sprites.length - 1;
-  while (k > 0 && sprites[k].first_frame > frame) k--;
-  const sheet = sprites[k];
-  let n;
-  if (sheet.frames?.length) {
-    n = Math.max(0, floorIndex(sheet.frames, frame));
-  } else {
-    n = Math.max(0, Math.floor((frame - sheet.first_frame) / sheet.frame_step));
-  }
-  n = Math.min(n, (sheet.count ?? sheet.columns * sheet.rows) - 1, sheet.columns * sheet.rows - 1);
-  if (n < 0) return null;
-  return { sheet, sx: (n % sheet.columns) * sheet.tile_width, sy: Math.floor(n / sheet.columns) * sheet.tile_height };
 }
 
 export { groupOf };
