@@ -19,7 +19,7 @@ from pathlib import Path
 from App import geometry, open_output, sandbox
 from App.instance import InstanceLock
 from backend import paths
-from backend.db import settings as db_settings
+from backend.db import sessions as db_sessions, settings as db_settings
 from bridge import http
 from bridge.app import dispatcher
 from bridge.context import Bridge
@@ -168,8 +168,14 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
             except Exception:  # noqa: BLE001 - a geometry that cannot be saved is no reason to stay open
                 pass
 
+        def artwork_of(session_id: str) -> str:
+            try:  # the artwork a person knows, not the session's id
+                return db_sessions.get(bridge.db, session_id).artwork_name or session_id
+            except Exception:  # noqa: BLE001 - a session gone meanwhile is still named
+                return session_id
+
         def ask_then_close(sessions: list[str]) -> None:
-            names = ", ".join(sessions)
+            names = ", ".join(artwork_of(s) for s in sessions)
             if window.create_confirmation_dialog(
                     "An export is running",
                     f"Close Video Archive and pause the export of {names}? "

@@ -394,6 +394,17 @@ def project_create(ctx: Bridge, p: ProjectCreate) -> ProjectStarted:
                           archive_path=created.archive_path, warnings=created.warnings)
 
 
+@table.method("project.reopen")
+def project_reopen(ctx: Bridge, p: SessionId) -> ProjectStarted:
+    """A finished project as a new version (NAME_v2 beside the first, which stays as it is): the
+    same inputs with its cuts, selection and groups, read again and opened for editing."""
+    request = project.reopen_request(ctx.db, p.session_id)
+    created = project.create(ctx.db, request, want_proxy=True)
+    job = _start_analysis(ctx, created.session_id, request.master)
+    return ProjectStarted(session_id=created.session_id, job_id=job.job_id,
+                          archive_path=created.archive_path, warnings=created.warnings)
+
+
 @table.method("project.list")
 def project_list(ctx: Bridge, p: NoParams) -> list[ProjectInfo]:
     """Unfinished sessions (the active_sessions view, and failed ones that can resume), newest first."""

@@ -99,6 +99,7 @@ def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_
     assert "error" not in result, result
     assert len(result["asked"]) == 1 and "pause the export" in result["asked"][0], result
     sid = result["session_id"]
+    assert "Close Test" in result["asked"][0] and sid not in result["asked"][0], result  # the artwork, not the id
     conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
     try:
         status = conn.execute("SELECT status FROM processing_state WHERE session_id = ?", (sid,)).fetchone()[0]

@@ -62,6 +62,7 @@ class SessionSpec(msgspec.Struct, kw_only=True):
     archive_layout: str = "folder"     # "folder" or "bagit"; sessions before layouts made folders
     # Sessions written before grouped_scenes held the request's groups kept them here.
     groups: dict[str, list[SceneNumber]] | None = None
+    follows: str | None = None         # the archive (folder name) this one is a new version of
 
 
 class Group(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

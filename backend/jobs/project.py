@@ -7,6 +7,7 @@ session at once); `export` it from what the session holds. `process` is the thre
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 import time
 from pathlib import Path
@@ -141,9 +142,10 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
         generate_log=settings["generate_log"],
         extract_midpoint_stills=settings["extract_midpoint_stills"], user_cuts=request.cuts,
         want_proxy=want_proxy, master_size=identity.size_bytes, master_identity=identity,
-        started=time.time(), archive_layout=layout)
+        started=time.time(), archive_layout=layout, follows=request.follows)
     # The folder is locked while it is checked and the session recorded (archive_claims).
-    lock, replaced = archive_claims.claim_new(db, out / f"{date}_{name}")
+    folder = next_version(out, request.follows) if request.follows else out / f"{date}_{name}"
+    lock, replaced = archive_claims.claim_new(db, folder)
     try:
         archive = lock.archive
         warnings += replaced
@@ -158,6 +160,37 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
         lock.release()
         raise
     return Created(session_id=session_id, archive_path=str(archive), warnings=warnings), lock
+
+
+def next_version(out: Path, follows: str) -> Path:
+    """The folder of the next version of the archive `follows` in `out`: NAME_v2, NAME_v3, ...,
+    the first that is not there (the earlier versions are never written again)."""
+    base = re.sub(r"_v\d+$", "", Path(follows).name)
+    n = 2
+    while (out / f"{base}_v{n}").exists():
+        n += 1
+    return out / f"{base}_v{n}"
+
+
+def reopen_request(db, session_id: str) -> ProcessRequest:
+    """A finished project as a new request: the same master, names, R&D folder, preset, encoder
+    and detection, its cuts, selection and groups, made as the next version beside the first
+    (which stays as it is)."""
+    session = _existing(db, session_id)
+    if session.status != "completed":
+        raise InputError(f"session {session_id} is not finished ({session.status}): open it from "
+                         "Unfinished sessions instead", "session_id")
+    scenes = list(session.scenes_data or [])
+    selected = session.selected_scenes or []
+    return ProcessRequest(
+        master=session.master_path, artwork=session.artwork_name, date=session.project_date,
+        out=str(Path(session.output_path).parent), rd=session.rd_folder_path, preset=session.preset_id,
+        overrides=session.custom_settings or None,
+        encoder=session.encoder_type if session.encoder_type in ("x264", "nvenc") else "auto",
+        threshold=session.scene_threshold, min_scene_len=session.min_scene_length,
+        cuts=[s.start_frame for s in scenes[1:]],
+        scenes=",".join(str(n) for n in selected) if selected else None,
+        groups=session_groups(session), follows=Path(session.output_path).name)
 
 
 def _check_cut_list(cuts, frame_count: int) -> None:

@@ -19,10 +19,12 @@ export async function renderHistory(root, bridge) {
     h("div", { class: "panel" }, h("h2", {}, "Projects"), list.length ? historyTable(list) : h("p", { class: "empty" }, "No finished projects yet."))));
 }
 
-export function historyTable(list) {
+// The finished projects; with `onReopen`, each archived one can be opened again as a new version.
+export function historyTable(list, { onReopen } = {}) {
   return h("table", { class: "list" },
     h("tr", {}, h("th", {}, "Artwork"), h("th", {}, "Date"), h("th", {}, "Result"), h("th", {}, "Finished"),
-      h("th", {}, "Scenes"), h("th", {}, "Files"), h("th", {}, "Size"), h("th", {}, "Time")),
+      h("th", {}, "Scenes"), h("th", {}, "Files"), h("th", {}, "Size"), h("th", {}, "Time"),
+      onReopen ? h("th", {}, h("span", { class: "sr-only" }, "Actions")) : null),
     ...list.map((r) => h("tr", { dataset: { session: r.session_id } },
       h("td", { title: r.output_path ?? "" }, r.artwork_name ?? r.session_id),
       h("td", { class: "num" }, r.project_date ?? ""),
@@ -31,5 +33,8 @@ export function historyTable(list) {
       h("td", { class: "num" }, r.scenes_exported != null ? `${r.scenes_exported} of ${r.scenes_detected ?? "?"}` : ""),
       h("td", { class: "num" }, r.total_files_created ?? ""),
       h("td", { class: "num" }, r.total_output_size_mb != null ? formatBytes(r.total_output_size_mb * 1e6, { approximate: false }) : ""),
-      h("td", { class: "num" }, r.total_processing_time_seconds != null ? formatDuration(r.total_processing_time_seconds) : ""))));
+      h("td", { class: "num" }, r.total_processing_time_seconds != null ? formatDuration(r.total_processing_time_seconds) : ""),
+      onReopen ? h("td", { class: "actions" }, r.completed_successfully === false ? null
+        : h("button", { class: "reopen", title: "Edit again and export as a new version beside this one (which stays as it is)",
+                        onclick: () => onReopen(r) }, "Reopen…")) : null)));
 }

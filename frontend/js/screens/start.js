@@ -97,7 +97,7 @@ export async function renderStart(root, bridge, { openSession }) {
       const list = await bridge.call("project.list");
       if (!list.length) { fill(sessions, h("p", { class: "empty" }, "None: every project was finished or discarded.")); return; }
       fill(sessions, h("table", { class: "list" },
-        h("tr", {}, h("th", {}, "Project"), h("th", {}, "State"), h("th", {}, "Updated"), h("th", {})),
+        h("tr", {}, h("th", {}, "Project"), h("th", {}, "State"), h("th", {}, "Updated"), h("th", {}, h("span", { class: "sr-only" }, "Actions"))),
         ...list.map((s) => h("tr", { dataset: { session: s.session_id } },
           h("td", { title: s.archive_path }, `${s.artwork} · ${s.date}`),
           h("td", {}, `${s.stage === "analyse" ? "reading the master" : s.stage === "edit" ? "editing" : "exporting"} · ${s.status}${s.total ? ` (${s.completed}/${s.total})` : ""}${s.error ? ` · ${s.error}` : ""}`),
@@ -112,7 +112,13 @@ export async function renderStart(root, bridge, { openSession }) {
     loadInto(recent, async () => {
       const list = await bridge.call("history.list", { limit: 10 });
       if (!list.length) { fill(recent, h("p", { class: "empty" }, "No finished projects yet.")); return; }
-      fill(recent, historyTable(list));
+      fill(recent, historyTable(list, { onReopen: async (r) => {
+        try {
+          const started = await bridge.call("project.reopen", { session_id: r.session_id });
+          banner(`A new version of ${r.artwork_name}: ${started.archive_path} (the first stays as it is).`, { kind: "info", timeoutMs: 6000 });
+          openSession(started.session_id);
+        } catch (err) { banner(err.message); }
+      } }));
     }),
   ]);
 }

@@ -1,0 +1,58 @@
+"""A finished project reopened from Recent projects, edited and exported again, in headless
+Chromium against `video-archive serve` on counter.mp4: the new version is written as NAME_v2
+beside the first, whose files stay as they were (verify: intact), and its manifest says which
+version it follows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backend.archive.verify import verify
+from editor_page import chromium, create_project, press, state, wait_saved
+
+
+def export_here(page) -> str:
+    page.once("dialog", lambda d: d.accept())
+    page.click("#export")
+    page.wait_for_selector("#screen-export:not([hidden]) #export-start")
+    page.click("#export-start")
+    page.wait_for_selector("#archive-path", timeout=600_000)
+    return page.text_content("#archive-path")
+
+
+@pytest.mark.slow
+def test_a_finished_project_is_reopened_as_a_new_version(editor_server, media_dir, tmp_path):
+    url, _ = editor_server
+    with chromium() as page:
+        create_project(page, url, media_dir / "counter.mp4", "Again", tmp_path / "out")
+        press(page, "Home")
+        press(page, "ArrowRight", 10)
+        press(page, "c")
+        press(page, "Control+a")
+        wait_saved(page)
+        first = export_here(page)
+        before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out" / "26-11-25_Again").rglob("*") if p.is_file()}
+
+        page.goto(url + "#/")
+        page.wait_for_selector("#recent button.reopen")
+        page.click("#recent button.reopen")
+        page.wait_for_selector("#screen-editor:not([hidden]) canvas#timeline", timeout=180_000)
+        page.wait_for_function("() => window.videoArchive.editor && window.videoArchive.editor.scores", timeout=30_000)
+        again = state(page)
+        assert again["cuts"] == [10] and again["selection"] == [0, 10]    # the first version's edits
+        press(page, "ArrowRight", 10)
+        press(page, "c")
+        press(page, "Control+a")
+        wait_saved(page)
+        second = export_here(page)
+        assert not page.errors, page.errors
+
+    assert second.endswith("26-11-25_Again_v2") and first.endswith("26-11-25_Again")
+    manifest = json.loads((tmp_path / "out" / "26-11-25_Again_v2" / "26-11-25_Again_v2_manifest.json").read_text())
+    assert manifest["follows"] == "26-11-25_Again"
+    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out" / "26-11-25_Again").rglob("*") if p.is_file()}
+    assert after == before                       # the first version untouched
+    assert verify(first).status == "intact"
+    assert verify(second).status == "intact"
