@@ -138,6 +138,17 @@ def test_the_editor_from_the_keyboard(editor_server, media_dir, tmp_path):
         press(page, "Control+z")
         assert state(page)["cuts"] == [20]
 
+        # a group's name is written on its scenes in the lane
+        press(page, "Control+a")
+        press(page, "1")
+        drawn = page.evaluate("""() => new Promise((resolve) => {
+            const seen = [], draw = CanvasRenderingContext2D.prototype.fillText;
+            CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) { seen.push(String(text)); return draw.call(this, text, ...rest); };
+            window.videoArchive.editor.timeline.requestDraw();
+            requestAnimationFrame(() => requestAnimationFrame(() => { CanvasRenderingContext2D.prototype.fillText = draw; resolve(seen); })); })""")
+        assert "1 · Group 1" in drawn and "2 · Group 1" in drawn, drawn
+        press(page, "Control+z")
+
         # the keys box is the keymap: every row, Ctrl+Y too; a dialog that takes and gives back the focus
         press(page, "?")
         assert page.locator("#keys-table tr").count() == keymap_rows(page)

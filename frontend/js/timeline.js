@@ -202,8 +202,8 @@ export class TimelineView {
     const starts = sceneStarts(s);
     const from = Math.max(0, floorIndex(starts, first));
     const selected = new Set(s.selection);
-    const groupColor = new Map();
-    for (const g of s.groups) for (const start of g.scenes) groupColor.set(start, g.color);
+    const groupColor = new Map(), groupName = new Map();
+    for (const g of s.groups) for (const start of g.scenes) { groupColor.set(start, g.color); groupName.set(start, g.name); }
     ctx.font = "10px system-ui, sans-serif";
     ctx.textBaseline = "middle";
     for (let k = from; k < starts.length && starts[k] <= last; k++) {
@@ -223,8 +223,12 @@ export class TimelineView {
         ctx.lineWidth = 1;
       }
       if (x1 - x0 > 22) {
+        // the scene's number, and its group's name where the scene is wide enough to hold it
         ctx.fillStyle = color ? "#111" : COLORS.sceneText;
-        ctx.fillText(String(k + 1), Math.max(x0, 0) + 4, (top + bottom) / 2);
+        const name = groupName.get(start);
+        const full = name ? `${k + 1} · ${name}` : String(k + 1);
+        const room = x1 - Math.max(x0, 0) - 8;
+        ctx.fillText(name && ctx.measureText(full).width <= room ? full : String(k + 1), Math.max(x0, 0) + 4, (top + bottom) / 2);
       }
     }
   }
