@@ -17,7 +17,7 @@ from backend.ops import operators
 from backend.db import files as db_files
 from backend.db import history, sessions
 from backend.db import settings as db_settings
-from backend.db.session_spec import Group
+from backend.db.session_spec import Group, SceneNote
 from backend.errors import ArchiveError, InputError, OperatorError, StateError
 from backend.jobs import project
 from backend.jobs.export_plan import ExportPlan, plan as plan_export
@@ -477,6 +477,7 @@ class Timeline(msgspec.Struct, kw_only=True):
     min_scene_len: int
     selection: list[int]
     groups: list[Group]
+    scene_notes: list[SceneNote] = []
     proxy_url: str | None    # VP9/WebM, a keyframe every proxy_gop frames
     proxy_width: int | None
     proxy_height: int | None
@@ -494,6 +495,7 @@ class EditView(msgspec.Struct, kw_only=True):
     selection: list[int]
     groups: list[Group]
     thumbs: list[SceneThumb]
+    scene_notes: list[SceneNote] = []
 
 
 class Recut(Params):
@@ -530,7 +532,8 @@ def _thumbs(ctx: Bridge, sid: str, result, scenes) -> list[SceneThumb]:
 
 def _edit_view(ctx: Bridge, state, result) -> EditView:
     return EditView(cuts=state.cuts, scenes=state.scenes, selection=state.selection,
-                    groups=state.groups, thumbs=_thumbs(ctx, state.session_id, result, state.scenes))
+                    groups=state.groups, thumbs=_thumbs(ctx, state.session_id, result, state.scenes),
+                    scene_notes=state.scene_notes)
 
 
 @table.method("timeline.get")
@@ -561,7 +564,7 @@ def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
         start_timecode=smpte(result.time_origin_s, rate), width=result.display_width,
         height=result.display_height, scenes=state.scenes, cuts=state.cuts,
         threshold=state.threshold, min_scene_len=state.min_scene_len, selection=state.selection,
-        groups=state.groups,
+        groups=state.groups, scene_notes=state.scene_notes,
         proxy_url=ctx.media_url(result.proxy, sid) if result.proxy else None,
         proxy_width=result.proxy_width, proxy_height=result.proxy_height,
         scores_url=ctx.media_url(ctx.scores_file(result), sid), score_count=result.frame_count,
@@ -607,6 +610,19 @@ def edit_set_selection(ctx: Bridge, p: SetSelection) -> EditView:
 def edit_set_groups(ctx: Bridge, p: SetGroups) -> EditView:
     """The ordered, named, coloured groups; a scene in at most one; saved at once."""
     state = project.set_groups(ctx.db, p.session_id, p.groups)
+    return _edit_view(ctx, state, _ingest_of(ctx, sessions.get(ctx.db, p.session_id)))
+
+
+class SceneNotesParams(Params):
+    session_id: str
+    notes: list[dict]
+
+
+@table.method("edit.set_scene_notes")
+def edit_set_scene_notes(ctx: Bridge, p: SceneNotesParams) -> EditView:
+    """Labels and notes of scenes ([{start_frame, label, note}]), shown in the timeline and the
+    contact sheet; an empty one is dropped."""
+    state = project.set_scene_notes(ctx.db, p.session_id, p.notes)
     return _edit_view(ctx, state, _ingest_of(ctx, sessions.get(ctx.db, p.session_id)))
 
 

@@ -1,7 +1,8 @@
 """A finished project reopened from Recent projects, edited and exported again, in headless
 Chromium against `video-archive serve` on counter.mp4: the new version is written as NAME_v2
 beside the first, whose files stay as they were (verify: intact), and its manifest says which
-version it follows."""
+version it follows. A scene's label and note, typed in the editor, show on the timeline and in the
+contact sheet and come along to the new version."""
 
 from __future__ import annotations
 
@@ -31,7 +32,17 @@ def test_a_finished_project_is_reopened_as_a_new_version(editor_server, media_di
         press(page, "ArrowRight", 10)
         press(page, "c")
         press(page, "Control+a")
+        # a label and a note on the second scene (the playhead's), kept by the core
+        page.fill("#scene-label", "Title card")
+        page.fill("#scene-note", "white on black")
+        page.press("#scene-label", "Enter")
         wait_saved(page)
+        drawn = page.evaluate("""() => new Promise((resolve) => {
+            const seen = [], draw = CanvasRenderingContext2D.prototype.fillText;
+            CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) { seen.push(String(text)); return draw.call(this, text, ...rest); };
+            window.videoArchive.editor.timeline.requestDraw();
+            requestAnimationFrame(() => requestAnimationFrame(() => { CanvasRenderingContext2D.prototype.fillText = draw; resolve(seen); })); })""")
+        assert "2 · Title card" in drawn, drawn
         first = export_here(page)
         before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out" / "26-11-25_Again").rglob("*") if p.is_file()}
 
@@ -42,6 +53,8 @@ def test_a_finished_project_is_reopened_as_a_new_version(editor_server, media_di
         page.wait_for_function("() => window.videoArchive.editor && window.videoArchive.editor.scores", timeout=30_000)
         again = state(page)
         assert again["cuts"] == [10] and again["selection"] == [0, 10]    # the first version's edits
+        assert page.evaluate("() => window.videoArchive.editor.state.notes") == [
+            {"start": 10, "label": "Title card", "note": "white on black"}]
         press(page, "ArrowRight", 10)
         press(page, "c")
         press(page, "Control+a")
@@ -54,5 +67,7 @@ def test_a_finished_project_is_reopened_as_a_new_version(editor_server, media_di
     assert manifest["follows"] == "26-11-25_Again"
     after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out" / "26-11-25_Again").rglob("*") if p.is_file()}
     assert after == before                       # the first version untouched
+    sheet = (tmp_path / "out" / "26-11-25_Again" / "index.html").read_text(encoding="utf-8")
+    assert "Title card" in sheet and "white on black" in sheet     # the contact sheet shows them
     assert verify(first).status == "intact"
     assert verify(second).status == "intact"

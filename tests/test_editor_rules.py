@@ -63,3 +63,13 @@ def test_an_iso_date_is_taken_as_the_archive_date():
     assert check_date("2026-12-04") == check_date("26-12-04") == "26-12-04"
     with pytest.raises(InputError, match="YYYY-MM-DD"):
         check_date("04.12.2026")
+
+
+@pytest.mark.parametrize("case", CASES["notes_carry"], ids=lambda c: c["why"])
+def test_notes_carry_over(case):
+    from backend.db.session_spec import SceneNote
+    from backend.jobs.project import carry_notes
+
+    notes = [SceneNote(start_frame=n["start"], label=n["label"], note=n["note"]) for n in case["notes"]]
+    got = carry_notes(notes, case["new_starts"])
+    assert [{"start": n.start_frame, "label": n.label, "note": n.note} for n in got] == case["want"]

@@ -38,6 +38,13 @@ class MasterSummary(msgspec.Struct, kw_only=True):
     frame_count: int | None = None
 
 
+class SceneNote(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A person's words on a scene, kept by its first frame so they follow it through new cuts."""
+    start_frame: int
+    label: str = ""          # short, one line: shown on the timeline's scene and in the contact sheet
+    note: str = ""           # longer, may hold line breaks: the contact sheet
+
+
 class SessionSpec(msgspec.Struct, kw_only=True):
     safe_name: str                     # the artwork name as used in file names
     encoder: Choice
@@ -63,6 +70,7 @@ class SessionSpec(msgspec.Struct, kw_only=True):
     # Sessions written before grouped_scenes held the request's groups kept them here.
     groups: dict[str, list[SceneNumber]] | None = None
     follows: str | None = None         # the archive (folder name) this one is a new version of
+    scene_notes: list[SceneNote] = []  # labels and notes, by start frame, sorted
 
 
 class Group(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

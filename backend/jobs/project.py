@@ -14,11 +14,11 @@ from pathlib import Path
 
 import msgspec
 
-from backend import paths
+from backend import paths, text_rules
 from backend.archive import layout as archive_layout
 from backend.archive.interchange.cuts import cuts_from_file
 from backend.db import sessions, settings as db_settings
-from backend.db.session_spec import Group, SessionSpec
+from backend.db.session_spec import Group, SceneNote, SessionSpec
 from backend.db.sessions import NewSession
 from backend.errors import InputError, MediaError
 from backend.jobs import archive_claims, inputs
@@ -58,6 +58,7 @@ class EditState(msgspec.Struct, kw_only=True):
     scenes: list[Scene]
     selection: list[int]
     groups: list[Group]
+    scene_notes: list[SceneNote] = []
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -142,7 +143,8 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
         generate_log=settings["generate_log"],
         extract_midpoint_stills=settings["extract_midpoint_stills"], user_cuts=request.cuts,
         want_proxy=want_proxy, master_size=identity.size_bytes, master_identity=identity,
-        started=time.time(), archive_layout=layout, follows=request.follows)
+        started=time.time(), archive_layout=layout, follows=request.follows,
+        scene_notes=list(request.scene_notes or []))
     # The folder is locked while it is checked and the session recorded (archive_claims).
     folder = next_version(out, request.follows) if request.follows else out / f"{date}_{name}"
     lock, replaced = archive_claims.claim_new(db, folder)
@@ -160,6 +162,55 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
         lock.release()
         raise
     return Created(session_id=session_id, archive_path=str(archive), warnings=warnings), lock
+
+
+LABEL_CHARS = 80
+NOTE_CHARS = 2000
+
+
+def set_scene_notes(db, session_id: str, notes: list[dict] | list[SceneNote]) -> EditState:
+    """Labels and notes of scenes, each by its start frame (a scene's first frame now). Empty
+    ones are dropped; a label is one line of at most 80 characters, a note at most 2,000."""
+    session = _editable(db, session_id)
+    starts = {s.start_frame for s in session.scenes_data or []}
+    kept: dict[int, SceneNote] = {}
+    for item in notes:
+        try:
+            note = item if isinstance(item, SceneNote) else msgspec.convert(item, SceneNote)
+        except msgspec.ValidationError as exc:
+            raise InputError(f"scene_notes: {exc}", "scene_notes") from None
+        if note.start_frame not in starts:
+            raise InputError(f"scene_notes: frame {note.start_frame} is not the first frame of a scene",
+                             "scene_notes")
+        label, text = note.label.strip(), note.note.strip()
+        text_rules.check(label, f"the label of the scene at frame {note.start_frame}", field="scene_notes")
+        text_rules.check(text, f"the note of the scene at frame {note.start_frame}", field="scene_notes",
+                         multiline=True)
+        if len(label) > LABEL_CHARS or len(text) > NOTE_CHARS:
+            raise InputError(f"scene_notes: a label is at most {LABEL_CHARS} characters and a note at most "
+                             f"{NOTE_CHARS} (the scene at frame {note.start_frame})", "scene_notes")
+        if label or text:
+            kept[note.start_frame] = SceneNote(start_frame=note.start_frame, label=label, note=text)
+    spec = session.process_metadata
+    sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+        spec, scene_notes=[kept[f] for f in sorted(kept)]))
+    return timeline(db, session_id)
+
+
+def carry_notes(notes: list[SceneNote], starts: list[int]) -> list[SceneNote]:
+    """Notes over new scenes (`starts`, sorted): a note stays with the scene its frame is in now;
+    two that land on one scene are joined (labels with " / ", notes by a line), so no words are
+    lost. The editor page applies the same rule (tests/data/editor_rules.json)."""
+    joined: dict[int, SceneNote] = {}
+    for n in sorted(notes, key=lambda n: n.start_frame):
+        i = bisect.bisect_right(starts, n.start_frame) - 1
+        start = starts[max(i, 0)]
+        if start in joined:
+            was = joined[start]
+            n = SceneNote(start_frame=start, label=" / ".join(x for x in (was.label, n.label) if x),
+                          note="\n".join(x for x in (was.note, n.note) if x))
+        joined[start] = msgspec.structs.replace(n, start_frame=start)
+    return [joined[s] for s in sorted(joined)]
 
 
 def next_version(out: Path, follows: str) -> Path:
@@ -190,7 +241,8 @@ def reopen_request(db, session_id: str) -> ProcessRequest:
         threshold=session.scene_threshold, min_scene_len=session.min_scene_length,
         cuts=[s.start_frame for s in scenes[1:]],
         scenes=",".join(str(n) for n in selected) if selected else None,
-        groups=session_groups(session), follows=Path(session.output_path).name)
+        groups=session_groups(session), follows=Path(session.output_path).name,
+        scene_notes=list(session.process_metadata.scene_notes))
 
 
 def _check_cut_list(cuts, frame_count: int) -> None:
@@ -372,8 +424,11 @@ def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
     new_selection, members = carry_choices(list(session.scenes_data or []), scenes,
                                            session.selected_scenes or [], [g.scenes for g in groups])
     new_groups = [Group(name=g.name, color=g.color, scenes=m) for g, m in zip(groups, members)]
+    spec = session.process_metadata
+    notes = carry_notes(spec.scene_notes, [s.start_frame for s in scenes])
     sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
-                    grouped_scenes=new_groups)  # a group left empty stays, as the user made it
+                    grouped_scenes=new_groups,  # a group left empty stays, as the user made it
+                    process_metadata=msgspec.structs.replace(spec, scene_notes=notes))
     return timeline(db, session.session_id)
 
 
@@ -404,4 +459,4 @@ def _state(session) -> EditState:
         duration_s=master.duration_s if master else None, fps=master.fps if master else None,
         threshold=detection.threshold, min_scene_len=detection.min_scene_len,
         cuts=cuts_of(scenes), scenes=scenes, selection=list(session.selected_scenes or []),
-        groups=session_groups(session))
+        groups=session_groups(session), scene_notes=list(spec.scene_notes))

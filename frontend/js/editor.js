@@ -67,13 +67,14 @@ export class Editor {
         h("div", { class: "grid", id: "grid", hidden: true, role: "listbox", "aria-multiselectable": "true", "aria-label": "Scenes" })),
       h("div", { class: "timeline" }, h("canvas", { id: "timeline", tabindex: 0, role: "application", "aria-label": "Timeline: cuts, scenes and scores. Press ? for its keys.", "aria-roledescription": "timeline" })),
       h("aside", { class: "side" },
+        h("section", { class: "scene", id: "scene-panel" }),
         h("section", { class: "review", id: "review" }),
         h("section", { class: "groups", id: "groups" })),
       h("div", { class: "statusbar", id: "statusbar" }));
     const $ = (id) => this.root.querySelector(`#${id}`);
     this.el = { threshold: $("threshold"), minLen: $("min-len"), sceneCount: $("scene-count"), pruneGap: $("prune-gap"),
                 undo: $("undo"), redo: $("redo"), save: $("save-state"), hud: $("hud"), badge: $("badge"),
-                grid: $("grid"), viewer: $("viewer"), review: $("review"), groups: $("groups"), status: $("statusbar"), goto: $("goto") };
+                grid: $("grid"), viewer: $("viewer"), review: $("review"), scene: $("scene-panel"), groups: $("groups"), status: $("statusbar"), goto: $("goto") };
     this.el.goto.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); this.goTo(this.el.goto.value); } });
     $("timeline").addEventListener("contextmenu", (e) => {
       e.preventDefault();
@@ -108,7 +109,7 @@ export class Editor {
     this.meta = timeline;
     this.rate = timeline.fps;
     this.history = H.createHistory(S.fromTimeline(timeline));
-    this.saved = { ...S.toBridge(this.state), groups: bridgeGroups(timeline.groups) };
+    this.saved = { ...S.toBridge(this.state), groups: bridgeGroups(timeline.groups), scene_notes: bridgeNotes(timeline.scene_notes) };
     // thumbnails the ingest made for its own scenes, by their frame span
     this.ingestThumbs = new Map();
     const byNumber = new Map((timeline.thumbs ?? []).map((t) => [t.scene, t.url]));
@@ -156,9 +157,10 @@ export class Editor {
     }
     // the page's HTML follows once per display frame, with the timeline, however many edits came
     if (s.selectedCut !== before.selectedCut) this.dirty.add("review");
+    if (s.notes !== before.notes || S.sceneStartAt(s, s.playhead) !== S.sceneStartAt(before, before.playhead) || s.cuts !== before.cuts) this.dirty.add("scene");
     // the panel is redrawn only when the groups change, so a selection never replaces the drop targets
     if (s.groups !== before.groups) this.dirty.add("groups");
-    if (s.groups !== before.groups || s.selection !== before.selection || s.cuts !== before.cuts) this.dirty.add("grid");
+    if (s.groups !== before.groups || s.selection !== before.selection || s.cuts !== before.cuts || s.notes !== before.notes) this.dirty.add("grid");
     this.renderSoon();
     this.timeline.requestDraw();
     if (save && !this.dragging) this.scheduleSave();
@@ -170,6 +172,7 @@ export class Editor {
     requestAnimationFrame(() => {
       this.renderPending = false;
       if (this.dirty.has("review")) this.renderReview();
+      if (this.dirty.has("scene")) this.renderScenePanel();
       if (this.dirty.has("groups")) this.renderGroups();
       if (this.dirty.has("grid")) this.renderGridSoon();
       this.dirty.clear();
@@ -200,7 +203,7 @@ export class Editor {
           const id = this.sessionId;
           // each answer is the session as the bridge now holds it (it carries selection and groups
           // over new cuts itself), so what is left to send is measured against that
-          const accept = (r, extra = {}) => { this.saved = { ...this.saved, ...extra, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups) }; };
+          const accept = (r, extra = {}) => { this.saved = { ...this.saved, ...extra, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups), scene_notes: bridgeNotes(r.scene_notes) }; };
           if (want.threshold !== have.threshold || want.min_scene_len !== have.min_scene_len) {
             accept(await this.bridge.call("edit.recut", { session_id: id, threshold: want.threshold, min_scene_len: want.min_scene_len }),
                    { threshold: want.threshold, min_scene_len: want.min_scene_len });
@@ -208,6 +211,7 @@ export class Editor {
           if (!sameJSON(want.cuts, this.saved.cuts)) accept(await this.bridge.call("edit.set_cuts", { session_id: id, cuts: want.cuts }));
           if (!sameJSON(want.groups, this.saved.groups)) accept(await this.bridge.call("edit.set_groups", { session_id: id, groups: want.groups }));
           if (!sameJSON(want.selection, this.saved.selection)) accept(await this.bridge.call("edit.set_selection", { session_id: id, scenes: want.selection }));
+          if (!sameJSON(want.scene_notes, this.saved.scene_notes)) accept(await this.bridge.call("edit.set_scene_notes", { session_id: id, notes: want.scene_notes }));
         } while (this.saveAgain);
         this.setSaveState("", "All changes saved");
       } catch (err) {
@@ -271,7 +275,7 @@ export class Editor {
     const s = this.state;
     try {
       const r = await this.bridge.call("edit.recut", { session_id: this.sessionId, threshold: s.threshold, min_scene_len: s.minSceneLen });
-      this.saved = { ...this.saved, threshold: s.threshold, min_scene_len: s.minSceneLen, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups) };
+      this.saved = { ...this.saved, threshold: s.threshold, min_scene_len: s.minSceneLen, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups), scene_notes: bridgeNotes(r.scene_notes) };
       if (this.state.threshold === s.threshold && !sameJSON(r.cuts, this.state.cuts)) {
         this.history = { ...this.history, present: S.setCuts(this.state, r.cuts) };
         this.afterChange(s, { save: false });
@@ -469,7 +473,7 @@ export class Editor {
 
   // --- rendering the HTML parts ---------------------------------------------------------------
   render() {
-    this.renderToolbar(); this.renderHud(); this.renderReview(); this.renderGroups(); this.renderStatus();
+    this.renderToolbar(); this.renderHud(); this.renderScenePanel(); this.renderReview(); this.renderGroups(); this.renderStatus();
     if (this.gridVisible) this.renderGrid();
     this.timeline.requestDraw();
   }
@@ -499,6 +503,27 @@ export class Editor {
       h("span", {}, h("b", {}, `${m.frame_count}`), " frames at ", h("b", {}, (m.fps.num / m.fps.den).toFixed(3)), " fps"),
       h("span", {}, "Press ", h("b", {}, "?"), " for keys"),
       h("span", { id: "perf", class: "num" }));
+  }
+
+  // The scene under the playhead: its label (on the timeline and in the contact sheet) and note.
+  renderScenePanel() {
+    const s = this.state, el = this.el.scene;
+    const start = S.sceneStartAt(s, s.playhead);
+    const number = S.sceneStarts(s).indexOf(start) + 1;
+    const active = document.activeElement;
+    if (el.contains(active) && el.dataset.start === String(start)) return;  // being typed in: kept
+    const note = S.noteOf(s, start);
+    const save = () => {
+      try { this.commit(S.setNote(this.state, start, el.querySelector("#scene-label").value, el.querySelector("#scene-note").value)); }
+      catch (err) { banner(err.message); }
+    };
+    el.dataset.start = String(start);
+    fill(el, h("h3", {}, `Scene ${number}`),
+      h("label", { class: "muted", for: "scene-label" }, "Label"),
+      h("input", { id: "scene-label", type: "text", maxlength: S.LABEL_CHARS, value: note?.label ?? "", placeholder: "e.g. Title card", onchange: save,
+                   onkeydown: (e) => { if (e.key === "Enter") { save(); this.timeline.canvas.focus(); } } }),
+      h("label", { class: "muted", for: "scene-note" }, "Note"),
+      h("textarea", { id: "scene-note", rows: 2, maxlength: S.NOTE_CHARS, onchange: save }, note?.note ?? ""));
   }
 
   async renderReview() {
@@ -588,7 +613,7 @@ export class Editor {
                               role: "option", "aria-selected": String(selected.has(start)), "aria-label": `Scene ${sc.number}, ${sc.end_frame - sc.start_frame + 1} frames`,
                               tabindex: start === current ? 0 : -1 },
         pic, color.has(start) ? h("span", { class: "chip", style: `background:${color.get(start)}` }) : null,
-        h("span", { class: "cap" }, h("span", {}, `#${sc.number}`), h("span", { class: "num" }, `${sc.end_frame - sc.start_frame + 1} f`)));
+        h("span", { class: "cap" }, h("span", { class: "label" }, `#${sc.number}${S.noteOf(s, start)?.label ? ` ${S.noteOf(s, start).label}` : ""}`), h("span", { class: "num" }, `${sc.end_frame - sc.start_frame + 1} f`)));
       return cell;
     });
     const focused = this.el.grid.contains(document.activeElement) ? Number(document.activeElement.dataset.start) : null;
@@ -683,6 +708,11 @@ export class Editor {
 // Groups as the bridge returns them, in the shape toBridge makes (for comparing).
 function bridgeGroups(groups) {
   return (groups ?? []).map((g) => ({ name: g.name, color: g.color ?? null, scenes: [...g.scenes] }));
+}
+
+// Scene notes as the bridge returns them, in the shape toBridge makes (for comparing).
+function bridgeNotes(notes) {
+  return (notes ?? []).map((n) => ({ start_frame: n.start_frame, label: n.label ?? "", note: n.note ?? "" }));
 }
 
 function sameJSON(a, b) {

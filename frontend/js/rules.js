@@ -11,11 +11,12 @@ const RESERVED = new Set(["con", "prn", "aux", "nul", ...[1, 2, 3, 4, 5, 6, 7, 8
 const BIDI = (c) => (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
 
 // Why `text` cannot go into names and metadata (backend.text_rules.problem), or null.
-export function textProblem(text) {
+export function textProblem(text, { multiline = false } = {}) {
   let i = 0;
   for (const ch of text) {
     i++;
     const c = ch.codePointAt(0);
+    if (multiline && (c === 0x09 || c === 0x0a)) continue;
     const control = c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || (c >= 0xd800 && c <= 0xdfff);
     const nonChar = (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) === 0xfffe;
     if (control || nonChar || BIDI(c)) return `contains U+${c.toString(16).toUpperCase().padStart(4, "0")} at character ${i}, which cannot go into file metadata or names; remove it`;

@@ -204,6 +204,7 @@ export class TimelineView {
     const selected = new Set(s.selection);
     const groupColor = new Map(), groupName = new Map();
     for (const g of s.groups) for (const start of g.scenes) { groupColor.set(start, g.color); groupName.set(start, g.name); }
+    const notes = new Map((s.notes ?? []).filter((n) => n.label).map((n) => [n.start, n.label]));
     ctx.font = "10px system-ui, sans-serif";
     ctx.textBaseline = "middle";
     for (let k = from; k < starts.length && starts[k] <= last; k++) {
@@ -225,10 +226,10 @@ export class TimelineView {
       if (x1 - x0 > 22) {
         // the scene's number, and its group's name where the scene is wide enough to hold it
         ctx.fillStyle = color ? "#111" : COLORS.sceneText;
-        const name = groupName.get(start);
-        const full = name ? `${k + 1} · ${name}` : String(k + 1);
+        const name = groupName.get(start), label = notes.get(start);
+        const full = [String(k + 1), label, name].filter(Boolean).join(" · ");
         const room = x1 - Math.max(x0, 0) - 8;
-        ctx.fillText(name && ctx.measureText(full).width <= room ? full : String(k + 1), Math.max(x0, 0) + 4, (top + bottom) / 2);
+        ctx.fillText(ctx.measureText(full).width <= room ? full : String(k + 1), Math.max(x0, 0) + 4, (top + bottom) / 2);
       }
     }
   }

@@ -38,3 +38,7 @@ test("new cuts carry selection and groups over as the core does", () => {
     assert.deepEqual(s.groups.map((g) => g.scenes), c.want_groups, c.why);
   }
 });
+
+test("scene notes follow their frames as the core carries them", () => {
+  for (const c of CASES.notes_carry) assert.deepEqual(S.carryNotes(c.notes, c.new_starts), c.want, c.why);
+});
