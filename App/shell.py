@@ -8,6 +8,7 @@ closing anyway pauses the export so the next start offers to resume it."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -65,7 +66,12 @@ class ShellApi(WebviewApi):
     def __init__(self, dispatcher_, last_folder: Callable[[str], str | None] = lambda key: None):
         super().__init__(dispatcher_)
         self._window = None
+        self._pause_and_close: Callable[[], None] = lambda: None  # set by run()
         self._last_folder = last_folder  # setting name -> the folder it remembers ("" or None: none)
+
+    def pause_and_close(self) -> None:
+        """The close question's answer: pause the running exports, then close the window."""
+        threading.Thread(target=self._pause_and_close, daemon=True).start()
 
     def pick_file(self, title="Choose a master video"):
         return self._open_one("Video files (*.mov;*.mp4;*.mxf;*.mkv;*.avi;*.webm;*.m4v)", "last_master_directory")
@@ -174,16 +180,19 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
             except Exception:  # noqa: BLE001 - a session gone meanwhile is still named
                 return session_id
 
+        def pause_and_close() -> None:
+            for session in exports.sessions():
+                bridge.jobs.stop(session, wait=PAUSE_WAIT_S)
+            closing_allowed.set()
+            window.destroy()
+
+        api._pause_and_close = pause_and_close
+
         def ask_then_close(sessions: list[str]) -> None:
-            names = ", ".join(artwork_of(s) for s in sessions)
-            if window.create_confirmation_dialog(
-                    "An export is running",
-                    f"Close Video Archive and pause the export of {names}? "
-                    "It is offered for resuming at the next start."):
-                for session in sessions:
-                    bridge.jobs.stop(session, wait=PAUSE_WAIT_S)
-                closing_allowed.set()
-                window.destroy()
+            # the page asks (a dialog of its own, which closes itself if the export finishes
+            # meanwhile); "Pause and close" comes back as js_api pause_and_close
+            exporting = [{"session_id": s, "artwork": artwork_of(s)} for s in sessions]
+            window.evaluate_js(f"window.videoArchive.askClose({json.dumps(exporting)})")
 
         def on_closing():
             remember_geometry()

@@ -82,21 +82,42 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     assert (geometry["width"], geometry["height"]) == (1440, 900), geometry
 
 
-def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_dir, tmp_path):
-    """The window's close button while an export runs: the shell asks, and on "close anyway"
-    the export pauses cleanly (the session is paused, part of it done, nothing failed), so the
-    next start offers it for resuming; `resume` then finishes it."""
-    db = tmp_path / "config" / "state.db"
+def _close_child(display, db, media_dir, tmp_path, mode: str) -> dict:
     runtime = tempfile.mkdtemp(prefix="app-runtime-")
     os.chmod(runtime, 0o700)
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
     proc = subprocess.run([sys.executable, str(CLOSE_CHILD), str(db), str(media_dir / "testvideo.mp4"),
-                           str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=900)
+                           str(tmp_path / "out"), mode], env=env, capture_output=True, text=True, timeout=900)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("APP-RESULT ")]
     assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{proc.stderr[-3000:]}"
     result = json.loads(lines[-1][len("APP-RESULT "):])
     assert "error" not in result, result
+    return result
+
+
+def test_the_close_question_closes_itself_when_the_export_finishes(display, media_dir, tmp_path):
+    """Nobody answers the question: the export finishes behind it, the question goes away by
+    itself with a note, and the session is completed."""
+    db = tmp_path / "config" / "state.db"
+    result = _close_child(display, db, media_dir, tmp_path, "finish")
+    assert len(result["asked"]) == 1 and "Close Test" in result["asked"][0], result
+    assert "finished" in result["said"], result
+    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        status = conn.execute("SELECT status FROM processing_state WHERE session_id = ?",
+                              (result["session_id"],)).fetchone()[0]
+    finally:
+        conn.close()
+    assert status == "completed"
+
+
+def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_dir, tmp_path):
+    """The window's close button while an export runs: the shell asks, and on "close anyway"
+    the export pauses cleanly (the session is paused, part of it done, nothing failed), so the
+    next start offers it for resuming; `resume` then finishes it."""
+    db = tmp_path / "config" / "state.db"
+    result = _close_child(display, db, media_dir, tmp_path, "pause")
     assert len(result["asked"]) == 1 and "pause the export" in result["asked"][0], result
     sid = result["session_id"]
     assert "Close Test" in result["asked"][0] and sid not in result["asked"][0], result  # the artwork, not the id

@@ -5,7 +5,9 @@ open, settings. The toolbar fits; the page loads without a console error (its ic
 
 from __future__ import annotations
 
-from editor_page import axe_violations, chromium, create_project, wait_saved
+import os
+
+from editor_page import axe_violations, chromium, create_project, save_screenshot, wait_saved
 
 
 def check(page, where: str, found: dict) -> None:
@@ -37,6 +39,7 @@ def test_every_screen_passes_axe_at_the_minimum_size(editor_server, media_dir, t
         assert set(errors) == {"master", "artwork", "date", "out"}, errors
         assert not any("--" in e for e in errors.values()), errors
         check(page, "start with errors", found)
+        save_screenshot(page, os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS"), "start-errors")
         page.click("#about-button")
         check(page, "about", found)
         page.keyboard.press("Escape")

@@ -6,8 +6,11 @@ menu, the keys box drawn from the keymap, and a threshold field emptied by mista
 from __future__ import annotations
 
 import json
+import os
 
-from editor_page import chromium, create_project, cut_point, drag, press, state, wait_saved
+from editor_page import chromium, create_project, cut_point, drag, press, save_screenshot, state, wait_saved
+
+SHOTS = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")  # a folder: docs/screens
 
 
 def keymap_rows(page) -> int:
@@ -113,6 +116,7 @@ def test_the_editor_from_the_keyboard(editor_server, media_dir, tmp_path):
         assert state(page)["selectedCut"] == 14
         press(page, "Shift+F10")
         page.wait_for_selector("[role=menu]")
+        save_screenshot(page, SHOTS, "context-menu")
         items = page.locator("[role=menu] [role=menuitem]").all_text_contents()
         assert any("Delete / Backspace" in i for i in items), items
         assert focused(page) == "menuitem"

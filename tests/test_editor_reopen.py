@@ -7,11 +7,14 @@ contact sheet and come along to the new version."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from backend.archive.verify import verify
-from editor_page import chromium, create_project, press, state, wait_saved
+from editor_page import chromium, create_project, press, save_screenshot, state, wait_saved
+
+SHOTS = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")  # a folder: docs/screens
 
 
 def export_here(page) -> str:
@@ -43,11 +46,13 @@ def test_a_finished_project_is_reopened_as_a_new_version(editor_server, media_di
             window.videoArchive.editor.timeline.requestDraw();
             requestAnimationFrame(() => requestAnimationFrame(() => { CanvasRenderingContext2D.prototype.fillText = draw; resolve(seen); })); })""")
         assert "2 · Title card" in drawn, drawn
+        save_screenshot(page, SHOTS, "scene-notes")
         first = export_here(page)
         before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out" / "26-11-25_Again").rglob("*") if p.is_file()}
 
         page.goto(url + "#/")
         page.wait_for_selector("#recent button.reopen")
+        save_screenshot(page, SHOTS, "start-reopen")
         page.click("#recent button.reopen")
         page.wait_for_selector("#screen-editor:not([hidden]) canvas#timeline", timeout=180_000)
         page.wait_for_function("() => window.videoArchive.editor && window.videoArchive.editor.scores", timeout=30_000)

@@ -57,14 +57,6 @@ def test_carry_over(case):
     assert [[start_of[n] for n in g] for g in groups] == case["want_groups"]
 
 
-def test_an_iso_date_is_taken_as_the_archive_date():
-    from backend.jobs.inputs import check_date
-
-    assert check_date("2026-12-04") == check_date("26-12-04") == "26-12-04"
-    with pytest.raises(InputError, match="YYYY-MM-DD"):
-        check_date("04.12.2026")
-
-
 @pytest.mark.parametrize("case", CASES["notes_carry"], ids=lambda c: c["why"])
 def test_notes_carry_over(case):
     from backend.db.session_spec import SceneNote

@@ -31,15 +31,12 @@ GROUP_MAX_BYTES = 60
 
 
 def check_date(text: str) -> str:
-    """A project date as YY-MM-DD that names a real calendar day; an ISO date (YYYY-MM-DD, what
-    date pickers and most tools write) is taken and written as YY-MM-DD."""
-    for form in ("%y-%m-%d", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text.strip(), form).strftime("%y-%m-%d")
-        except ValueError:
-            continue
-    raise InputError(f"invalid project date {text!r}: use YY-MM-DD (e.g. 24-03-15) or YYYY-MM-DD "
-                     "(e.g. 2024-03-15), a real calendar day", "date")
+    """A project date as YY-MM-DD that names a real calendar day."""
+    try:
+        day = dt.datetime.strptime(text.strip(), "%y-%m-%d")
+    except ValueError:
+        raise InputError(f"invalid project date {text!r}: use YY-MM-DD, e.g. 24-03-15", "date") from None
+    return day.strftime("%y-%m-%d")
 
 
 def safe_name(text: str, what: str = "artwork name",
@@ -96,7 +93,8 @@ def check_output_dir(path: str | os.PathLike) -> Path:
     the folder that holds archives, so it may not be (or lie inside) an archive: the new archive
     would nest inside the other one."""
     if not str(path).strip():
-        raise InputError("no output folder given: choose the folder the archive goes into", "out")
+        raise InputError("no output folder given (an empty --out would mean the current folder; "
+                         "pass . to mean that)", "out")
     out = Path(path).expanduser()
     _refuse_link_loop(out, "output folder", "out")
     inside = archive_around(out)

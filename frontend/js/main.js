@@ -25,6 +25,8 @@ async function start() {
   fillKeys();
   document.getElementById("help-button").addEventListener("click", () => toggleOverlay("help"));
   document.getElementById("about-button").addEventListener("click", () => toggleOverlay("about"));
+  document.getElementById("close-keep").addEventListener("click", () => toggleOverlay("close-ask"));
+  document.getElementById("close-pause").addEventListener("click", () => window.pywebview?.api?.pause_and_close?.());
   document.getElementById("banner-close").addEventListener("click", clearBanner);
   document.getElementById("fatal-retry").addEventListener("click", () => location.reload());
   try {
@@ -98,6 +100,25 @@ function fillKeys() {
   document.getElementById("keys-table").replaceChildren(...KEYMAP.map((row) =>
     h("tr", { dataset: { action: row.action } }, h("td", {}, h("kbd", {}, keysLabel(row))), h("td", {}, row.what))));
 }
+
+// The desktop window's close button while exports run (App/shell.py calls this): the question
+// names the artworks; it closes itself, with a note, when the exports finish behind it.
+app.askClose = (exporting) => {
+  const box = document.getElementById("close-ask");
+  const names = exporting.map((x) => x.artwork).join(", ");
+  document.getElementById("close-text").textContent = `Close Video Archive and pause the export of ${names}? It is offered for resuming at the next start.`;
+  if (box.hidden) toggleOverlay("close-ask");
+  document.getElementById("close-keep").focus();
+  clearInterval(app.closeWatch);
+  app.closeWatch = setInterval(async () => {
+    if (box.hidden) { clearInterval(app.closeWatch); return; }
+    const states = await Promise.all(exporting.map((x) => app.bridge.call("export.status", { session_id: x.session_id }).catch(() => null)));
+    if (states.some((st) => st?.job?.state === "running")) return;
+    clearInterval(app.closeWatch);
+    toggleOverlay("close-ask");
+    banner(`The export of ${names} finished: the window can be closed now.`, { kind: "info", timeoutMs: 15000 });
+  }, 1000);
+};
 
 export function openSession(id) { location.hash = `#/session/${encodeURIComponent(id)}`; }
 

@@ -11,7 +11,7 @@ const FIELDS = [
 ];
 
 // What a new project needs before anything is asked of the core, said for every field at once.
-const REQUIRED = { master: "Choose the master video.", artwork: "Give the artwork a name.", date: "Give the project's date (YY-MM-DD or YYYY-MM-DD).", out: "Choose the folder the archive goes into." };
+const REQUIRED = { master: "Choose the master video.", artwork: "Give the artwork a name.", date: "Give the project's date (YY-MM-DD, or YYYY-MM-DD).", out: "Choose the folder the archive goes into." };
 
 // --- start --------------------------------------------------------------------------------------
 export async function renderStart(root, bridge, { openSession }) {
@@ -52,6 +52,9 @@ export async function renderStart(root, bridge, { openSession }) {
     clearErrors(form);
     const v = Object.fromEntries(new FormData(form));
     const params = { master: v.master.trim(), artwork: v.artwork.trim(), date: v.date.trim(), out: v.out.trim() };
+    // an ISO date (what date pickers and most tools write) is taken: the archive's name has YY-MM-DD
+    const iso = /^(\d{2})(\d{2})-(\d{2})-(\d{2})$/.exec(params.date);
+    if (iso) { params.date = `${iso[2]}-${iso[3]}-${iso[4]}`; form.querySelector("#f-date").value = params.date; }
     const missing = Object.keys(REQUIRED).filter((k) => !params[k]);
     if (missing.length) {
       missing.forEach((k, i) => fieldError(form, k, REQUIRED[k], { focus: i === 0 }));
