@@ -78,6 +78,7 @@ def test_every_screen_passes_axe_at_the_minimum_size(editor_server, media_dir, t
         # settings with a fixed list of values are lists, not free text
         assert page.evaluate("() => document.querySelector('#setting-encoder_preference').tagName") == "SELECT"
         assert page.evaluate("() => document.querySelector('#setting-archive_layout').tagName") == "SELECT"
+        assert page.evaluate("() => document.querySelector('#setting-window_geometry').disabled")  # the window keeps it
         page.goto(f"{url}#/presets")
         page.click("#screen-presets table button")
         page.wait_for_selector("#preset-editor form")

@@ -18,8 +18,8 @@ export async function renderSettings(root, bridge) {
         : s.value_type === "boolean" || typeof s.value === "boolean" ? h("input", { type: "checkbox", checked: !!s.value, id })
         : h("input", { type: numeric ? "number" : "text", step: s.value_type === "integer" ? 1 : "any", id, min: s.minimum ?? undefined, max: s.maximum ?? undefined,
                        value: s.value == null ? "" : typeof s.value === "object" ? JSON.stringify(s.value) : String(s.value) });
-      if (s.key === "db_version" || s.key === "app_version") input.disabled = true;
-      const box = h("div", { class: "field", dataset: { field: s.key } }, input, h("span", { class: "error" }), s.description ? h("span", { class: "hint" }, s.description) : null);
+      if (s.key === "db_version" || s.key === "app_version" || s.kept_by_app) input.readOnly = input.disabled = true;
+      const box = h("div", { class: "field", dataset: { field: s.key } }, input, h("span", { class: "error" }), s.description || s.kept_by_app ? h("span", { class: "hint" }, [s.description, s.kept_by_app].filter(Boolean).join(" · ")) : null);
       input.addEventListener("change", async () => {
         box.classList.remove("invalid"); box.querySelector(".error").textContent = "";
         if (input.type === "number" && input.value.trim() === "") { box.classList.add("invalid"); box.querySelector(".error").textContent = "a number is needed"; return; }
