@@ -189,10 +189,16 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
         api._pause_and_close = pause_and_close
 
         def ask_then_close(sessions: list[str]) -> None:
-            # the page asks (a dialog of its own, which closes itself if the export finishes
-            # meanwhile); "Pause and close" comes back as js_api pause_and_close
-            exporting = [{"session_id": s, "artwork": artwork_of(s)} for s in sessions]
-            window.evaluate_js(f"window.videoArchive.askClose({json.dumps(exporting)})")
+            # the page asks (a dialog of its own); "Pause and close" comes back as js_api
+            # pause_and_close. If the exports finish first, the question is taken back with a note.
+            names = ", ".join(artwork_of(s) for s in sessions)
+            window.evaluate_js(f"window.videoArchive.askClose({json.dumps(names)})")
+            while not closing_allowed.is_set():
+                if not any(job is not None and job.kind == "export"
+                           for job in (bridge.jobs.running_for(s) for s in sessions)):
+                    window.evaluate_js(f"window.videoArchive.closeAskDone({json.dumps(names)})")
+                    return
+                time.sleep(0.5)
 
         def on_closing():
             remember_geometry()

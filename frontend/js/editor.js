@@ -1,20 +1,23 @@
 // The editor screen: viewer (or scene grid), timeline, cut review and groups, wired to the state
 // functions, the undo history and the bridge. Every edit goes through commit(): new state ->
-// history -> redraw -> autosave.
+// history -> redraw -> autosave. Its parts are in their own files, mixed in below: the keyboard
+// handler (keyboard.js, driven by keymap.js), autosave (autosave.js) and the views (views/: grid,
+// groups, scene, review); the player is viewer.js, the canvas timeline.js.
 
 import * as S from "./state.js";
 import * as H from "./history.js";
 import { constantRateMicroseconds, pruneCuts, replayCuts, snapToPeak } from "./cuts.js";
 import { TimelineView } from "./timeline.js";
-import { tileBackground } from "./sprites.js";
 import { Viewer } from "./viewer.js";
 import { banner, fill, h } from "./dom.js";
 import { checkDetection, MAX_THRESHOLD } from "./rules.js";
-import { KEYMAP, keysLabel, lookup } from "./keymap.js";
-import { openMenu } from "./menu.js";
-import { formatClock, formatTimecode, parseGoTo } from "./timecode.js";
-
-const SAVE_DELAY_MS = 150;
+import { formatClock, formatTimecode } from "./timecode.js";
+import { autosave, bridgeGroups, bridgeNotes, sameJSON } from "./autosave.js";
+import { keyboard } from "./keyboard.js";
+import { grid } from "./views/grid.js";
+import { groups } from "./views/groups.js";
+import { review } from "./views/review.js";
+import { scenePanel } from "./views/scene.js";
 
 export class Editor {
   constructor(root, bridge, { onExport }) {
@@ -181,62 +184,10 @@ export class Editor {
     });
   }
 
+  fail(err) { banner(err.message ?? String(err)); }
+
   undo() { const before = this.state; this.history = H.undo(this.history); this.afterChange(before); }
   redo() { const before = this.state; this.history = H.redo(this.history); this.afterChange(before); }
-
-  // --- autosave ------------------------------------------------------------------------------
-  scheduleSave() {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => this.save(), SAVE_DELAY_MS);
-    this.setSaveState("saving", "Saving…");
-  }
-
-  // Sends what differs from what the bridge has, in the order scene numbers depend on.
-  async save() {
-    if (this.saving) { this.saveAgain = true; return this.savingPromise; }
-    this.saving = true;
-    this.savingPromise = (async () => {
-      try {
-        do {
-          this.saveAgain = false;
-          const want = S.toBridge(this.state), have = this.saved;
-          const id = this.sessionId;
-          // each answer is the session as the bridge now holds it (it carries selection and groups
-          // over new cuts itself), so what is left to send is measured against that
-          const accept = (r, extra = {}) => { this.saved = { ...this.saved, ...extra, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups), scene_notes: bridgeNotes(r.scene_notes) }; };
-          if (want.threshold !== have.threshold || want.min_scene_len !== have.min_scene_len) {
-            accept(await this.bridge.call("edit.recut", { session_id: id, threshold: want.threshold, min_scene_len: want.min_scene_len }),
-                   { threshold: want.threshold, min_scene_len: want.min_scene_len });
-          }
-          if (!sameJSON(want.cuts, this.saved.cuts)) accept(await this.bridge.call("edit.set_cuts", { session_id: id, cuts: want.cuts }));
-          if (!sameJSON(want.groups, this.saved.groups)) accept(await this.bridge.call("edit.set_groups", { session_id: id, groups: want.groups }));
-          if (!sameJSON(want.selection, this.saved.selection)) accept(await this.bridge.call("edit.set_selection", { session_id: id, scenes: want.selection }));
-          if (!sameJSON(want.scene_notes, this.saved.scene_notes)) accept(await this.bridge.call("edit.set_scene_notes", { session_id: id, notes: want.scene_notes }));
-        } while (this.saveAgain);
-        this.setSaveState("", "All changes saved");
-      } catch (err) {
-        this.setSaveState("failed", "Not saved");
-        banner(`Your last edit was not saved: ${err.message}`);
-        throw err;
-      } finally {
-        this.saving = false;
-      }
-    })();
-    return this.savingPromise.catch(() => {});
-  }
-
-  async flush() {
-    clearTimeout(this.saveTimer);
-    await this.save();
-    if (this.el.save.classList.contains("failed")) throw new Error("the edits could not be saved, so export would not use them");
-  }
-
-  setSaveState(cls, text) {
-    this.el.save.className = cls || "muted";
-    this.el.save.textContent = text;
-  }
-
-  fail(err) { banner(err.message ?? String(err)); }
 
   // --- threshold -----------------------------------------------------------------------------
   recutLocally(threshold, minLen) {
@@ -339,118 +290,6 @@ export class Editor {
   }
 
   // --- scenes and groups ---------------------------------------------------------------------
-  groupDrag(starts, x, y, phase) {
-    for (const el of this.root.querySelectorAll(".group.drop")) el.classList.remove("drop");
-    this.ghost?.remove();
-    this.ghost = null;
-    const target = document.elementFromPoint(x, y)?.closest?.("[data-group]");
-    if (phase === "move") {
-      target?.classList.add("drop");
-      this.ghost = h("div", { class: "drag-ghost", style: `left:${x + 12}px;top:${y + 8}px` }, `${starts.length} scene${starts.length === 1 ? "" : "s"}`);
-      document.body.append(this.ghost);
-      return;
-    }
-    if (phase === "drop" && target) {
-      const id = target.dataset.group === "none" ? null : Number(target.dataset.group);
-      this.commit(S.assignScenes(this.state, starts, id));
-    }
-  }
-
-  newGroup() {
-    try {
-      let k = this.state.groups.length + 1;
-      while (this.state.groups.some((g) => g.name === `Group ${k}`)) k++;
-      const next = S.createGroup(this.state, `Group ${k}`);
-      this.commit(this.state.selection.length ? S.assignScenes(next, next.selection, next.groups.at(-1).id) : next);
-    } catch (err) { this.fail(err); }
-  }
-
-  editGroup(fn) {
-    try { this.commit(fn(this.state)); } catch (err) { banner(err.message); this.renderGroups(); }
-  }
-
-  // --- keys: what each keymap action does (the keys themselves are in keymap.js) -----------------
-  key(e) {
-    if (e.target.closest?.("input, select, textarea") && e.key !== "Escape") return false;
-    // a focused button, link or menu item takes Space and Enter itself: it is pressed
-    if ((e.key === " " || e.key === "Enter") && e.target.closest?.("button, a[href], [role=menuitem]")) return false;
-    if (this.gridVisible && e.target.closest?.("#grid") && this.gridKey(e)) return true;
-    const hit = lookup(e);
-    if (!hit || !this.actions[hit.row.action]) return false;
-    this.actions[hit.row.action](hit.arg, e);
-    return true;
-  }
-
-  get actions() {
-    const go = (f) => this.commit(S.setPlayhead(this.state, f), { follow: true });
-    const fps = () => Math.round(this.rate.num / this.rate.den);
-    const info = (text) => banner(text, { kind: "info", timeoutMs: 2500 });
-    return {
-      togglePlay: () => this.viewer.togglePlay(),
-      stop: () => this.viewer.stop(),
-      shuttle: (d) => this.viewer.shuttleStep(d),
-      step: (d) => go(this.state.playhead + d),
-      stepSecond: (d) => go(this.state.playhead + d * fps()),
-      ends: (d) => go(d < 0 ? this.state.first : this.state.end - 1),
-      focusGoto: () => { this.el.goto.focus(); this.el.goto.select(); },
-      selectNeighbourCut: (d) => {
-        const s = this.state, f = S.neighbourCut(s, d);
-        const at = S.setPlayhead(s, f);
-        this.commit(s.cuts.includes(f) ? S.selectCut(at, f) : at, { follow: true });
-      },
-      selectNearestCut: () => {
-        const s = this.state;
-        if (!s.cuts.length) { info("There are no cuts: C adds one at the playhead."); return; }
-        const nearest = s.cuts.reduce((a, c) => (Math.abs(c - s.playhead) < Math.abs(a - s.playhead) ? c : a));
-        this.commit(S.selectCut(s, nearest));
-      },
-      addCut: () => this.addCutAtPlayhead(),
-      deleteSelected: () => this.deleteSelected(),
-      nudge: (d) => this.nudgeSelectedCut(d),
-      selectSceneAtPlayhead: (mode) => this.commit(S.select(this.state, S.sceneStartAt(this.state, this.state.playhead), mode)),
-      markIn: () => this.commit(S.markIn(this.state, this.state.playhead)),
-      markOut: () => this.commit(S.markOut(this.state, this.state.playhead)),
-      merge: () => {
-        if (this.state.selection.length < 2) { info("Select two or more scenes to merge them (S, then Shift+S; or Shift+click)."); return; }
-        this.commit(S.mergeScenes(this.state, this.state.selection));
-      },
-      toGroup: (n) => {
-        if (!this.state.selection.length) { info("Select scenes first (S, Shift+S, click, Shift+click or Ctrl+A)."); return; }
-        this.commit(S.selectionToGroup(this.state, n));
-      },
-      selectAll: () => this.commit(S.selectAll(this.state)),
-      selectNone: () => this.commit(S.selectCut(S.selectNone(this.state), null)),
-      masterFrame: () => this.showMasterFrame(),
-      undo: () => this.undo(),
-      redo: () => this.redo(),
-      zoom: (factor) => this.timeline.zoomAt(this.timeline.xOf(this.state.playhead), factor),
-      fit: () => this.timeline.fit(),
-      toggleGrid: () => this.toggleGrid(),
-      contextMenu: () => {
-        const s = this.state, r = this.timeline.canvas.getBoundingClientRect();
-        const x = r.left + Math.max(0, Math.min(r.width - 1, this.timeline.xOf(s.playhead))), y = r.top + r.height / 2;
-        if (s.selectedCut != null) this.openMenu("cut", x, y);
-        else this.openMenu("scene", x, y);
-      },
-    };
-  }
-
-  // Go to: a timecode, a clock time, a frame number or a scene number (#12), as typed.
-  goTo(text) {
-    try {
-      const frame = parseGoTo(text, this.rate, S.sceneStarts(this.state));
-      this.commit(S.setPlayhead(this.state, frame), { follow: true });
-      this.el.goto.value = "";
-      this.timeline.canvas.focus();
-    } catch (err) { banner(err.message, { kind: "info", timeoutMs: 5000 }); }
-  }
-
-  // The actions of the keymap's rows for a cut or a scene, each with its keys, at (x, y).
-  openMenu(kind, x, y) {
-    const rows = KEYMAP.filter((row) => row.menu?.includes(kind));
-    openMenu(x, y, rows.map((row) => ({ label: row.what, keys: keysLabel(row),
-      run: () => this.actions[row.action](Array.isArray(row.arg) ? row.arg[0] : row.arg) })));
-  }
 
   async showMasterFrame() {
     if (this.viewer.playing) { banner("Pause first: the full-quality frame is shown for a still playhead.", { kind: "info", timeoutMs: 2500 }); return; }
@@ -459,16 +298,6 @@ export class Editor {
       const r = await this.bridge.call("frame.get", { session_id: this.sessionId, frame, format: "jpeg" });
       if (this.state.playhead === frame) { this.viewer.showStill(r.url); this.renderHud(); }
     } catch (err) { this.fail(err); }
-  }
-
-  toggleGrid() {
-    this.gridVisible = !this.gridVisible;
-    this.el.grid.hidden = !this.gridVisible;
-    this.el.viewer.hidden = this.gridVisible;
-    if (this.gridVisible) {
-      this.renderGrid();
-      this.focusCell(this.el.grid.querySelector(".cell[tabindex='0']"));
-    } else if (this.el.grid.contains(document.activeElement)) this.timeline.canvas.focus();
   }
 
   // --- rendering the HTML parts ---------------------------------------------------------------
@@ -505,192 +334,6 @@ export class Editor {
       h("span", { id: "perf", class: "num" }));
   }
 
-  // The scene under the playhead: its label (on the timeline and in the contact sheet) and note.
-  renderScenePanel() {
-    const s = this.state, el = this.el.scene;
-    const start = S.sceneStartAt(s, s.playhead);
-    const number = S.sceneStarts(s).indexOf(start) + 1;
-    const active = document.activeElement;
-    if (el.contains(active) && el.dataset.start === String(start)) return;  // being typed in: kept
-    const note = S.noteOf(s, start);
-    const save = () => {
-      try { this.commit(S.setNote(this.state, start, el.querySelector("#scene-label").value, el.querySelector("#scene-note").value)); }
-      catch (err) { banner(err.message); }
-    };
-    el.dataset.start = String(start);
-    fill(el, h("h3", {}, `Scene ${number}`),
-      h("label", { class: "muted", for: "scene-label" }, "Label"),
-      h("input", { id: "scene-label", type: "text", maxlength: S.LABEL_CHARS, value: note?.label ?? "", placeholder: "e.g. Title card", onchange: save,
-                   onkeydown: (e) => { if (e.key === "Enter") { save(); this.timeline.canvas.focus(); } } }),
-      h("label", { class: "muted", for: "scene-note" }, "Note"),
-      h("textarea", { id: "scene-note", rows: 2, maxlength: S.NOTE_CHARS, onchange: save }, note?.note ?? ""));
-  }
-
-  async renderReview() {
-    const s = this.state, el = this.el.review;
-    const cut = s.selectedCut;
-    if (cut == null) {
-      fill(el, h("h3", {}, "Cut"), h("p", { class: "muted" }, "Click a cut marker to see the frames on either side, with their scores. C adds a cut at the playhead."));
-      return;
-    }
-    const token = ++this.reviewToken;
-    const score = (f) => (this.scores?.[f] ?? 0).toFixed(1);
-    const body = h("div", { class: "pair" },
-      h("figure", {}, h("img", { id: "review-before", alt: `frame ${cut - 1}` }), h("figcaption", {}, `last before · frame ${cut - 1} · score ${score(cut - 1)}`)),
-      h("figure", {}, h("img", { id: "review-after", alt: `frame ${cut}` }), h("figcaption", {}, `first after · frame ${cut} · score ${score(cut)}`)));
-    fill(el, h("h3", {}, `Cut at frame ${cut} · ${formatTimecode(cut, this.rate)}`), body,
-      h("div", { class: "row" },
-        h("button", { title: "Move the cut one frame earlier (,)", onclick: () => this.nudgeSelectedCut(-1) }, "◀ 1"),
-        h("button", { title: "Move the cut one frame later (.)", onclick: () => this.nudgeSelectedCut(1) }, "1 ▶"),
-        h("button", { onclick: () => this.commit(S.setPlayhead(this.state, cut), { follow: true }) }, "Go to"),
-        h("button", { class: "danger", title: "Remove this cut, merging its scenes (Delete)", onclick: () => this.deleteSelected() }, "Remove")));
-    try {
-      const r = await this.bridge.call("frame.around_cut", { session_id: this.sessionId, cut });
-      if (token !== this.reviewToken) return;
-      el.querySelector("#review-before").src = r.before_url;
-      el.querySelector("#review-after").src = r.after_url;
-      const caps = el.querySelectorAll("figcaption");
-      caps[0].textContent = `last before · frame ${cut - 1} · score ${Number(r.before_score).toFixed(1)}`;
-      caps[1].textContent = `first after · frame ${cut} · score ${Number(r.after_score).toFixed(1)}`;
-    } catch (err) {
-      if (token === this.reviewToken) el.append(h("p", { class: "muted" }, `Frames unavailable: ${err.message}`));
-    }
-  }
-
-  // A name being typed is kept as a draft until Enter or leaving the field, so a redraw of the
-  // panel (a drag, a save's answer) while typing loses neither the text nor the focus.
-  commitName(id, name) {
-    this.nameDrafts.delete(id);
-    const group = this.state.groups.find((g) => g.id === id);
-    if (group && group.name !== name) this.editGroup((st) => S.renameGroup(st, id, name));
-  }
-
-  renderGroups() {
-    const s = this.state, el = this.el.groups;
-    const active = document.activeElement;
-    const typing = active && active.matches?.("input.name") && el.contains(active)
-      ? { id: active.closest("[data-group]").dataset.group, start: active.selectionStart, end: active.selectionEnd } : null;
-    const rows = s.groups.map((g, i) => h("div", { class: "group", dataset: { group: String(g.id) } },
-      h("span", { class: "key", title: `Key ${i + 1}` }, i < 9 ? String(i + 1) : ""),
-      h("input", { type: "color", value: g.color, title: "Colour", onchange: (e) => this.editGroup((st) => S.recolorGroup(st, g.id, e.target.value)) }),
-      h("input", { class: "name", type: "text", value: this.nameDrafts.get(g.id) ?? g.name, title: "Rename",
-                   oninput: (e) => this.nameDrafts.set(g.id, e.target.value),
-                   onchange: (e) => this.commitName(g.id, e.target.value),
-                   onkeydown: (e) => { if (e.key === "Enter") this.commitName(g.id, e.target.value); } }),
-      h("span", { class: "count", title: "Scenes in this group" }, String(g.scenes.length)),
-      h("button", { class: "icon", title: "Select this group's scenes", onclick: () => this.commit({ ...this.state, selection: [...g.scenes] }) }, "⊙"),
-      h("button", { class: "icon", title: "Move up", disabled: i === 0, onclick: () => this.editGroup((st) => S.moveGroup(st, g.id, i - 1)) }, "↑"),
-      h("button", { class: "icon", title: "Move down", disabled: i === s.groups.length - 1, onclick: () => this.editGroup((st) => S.moveGroup(st, g.id, i + 1)) }, "↓"),
-      h("button", { class: "icon danger", title: "Remove the group (its scenes stay)", onclick: () => this.editGroup((st) => S.removeGroup(st, g.id)) }, "×")));
-    fill(el, h("h3", {}, "Groups"),
-      ...rows,
-      h("div", { class: "group none", dataset: { group: "none" }, title: "Drop scenes here to take them out of their group" }, "No group"),
-      h("div", { class: "row" }, h("button", { id: "new-group", onclick: () => this.newGroup(), title: "A new group (with the selected scenes)" }, "+ New group")),
-      h("p", { class: "muted" }, "Drag selected scenes from the timeline or the grid onto a group, or press 1–9."));
-    const input = typing && el.querySelector(`[data-group="${CSS.escape(typing.id)}"] input.name`);
-    if (input) { input.focus(); input.setSelectionRange(typing.start, typing.end); }
-  }
-
-  renderGridSoon() {
-    if (!this.gridVisible) return;
-    cancelAnimationFrame(this.gridFrame);
-    this.gridFrame = requestAnimationFrame(() => this.renderGrid());
-  }
-
-  renderGrid() {
-    const s = this.state;
-    const selected = new Set(s.selection);
-    const color = new Map();
-    for (const g of s.groups) for (const st of g.scenes) color.set(st, g.color);
-    const current = S.sceneStartAt(s, s.playhead);
-    const cells = S.scenes(s).map((sc) => {
-      const start = sc.start_frame;
-      const pic = h("span", { class: "pic" });
-      const url = this.ingestThumbs.get(`${sc.start_frame}-${sc.end_frame}`);
-      if (url) pic.style.backgroundImage = `url("${url}")`;
-      else tileBackground(pic, this.sprites, sc.start_frame + Math.floor((sc.end_frame - sc.start_frame + 1) / 2));
-      const cell = h("div", { class: `cell${selected.has(start) ? " selected" : ""}`, dataset: { start: String(start) }, title: `Scene ${sc.number}: frames ${sc.start_frame}–${sc.end_frame}`,
-                              role: "option", "aria-selected": String(selected.has(start)), "aria-label": `Scene ${sc.number}, ${sc.end_frame - sc.start_frame + 1} frames`,
-                              tabindex: start === current ? 0 : -1 },
-        pic, color.has(start) ? h("span", { class: "chip", style: `background:${color.get(start)}` }) : null,
-        h("span", { class: "cap" }, h("span", { class: "label" }, `#${sc.number}${S.noteOf(s, start)?.label ? ` ${S.noteOf(s, start).label}` : ""}`), h("span", { class: "num" }, `${sc.end_frame - sc.start_frame + 1} f`)));
-      return cell;
-    });
-    const focused = this.el.grid.contains(document.activeElement) ? Number(document.activeElement.dataset.start) : null;
-    fill(this.el.grid, ...cells);
-    if (focused != null) this.focusCell(this.el.grid.querySelector(`.cell[data-start="${focused}"]`));
-    if (!this.gridWired) { this.wireGrid(); this.gridWired = true; }
-  }
-
-  wireGrid() {
-    const grid = this.el.grid;
-    let press = null;
-    grid.addEventListener("pointerdown", (e) => {
-      const cell = e.target.closest(".cell");
-      if (!cell || e.button !== 0) return;
-      press = { start: Number(cell.dataset.start), x: e.clientX, y: e.clientY, moved: false, mode: e.shiftKey ? "shift" : (e.ctrlKey || e.metaKey) ? "ctrl" : "click" };
-      grid.setPointerCapture(e.pointerId);
-    });
-    grid.addEventListener("pointermove", (e) => {
-      if (!press) return;
-      if (!press.moved && Math.hypot(e.clientX - press.x, e.clientY - press.y) < 5) return;
-      if (!press.moved && !this.state.selection.includes(press.start)) this.commit(S.select(this.state, press.start, press.mode));
-      press.moved = true;
-      this.groupDrag(this.state.selection, e.clientX, e.clientY, "move");
-    });
-    grid.addEventListener("pointerup", (e) => {
-      if (!press) return;
-      if (press.moved) this.groupDrag(this.state.selection, e.clientX, e.clientY, "drop");
-      else this.commit(S.select(this.state, press.start, press.mode));
-      press = null;
-    });
-    grid.addEventListener("dblclick", (e) => {
-      const cell = e.target.closest(".cell");
-      if (cell) this.gridGo(Number(cell.dataset.start));
-    });
-    grid.addEventListener("contextmenu", (e) => {
-      const cell = e.target.closest(".cell");
-      if (!cell) return;
-      e.preventDefault();
-      const start = Number(cell.dataset.start);
-      if (!S.isSelected(this.state, start)) this.commit(S.select(this.state, start, "click"));
-      this.commit(S.setPlayhead(this.state, start));
-      this.openMenu("scene", e.clientX, e.clientY);
-    });
-  }
-
-  // The grid cell's scene: the playhead goes to its first frame and the viewer comes back.
-  gridGo(start) {
-    this.toggleGrid();
-    this.commit(S.setPlayhead(this.state, start), { follow: true });
-    this.timeline.canvas.focus();
-  }
-
-  // Arrows move the focus through the grid (a row is the cells on one line), Enter goes to the
-  // focused scene, Space selects it (Shift: extends, Ctrl: toggles). Other keys: the keymap's.
-  gridKey(e) {
-    const cells = [...this.el.grid.querySelectorAll(".cell")];
-    const at = cells.indexOf(e.target.closest(".cell"));
-    if (at < 0) return false;
-    const perRow = Math.max(1, cells.filter((c) => c.offsetTop === cells[0].offsetTop).length);
-    const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -perRow, ArrowDown: perRow }[e.key];
-    const start = Number(cells[at].dataset.start);
-    if (step != null && !e.ctrlKey && !e.metaKey) {
-      this.focusCell(cells[Math.max(0, Math.min(cells.length - 1, at + step))]);
-      return true;
-    }
-    if (e.key === "Enter") { this.gridGo(start); return true; }
-    if (e.key === " ") { this.commit(S.select(this.state, start, e.shiftKey ? "shift" : (e.ctrlKey || e.metaKey) ? "ctrl" : "click")); return true; }
-    return false;
-  }
-
-  focusCell(cell) {
-    if (!cell) return;
-    for (const c of this.el.grid.querySelectorAll(".cell[tabindex='0']")) c.tabIndex = -1;
-    cell.tabIndex = 0;
-    cell.focus();
-  }
-
   timelineHost() {
     return {
       state: () => this.history?.present ?? S.initialState({ end: 1 }),
@@ -705,16 +348,5 @@ export class Editor {
   }
 }
 
-// Groups as the bridge returns them, in the shape toBridge makes (for comparing).
-function bridgeGroups(groups) {
-  return (groups ?? []).map((g) => ({ name: g.name, color: g.color ?? null, scenes: [...g.scenes] }));
-}
-
-// Scene notes as the bridge returns them, in the shape toBridge makes (for comparing).
-function bridgeNotes(notes) {
-  return (notes ?? []).map((n) => ({ start_frame: n.start_frame, label: n.label ?? "", note: n.note ?? "" }));
-}
-
-function sameJSON(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
+// The editor's parts, each in its own file, share its state and its one commit path.
+Object.assign(Editor.prototype, autosave, keyboard, grid, groups, scenePanel, review);

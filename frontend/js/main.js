@@ -101,23 +101,16 @@ function fillKeys() {
     h("tr", { dataset: { action: row.action } }, h("td", {}, h("kbd", {}, keysLabel(row))), h("td", {}, row.what))));
 }
 
-// The desktop window's close button while exports run (App/shell.py calls this): the question
-// names the artworks; it closes itself, with a note, when the exports finish behind it.
-app.askClose = (exporting) => {
-  const box = document.getElementById("close-ask");
-  const names = exporting.map((x) => x.artwork).join(", ");
+// The desktop window's close button while exports run (App/shell.py calls these): the question
+// names the artworks; the shell takes it back, with a note, when the exports finish behind it.
+app.askClose = (names) => {
   document.getElementById("close-text").textContent = `Close Video Archive and pause the export of ${names}? It is offered for resuming at the next start.`;
-  if (box.hidden) toggleOverlay("close-ask");
+  if (document.getElementById("close-ask").hidden) toggleOverlay("close-ask");
   document.getElementById("close-keep").focus();
-  clearInterval(app.closeWatch);
-  app.closeWatch = setInterval(async () => {
-    if (box.hidden) { clearInterval(app.closeWatch); return; }
-    const states = await Promise.all(exporting.map((x) => app.bridge.call("export.status", { session_id: x.session_id }).catch(() => null)));
-    if (states.some((st) => st?.job?.state === "running")) return;
-    clearInterval(app.closeWatch);
-    toggleOverlay("close-ask");
-    banner(`The export of ${names} finished: the window can be closed now.`, { kind: "info", timeoutMs: 15000 });
-  }, 1000);
+};
+app.closeAskDone = (names) => {
+  if (!document.getElementById("close-ask").hidden) toggleOverlay("close-ask");
+  banner(`The export of ${names} finished: the window can be closed now.`, { kind: "info", timeoutMs: 15000 });
 };
 
 export function openSession(id) { location.hash = `#/session/${encodeURIComponent(id)}`; }
