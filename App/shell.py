@@ -126,6 +126,18 @@ class ExportWatch:
         return [s for s in seen if (job := self._jobs.running_for(s)) is not None and job.kind == "export"]
 
 
+def take_back_when_done(window, jobs, sessions: list[str], names: str, answered: threading.Event,
+                        every: float = 0.5) -> bool:
+    """While the close question is up, watch the exports it is about; when none runs any more,
+    take the question back (the page says the window can be closed now). False: answered first."""
+    while not answered.is_set():
+        if not any(job is not None and job.kind == "export" for job in map(jobs.running_for, sessions)):
+            window.evaluate_js(f"window.videoArchive.closeAskDone({json.dumps(names)})")
+            return True
+        time.sleep(every)
+    return False
+
+
 def exit_process(code: int):
     """End the process once the window has closed and `run` has closed everything of ours.
     pywebview answers each js_api call on a non-daemon thread that waits for the page to take the
@@ -193,12 +205,7 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
             # pause_and_close. If the exports finish first, the question is taken back with a note.
             names = ", ".join(artwork_of(s) for s in sessions)
             window.evaluate_js(f"window.videoArchive.askClose({json.dumps(names)})")
-            while not closing_allowed.is_set():
-                if not any(job is not None and job.kind == "export"
-                           for job in (bridge.jobs.running_for(s) for s in sessions)):
-                    window.evaluate_js(f"window.videoArchive.closeAskDone({json.dumps(names)})")
-                    return
-                time.sleep(0.5)
+            take_back_when_done(window, bridge.jobs, sessions, names, closing_allowed)
 
         def on_closing():
             remember_geometry()

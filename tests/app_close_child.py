@@ -1,10 +1,8 @@
 """Child process of tests/test_app_window.py: opens the real desktop window (App/shell.py on Qt
 WebEngine, under the Xvfb display in DISPLAY), starts an export, then closes the window while the
-export runs. The close asks first (the page's own dialog, naming the artwork). Mode "pause" (slow
-preset): the person presses "Pause and close"; the export must then pause, not die. Mode
-"finish" (the default preset): nobody answers, the export finishes behind the question, which
-closes itself; the window then closes without asking. Prints one JSON line with what it saw.
-Usage: app_close_child.py DB MASTER OUT [pause|finish]"""
+export runs (a slow preset). The close asks first (the page's own dialog, naming the artwork);
+the person presses "Pause and close"; the export must then pause, not die. Prints one JSON line
+with what it saw. Usage: app_close_child.py DB MASTER OUT"""
 
 from __future__ import annotations
 
@@ -19,7 +17,6 @@ from App.shell import exit_process, run  # noqa: E402
 from window_driver import wait  # noqa: E402
 
 DB, MASTER, OUT = sys.argv[1:4]
-MODE = sys.argv[4] if len(sys.argv) > 4 else "pause"
 result: dict = {"asked": []}
 ASKING = "!document.getElementById('close-ask').hidden"
 
@@ -27,16 +24,14 @@ ASKING = "!document.getElementById('close-ask').hidden"
 def drive(window) -> None:
     try:
         wait(window, "!!document.querySelector('#new-project') && document.querySelector('#f-preset').options.length > 0", 60, "the start screen")
-        preset = "slow" if MODE == "pause" else ""
-        if MODE == "pause":
-            window.evaluate_js("""window.videoArchive.bridge.call('presets.create', {id: 'slow', name: 'Slow',
-                overrides: {video: {x264_preset: 'veryslow'}}}).then(() => { window.__preset = true; })""")
-            wait(window, "window.__preset === true", 30, "the slow preset")
-            window.evaluate_js("location.reload()")
-            wait(window, "!!document.querySelector('#new-project') && [...document.querySelector('#f-preset').options].some((o) => o.value === 'slow')", 60, "the start screen again")
+        window.evaluate_js("""window.videoArchive.bridge.call('presets.create', {id: 'slow', name: 'Slow',
+            overrides: {video: {x264_preset: 'veryslow'}}}).then(() => { window.__preset = true; })""")
+        wait(window, "window.__preset === true", 30, "the slow preset")
+        window.evaluate_js("location.reload()")
+        wait(window, "!!document.querySelector('#new-project') && [...document.querySelector('#f-preset').options].some((o) => o.value === 'slow')", 60, "the start screen again")
         window.evaluate_js(f"""(() => {{ const set = (id, v) => {{ document.getElementById(id).value = v; }};
             set('f-master', {json.dumps(MASTER)}); set('f-artwork', 'Close Test'); set('f-date', '26-11-25');
-            set('f-out', {json.dumps(OUT)}); if ({json.dumps(preset)}) set('f-preset', {json.dumps(preset)});
+            set('f-out', {json.dumps(OUT)}); set('f-preset', 'slow');
             document.getElementById('create').click(); return true; }})()""")
         wait(window, "!!(window.videoArchive.editor && window.videoArchive.editor.scores && !document.getElementById('screen-editor').hidden)", 180, "the editor after ingest")
         result["session_id"] = window.evaluate_js("window.videoArchive.editor.sessionId")
@@ -44,20 +39,15 @@ def drive(window) -> None:
         wait(window, "!!document.querySelector('#screen-export:not([hidden]) #export-start')", 30, "the export screen")
         window.evaluate_js("document.getElementById('export-start').click()")
         wait(window, "!!document.querySelector('#export-pause') && !document.querySelector('#export-pause').disabled", 60, "the running export")
-        if MODE == "pause":
-            time.sleep(3)  # well inside the slow web-master encode
+        time.sleep(3)  # well inside the slow web-master encode
         result["closing"] = time.time()
         window.destroy()  # as the window's close button: the shell has the page ask
         wait(window, ASKING, 30, "the close question")
         result["asked"].append(window.evaluate_js("document.getElementById('close-text').textContent"))
-        if MODE == "pause":
-            window.evaluate_js("document.getElementById('close-pause').click()")  # closes the window
-            return
-        wait(window, f"!({ASKING})", 600, "the question closing itself when the export finished")
-        result["said"] = window.evaluate_js("document.getElementById('banner-text').textContent")
+        window.evaluate_js("document.getElementById('close-pause').click()")  # pauses, then closes the window
     except Exception as exc:  # reported to the parent
         result["error"] = f"{type(exc).__name__}: {exc}"
-    window.destroy()  # nothing runs now: the window closes without asking
+        window.destroy()
 
 
 run(DB, on_started=drive, open_folder=lambda folder: None)

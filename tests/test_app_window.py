@@ -9,7 +9,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from types import SimpleNamespace
 from pathlib import Path
 
 import apsw
@@ -82,13 +84,13 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     assert (geometry["width"], geometry["height"]) == (1440, 900), geometry
 
 
-def _close_child(display, db, media_dir, tmp_path, mode: str) -> dict:
+def _close_child(display, db, media_dir, tmp_path) -> dict:
     runtime = tempfile.mkdtemp(prefix="app-runtime-")
     os.chmod(runtime, 0o700)
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
     proc = subprocess.run([sys.executable, str(CLOSE_CHILD), str(db), str(media_dir / "testvideo.mp4"),
-                           str(tmp_path / "out"), mode], env=env, capture_output=True, text=True, timeout=900)
+                           str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=900)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("APP-RESULT ")]
     assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{proc.stderr[-3000:]}"
     result = json.loads(lines[-1][len("APP-RESULT "):])
@@ -96,28 +98,12 @@ def _close_child(display, db, media_dir, tmp_path, mode: str) -> dict:
     return result
 
 
-def test_the_close_question_closes_itself_when_the_export_finishes(display, media_dir, tmp_path):
-    """Nobody answers the question: the export finishes behind it, the question goes away by
-    itself with a note, and the session is completed."""
-    db = tmp_path / "config" / "state.db"
-    result = _close_child(display, db, media_dir, tmp_path, "finish")
-    assert len(result["asked"]) == 1 and "Close Test" in result["asked"][0], result
-    assert "finished" in result["said"], result
-    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
-    try:
-        status = conn.execute("SELECT status FROM processing_state WHERE session_id = ?",
-                              (result["session_id"],)).fetchone()[0]
-    finally:
-        conn.close()
-    assert status == "completed"
-
-
 def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_dir, tmp_path):
     """The window's close button while an export runs: the shell asks, and on "close anyway"
     the export pauses cleanly (the session is paused, part of it done, nothing failed), so the
     next start offers it for resuming; `resume` then finishes it."""
     db = tmp_path / "config" / "state.db"
-    result = _close_child(display, db, media_dir, tmp_path, "pause")
+    result = _close_child(display, db, media_dir, tmp_path)
     assert len(result["asked"]) == 1 and "pause the export" in result["asked"][0], result
     sid = result["session_id"]
     assert "Close Test" in result["asked"][0] and sid not in result["asked"][0], result  # the artwork, not the id
@@ -167,6 +153,33 @@ def test_a_second_instance_is_refused(tmp_path):
             InstanceLock(tmp_path).acquire()
     with InstanceLock(tmp_path):  # released: the next start works
         pass
+
+
+def test_the_close_question_is_taken_back_when_the_exports_finish():
+    """The shell watches the exports the question is about and takes it back once none runs; an
+    answer first (Pause and close) ends the watch."""
+    from App.shell import take_back_when_done
+
+    class Jobs:
+        def __init__(self, polls_running: int):
+            self.left = polls_running
+
+        def running_for(self, session_id):
+            self.left -= 1
+            return SimpleNamespace(kind="export") if self.left >= 0 else None
+
+    class Window:
+        said: list[str] = []
+
+        def evaluate_js(self, script):
+            self.said.append(script)
+
+    window = Window()
+    assert take_back_when_done(window, Jobs(3), ["s1"], "Blue Hour", threading.Event(), every=0)
+    assert window.said == ['window.videoArchive.closeAskDone("Blue Hour")']
+    answered = threading.Event()
+    answered.set()
+    assert not take_back_when_done(Window(), Jobs(3), ["s1"], "Blue Hour", answered, every=0)
 
 
 def test_the_shell_knows_which_exports_are_running():
