@@ -18,7 +18,7 @@ from backend.db import history, sessions
 from backend.db import settings as db_settings
 from backend.db.session_spec import Group
 from backend.errors import ArchiveError, InputError, OperatorError, StateError
-from backend.jobs import project
+from backend.jobs import own_files, project
 from backend.jobs.export_plan import ExportPlan, plan as plan_export
 from backend.jobs.request import ProcessRequest
 from backend.jobs.runner import Runner
@@ -118,7 +118,11 @@ def settings_get(ctx: Bridge, p: SettingKey) -> db_settings.Setting:
 
 @table.method("settings.set")
 def settings_set(ctx: Bridge, p: SettingValue) -> db_settings.Setting:
-    """Change a setting; the value must have the setting's type and range."""
+    """Change a setting; the value must have the setting's type and range. Settings that name a
+    program the tool runs (ffmpeg_path) are read-only here: set them with the CLI."""
+    if p.key in db_settings.PROGRAMS:
+        raise InputError(f"setting {p.key} names a program the tool runs and cannot be set over "
+                         f"the bridge: use `video-archive settings set {p.key} PATH`", "key")
     db_settings.set(ctx.db, p.key, p.value)
     return _setting(ctx, p.key)
 
@@ -252,6 +256,7 @@ def presets_export(ctx: Bridge, p: PresetExport) -> PresetExported:
     preset = presets_get(ctx, PresetId(id=p.id))
     if p.path is None:
         return PresetExported(preset=preset)
+    own_files.refuse_own_file(ctx.db, p.path, "path")
     try:
         written = presets.export_file(ctx.db, p.id, p.path, overwrite=p.overwrite)
     except InputError as exc:
