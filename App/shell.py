@@ -142,7 +142,7 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
         exports = ExportWatch(bridge.events, bridge.jobs)
         opening = open_output.OpenOnFinish(bridge.events, bridge.db, open_folder)
         g = geometry.load(bridge.db)
-        window = webview.create_window(TITLE, f"{server.url}&shell=webview{url_suffix}", js_api=api,
+        window = webview.create_window(TITLE, f"{server.page}?shell=webview{url_suffix}", js_api=api,
                                        width=g.width, height=g.height, x=g.x, y=g.y,
                                        min_size=geometry.MINIMUM, background_color="#18181a")
         api._window = window

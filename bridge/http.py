@@ -6,10 +6,16 @@ A web page in the user's own browser must not drive the tool, read its files or 
   (127.0.0.1:P or localhost:P), so a DNS-rebound name gets nothing;
 - a request that carries a foreign `Origin`, or that the browser marks as made by another site
   (`Sec-Fetch-Site`), is refused; no CORS headers are ever sent;
-- /rpc needs `Authorization: Bearer T` and `Content-Type: application/json`; /events and media
-  need the token too, from the HttpOnly SameSite=Strict cookie set when the page is opened with
-  `?token=T` (media elements and EventSource cannot send headers); tokens are 256-bit, compared
-  in constant time, and never logged;
+- /rpc needs `Authorization: Bearer T` and `Content-Type: application/json`. Media and the event
+  stream (which media elements and EventSource fetch without headers) live under a second secret,
+  the path prefix `/s/<secret>/`, which only the bridge's own answers hand out. No cookie is ever
+  set: cookies are scoped by host, not port, so every other server on loopback would receive it
+  and could overwrite it;
+- the browser never sees the token in a URL it opens: `serve` opens a 0600 local file that
+  redirects to `/#code=C`, and the page swaps that one-time code at `POST /session` for the token
+  and the event stream's address, then keeps the token in memory only (a reload swaps the
+  one-time resume code the last swap gave); secrets are 256-bit, compared in constant time, and
+  never logged;
 - files are served only from the frontend folder and, by random id, from the media registry;
 - requests are bounded in size, connections in number, and each socket has a timeout, so a slow
   or hostile client holds at most its own thread."""
@@ -26,10 +32,9 @@ import threading
 import time
 from collections.abc import Callable
 from http import HTTPStatus
-from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import msgspec
 import numpy as np
@@ -40,6 +45,7 @@ FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 MAX_BODY = 4 << 20          # bytes of one JSON-RPC message (a 2-hour cut list is ~1 MB)
 MAX_CONNECTIONS = 64        # sockets served at once; more are answered 503 and closed
 MAX_STREAMS = 16            # of which event streams
+MAX_CODES = 16              # one-time codes waiting to be swapped at POST /session
 SOCKET_TIMEOUT = 20.0       # seconds a client may stall mid-request
 KEEPALIVE_S = 10.0          # an event stream writes at least this often (finds closed pages)
 CHUNK = 256 * 1024
@@ -77,8 +83,12 @@ class BridgeServer(ThreadingHTTPServer):
         self.csp = csp
         self.bridge = dispatcher.context
         self.frontend = Path(frontend).resolve()
-        self.token = secrets.token_urlsafe(32)  # 256 random bits
+        self.token = secrets.token_urlsafe(32)  # 256 random bits: POST /rpc
         self._token_bytes = self.token.encode()
+        self.secret = secrets.token_urlsafe(32)  # the path prefix of media and events
+        self.prefix = f"/s/{self.secret}/"
+        self._codes: dict[str, None] = {}        # one-time codes not yet swapped, oldest first
+        self._codes_lock = threading.Lock()
         self._connections = threading.BoundedSemaphore(max_connections)
         self._streams = threading.BoundedSemaphore(max_streams)
         self.closing = threading.Event()
@@ -86,12 +96,51 @@ class BridgeServer(ThreadingHTTPServer):
         self.port = self.server_address[1]
         self.hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
         self.origins = {f"http://{host}" for host in self.hosts}
-        self.cookie_name = f"va_token_{self.port}"  # cookies ignore ports: one name per server
-        self.bridge.base_url = f"http://127.0.0.1:{self.port}"
+        self.page = f"http://127.0.0.1:{self.port}/"
+        self.bridge.base_url = f"http://127.0.0.1:{self.port}/s/{self.secret}"
+        self.events_path = f"{self.prefix}events"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/?token={self.token}"
+        """The address `serve` prints for its user's own terminal (the browser gets `open_file`)."""
+        return f"{self.page}?token={self.token}"
+
+    def new_code(self) -> str:
+        """A one-time code that `POST /session` swaps for the token (at most MAX_CODES wait)."""
+        code = secrets.token_urlsafe(32)
+        with self._codes_lock:
+            self._codes[code] = None
+            while len(self._codes) > MAX_CODES:
+                del self._codes[next(iter(self._codes))]
+        return code
+
+    def spend_code(self, candidate) -> bool:
+        if not isinstance(candidate, str) or not candidate:
+            return False
+        with self._codes_lock:
+            for code in self._codes:  # constant time per code: no early exit on a prefix
+                if hmac.compare_digest(code.encode(), candidate.encode("utf-8", "replace")):
+                    del self._codes[code]
+                    return True
+        return False
+
+    def open_file(self, folder: Path) -> Path:
+        """A page only this user can read (0600) that sends the browser to the editor with a
+        one-time code: what `serve` hands the browser, so neither `ps` nor the browser's history
+        ever holds the token (the code is spent by the time anyone could read it)."""
+        target = f"{self.page}#code={self.new_code()}"
+        html = ("<!doctype html><meta charset=utf-8><title>Video Archive Tool</title>"
+                f'<meta http-equiv="refresh" content="0;url={target}">'
+                f'<p><a href="{target}">Open the editor</a></p>\n')
+        path = Path(folder) / f"open-{self.port}.html"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(html)
+        os.chmod(path, 0o600)
+        return path
+
+    def secret_ok(self, candidate: str) -> bool:
+        return hmac.compare_digest(candidate.encode("utf-8", "replace"), self.secret.encode())
 
     def token_ok(self, candidate: str | None) -> bool:
         if not candidate:
@@ -178,33 +227,27 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- the checks every request passes ----------------------------------------------------
     def _guard(self) -> None:
+        if not self.path.startswith("/") or self.path.startswith("//"):
+            raise Refused(HTTPStatus.BAD_REQUEST, "the request target must be a path (origin-form)")
         if self.headers.get("Host", "") not in self.server.hosts:
             raise Refused(HTTPStatus.MISDIRECTED_REQUEST, "unknown Host")
         origin = self.headers.get("Origin")
         if origin is not None and origin not in self.server.origins:
             raise Refused(HTTPStatus.FORBIDDEN, "foreign Origin")
         site = self.headers.get("Sec-Fetch-Site")
-        if site is not None and site not in ("same-origin", "none"):
+        # the frontend's files hold no secret and may be opened from elsewhere: the file `serve`
+        # opens (file://) is cross-site; calls, media and events must come from the page itself
+        public = self.command in ("GET", "HEAD") and not self.path.startswith("/s/")
+        if site is not None and site not in ("same-origin", "none") and not public:
             raise Refused(HTTPStatus.FORBIDDEN, "request from another site")
 
     def _bearer(self) -> str | None:
         value = self.headers.get("Authorization", "")
         return value[7:].strip() if value[:7].lower() == "bearer " else None
 
-    def _cookie_token(self) -> str | None:
-        try:
-            cookie = SimpleCookie(self.headers.get("Cookie", ""))
-        except CookieError:
-            return None
-        morsel = cookie.get(self.server.cookie_name)
-        return morsel.value if morsel else None
-
-    def _require_token(self, *, cookie: bool) -> None:
-        if self.server.token_ok(self._bearer()):
-            return
-        if cookie and self.server.token_ok(self._cookie_token()):
-            return
-        raise Refused(HTTPStatus.UNAUTHORIZED, "missing or wrong token")
+    def _require_token(self) -> None:
+        if not self.server.token_ok(self._bearer()):
+            raise Refused(HTTPStatus.UNAUTHORIZED, "missing or wrong token")
 
     # --- responses --------------------------------------------------------------------------
     def _headers(self, status: HTTPStatus, content_type: str | None, length: int | None,
@@ -249,30 +292,27 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- GET --------------------------------------------------------------------------------
     def _get(self, body: bool) -> None:
-        url = urlsplit(self.path)
-        path = url.path
-        if path == "/events":
-            self._require_token(cookie=True)
-            self._events()
-        elif path.startswith("/media/"):
-            self._require_token(cookie=True)
-            self._media(path[len("/media/"):], body)
-        elif path == "/rpc":
-            raise Refused(HTTPStatus.METHOD_NOT_ALLOWED, "JSON-RPC is POST /rpc")
+        path = urlsplit(self.path).path
+        if path.startswith("/s/"):
+            secret, _, rest = path[3:].partition("/")
+            if not self.server.secret_ok(secret):
+                raise Refused(HTTPStatus.NOT_FOUND, "not found")
+            if rest == "events":
+                self._events(body)
+            elif rest.startswith("media/"):
+                self._media(rest[len("media/"):], body)
+            else:
+                raise Refused(HTTPStatus.NOT_FOUND, "not found")
+        elif path in ("/rpc", "/session"):
+            raise Refused(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes POST")
         else:
-            self._static(path, url.query, body)
+            self._static(path, body)
 
-    def _static(self, path: str, query: str, body: bool) -> None:
+    def _static(self, path: str, body: bool) -> None:
         file = self._frontend_file(path)
         extra = {"Cache-Control": "no-cache"}
         if file.suffix == ".html":
             extra["Content-Security-Policy"] = self.server.csp
-            token = parse_qs(query).get("token", [None])[0]
-            if self.server.token_ok(token):
-                # the page itself keeps the token for its Authorization header; media and the
-                # event stream use this cookie, which scripts cannot read
-                extra["Set-Cookie"] = (f"{self.server.cookie_name}={self.server.token}; Path=/; "
-                                       "HttpOnly; SameSite=Strict")
             extra["Cache-Control"] = "no-store"
         self._send_file(file, STATIC_TYPES.get(file.suffix.lower(), "application/octet-stream"),
                         body, extra)
@@ -351,7 +391,11 @@ class Handler(BaseHTTPRequestHandler):
                 left -= len(chunk)
 
     # --- events -----------------------------------------------------------------------------
-    def _events(self) -> None:
+    def _events(self, body: bool) -> None:
+        if not body:  # HEAD: the headers only, never a stream that holds a slot
+            self._headers(HTTPStatus.OK, "text/event-stream; charset=utf-8", None,
+                          {"Cache-Control": "no-store"})
+            return
         if not self.server.stream_slot():
             raise Refused(HTTPStatus.SERVICE_UNAVAILABLE, "too many event streams")
         self.close_connection = True
@@ -378,11 +422,24 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             self.server.release_stream()
 
-    # --- POST /rpc --------------------------------------------------------------------------
+    # --- POST /rpc and /session -----------------------------------------------------------
     def _post(self, body: bool) -> None:
-        if urlsplit(self.path).path != "/rpc":
+        path = urlsplit(self.path).path
+        if path not in ("/rpc", "/session"):
             raise Refused(HTTPStatus.NOT_FOUND, "not found")
-        self._require_token(cookie=False)
+        if path == "/rpc":
+            self._require_token()
+        message = self._json_body()
+        if message is None:
+            return  # the client went away mid-body
+        answer = self.server.dispatcher.handle(message) if path == "/rpc" else self._session(message)
+        if answer is None:  # notifications only
+            self._headers(HTTPStatus.NO_CONTENT, None, 0, {"Cache-Control": "no-store"})
+            return
+        self._headers(HTTPStatus.OK, "application/json", len(answer), {"Cache-Control": "no-store"})
+        self.wfile.write(answer)
+
+    def _json_body(self) -> bytes | None:
         kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if kind != "application/json":
             raise Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
@@ -399,13 +456,21 @@ class Handler(BaseHTTPRequestHandler):
         self._body_read = True
         if len(message) < length:
             self.close_connection = True
-            return  # the client went away mid-body
-        answer = self.server.dispatcher.handle(message)
-        if answer is None:  # notifications only
-            self._headers(HTTPStatus.NO_CONTENT, None, 0, {"Cache-Control": "no-store"})
-            return
-        self._headers(HTTPStatus.OK, "application/json", len(answer), {"Cache-Control": "no-store"})
-        self.wfile.write(answer)
+            return None
+        return message
+
+    def _session(self, message: bytes) -> bytes:
+        """Swap a one-time code (`{"code": C}`), or the token itself (the printed address), for
+        what the page needs: the token, the event stream's address and a one-time code for its
+        next load (a reload), which it may keep where the token must not be."""
+        try:
+            code = msgspec.json.decode(message).get("code") if message.strip() else None
+        except (msgspec.DecodeError, AttributeError):
+            raise Refused(HTTPStatus.BAD_REQUEST, 'send {"code": "..."}') from None
+        if not (self.server.spend_code(code) or self.server.token_ok(self._bearer())):
+            raise Refused(HTTPStatus.UNAUTHORIZED, "unknown or spent code")
+        return msgspec.json.encode({"token": self.server.token, "events": self.server.events_path,
+                                    "resume_code": self.server.new_code()})
 
 
 def os_size(handle) -> int:
@@ -459,7 +524,9 @@ def serve(dispatcher: Dispatcher, *, port: int = 0, frontend: Path = FRONTEND,
     thread.start()
     try:
         if open_browser:
-            threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
+            # the browser's command line names a 0600 file, never the token (`ps` shows argv)
+            opener = server.open_file(dispatcher.context.scratch).as_uri()
+            threading.Thread(target=webbrowser.open, args=(opener,), daemon=True).start()
         while not stop.wait(0.5):
             pass
     finally:

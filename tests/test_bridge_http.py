@@ -48,46 +48,73 @@ def media(client, tmp_path):
     return url[len(client.base):], data
 
 
-def test_page_sets_an_httponly_strict_cookie_only_with_the_token(client):
-    status, headers, body = client.raw("GET", f"/?token={client.token}")
-    assert status == 200 and b"<title>t</title>" in body
-    cookie = headers["set-cookie"]
-    assert cookie.startswith(f"{client.server.cookie_name}={client.token};")
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+def test_no_cookie_is_ever_set(client):
+    for path in (f"/?token={client.token}", "/", "/?token=wrong"):
+        status, headers, body = client.raw("GET", path)
+        assert status == 200 and b"<title>t</title>" in body and "set-cookie" not in headers
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["referrer-policy"] == "no-referrer"
-    for path in ("/", "/?token=wrong", f"/?token={client.token[:-1]}"):
-        assert "set-cookie" not in client.raw("GET", path)[1]
     assert client.raw("GET", "/js/app.js")[2] == b"export const x = 1;"
 
 
+def session(client, body: bytes, headers: dict | None = None):
+    status, _, answer = client.raw("POST", "/session", body,
+                                   {"Content-Type": "application/json", **(headers or {})})
+    return status, json.loads(answer) if status == 200 else answer
+
+
+def test_a_one_time_code_is_swapped_once_for_the_token(client):
+    code = client.server.new_code()
+    status, granted = session(client, json.dumps({"code": code}).encode())
+    assert status == 200 and granted["token"] == client.token
+    assert granted["events"] == client.events and granted["events"].startswith("/s/")
+    assert session(client, json.dumps({"code": code}).encode())[0] == 401  # spent
+    resume = granted["resume_code"]
+    status, again = session(client, json.dumps({"code": resume}).encode())  # a reload
+    assert status == 200 and again["token"] == client.token and again["resume_code"] != resume
+    assert session(client, json.dumps({"code": resume}).encode())[0] == 401
+    # the printed address's token also gets the event stream's address
+    assert session(client, b"{}", {"Authorization": f"Bearer {client.token}"})[0] == 200
+    for body in (b"{}", b'{"code": "nope"}', b'{"code": 5}', b"[1]", b"nul", b""):
+        assert session(client, body)[0] in (400, 401), body
+    assert client.raw("POST", "/session", b"{}", {"Content-Type": "text/plain"})[0] == 415
+    assert client.raw("GET", "/session")[0] == 405
+    codes = [client.server.new_code() for _ in range(40)]  # unspent codes are bounded
+    assert session(client, json.dumps({"code": codes[0]}).encode())[0] == 401
+    assert session(client, json.dumps({"code": codes[-1]}).encode())[0] == 200
+
+
 def test_token_is_256_bits_and_required(client, media):
-    assert len(client.token) >= 43  # 32 bytes, url-safe base64
+    assert len(client.token) >= 43 and len(client.server.secret) >= 43  # 32 bytes each
     ping = b'{"jsonrpc":"2.0","method":"system.ping","id":1}'
     json_type = {"Content-Type": "application/json"}
     for auth in ({}, {"Authorization": "Bearer "}, {"Authorization": f"Bearer {client.token}x"},
                  {"Authorization": f"Basic {client.token}"}, {"Authorization": client.token},
-                 {"Cookie": f"{client.server.cookie_name}={client.token}"}):  # /rpc wants the header
+                 {"Cookie": f"va_token_{client.port}={client.token}"}):  # /rpc wants the header
         assert client.raw("POST", "/rpc", ping, {**json_type, **auth})[0] == 401, auth
     assert client.raw("POST", "/rpc", ping, {**json_type,
                                              "Authorization": f"Bearer {client.token}"})[0] == 200
     path, _ = media
-    for headers in ({}, {"Cookie": f"{client.server.cookie_name}=nope"},
-                    {"Cookie": f"va_token_1={client.token}"}):
-        assert client.raw("GET", path, None, headers)[0] == 401
-        assert client.raw("GET", "/events", None, headers)[0] == 401
+    assert path.startswith(client.server.prefix + "media/")
+    media_id = path.rsplit("/", 1)[1]
+    secret = client.server.secret
+    for wrong in (f"/media/{media_id}", f"/s/{secret[:-1]}/media/{media_id}",
+                  f"/s/{secret}x/media/{media_id}", f"/s//media/{media_id}", "/events",
+                  f"/s/{client.token}/events", f"/s/{secret[:-1]}/events"):
+        for headers in ({}, {"Authorization": f"Bearer {client.token}"},
+                        {"Cookie": f"va_token_{client.port}={client.token}"}):
+            assert client.raw("GET", wrong, None, headers)[0] == 404, wrong
     assert client.get(path)[0] == 200
-    assert client.raw("GET", path, None, {"Authorization": f"Bearer {client.token}"})[0] == 200
 
 
 def test_foreign_host_is_refused_everywhere(client, media):
     path, _ = media
     for host in ("evil.example:%d" % client.port, "127.0.0.1", "localhost", "127.0.0.1:1",
                  "0.0.0.0:%d" % client.port, "[::1]:%d" % client.port, ""):
-        for method, target in (("GET", "/"), ("GET", path), ("GET", "/events"), ("POST", "/rpc")):
+        for method, target in (("GET", "/"), ("GET", path), ("GET", client.events), ("POST", "/rpc")):
             status, headers, _ = client.raw(method, target, b"{}" if method == "POST" else None, {
-                "Authorization": f"Bearer {client.token}", "Content-Type": "application/json",
-                **client.cookie()}, host=host)
+                "Authorization": f"Bearer {client.token}", "Content-Type": "application/json"},
+                host=host)
             assert status == 421, (host, target, status)
     assert client.raw("GET", "/", host=f"localhost:{client.port}")[0] == 200
 
@@ -145,7 +172,7 @@ def test_no_cors_headers_ever(client, media):
     "/index.html%00.js", "/%252e%252e/secret.txt", "/media/../index.html", "/media/%2e%2e%2fsecret.txt",
     "/media/", "/media/nope", "/.hidden", "/js/../../secret.txt"])
 def test_traversal_gets_nothing(client, target):
-    status, _, body = client.raw("GET", target, None, client.cookie())
+    status, _, body = client.raw("GET", target, None)
     assert status in (404, 401), (target, status)
     assert b"outside" not in body and b"root:" not in body
 
@@ -164,7 +191,7 @@ def test_media_by_id_with_ranges(client, media):
     status, headers, _ = client.get(path, {"Range": f"bytes={len(data)}-"})
     assert status == 416 and headers["content-range"] == f"bytes */{len(data)}"
     assert client.get(path, {"Range": "bytes=0-1,5-9"})[0] == 200  # several spans: the whole file
-    status, headers, body = client.raw("HEAD", path, None, client.cookie())
+    status, headers, body = client.raw("HEAD", path, None)
     assert status == 200 and body == b"" and headers["content-length"] == str(len(data))
     client.server.bridge.media.drop_session("s1")
     assert client.get(path)[0] == 404
@@ -265,8 +292,8 @@ def test_events_reach_every_listener(client):
 
     def listen(n):
         conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
-        conn.sendall((f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\n"
-                      f"Cookie: {client.server.cookie_name}={client.token}\r\n\r\n").encode())
+        conn.sendall((f"GET {client.events} HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\n"
+                      "\r\n").encode())
         buffer = b""
         while b"retry:" not in buffer:
             buffer += conn.recv(4096)
@@ -294,8 +321,8 @@ def test_a_reconnecting_stream_gets_what_it_missed(client):
     for n in range(1, 6):
         client.server.bridge.events.publish({"type": "progress", "n": n})
     conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
-    conn.sendall((f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\nLast-Event-ID: 3\r\n"
-                  f"Cookie: {client.server.cookie_name}={client.token}\r\n\r\n").encode())
+    conn.sendall((f"GET {client.events} HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\n"
+                  "Last-Event-ID: 3\r\n\r\n").encode())
     buffer = b""
     while buffer.count(b"data: ") < 2:
         buffer += conn.recv(4096)
