@@ -25,6 +25,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import re
 import secrets
 import socket
 import sys
@@ -63,6 +64,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 CSP_WEBVIEW = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")
 
 log = logging.getLogger("video_archive.bridge.http")
+_SEQ = re.compile(r"[0-9]{1,18}")  # an event id or a frame index: ASCII digits that fit 64 bits
 
 
 class Refused(Exception):
@@ -347,7 +349,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         # one JPEG out of the frame-thumbnail stream, by frame index
         offsets = np.load(item.offsets, mmap_mode="r")
-        if not part.isdigit() or int(part) >= len(offsets) - 1:
+        if not _SEQ.fullmatch(part) or int(part) >= len(offsets) - 1:
             raise Refused(HTTPStatus.NOT_FOUND, "no such frame")
         first, end = int(offsets[int(part)]), int(offsets[int(part) + 1])
         with open(item.path, "rb") as handle:
@@ -401,7 +403,7 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         try:
             last = self.headers.get("Last-Event-ID", "")
-            after = int(last) if last.isdigit() else None
+            after = int(last) if _SEQ.fullmatch(last) else None  # anything else: from now on
             with self.server.bridge.events.subscribe(after=after) as sub:
                 self._headers(HTTPStatus.OK, "text/event-stream; charset=utf-8", None,
                               {"Cache-Control": "no-store", "Connection": "close"})

@@ -301,7 +301,7 @@ def history_stats(ctx: Bridge, p: NoParams) -> history.ProjectStatistics:
 @table.method("history.files")
 def history_files(ctx: Bridge, p: SessionId) -> list[db_files.RegisteredFile]:
     """The files a session created, as the file registry records them."""
-    sessions.get(ctx.db, p.session_id)  # an unknown session: a clear error
+    _session(ctx, p.session_id)  # an unknown session: an input error, as every method says
     return db_files.list_for(ctx.db, p.session_id)
 
 
@@ -355,9 +355,7 @@ def _ingest_of(ctx: Bridge, session):
 
 
 def _info(ctx: Bridge, session) -> ProjectInfo:
-    spec = session.process_metadata
-    stage = "export" if spec and spec.export_planned else "edit" if spec and spec.analysed \
-        else "analyse"
+    stage = project.stage(session)
     return ProjectInfo(
         session_id=session.session_id, artwork=session.artwork_name, date=session.project_date,
         master=session.master_path, archive_path=session.output_path,
@@ -693,18 +691,23 @@ class ExportStatus(msgspec.Struct, kw_only=True):
 
 
 def _start_export(ctx: Bridge, session_id: str, run) -> ExportStarted:
-    session = _session(ctx, session_id)
-    if session.status == "completed":
-        raise InputError(f"session {session_id} is completed: its archive is {session.output_path}",
-                         "session_id")
+    moved = project.begin_export(ctx.db, session_id)  # the stage changes before this answers
 
     def work(cancel, emit):
-        outcome = run(Runner(ctx.db, RunnerEvents(emit), cancel))
+        try:
+            outcome = run(Runner(ctx.db, RunnerEvents(emit), cancel))
+        finally:
+            project.end_unplanned_export(ctx.db, session_id)
         if outcome.status == "failed":
             raise OperatorError(outcome.error or "the export failed")
         return outcome.status
 
-    return ExportStarted(job_id=ctx.jobs.start("export", session_id, work).job_id)
+    try:
+        return ExportStarted(job_id=ctx.jobs.start("export", session_id, work).job_id)
+    except BaseException:
+        if moved:  # (not when an export of it runs already)
+            project.end_unplanned_export(ctx.db, session_id)
+        raise
 
 
 @table.method("export.start")

@@ -373,3 +373,32 @@ def test_frame_thumbnails_by_index(client, tmp_path):
         assert (status, headers["content-type"], body) == (200, "image/jpeg", part)
     for bad in ("/3", "/-1", "/x", "", "/1/2", "/01x"):
         assert client.get(path + bad)[0] == 404, bad
+
+
+@pytest.mark.parametrize("last", ["\u00b2", "9" * 5000, "-1", "1e3", " 3"])
+def test_a_strange_last_event_id_still_gets_the_stream(client, last):
+    conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    conn.sendall((f"GET {client.events} HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\n"
+                  f"Last-Event-ID: {last}\r\n\r\n").encode())
+    buffer = b""
+    while b"retry:" not in buffer:
+        data = conn.recv(4096)
+        assert data, buffer
+        buffer += data
+    conn.close()
+    assert buffer.startswith(b"HTTP/1.1 200 ")
+
+
+@pytest.mark.parametrize("index", ["\u00b2", "9" * 5000, "%C2%B2", "-1", "1_0"])
+def test_a_strange_thumbnail_index_is_not_found(client, tmp_path, index):
+    import numpy as np
+
+    (tmp_path / "frames.jpg").write_bytes(b"\xff\xd8one\xff\xd9")
+    np.save(tmp_path / "frames.index.npy", np.array([0, 8]))
+    url = client.server.bridge.media_url(tmp_path / "frames.jpg", "s1",
+                                         offsets=tmp_path / "frames.index.npy")
+    conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    conn.sendall(f"GET {url[len(client.base):]}/{index} HTTP/1.1\r\nHost: 127.0.0.1:{client.port}"
+                 "\r\n\r\n".encode())
+    assert conn.recv(100).startswith(b"HTTP/1.1 404 ")
+    conn.close()

@@ -115,8 +115,9 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
     if request.cuts is not None:
         _check_cut_list(request.cuts, info.video.frame_count)
     workers = request.workers if request.workers is not None else settings["parallel_workers"]
-    if workers < 1:
-        raise InputError(f"workers must be at least 1 (got {workers})", "workers")
+    most = int(db_settings.MAXIMUM["parallel_workers"])
+    if not 1 <= workers <= most:
+        raise InputError(f"workers must be 1 to {most} (got {workers})", "workers")
     layout = archive_layout.check(request.layout or settings.get("archive_layout", "folder"))
 
     identity = ingest_cache.master_identity(master)
@@ -189,6 +190,49 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
     return runner.export(created.session_id, discard_refused_plan=True, lock=lock)
 
 
+# --- stages -------------------------------------------------------------------------------------
+
+def stage(session) -> str:
+    """What the session waits for or does: "analyse", "edit" (waiting for edits) or "export"
+    (asked for or planned: edits are refused)."""
+    spec = session.process_metadata
+    if spec and (spec.export_planned or spec.export_requested):
+        return "export"
+    return "edit" if spec and spec.analysed else "analyse"
+
+
+def begin_export(db, session_id: str) -> bool:
+    """Move the session to the export stage in one transaction with the checks, before any work
+    starts: an edit that comes after is refused (`_editable`), so the archive is made from the
+    edit the user saw when asking for it. False when it was in that stage already."""
+    with db.transaction():
+        session = _existing(db, session_id)
+        if session.status == "completed":
+            raise InputError(f"session {session_id} is completed: its archive is "
+                             f"{session.output_path}", "session_id")
+        spec = session.process_metadata
+        if spec is None:
+            raise InputError(f"session {session_id} was not started by this tool and cannot be "
+                             "exported", "session_id")
+        if spec.export_requested:
+            return False
+        sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+            spec, export_requested=True))
+        return True
+
+
+def end_unplanned_export(db, session_id: str) -> None:
+    """An export that stopped before its plan was written (a plan the checks refused, a master
+    that changed, a refusal to start) gives the session back to the editor to fix."""
+    with db.transaction():
+        if not sessions.exists(db, session_id):
+            return
+        spec = sessions.get(db, session_id).process_metadata
+        if spec is not None and spec.export_requested and not spec.export_planned:
+            sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+                spec, export_requested=False))
+
+
 # --- edits ----------------------------------------------------------------------------------------
 
 def timeline(db, session_id: str) -> EditState:
@@ -235,7 +279,9 @@ def set_selection(db, session_id: str, scenes: list[int]) -> EditState:
     if bad:
         raise InputError(f"scene {bad[0]} does not exist: the master has {count} scene"
                          + ("" if count == 1 else "s"), "scenes")
-    sessions.update(db, session_id, selected_scenes=sorted(set(scenes)))
+    with db.transaction():
+        _editable(db, session_id)  # again, with the write: export.start may have come between
+        sessions.update(db, session_id, selected_scenes=sorted(set(scenes)))
     return timeline(db, session_id)
 
 
@@ -244,7 +290,9 @@ def set_groups(db, session_id: str, groups: list[Group] | list[dict]) -> EditSta
     session = _editable(db, session_id)
     checked = inputs.check_groups(groups, "groups")
     inputs.check_groups_against(checked, len(session.scenes_data or []))
-    sessions.update(db, session_id, grouped_scenes=checked)
+    with db.transaction():
+        _editable(db, session_id)
+        sessions.update(db, session_id, grouped_scenes=checked)
     return timeline(db, session_id)
 
 
@@ -287,9 +335,11 @@ def _existing(db, session_id: str):
 def _editable(db, session_id: str):
     session = _existing(db, session_id)
     spec = session.process_metadata
-    if not waiting_for_edits(spec):
-        what = ("its export has started" if spec.export_planned else "it is not analysed yet")
-        raise InputError(f"session {session_id} cannot be edited: {what}", "session_id")
+    if not waiting_for_edits(spec) or spec.export_requested:
+        what = ("its export has started" if stage(session) == "export"
+                else "it is not analysed yet")
+        raise InputError(f"session {session_id} cannot be edited: {what} (stage "
+                         f"{stage(session)})", "session_id")
     return session
 
 
@@ -318,8 +368,10 @@ def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
     members = [set(g.scenes) for g in groups]
     new_groups = [Group(name=g.name, color=g.color,
                         scenes=[n for n, o in heir.items() if o in m]) for g, m in zip(groups, members)]
-    sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
-                    grouped_scenes=new_groups)  # a group left empty stays, as the user made it
+    with db.transaction():
+        _editable(db, session.session_id)
+        sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
+                        grouped_scenes=new_groups)  # a group left empty stays, as the user made it
     return timeline(db, session.session_id)
 
 
