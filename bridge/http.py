@@ -22,11 +22,13 @@ A web page in the user's own browser must not drive the tool, read its files or 
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import os
 import re
 import secrets
+import select
 import socket
 import sys
 import threading
@@ -44,11 +46,14 @@ from bridge.rpc import Dispatcher
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 MAX_BODY = 4 << 20          # bytes of one JSON-RPC message (a 2-hour cut list is ~1 MB)
-MAX_CONNECTIONS = 64        # sockets served at once; more are answered 503 and closed
+MAX_CONNECTIONS = 64        # sockets still reading a request; a new one evicts the oldest
 MAX_STREAMS = 16            # of which event streams
 MAX_CODES = 16              # one-time codes waiting to be swapped at POST /session
+MAX_WORK = 32               # authenticated requests served at once (calls, media, events)
+REQUEST_DEADLINE = 5.0      # seconds for a request's line, headers and body, all together
 SOCKET_TIMEOUT = 20.0       # seconds a client may stall mid-request
-KEEPALIVE_S = 10.0          # an event stream writes at least this often (finds closed pages)
+KEEPALIVE_S = 10.0          # an event stream writes at least this often (through proxies)
+STREAM_POLL_S = 0.25        # how soon a stream notices its page left
 CHUNK = 256 * 1024
 
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -65,6 +70,8 @@ CSP_WEBVIEW = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'"
 
 log = logging.getLogger("video_archive.bridge.http")
 _SEQ = re.compile(r"[0-9]{1,18}")  # an event id or a frame index: ASCII digits that fit 64 bits
+_LENGTH = re.compile(r"[0-9]{1,12}")
+_RANGE = re.compile(r"bytes=([0-9]{1,18})?-([0-9]{1,18})?")
 
 
 class Refused(Exception):
@@ -91,9 +98,16 @@ class BridgeServer(ThreadingHTTPServer):
         self.prefix = f"/s/{self.secret}/"
         self._codes: dict[str, None] = {}        # one-time codes not yet swapped, oldest first
         self._codes_lock = threading.Lock()
-        self._connections = threading.BoundedSemaphore(max_connections)
+        # Sockets still sending their request (or idle between requests) are kept apart from
+        # authenticated work: they are bounded in number and time, and a new connection evicts the
+        # oldest of them, so trickling sockets can never keep the editor's calls out.
+        self._max_reading = max_connections
+        self._reading: dict[socket.socket, float] = {}  # socket -> deadline, oldest first
+        self._reading_lock = threading.Lock()
+        self._work = threading.BoundedSemaphore(MAX_WORK)
         self._streams = threading.BoundedSemaphore(max_streams)
         self.closing = threading.Event()
+        threading.Thread(target=self._reap, name="bridge-http-deadlines", daemon=True).start()
         super().__init__(("127.0.0.1", port), Handler)
         self.port = self.server_address[1]
         self.hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
@@ -149,27 +163,47 @@ class BridgeServer(ThreadingHTTPServer):
             return False
         return hmac.compare_digest(candidate.encode("utf-8", "replace"), self._token_bytes)
 
-    # --- connection limit -------------------------------------------------------------------
-    def process_request(self, request, client_address) -> None:
-        if not self._connections.acquire(blocking=False):
-            try:
-                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-                                b"Connection: close\r\nRetry-After: 1\r\n\r\n")
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._connections.release()
-            raise
+    # --- connection limits ------------------------------------------------------------------
+    def watch(self, sock: socket.socket) -> None:
+        """`sock` starts reading a request: it has REQUEST_DEADLINE for all of it."""
+        with self._reading_lock:
+            self._reading.pop(sock, None)
+            self._reading[sock] = time.monotonic() + REQUEST_DEADLINE
+            evicted = []
+            while len(self._reading) > self._max_reading:
+                oldest = next(iter(self._reading))
+                del self._reading[oldest]
+                evicted.append(oldest)
+        for old in evicted:
+            _cut(old)
 
-    def process_request_thread(self, request, client_address) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._connections.release()
+    def unwatch(self, sock: socket.socket) -> None:
+        with self._reading_lock:
+            self._reading.pop(sock, None)
+
+    def _reap(self) -> None:
+        while not self.closing.wait(0.25):
+            now = time.monotonic()
+            with self._reading_lock:
+                late = [s for s, deadline in self._reading.items() if deadline <= now]
+                for sock in late:
+                    del self._reading[sock]
+            for sock in late:
+                _cut(sock)
+
+    def process_request(self, request, client_address) -> None:
+        self.watch(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        self.unwatch(request)
+        super().shutdown_request(request)
+
+    def work_slot(self) -> bool:
+        return self._work.acquire(blocking=False)
+
+    def release_work(self) -> None:
+        self._work.release()
 
     def stream_slot(self) -> bool:
         return self._streams.acquire(blocking=False)
@@ -186,6 +220,33 @@ class BridgeServer(ThreadingHTTPServer):
         self.closing.set()
         self.shutdown()
         self.server_close()
+
+
+def _closed_by_peer(sock: socket.socket) -> bool:
+    """The client closed its end (an event stream's page never sends anything)."""
+    try:
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0)) and sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except (OSError, ValueError):
+        return True
+
+
+def http_client_headers():
+    """Empty headers, for an error answered before any were parsed."""
+    from email.message import Message
+
+    return Message()
+
+
+def _cut(sock: socket.socket) -> None:
+    """End a connection from another thread: its handler's blocked read returns at once."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -220,17 +281,69 @@ class Handler(BaseHTTPRequestHandler):
 
     do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
 
+    def handle_one_request(self) -> None:
+        self.server.watch(self.connection)  # each request on the connection has its deadline
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.unwatch(self.connection)
+
+    def handle_expect_100(self) -> bool:
+        """`Expect: 100-continue` is answered only to a request that may send its body."""
+        path = urlsplit(self.path).path
+        if self.command == "POST" and (path == "/session" or self.server.token_ok(self._bearer())):
+            return super().handle_expect_100()
+        self._body_read = True  # the client waits for our word before it sends the body
+        self._refuse(HTTPStatus.EXPECTATION_FAILED, "send the token before the body")
+        return False
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own errors (a malformed request line, headers too long) as this server's:
+        plain text with the security headers, and the connection closed."""
+        try:
+            status = HTTPStatus(code)
+        except ValueError:
+            status = HTTPStatus.BAD_REQUEST
+        self.close_connection = True
+        self.request_version = self.protocol_version  # never a bare HTTP/0.9 body
+        if not hasattr(self, "headers"):
+            self.headers = http_client_headers()
+        self._refuse(status, message or status.phrase)
+
     def _handle(self, serve: Callable[[bool], None], *, body: bool) -> None:
+        if self.command != "POST":
+            self.server.unwatch(self.connection)  # no body: the request is read
         try:
             self._guard()
             serve(body)
         except Refused as exc:
             self._refuse(exc.status, exc.reason)
 
+    @contextlib.contextmanager
+    def _working(self):
+        """A slot for authenticated work; unauthenticated sockets never hold one."""
+        if not self.server.work_slot():
+            raise Refused(HTTPStatus.SERVICE_UNAVAILABLE, "too many requests at once; try again")
+        try:
+            yield
+        finally:
+            self.server.release_work()
+
     # --- the checks every request passes ----------------------------------------------------
     def _guard(self) -> None:
         if not self.path.startswith("/") or self.path.startswith("//"):
             raise Refused(HTTPStatus.BAD_REQUEST, "the request target must be a path (origin-form)")
+        # framing: exactly one way to know where the body ends, or the next request on this
+        # connection could be smuggled inside this one
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1:
+            raise Refused(HTTPStatus.BAD_REQUEST, "more than one Content-Length")
+        if lengths and not _LENGTH.fullmatch(lengths[0]):
+            raise Refused(HTTPStatus.BAD_REQUEST, "Content-Length must be decimal digits")
+        if self.headers.get("Transfer-Encoding") is not None:
+            raise Refused(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length, not chunks")
+        if self.command != "POST" and lengths and int(lengths[0]) > 0:
+            raise Refused(HTTPStatus.BAD_REQUEST, f"a {self.command} request has no body")
         if self.headers.get("Host", "") not in self.server.hosts:
             raise Refused(HTTPStatus.MISDIRECTED_REQUEST, "unknown Host")
         origin = self.headers.get("Origin")
@@ -281,10 +394,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _drain(self) -> None:
         """Read an unread small body so the client sees the answer, not a reset."""
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
+        value = self.headers.get("Content-Length") or "0"
+        if not _LENGTH.fullmatch(value):
             return
+        length = int(value)
         if 0 < length <= MAX_BODY and not getattr(self, "_body_read", False):
             self._body_read = True
             try:
@@ -302,7 +415,8 @@ class Handler(BaseHTTPRequestHandler):
             if rest == "events":
                 self._events(body)
             elif rest.startswith("media/"):
-                self._media(rest[len("media/"):], body)
+                with self._working():
+                    self._media(rest[len("media/"):], body)
             else:
                 raise Refused(HTTPStatus.NOT_FOUND, "not found")
         elif path in ("/rpc", "/session"):
@@ -370,7 +484,9 @@ class Handler(BaseHTTPRequestHandler):
             first, last, status = 0, size - 1, HTTPStatus.OK
             if ranges:
                 extra = {**extra, "Accept-Ranges": "bytes"}
-                span = parse_range(self.headers.get("Range"), size)
+                # no validator is ever sent, so no If-Range can match: the whole file
+                span = None if self.headers.get("If-Range") is not None \
+                    else parse_range(self.headers.get("Range"), size)
                 if span == "unsatisfiable":
                     self._headers(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, None, 0,
                                   {"Content-Range": f"bytes */{size}"})
@@ -409,11 +525,17 @@ class Handler(BaseHTTPRequestHandler):
                               {"Cache-Control": "no-store", "Connection": "close"})
                 self.wfile.write(b"retry: 2000\n\n")
                 self.wfile.flush()
+                quiet_since = time.monotonic()
                 while not self.server.closing.is_set():
-                    event = sub.get(timeout=KEEPALIVE_S)
+                    event = sub.get(timeout=STREAM_POLL_S)
                     if event is None:
                         if sub.dropped:
                             return  # fell too far behind: the page reconnects and re-reads state
+                        if _closed_by_peer(self.connection):
+                            return  # the page left: its slot is free at once
+                        if time.monotonic() - quiet_since < KEEPALIVE_S:
+                            continue
+                        quiet_since = time.monotonic()
                         self.wfile.write(b": keep-alive\n\n")
                     else:
                         self.wfile.write(b"id: %d\ndata: %s\n\n" % (event["seq"],
@@ -431,10 +553,12 @@ class Handler(BaseHTTPRequestHandler):
             raise Refused(HTTPStatus.NOT_FOUND, "not found")
         if path == "/rpc":
             self._require_token()
-        message = self._json_body()
-        if message is None:
-            return  # the client went away mid-body
-        answer = self.server.dispatcher.handle(message) if path == "/rpc" else self._session(message)
+        with self._working():
+            message = self._json_body()
+            if message is None:
+                return  # the client went away mid-body
+            answer = self.server.dispatcher.handle(message) if path == "/rpc" \
+                else self._session(message)
         if answer is None:  # notifications only
             self._headers(HTTPStatus.NO_CONTENT, None, 0, {"Cache-Control": "no-store"})
             return
@@ -445,17 +569,16 @@ class Handler(BaseHTTPRequestHandler):
         kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if kind != "application/json":
             raise Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
-        if self.headers.get("Transfer-Encoding"):
-            raise Refused(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length, not chunks")
-        try:
-            length = int(self.headers.get("Content-Length", ""))
-        except ValueError:
-            raise Refused(HTTPStatus.LENGTH_REQUIRED, "Content-Length required") from None
-        if length < 0 or length > MAX_BODY:
+        value = self.headers.get("Content-Length")
+        if value is None:
+            raise Refused(HTTPStatus.LENGTH_REQUIRED, "Content-Length required")
+        length = int(value)  # digits only: checked by _guard
+        if length > MAX_BODY:
             raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                           f"a message may have at most {MAX_BODY} bytes")
         message = self.rfile.read(length)
         self._body_read = True
+        self.server.unwatch(self.connection)  # read whole within the deadline: now the work
         if len(message) < length:
             self.close_connection = True
             return None
@@ -481,28 +604,23 @@ def os_size(handle) -> int:
 
 def parse_range(header: str | None, size: int):
     """(first, last) of a single `bytes=` span; None to send the whole file (no header, several
-    spans, or syntax this server does not take); "unsatisfiable" for a span past the end."""
-    if not header or not header.startswith("bytes=") or "," in header:
+    spans, or any syntax but ASCII digits: such a Range is ignored, as RFC 9110 says);
+    "unsatisfiable" for a span past the end."""
+    match = _RANGE.fullmatch(header or "")
+    if match is None or match.group(1) is None and match.group(2) is None:
         return None
-    start, sep, end = header[6:].strip().partition("-")
-    if not sep:
-        return None
-    try:
-        if start:
-            first = int(start)
-            last = min(int(end), size - 1) if end else size - 1
-            if first < 0 or (end and int(end) < first):
-                return None
-        else:
-            suffix = int(end)
-            if suffix <= 0:
-                return "unsatisfiable"
-            first, last = max(size - suffix, 0), size - 1
-    except ValueError:
+    start, end = match.group(1), match.group(2)
+    if start is None:  # the last N bytes
+        suffix = int(end)
+        if suffix == 0:
+            return "unsatisfiable"
+        return max(size - suffix, 0), size - 1
+    first = int(start)
+    if end is not None and int(end) < first:
         return None
     if first >= size:
         return "unsatisfiable"
-    return first, last
+    return first, min(int(end), size - 1) if end is not None else size - 1
 
 
 def serve(dispatcher: Dispatcher, *, port: int = 0, frontend: Path = FRONTEND,

@@ -2,6 +2,7 @@
 no path traversal, media only by id with byte ranges, bounded requests and connections, a
 thousand malformed messages answered correctly, and events reaching two listeners."""
 
+import contextlib
 import json
 import os
 import random
@@ -267,23 +268,165 @@ def _held(port: int) -> socket.socket:
     raise AssertionError("the server never took a connection")
 
 
-def test_connection_limit_and_slow_clients(db_path, frontend):
-    with running(db_path, frontend, max_connections=4) as c:
-        idle = [_held(c.port) for _ in range(3)]
+def test_trickling_sockets_do_not_lock_the_editor_out(client, media):
+    """64 sockets, each sending a header byte now and then, without any token."""
+    stop = threading.Event()
+    socks = [socket.create_connection(("127.0.0.1", client.port)) for _ in range(64)]
+
+    def trickle():
+        for sock in socks:
+            with contextlib.suppress(OSError):
+                sock.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")
+        while not stop.wait(0.3):
+            for sock in socks:
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"a")
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.5)
+        for _ in range(5):
+            assert client.call("system.ping")["time"] > 0
+        path, data = media
+        assert client.get(path)[2] == data
+    finally:
+        stop.set()
+        thread.join(5)
+        for sock in socks:
+            sock.close()
+
+
+def test_a_request_must_arrive_within_its_deadline(client, monkeypatch):
+    import bridge.http
+
+    monkeypatch.setattr(bridge.http, "REQUEST_DEADLINE", 1.0)
+    sock = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    sock.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")
+    closed = False
+    for _ in range(40):  # a byte every 0.2 s would keep a per-read timeout waiting for ever
         try:
-            # three stalled clients (one mid-request) hold three slots; the fourth is served
-            idle[0].sendall(b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % c.port)
-            assert c.call("system.ping")["time"] > 0
-            idle.append(_held(c.port))
-            # all four taken: a fifth is refused at once rather than queued behind them
-            assert c.raw("GET", "/")[0] == 503
-        finally:
-            for s in idle:
-                s.close()
-        deadline = time.monotonic() + 10
-        while c.raw("GET", "/")[0] != 200:
-            assert time.monotonic() < deadline, "slots were not given back"
-            time.sleep(0.1)
+            sock.sendall(b"a")
+        except OSError:
+            closed = True
+            break
+        time.sleep(0.2)
+        if _peer_closed(sock):
+            closed = True
+            break
+    sock.close()
+    assert closed, "a trickling request was never cut"
+
+
+def _peer_closed(sock) -> bool:
+    sock.setblocking(False)
+    try:
+        return sock.recv(100) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        sock.setblocking(True)
+
+
+def test_a_closed_event_stream_frees_its_slot_at_once(db_path, frontend):
+    with running(db_path, frontend, max_streams=1) as c:
+        for _ in range(3):
+            # the only slot comes back well before a keep-alive (10 s) would find the page gone
+            deadline = time.monotonic() + 3
+            while True:
+                sock = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+                sock.sendall(f"GET {c.events} HTTP/1.1\r\nHost: 127.0.0.1:{c.port}\r\n\r\n"
+                             .encode())
+                if sock.recv(100).startswith(b"HTTP/1.1 200 "):
+                    break
+                sock.close()
+                assert time.monotonic() < deadline, "a closed stream kept its slot"
+                time.sleep(0.1)
+            assert _stream_refused(c)  # held while open
+            sock.close()
+
+
+def _stream_refused(c) -> bool:
+    sock = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+    try:
+        sock.sendall(f"GET {c.events} HTTP/1.1\r\nHost: 127.0.0.1:{c.port}\r\n\r\n".encode())
+        return sock.recv(100).startswith(b"HTTP/1.1 503 ")
+    finally:
+        sock.close()
+
+
+def _exchange(port: int, data: bytes) -> bytes:
+    """Send raw bytes, read until the server closes or goes quiet."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=3)
+    sock.sendall(data)
+    got = b""
+    try:
+        while chunk := sock.recv(65536):
+            got += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    sock.close()
+    return got
+
+
+def test_framing_is_strict_and_nothing_is_smuggled(client):
+    host = f"Host: 127.0.0.1:{client.port}\r\n"
+    smuggled = (f"POST /rpc HTTP/1.1\r\n{host}Authorization: Bearer {client.token}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 93\r\n\r\n"
+                '{"jsonrpc":"2.0","method":"settings.set","params":{"key":"parallel_workers",'
+                '"value":9},"id":1}')
+    body = smuggled.encode()
+    cases = [
+        f"GET / HTTP/1.1\r\n{host}Content-Length: {len(body)}\r\n\r\n".encode() + body,
+        (f"POST /rpc HTTP/1.1\r\n{host}Authorization: Bearer {client.token}\r\n"
+         "Content-Type: application/json\r\nContent-Length: 2\r\n"
+         f"Content-Length: {2 + len(body)}\r\n\r\n{{}}").encode() + body,
+        (f"POST /rpc HTTP/1.1\r\n{host}Authorization: Bearer {client.token}\r\n"
+         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+         "Content-Length: 2\r\n\r\n{}").encode() + body,
+    ]
+    for case in cases:
+        answer = _exchange(client.port, case)
+        assert answer.startswith((b"HTTP/1.1 400 ", b"HTTP/1.1 411 ")), answer[:200]
+        assert answer.count(b"HTTP/1.1 ") == 1, answer  # the rest was never read as a request
+    assert client.call("settings.get", {"key": "parallel_workers"})["value"] != 9
+
+
+@pytest.mark.parametrize("length", ["+47", "4_7", "0x2f", "4 7", "-1", "4" * 20, "\u0664\u0667"])
+def test_a_content_length_is_digits_only(client, length):
+    answer = _exchange(client.port, (
+        f"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\nAuthorization: Bearer "
+        f"{client.token}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+        + "x" * 47).encode())
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:100]
+
+
+@pytest.mark.parametrize("header", [{"Range": "bytes=+5-10"}, {"Range": "bytes=1_0-2_0"},
+                                    {"Range": "bytes= 5-10"}, {"Range": "bytes=5-10",
+                                                               "If-Range": "bogus"}])
+def test_a_range_not_in_strict_syntax_gets_the_whole_file(client, media, header):
+    path, data = media
+    status, headers, body = client.get(path, header)
+    assert status == 200 and body == data and "content-range" not in headers
+
+
+def test_targets_heads_expectations_and_error_pages(client, db_path, frontend):
+    answer = _exchange(client.port, f"GET http://127.0.0.1:{client.port}/ HTTP/1.1\r\n"
+                       f"Host: 127.0.0.1:{client.port}\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    answer = _exchange(client.port, (
+        f"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\nContent-Type: application/json"
+        "\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n").encode())
+    assert b"100 Continue" not in answer and answer.startswith(b"HTTP/1.1 417 ")
+    answer = _exchange(client.port, b"GARBAGE\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"X-Content-Type-Options: nosniff" in answer
+    with running(db_path, frontend, max_streams=1) as c:
+        for _ in range(3):  # HEAD never holds the only stream slot
+            status, headers, body = c.raw("HEAD", c.events)
+            assert status == 200 and body == b""
+        assert not _stream_refused(c)
 
 
 def test_events_reach_every_listener(client):
