@@ -37,7 +37,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import msgspec
 import numpy as np
@@ -106,6 +106,7 @@ class BridgeServer(ThreadingHTTPServer):
         self._reading_lock = threading.Lock()
         self._work = threading.BoundedSemaphore(MAX_WORK)
         self._streams = threading.BoundedSemaphore(max_streams)
+        self.open_streams = 0
         self.closing = threading.Event()
         threading.Thread(target=self._reap, name="bridge-http-deadlines", daemon=True).start()
         super().__init__(("127.0.0.1", port), Handler)
@@ -206,9 +207,15 @@ class BridgeServer(ThreadingHTTPServer):
         self._work.release()
 
     def stream_slot(self) -> bool:
-        return self._streams.acquire(blocking=False)
+        if not self._streams.acquire(blocking=False):
+            return False
+        with self._reading_lock:
+            self.open_streams += 1
+        return True
 
     def release_stream(self) -> None:
+        with self._reading_lock:
+            self.open_streams -= 1
         self._streams.release()
 
     def handle_error(self, request, client_address) -> None:
@@ -518,7 +525,9 @@ class Handler(BaseHTTPRequestHandler):
             raise Refused(HTTPStatus.SERVICE_UNAVAILABLE, "too many event streams")
         self.close_connection = True
         try:
-            last = self.headers.get("Last-Event-ID", "")
+            # the browser's own retry sends the header; the page's reopened stream, the query
+            last = self.headers.get("Last-Event-ID") or \
+                (parse_qs(urlsplit(self.path).query).get("last_event_id") or [""])[0]
             after = int(last) if _SEQ.fullmatch(last) else None  # anything else: from now on
             with self.server.bridge.events.subscribe(after=after) as sub:
                 self._headers(HTTPStatus.OK, "text/event-stream; charset=utf-8", None,
@@ -541,6 +550,10 @@ class Handler(BaseHTTPRequestHandler):
                         self.wfile.write(b"id: %d\ndata: %s\n\n" % (event["seq"],
                                                                     msgspec.json.encode(event)))
                     self.wfile.flush()
+                while (event := sub.get(timeout=0)) is not None:  # what came before the close
+                    self.wfile.write(b"id: %d\ndata: %s\n\n" % (event["seq"],
+                                                                msgspec.json.encode(event)))
+                self.wfile.flush()
         except (ConnectionError, TimeoutError, OSError):
             pass
         finally:
@@ -652,8 +665,10 @@ def serve(dispatcher: Dispatcher, *, port: int = 0, frontend: Path = FRONTEND,
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        server.closing.set()
         dispatcher.context.jobs.close()  # running exports pause cleanly: `export.resume` later
+        server.closing.set()  # after the pause: open streams send its events before they end
         server.shutdown()
         server.server_close()
-        time.sleep(0)  # let stream threads see `closing`
+        deadline = time.monotonic() + 2  # streams write their last events, then end
+        while server.open_streams and time.monotonic() < deadline:
+            time.sleep(0.05)

@@ -635,10 +635,10 @@ def _frame(ctx: Bridge, session, result, number: int, fmt: str, field: str) -> F
         raise InputError(f"frame {number} is outside the master (frames {line.numbers[0]}-"
                          f"{line.numbers[-1]})", field)
     index = line.index(number)
-    out = ctx.scratch / session.session_id / f"frame-{line.numbers[index]}.{'jpg' if fmt == 'jpeg' else 'png'}"
-    if not out.is_file():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        stills.frame_image(session.master_path, index, line.times[index], fmt, out)
+    out = ctx.frame_file(session.session_id,
+                         f"frame-{line.numbers[index]}.{'jpg' if fmt == 'jpeg' else 'png'}",
+                         lambda path: stills.frame_image(session.master_path, index,
+                                                         line.times[index], fmt, path))
     with Image.open(out) as image:
         width, height = image.size
     return FrameImage(url=ctx.media_url(out, session.session_id), frame=line.numbers[index],

@@ -79,19 +79,33 @@ function httpTransport({ token, events }) {
     },
     onEvent(fn) {
       listeners.add(fn);
-      if (!source) {
-        source = new EventSource(events);
-        source.onmessage = (msg) => {
-          let event;
-          try { event = JSON.parse(msg.data); } catch { return; }
-          for (const l of listeners) l(event);
-        };
-        source.onerror = () => { for (const l of listeners) l({ type: "connection", ok: false }); };
-        source.onopen = () => { for (const l of listeners) l({ type: "connection", ok: true }); };
-      }
+      if (!source) open();
       return () => listeners.delete(fn);
     },
   };
+  // The browser retries a dropped stream by itself, but gives up for good on an HTTP error (a 503
+  // while the server is busy): then open it again, waiting longer each time (up to 30 s), and
+  // resume after the last event seen, so nothing in between is lost.
+  let lastId = null;
+  let delay = 1000;
+  const tell = (event) => { for (const l of listeners) l(event); };
+  function open() {
+    const url = lastId === null ? events : `${events}?last_event_id=${encodeURIComponent(lastId)}`;
+    source = new EventSource(url);
+    source.onmessage = (msg) => {
+      if (msg.lastEventId) lastId = msg.lastEventId;
+      let event;
+      try { event = JSON.parse(msg.data); } catch { return; }
+      tell(event);
+    };
+    source.onopen = () => { delay = 1000; tell({ type: "connection", ok: true }); };
+    source.onerror = () => {
+      tell({ type: "connection", ok: false });
+      if (source.readyState !== EventSource.CLOSED) return;  // the browser retries this one
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
   return transport;
 }
 
