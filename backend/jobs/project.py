@@ -7,8 +7,10 @@ session at once); `export` it from what the session holds. `process` is the thre
 from __future__ import annotations
 
 import bisect
+import functools
 import threading
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import msgspec
@@ -240,28 +242,33 @@ def timeline(db, session_id: str) -> EditState:
     return _state(sessions.get(db, session_id))
 
 
-def set_cuts(db, session_id: str, cuts: list[int]) -> EditState:
+def set_cuts(db, session_id: str, cuts: list[int], *, opened: Project | None = None) -> EditState:
     """Replace the session's cuts (frame numbers, each the first frame of a scene after the first).
     A cut outside the film or given twice is an InputError naming "cuts"; nothing is saved then."""
-    session = _editable(db, session_id)
-    line = load_timeline(_ingested(db, session))
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    line = opened.frames
     scenes = scenes_at_cuts(check_cuts(cuts, line), line, detected=session.scenes_data or [])
     return _save_scenes(db, session, scenes)
 
 
-def import_cuts(db, session_id: str, path: str) -> EditState:
+def import_cuts(db, session_id: str, path: str, *, opened: Project | None = None) -> EditState:
     """Replace the session's cuts with those of an editor's file (CMX 3600 EDL, .otio,
     LosslessCut CSV), so a cut made in Resolve or LosslessCut drives the archive."""
-    session = _editable(db, session_id)
-    return set_cuts(db, session_id, cuts_from_file(path, session.master_path))
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    return set_cuts(db, session_id, cuts_from_file(path, session.master_path), opened=opened)
 
 
-def recut(db, session_id: str, threshold: float, min_scene_len: int) -> EditState:
+def recut(db, session_id: str, threshold: float, min_scene_len: int, *,
+          opened: Project | None = None) -> EditState:
     """Cut again at another threshold / minimum scene length from the stored per-frame scores
-    (no decode), replacing the session's cuts."""
+    (no decode), replacing the session's cuts. `opened`: the call's handle, whose ingest is
+    reused."""
     params = DetectionParams(threshold=threshold, min_scene_len=min_scene_len)
-    session = _editable(db, session_id)
-    result = ingest.recut(_ingested(db, session), params.threshold, params.min_scene_len)
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    result = ingest.recut(opened.ingest, params.threshold, params.min_scene_len)
     with db.transaction():
         sessions.update(db, session_id, scene_threshold=params.threshold,
                         min_scene_length=params.min_scene_len)
@@ -332,8 +339,8 @@ def _existing(db, session_id: str):
     return sessions.get(db, session_id)
 
 
-def _editable(db, session_id: str):
-    session = _existing(db, session_id)
+def _editable(db, session_id: str, session=None):
+    session = session or _existing(db, session_id)
     spec = session.process_metadata
     if not waiting_for_edits(spec) or spec.export_requested:
         what = ("its export has started" if stage(session) == "export"
@@ -386,3 +393,77 @@ def _state(session) -> EditState:
         threshold=detection.threshold, min_scene_len=detection.min_scene_len,
         cuts=cuts_of(scenes), scenes=scenes, selection=list(session.selected_scenes or []),
         groups=session_groups(session))
+
+
+# --- one session opened for one call ---------------------------------------------------------------
+
+class Project:
+    """A session as one call of the editor sees it: its row read once, and on first use its
+    ingest (from the cache: one look at the master) and its frame timeline. The bridge opens one
+    per call, so a call reads and hashes nothing twice; what it derives from them (sprite sheets,
+    frame bounds, scores either side of a cut) lives here, not in the bridge."""
+
+    def __init__(self, db, session_id: str):
+        self.db, self.session_id = db, session_id
+        self.session = _existing(db, session_id)
+
+    @functools.cached_property
+    def ingest(self):
+        spec = self.session.process_metadata
+        if not (spec and spec.analysed):
+            raise InputError(f"session {self.session_id} is not analysed yet", "session_id")
+        return _ingested(self.db, self.session)
+
+    @functools.cached_property
+    def frames(self):
+        """The decoded frames' numbers and times (backend.media.timeline)."""
+        return load_timeline(self.ingest)
+
+    @property
+    def stage(self) -> str:
+        return stage(self.session)
+
+    def reread(self) -> Project:
+        self.session = sessions.get(self.db, self.session_id)
+        return self
+
+    def frame_index(self, number: int, field: str = "frame") -> int:
+        """The decoded index of frame `number`; an InputError naming `field` outside the film."""
+        line = self.frames
+        if not line.numbers[0] <= number <= line.numbers[-1]:
+            raise InputError(f"frame {number} is outside the master (frames {line.numbers[0]}-"
+                             f"{line.numbers[-1]})", field)
+        return line.index(number)
+
+    def cut_indices(self, cut: int, field: str = "cut") -> tuple[int, int]:
+        """(the index of the last frame before the cut, the cut's own index)."""
+        line = self.frames
+        if not line.numbers[0] < cut <= line.numbers[-1]:
+            raise InputError(f"cut at frame {cut} is outside the master (frames "
+                             f"{line.numbers[0] + 1}-{line.numbers[-1]})", field)
+        after = line.index(cut)
+        return after - 1, after
+
+    def scores(self, *indices: int) -> list[float]:
+        scores = ingest.load_scores(self.ingest)
+        return [float(scores[i]) for i in indices]
+
+    def sprite_sheets(self) -> list[tuple[Path, list[int]]]:
+        """Each sprite sheet with the exact frame under each of its tiles (a sheet past the last
+        tile, which would show nothing, left out)."""
+        result = self.ingest
+        per_sheet = result.sprites.columns * result.sprites.rows
+        tiles = ingest.sprite_frames(result).tolist()
+        sheets = [(Path(path), tiles[i * per_sheet:(i + 1) * per_sheet])
+                  for i, path in enumerate(result.sprites.paths)]
+        return [(path, frames) for path, frames in sheets if frames]
+
+    def sprite_step(self) -> int:
+        """Frames between sprite tiles at the nominal rate."""
+        result = self.ingest
+        return max(1, round(result.sprites.interval_s * Fraction(result.fps_rational)))
+
+
+def open_project(db, session_id: str) -> Project:
+    """The session `session_id` for one call (an InputError naming session_id if unknown)."""
+    return Project(db, session_id)
