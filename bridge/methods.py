@@ -21,7 +21,7 @@ from backend.errors import ArchiveError, InputError, OperatorError, StateError
 from backend.jobs import own_files, project
 from backend.jobs.export_plan import ExportPlan, plan as plan_export
 from backend.jobs.request import ProcessRequest
-from backend.jobs.runner import Runner
+from backend.jobs.runner import Runner, failure_lines
 from backend.media import stills
 from backend.media import probe as media_probe
 from backend.media.scenes import Scene, smpte
@@ -735,8 +735,7 @@ def export_status(ctx: Bridge, p: SessionId) -> ExportStatus:
         session_id=p.session_id, status=info.status, stage=info.stage,
         completed=sum(op.status in sessions.DONE for op in ops), total=len(ops),
         current_operation=session.current_operation,
-        failed=[f"{op.operation_name}: {(op.error_details or '').splitlines()[0] if op.error_details else 'failed'}"
-                for op in ops if op.status == "failed"],
+        failed=failure_lines(ops),
         archive_path=session.output_path, error=session.error_message,
         job=ctx.jobs.latest_for(p.session_id, "export"))
 
