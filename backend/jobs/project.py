@@ -268,7 +268,10 @@ def recut(db, session_id: str, threshold: float, min_scene_len: int, *,
     params = DetectionParams(threshold=threshold, min_scene_len=min_scene_len)
     opened = opened or Project(db, session_id)
     session = _editable(db, session_id, opened.session)
-    result = ingest.recut(opened.ingest, params.threshold, params.min_scene_len)
+    result = ingest.recut_cached(session.master_path, params.threshold, params.min_scene_len,
+                                 cache_root=paths.cache_dir(db.path)) \
+        or ingest.recut(opened.ingest, params.threshold, params.min_scene_len)
+    opened.cut_at(result)
     with db.transaction():
         sessions.update(db, session_id, scene_threshold=params.threshold,
                         min_scene_length=params.min_scene_len)
@@ -413,6 +416,10 @@ class Project:
         if not (spec and spec.analysed):
             raise InputError(f"session {self.session_id} is not analysed yet", "session_id")
         return _ingested(self.db, self.session)
+
+    def cut_at(self, result) -> None:
+        """The same ingest cut elsewhere (a recut): what the rest of the call shows."""
+        self.__dict__["ingest"] = result  # (the cached property's own slot)
 
     @functools.cached_property
     def frames(self):
