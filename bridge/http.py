@@ -1,11 +1,12 @@
-"""The loopback HTTP transport: `POST /rpc` (JSON-RPC), `GET /events` (Server-Sent Events),
-`GET /media/<id>` (registered media, with byte ranges) and the frontend's static files.
+"""The loopback HTTP transport: `POST /rpc` (JSON-RPC), `POST /session` (a one-time code swapped
+for the token), `GET /s/<secret>/events` (Server-Sent Events), `GET /s/<secret>/media/<id>`
+(registered media, with byte ranges) and the frontend's static files.
 
 A web page in the user's own browser must not drive the tool, read its files or learn its token:
 - it listens on 127.0.0.1 only, and every request must name the server itself in `Host`
   (127.0.0.1:P or localhost:P), so a DNS-rebound name gets nothing;
-- a request that carries a foreign `Origin`, or that the browser marks as made by another site
-  (`Sec-Fetch-Site`), is refused; no CORS headers are ever sent;
+- a request that carries a foreign `Origin`, or a call, media or event request that the browser
+  marks as made by another site (`Sec-Fetch-Site`), is refused; no CORS headers are ever sent;
 - /rpc needs `Authorization: Bearer T` and `Content-Type: application/json`. Media and the event
   stream (which media elements and EventSource fetch without headers) live under a second secret,
   the path prefix `/s/<secret>/`, which only the bridge's own answers hand out. No cookie is ever
@@ -17,8 +18,11 @@ A web page in the user's own browser must not drive the tool, read its files or 
   one-time resume code the last swap gave); secrets are 256-bit, compared in constant time, and
   never logged;
 - files are served only from the frontend folder and, by random id, from the media registry;
-- requests are bounded in size, connections in number, and each socket has a timeout, so a slow
-  or hostile client holds at most its own thread."""
+- HTTP is parsed strictly (one digits-only Content-Length, no chunks, no GET body, origin-form
+  targets, strict ranges), so nothing can be smuggled into the next request;
+- requests are bounded in size and each has a deadline for its line, headers and body; sockets
+  still sending are kept apart from authenticated work (the oldest evicted), so trickling
+  clients never keep the editor's calls out."""
 
 from __future__ import annotations
 
