@@ -618,8 +618,8 @@ class SceneNotesParams(Params):
 def edit_set_scene_notes(ctx: Bridge, p: SceneNotesParams) -> EditView:
     """Labels and notes of scenes ([{start_frame, label, note}]), shown in the timeline and the
     contact sheet; an empty one is dropped."""
-    state = project.set_scene_notes(ctx.db, p.session_id, p.notes)
-    return _edit_view(ctx, state, _ingest_of(ctx, sessions.get(ctx.db, p.session_id)))
+    return _edited(ctx, p.session_id,
+                   lambda opened: project.set_scene_notes(ctx.db, p.session_id, p.notes))
 
 
 # --- frames -------------------------------------------------------------------------------------

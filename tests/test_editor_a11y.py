@@ -70,16 +70,16 @@ def test_every_screen_passes_axe_at_the_minimum_size(editor_server, media_dir, t
         page.wait_for_function("() => /Not started/.test(document.querySelector('#export-line').textContent)")
         check(page, "export", found)
 
-        for name, ready in (("history", "#screen-history .panel"), ("presets", "#screen-presets table"),
-                            ("settings", "#screen-settings .panel")):
-            page.goto(f"{url}#/{name}")
+        for name, ready in (("history", "#screen-history:not([hidden]) .panel"), ("presets", "#screen-presets:not([hidden]) table"),
+                            ("settings", "#screen-settings:not([hidden]) .panel")):
+            page.click(f"[data-nav={name}]")
             page.wait_for_selector(ready)
             check(page, name, found)
         # settings with a fixed list of values are lists, not free text
         assert page.evaluate("() => document.querySelector('#setting-encoder_preference').tagName") == "SELECT"
         assert page.evaluate("() => document.querySelector('#setting-archive_layout').tagName") == "SELECT"
         assert page.evaluate("() => document.querySelector('#setting-window_geometry').disabled")  # the window keeps it
-        page.goto(f"{url}#/presets")
+        page.click("[data-nav=presets]")
         page.click("#screen-presets table button")
         page.wait_for_selector("#preset-editor form")
         check(page, "preset", found)

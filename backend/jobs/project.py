@@ -507,12 +507,13 @@ def cancel_export(db, session_id: str) -> None:
     if session.status == "completed":
         raise InputError(f"session {session_id} is completed: its archive {session.output_path} "
                          "is kept", "session_id")
-    if spec is None or not spec.export_planned:
+    if spec is None or stage(session) != "export":
         return
     with db.transaction():
         db.execute("DELETE FROM operation_log WHERE session_id = ?", (session_id,))
         db.execute("DELETE FROM file_registry WHERE session_id = ?", (session_id,))
-        sessions.update(db, session_id, process_metadata=msgspec.structs.replace(spec, export_planned=False),
+        sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+                            spec, export_planned=False, export_requested=False),
                         status="paused", current_operation=None, error_message=None)
 
 
