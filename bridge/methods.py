@@ -450,6 +450,30 @@ class SceneThumb(msgspec.Struct):
     frame: int               # the scene's midpoint frame it shows
 
 
+class PeaksLevel(msgspec.Struct, kw_only=True):
+    url: str                 # int8, bin after bin, each [min, max] per channel (docs/bridge.md)
+    samples_per_bin: int
+    bins: int
+
+
+class Waveform(msgspec.Struct, kw_only=True):
+    sample_rate: int         # samples a second; sample 0 is the first frame's time
+    channels: int
+    samples: int             # per channel
+    levels: list[PeaksLevel]  # finest first
+
+
+def _waveform(ctx: Bridge, sid: str, result) -> Waveform | None:
+    wf = result.waveform
+    if wf is None:
+        return None
+    entry = result.scores.parent
+    return Waveform(sample_rate=wf.sample_rate, channels=wf.channels, samples=wf.samples,
+                    levels=[PeaksLevel(url=ctx.media_url(entry / lv.file, sid),
+                                       samples_per_bin=lv.samples_per_bin, bins=lv.bins)
+                            for lv in wf.levels])
+
+
 class Timeline(msgspec.Struct, kw_only=True):
     session_id: str
     fps: Rational
@@ -472,6 +496,7 @@ class Timeline(msgspec.Struct, kw_only=True):
     frame_us_url: str        # little-endian float64, each decoded frame's time in microseconds
     sprites: list[SpriteSheet]
     thumbs: list[SceneThumb]
+    waveform: Waveform | None  # audio peaks; None when the master has no audio
 
 
 class EditView(msgspec.Struct, kw_only=True):
@@ -553,7 +578,8 @@ def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
         proxy_width=result.proxy_width, proxy_height=result.proxy_height,
         scores_url=ctx.media_url(ctx.scores_file(result), sid), score_count=result.frame_count,
         frame_us_url=ctx.media_url(ctx.frame_us_file(result), sid),
-        sprites=sheets, thumbs=_thumbs(ctx, sid, result, state.scenes))
+        sprites=sheets, thumbs=_thumbs(ctx, sid, result, state.scenes),
+        waveform=_waveform(ctx, sid, result))
 
 
 @table.method("edit.recut")
