@@ -1,4 +1,6 @@
-// The viewer: the VP9 scrubbing proxy in a <video>, seeked to the exact frame under the playhead
+import { audible } from "./sound.js";
+
+// The viewer: the VP9 scrubbing proxy (with the master's sound, sound.js) in a <video>, seeked to the exact frame under the playhead
 // (decoded index i is the proxy's frame i at the master's own timestamp minus the first's; a seek
 // aims at the middle of the frame so rounding never shows its neighbour), the master's own frame at
 // full quality on request, and J/K/L shuttle. The frame it reports while playing comes from the
@@ -20,6 +22,7 @@ export class Viewer {
     this.presented = null;        // frame last presented (known from the video frame callback)
     this.seekStartedAt = 0;
     this.lastSeekMs = null;
+    this.sound = { hasAudio: false, userMuted: false };
     video.muted = true;
     video.preload = "auto";
     video.addEventListener("seeked", () => this.seeked());
@@ -98,6 +101,7 @@ export class Viewer {
     clearInterval(this.reverseTimer);
     this.reverseTimer = null;
     this.shuttle = speed;
+    this.video.muted = !audible(this.sound, speed);
     if (speed > 0) {
       this.video.playbackRate = speed;
       this.video.play().catch((err) => this.onPlayState?.(0, err));
@@ -123,6 +127,14 @@ export class Viewer {
     const current = this.shuttle;
     const speed = Math.sign(current) === direction ? Math.min(8, Math.abs(current) * 2) : 1;
     this.play(direction * speed);
+  }
+
+  // M: mute or unmute, at once if playing. False when there is no sound to mute.
+  toggleMute() {
+    if (!this.sound.hasAudio) return false;
+    this.sound.userMuted = !this.sound.userMuted;
+    this.video.muted = !audible(this.sound, this.shuttle);
+    return true;
   }
 
   stop() {
