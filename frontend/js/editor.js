@@ -115,6 +115,7 @@ export class Editor {
     this.viewer.sound.hasAudio = timeline.waveform != null;
     this.microseconds = times ?? constantRateMicroseconds(scores.length, this.rate);
     this.timeline.fitted = true;
+    this.root.classList.toggle("has-sound", wave != null);
     this.timeline.setMedia({ scores, sprites, rate: this.rate, wave });
     this.timeline.fit();
     this.viewer.load(timeline.proxy_url, this.rate, timeline.frame_count, times ? Array.from(times, (us) => Math.max(0, us) / 1e6) : null)
