@@ -9,6 +9,7 @@ import { TimelineView } from "./timeline.js";
 import { Viewer } from "./viewer.js";
 import { audioOnsets, loadWaveform, onsetFloor } from "./waveform.js";
 import { SharpFrame } from "./sharp.js";
+import { frameMap, valuesByNumber } from "./frames.js";
 import { formatClock, formatTimecode } from "./timecode.js";
 import { banner, fill, h } from "./dom.js";
 
@@ -114,11 +115,15 @@ export class Editor {
     this.onsetMin = onsetFloor(this.onsets);
     this.viewer.sound.hasAudio = timeline.waveform != null;
     this.microseconds = times ?? constantRateMicroseconds(scores.length, this.rate);
+    // scores are per decoded frame; the graph, snapping, prune and the review read them by frame
+    // number, which a variable-rate master repeats and skips (frames.js)
+    this.frames = frameMap(this.microseconds, this.rate, this.state.end);
+    this.frameScores = valuesByNumber(scores, this.frames);
     this.timeline.fitted = true;
     this.root.classList.toggle("has-sound", wave != null);
-    this.timeline.setMedia({ scores, sprites, rate: this.rate, wave });
+    this.timeline.setMedia({ scores: this.frameScores, sprites, rate: this.rate, wave });
     this.timeline.fit();
-    this.viewer.load(timeline.proxy_url, this.rate, timeline.frame_count, times ? Array.from(times, (us) => Math.max(0, us) / 1e6) : null)
+    this.viewer.load(timeline.proxy_url, this.rate, timeline.frame_count, times ? Array.from(times, (us) => Math.max(0, us) / 1e6) : null, this.frames)
       .then(() => { this.viewer.show(this.state.playhead); this.sharp.rest(this.state.playhead); })
       .catch((err) => banner(`The viewer cannot play the proxy: ${err.message}`));
     this.recutLocally(this.state.threshold, this.state.minSceneLen);  // prepares the positions once
@@ -294,7 +299,7 @@ export class Editor {
 
   // The nearer of the score peak and the audio onset (a music hit) within `radius` frames.
   snapTarget(index, radius) {
-    const peak = snapToPeak(this.scores, index, radius, this.state.threshold * 0.5);
+    const peak = snapToPeak(this.frameScores, index, radius, this.state.threshold * 0.5);
     const onset = snapToPeak(this.onsets, index, radius, this.onsetMin);
     if (peak === index) return onset;
     if (onset === index) return peak;
@@ -309,7 +314,7 @@ export class Editor {
   prune() {
     const gap = Number(this.el.pruneGap.value);
     if (!Number.isInteger(gap) || gap < 1) { banner("Prune needs a whole number of frames ≥ 1."); return; }
-    const kept = pruneCuts(this.state.cuts, gap, (c) => this.scores[c] ?? 0);
+    const kept = pruneCuts(this.state.cuts, gap, (c) => this.frameScores[c] ?? 0);
     const removed = this.state.cuts.length - kept.length;
     this.commit(S.setCuts(this.state, kept));
     banner(removed ? `Pruned ${removed} cut${removed === 1 ? "" : "s"} closer than ${gap} frames to a stronger one.` : `No two cuts are closer than ${gap} frames.`, { kind: "info", timeoutMs: 3000 });
@@ -471,7 +476,7 @@ export class Editor {
       return;
     }
     const token = ++this.reviewToken;
-    const score = (f) => (this.scores?.[f] ?? 0).toFixed(1);
+    const score = (f) => (this.frameScores?.[f] ?? 0).toFixed(1);
     const body = h("div", { class: "pair" },
       h("figure", {}, h("img", { id: "review-before", alt: `frame ${cut - 1}` }), h("figcaption", {}, `last before · frame ${cut - 1} · score ${score(cut - 1)}`)),
       h("figure", {}, h("img", { id: "review-after", alt: `frame ${cut}` }), h("figcaption", {}, `first after · frame ${cut} · score ${score(cut)}`)));

@@ -31,8 +31,10 @@ export class Viewer {
     this.watchFrames();
   }
 
-  load(url, rate, frameCount, times = null) {
+  // `frames` (frames.js): frame numbers <-> decoded indices; the proxy has one frame per index.
+  load(url, rate, frameCount, times = null, frames = null) {
     this.rate = rate; this.frameCount = frameCount; this.times = times;
+    this.frames = frames && !frames.same ? frames : null;
     this.video.src = url;
     return new Promise((resolve, reject) => {
       this.video.addEventListener("loadeddata", () => resolve(), { once: true });
@@ -41,7 +43,8 @@ export class Viewer {
   }
 
   timeOf(frame) {
-    const f = Math.max(0, Math.min(this.frameCount - 1, frame));
+    const n = Math.max(0, Math.round(frame));
+    const f = Math.max(0, Math.min(this.frameCount - 1, this.frames ? this.frames.indexOf[Math.min(n, this.frames.indexOf.length - 1)] : frame));
     if (this.times) {
       const t = this.times[f], next = f + 1 < this.times.length ? this.times[f + 1] : t + this.rate.den / this.rate.num;
       return (t + next) / 2;
@@ -56,7 +59,7 @@ export class Viewer {
       let lo = 0, hi = this.times.length - 1;
       while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (this.times[mid] <= seconds) lo = mid; else hi = mid - 1; }
       if (lo + 1 < this.times.length && this.times[lo + 1] - seconds < seconds - this.times[lo]) lo++;
-      return lo;
+      return this.frames ? this.frames.numbers[lo] : lo;
     }
     return Math.max(0, Math.min(this.frameCount - 1, Math.round((seconds * this.rate.num) / this.rate.den)));
   }
