@@ -22,7 +22,7 @@ from backend.jobs import project
 from backend.jobs.export_plan import ExportPlan, plan as plan_export
 from backend.jobs.request import ProcessRequest
 from backend.jobs.runner import Runner
-from backend.media import ingest, stills
+from backend.media import ingest, sharp_proxy, stills
 from backend.media import probe as media_probe
 from backend.media.scenes import Scene, smpte
 from backend.media.timeline import load_timeline
@@ -474,6 +474,26 @@ def _waveform(ctx: Bridge, sid: str, result) -> Waveform | None:
                             for lv in wf.levels])
 
 
+class ProxyState(msgspec.Struct, kw_only=True):
+    url: str | None          # the sharpest proxy made so far
+    width: int | None
+    height: int | None
+    sharp: bool              # it is the sharp one (backend/media/sharp_proxy.py)
+    pending: bool            # the sharp one is still being made
+    error: str | None        # why the sharp one could not be made (the small one stays)
+
+
+def _proxy_state(ctx: Bridge, sid: str, result) -> ProxyState:
+    sharp, pending, error = ctx.sharp.state(result)
+    if sharp is not None:
+        width, height = sharp_proxy.sharp_size(result.display_width, result.display_height)
+        return ProxyState(url=ctx.media_url(sharp, sid), width=width, height=height, sharp=True,
+                          pending=False, error=None)
+    return ProxyState(url=ctx.media_url(result.proxy, sid) if result.proxy else None,
+                      width=result.proxy_width, height=result.proxy_height, sharp=False,
+                      pending=pending, error=error)
+
+
 class Timeline(msgspec.Struct, kw_only=True):
     session_id: str
     fps: Rational
@@ -488,9 +508,10 @@ class Timeline(msgspec.Struct, kw_only=True):
     min_scene_len: int
     selection: list[int]
     groups: list[Group]
-    proxy_url: str | None    # VP9/WebM, a keyframe every proxy_gop frames
+    proxy_url: str | None    # VP9/WebM, a keyframe every proxy_gop frames; the sharp one once made
     proxy_width: int | None
     proxy_height: int | None
+    proxy_pending: bool      # a sharper proxy is being made: ask timeline.proxy for it
     scores_url: str          # little-endian float32, one content score per decoded frame
     score_count: int
     frame_us_url: str        # little-endian float64, each decoded frame's time in microseconds
@@ -557,6 +578,7 @@ def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
     per_sheet = result.sprites.columns * result.sprites.rows
     tile_frames = ingest.sprite_frames(result).tolist()
     step = max(1, round(result.sprites.interval_s * rate))
+    proxy = _proxy_state(ctx, sid, result)
     sheets = []
     for i, path in enumerate(result.sprites.paths):
         frames = tile_frames[i * per_sheet:(i + 1) * per_sheet]
@@ -574,12 +596,20 @@ def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
         height=result.display_height, scenes=state.scenes, cuts=state.cuts,
         threshold=state.threshold, min_scene_len=state.min_scene_len, selection=state.selection,
         groups=state.groups,
-        proxy_url=ctx.media_url(result.proxy, sid) if result.proxy else None,
-        proxy_width=result.proxy_width, proxy_height=result.proxy_height,
+        proxy_url=proxy.url, proxy_width=proxy.width, proxy_height=proxy.height,
+        proxy_pending=proxy.pending,
         scores_url=ctx.media_url(ctx.scores_file(result), sid), score_count=result.frame_count,
         frame_us_url=ctx.media_url(ctx.frame_us_file(result), sid),
         sprites=sheets, thumbs=_thumbs(ctx, sid, result, state.scenes),
         waveform=_waveform(ctx, sid, result))
+
+
+@table.method("timeline.proxy")
+def timeline_proxy(ctx: Bridge, p: SessionId) -> ProxyState:
+    """The sharpest proxy so far: the page asks again while `pending` and swaps it in when the
+    sharp one is ready."""
+    session = _session(ctx, p.session_id)
+    return _proxy_state(ctx, p.session_id, _ingest_of(ctx, session))
 
 
 @table.method("edit.recut")

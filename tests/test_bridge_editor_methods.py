@@ -146,6 +146,16 @@ def test_timeline_serves_the_waveform_peaks_as_binary(call, tmp_path, ffmpeg_bin
         assert data.tolist() == np.fromfile(
             result.scores.parent / f"peaks-{level['samples_per_bin']}.i8", np.int8).tolist()
         assert data[1::2].max() > 60   # the hits (0.55 of full scale); the drone stays under 10
+    # the sharp proxy: started by timeline.get, made in the background, then served instead
+    sid = started["session_id"]
+    deadline = time.monotonic() + 60
+    while (state := call("timeline.proxy", {"session_id": sid}))["pending"]:
+        assert time.monotonic() < deadline, state
+        time.sleep(0.1)
+    assert state["sharp"] and state["error"] is None and (state["width"], state["height"]) == (320, 180), state
+    assert call.media(state["url"])[:4] == b"\x1aE\xdf\xa3"
+    again = call("timeline.get", {"session_id": sid})
+    assert (again["proxy_url"], again["proxy_width"], again["proxy_pending"]) == (state["url"], 320, False)
 
 
 def test_timeline_and_edits(call, media_dir, tmp_path):

@@ -89,3 +89,27 @@ def test_an_empty_audio_stream_makes_no_peaks(tmp_path):
     pcm = tmp_path / waveform.PCM_NAME
     pcm.write_bytes(b"\x01")   # less than one sample
     assert waveform.make_peaks(pcm, 2, 48000, tmp_path) is None
+
+
+def test_the_sharp_proxy_has_the_same_frames_and_sound_wider(tmp_path, ffmpeg_bin):
+    from backend.media import sharp_proxy
+
+    master = hits_master(ffmpeg_bin, tmp_path / "hits.mp4", audio_delay_s=0.2)
+    result = ingest(master, cache_root=tmp_path / "cache")
+    assert sharp_proxy.wanted(result) and sharp_proxy.sharp_proxy(result) is None
+    path = sharp_proxy.make_sharp_proxy(result)
+    assert sharp_proxy.sharp_proxy(result) == path and sharp_proxy.make_sharp_proxy(result) == path
+    with av.open(str(result.proxy)) as small, av.open(str(path)) as sharp:
+        small_times = [f.time for f in small.decode(video=0)]
+        frames = list(sharp.decode(video=0))
+        assert (frames[0].width, frames[0].height) == (320, 180)   # the master's width (< 640)
+        assert [f.time for f in frames] == small_times and len(frames) == result.frame_count
+        keys = [i for i, f in enumerate(frames) if f.key_frame]
+        assert keys[:3] == [0, 24, 48]
+        sharp.seek(0)
+        samples = np.concatenate([f.to_ndarray().max(axis=0) for f in sharp.decode(audio=0)])
+    envelope = np.abs(samples[:len(samples) // 480 * 480]).reshape(-1, 480).max(axis=1)
+    found = onset_frames(envelope, 100, 0.25)
+    want = expected_hits(6, 0.2)
+    assert len(found) == len(want) and np.abs(found - want).max() <= 1.0, (found, want)
+    assert sharp_proxy.sharp_size(1920, 1080) == (640, 360) and sharp_proxy.sharp_size(704, 576) == (640, 524)

@@ -64,7 +64,7 @@ def ingest(master: Path, *, threshold: float = DEFAULT_THRESHOLD,
     if cancel is not None and cancel.is_set():
         raise Cancelled(f"ingest of {path.name} was cancelled")
 
-    plan = _plan(path, threshold, min_scene_len, want_proxy)
+    plan = plan_pass(path, threshold, min_scene_len, want_proxy)
     with cache.partial(entry) as temp:
         output = run_pass(plan, temp, on_progress=on_progress, cancel=cancel)
         if master_identity(path) != identity:
@@ -124,7 +124,7 @@ def _even(value: float) -> int:
     return max(2, int(round(value / 2)) * 2)
 
 
-def _plan(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) -> PassPlan:
+def plan_pass(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) -> PassPlan:
     info = probe(path)
     video = info.video
     width, height = video.width, video.height

@@ -14,6 +14,7 @@ import { formatClock, formatTimecode } from "./timecode.js";
 import { banner, fill, h } from "./dom.js";
 
 const SAVE_DELAY_MS = 150;
+const PROXY_POLL_MS = 1500;   // how often to ask whether the sharp proxy is ready
 
 export class Editor {
   constructor(root, bridge, { onExport }) {
@@ -126,12 +127,36 @@ export class Editor {
     this.viewer.load(timeline.proxy_url, this.rate, timeline.frame_count, times ? Array.from(times, (us) => Math.max(0, us) / 1e6) : null, this.frames)
       .then(() => { this.viewer.show(this.state.playhead); this.sharp.rest(this.state.playhead); })
       .catch((err) => banner(`The viewer cannot play the proxy: ${err.message}`));
+    this.proxyPending = !!timeline.proxy_pending;
+    if (this.proxyPending) this.followSharpProxy(sessionId);
     this.recutLocally(this.state.threshold, this.state.minSceneLen);  // prepares the positions once
     this.render();
     await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     this.readyMs = performance.now() - t0;   // opening to a drawn, usable timeline
     this.readyAt = performance.now();        // since the page's navigation started
     return this.readyMs;
+  }
+
+  // The sharp proxy is made after the ingest (backend/media/sharp_proxy.py): the small one plays
+  // until it is ready, then it is swapped in while paused.
+  async followSharpProxy(sid) {
+    try {
+      while (this.sessionId === sid) {
+        await new Promise((resolve) => setTimeout(resolve, PROXY_POLL_MS));
+        const p = await this.bridge.call("timeline.proxy", { session_id: sid });
+        if (this.sessionId !== sid) return;
+        if (p.sharp) {
+          await this.viewer.swap(p.url, () => this.state.playhead);
+          this.meta = { ...this.meta, proxy_url: p.url, proxy_width: p.width, proxy_height: p.height };
+          return;
+        }
+        if (!p.pending) return;   // it failed: the small proxy stays
+      }
+    } catch (err) {
+      banner(`The sharp proxy could not be loaded: ${err.message}`, { kind: "info", timeoutMs: 4000 });
+    } finally {
+      this.proxyPending = false;
+    }
   }
 
   async fetchFloats(url, Type) {

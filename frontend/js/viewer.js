@@ -42,6 +42,15 @@ export class Viewer {
     });
   }
 
+  // Another proxy of the same frames (the sharp one, made after the ingest), swapped in while
+  // paused; `frameNow()` says which frame to show once it is loaded.
+  async swap(url, frameNow) {
+    while (this.playing) await new Promise((resolve) => setTimeout(resolve, 200));
+    this.target = null; this.queued = null; this.presented = null;
+    await this.load(url, this.rate, this.frameCount, this.times, this.frames);
+    this.show(frameNow());
+  }
+
   timeOf(frame) {
     const n = Math.max(0, Math.round(frame));
     const f = Math.max(0, Math.min(this.frameCount - 1, this.frames ? this.frames.indexOf[Math.min(n, this.frames.indexOf.length - 1)] : frame));
