@@ -1,5 +1,5 @@
-"""Sound and the sharp picture in the editor page, in headless Chromium: a master with audio shows
-the waveform lane, plays with its sound decoded (webkitAudioDecodedByteCount), M mutes, shuttle
+"""Sound and the sharp picture in the editor page, in headless Chromium: the sharp proxy replaces
+the ingest's small one; a master with audio shows the waveform lane, plays with its sound decoded (webkitAudioDecodedByteCount), M mutes, shuttle
 above 2x is silent; a master without audio has no lane and nothing to mute; after a scrub stops,
 the viewer shows the master's own frame at the playhead (pixels compared with a decode of the
 master) and the badge says so. With VIDEO_ARCHIVE_SCREENSHOTS=FOLDER the editor with its lane is
@@ -61,6 +61,8 @@ def test_sound_lane_mute_and_the_sharp_frame(editor_server, tmp_path, ffmpeg_bin
     with chromium() as page:
         create_project(page, url, master, "Hits", tmp_path / "out")
         page.wait_for_function("() => window.videoArchive.editor.viewer.video.readyState >= 2")
+        # the sharp proxy (the master's 320 px, not the ingest's 256) was swapped in with its sound
+        assert page.evaluate("() => [document.querySelector('#proxy').videoWidth, window.videoArchive.editor.meta.proxy_width]") == [320, 320]
         # the lane, drawn from the peaks: ink at a hit (frame 7: 0.28-0.32 s), little between
         lanes = page.evaluate("() => window.videoArchive.editor.timeline.lanes")
         assert lanes["wave"][1] - lanes["wave"][0] >= 30, lanes
