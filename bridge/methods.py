@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from PIL import Image
@@ -659,6 +659,10 @@ class FrameParams(Params):
     session_id: str
     frame: int
     format: Literal["jpeg", "png"] = "jpeg"
+    # the viewer's size in device pixels: a JPEG fitted inside it (never enlarged), which is
+    # quicker to make, send and decode than the full frame
+    max_width: Annotated[int, msgspec.Meta(ge=16, le=16384)] | None = None
+    max_height: Annotated[int, msgspec.Meta(ge=16, le=16384)] | None = None
 
 
 class FrameImage(msgspec.Struct, kw_only=True):
@@ -682,16 +686,19 @@ class CutFrames(msgspec.Struct, kw_only=True):
     after_score: float
 
 
-def _frame(ctx: Bridge, session, result, number: int, fmt: str, field: str) -> FrameImage:
+def _frame(ctx: Bridge, session, result, number: int, fmt: str, field: str,
+           fit: tuple[int, int] | None = None) -> FrameImage:
     line = load_timeline(result)
     if not line.numbers[0] <= number <= line.numbers[-1]:
         raise InputError(f"frame {number} is outside the master (frames {line.numbers[0]}-"
                          f"{line.numbers[-1]})", field)
     index = line.index(number)
-    out = ctx.scratch / session.session_id / f"frame-{line.numbers[index]}.{'jpg' if fmt == 'jpeg' else 'png'}"
+    fit = fit if fmt == "jpeg" else None
+    size = f"-{fit[0]}x{fit[1]}" if fit else ""
+    out = ctx.scratch / session.session_id / f"frame-{line.numbers[index]}{size}.{'jpg' if fmt == 'jpeg' else 'png'}"
     if not out.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
-        stills.frame_image(session.master_path, index, line.times[index], fmt, out)
+        stills.frame_image(session.master_path, index, line.times[index], fmt, out, fit)
     with Image.open(out) as image:
         width, height = image.size
     return FrameImage(url=ctx.media_url(out, session.session_id), frame=line.numbers[index],
@@ -702,7 +709,8 @@ def _frame(ctx: Bridge, session, result, number: int, fmt: str, field: str) -> F
 def frame_get(ctx: Bridge, p: FrameParams) -> FrameImage:
     """The master's own frame at full quality (decoded from the master, not the proxy)."""
     session = _session(ctx, p.session_id)
-    return _frame(ctx, session, _ingest_of(ctx, session), p.frame, p.format, "frame")
+    fit = (p.max_width or 16384, p.max_height or 16384) if p.max_width or p.max_height else None
+    return _frame(ctx, session, _ingest_of(ctx, session), p.frame, p.format, "frame", fit)
 
 
 @table.method("frame.around_cut")

@@ -78,6 +78,7 @@ def drive(window) -> None:
         result["sharp"] = wait(window, """(() => { const b = document.querySelector('#source'), i = document.querySelector('#still');
             return b.dataset.source === 'master' && !i.hidden && i.complete && i.naturalWidth > 0
               && {width: i.naturalWidth, height: i.naturalHeight, hud: document.querySelector('#hud').dataset.frame,
+                  viewer: Object.values(window.videoArchive.editor.viewerPixels()),
                   playhead: window.videoArchive.editor.state.playhead}; })()""", 30, "the master's frame after a rest")
         wait(window, "['#review-before', '#review-after'].every((id) => { const i = document.querySelector(id); return i && i.complete && i.naturalWidth > 0; })", 60, "the cut review's frames")
         grab("app-editor")

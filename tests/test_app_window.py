@@ -77,8 +77,10 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     sound = result["sound"]
     assert sound["lane"] >= 30 and sound["audio_bytes"] > 0, sound
     assert sound["muted_playing"] is False and sound["muted_after_m"] is True, sound
-    sharp = result["sharp"]   # the master's own frame, at its size, at the playhead
-    assert (sharp["width"], sharp["height"]) == (1280, 720) and sharp["hud"] == str(sharp["playhead"]), sharp
+    sharp = result["sharp"]   # the master's own frame at the playhead, fitted to the viewer
+    assert sharp["width"] <= sharp["viewer"][0] and sharp["height"] <= sharp["viewer"][1], sharp
+    assert sharp["width"] < 1280 and sharp["width"] > sharp["viewer"][0] / 2, sharp  # not the full 1280x720
+    assert abs(sharp["width"] / sharp["height"] - 16 / 9) < 0.01 and sharp["hud"] == str(sharp["playhead"]), sharp
     assert Path(result["archive"]).is_dir(), result
     assert result["opened"] == [result["archive"]], result  # auto_open_output (on by default)
     assert result["errors"] is None, result

@@ -236,6 +236,11 @@ def test_frames(call, media_dir, tmp_path):
     assert png["frame"] == 100 and (png["width"], png["height"]) == (timeline["width"], timeline["height"])
     assert call.media(png["url"])[:8] == b"\x89PNG\r\n\x1a\n"
     assert call.media(call("frame.get", {"session_id": sid, "frame": 0})["url"])[:2] == b"\xff\xd8"
+    # the viewer's size: fitted inside it at the display aspect, never enlarged
+    fitted = call("frame.get", {"session_id": sid, "frame": 100, "max_width": 640, "max_height": 640})
+    assert (fitted["width"], fitted["height"]) == (640, 360) and fitted["frame"] == 100
+    assert call("frame.get", {"session_id": sid, "frame": 100, "max_width": 4000})["width"] == timeline["width"]
+    call.fails("frame.get", {"session_id": sid, "frame": 100, "max_width": 8}, -32602, "max_width")
     cut = timeline["cuts"][0]
     around = call("frame.around_cut", {"session_id": sid, "cut": cut})
     assert (around["before_frame"], around["after_frame"]) == (cut - 1, cut)

@@ -86,7 +86,7 @@ export class Editor {
       onPlayState: (speed, err) => { if (speed === 0) this.sharp.rest(this.state.playhead); else this.sharp.cancel(); this.el.badge.hidden = speed === 0; this.el.badge.textContent = speed > 0 ? `▶ ${speed}×` : `◀ ${-speed}×`; if (err) banner(`Playback failed: ${err.message}`); },
     });
     this.sharp = new SharpFrame({
-      fetchUrl: async (frame) => (await this.bridge.call("frame.get", { session_id: this.sessionId, frame, format: "jpeg" })).url,
+      fetchUrl: async (frame) => (await this.bridge.call("frame.get", { session_id: this.sessionId, frame, format: "jpeg", ...this.viewerPixels() })).url,
       show: (frame, url) => { if (this.state.playhead === frame) { this.viewer.showStill(url); this.renderHud(); } },
       isStill: () => !this.viewer.playing,
     });
@@ -436,6 +436,12 @@ export class Editor {
         }
     }
     return false;
+  }
+
+  // The viewer's size in device pixels: the sharp frame is made at that size, not larger.
+  viewerPixels() {
+    const dpr = window.devicePixelRatio || 1, r = this.el.viewer.getBoundingClientRect();
+    return { max_width: Math.max(16, Math.round(r.width * dpr)), max_height: Math.max(16, Math.round(r.height * dpr)) };
   }
 
   async showMasterFrame() {
