@@ -447,6 +447,7 @@ export class Editor {
   async showMasterFrame() {
     if (this.viewer.playing) { banner("Pause first: the full-quality frame is shown for a still playhead.", { kind: "info", timeoutMs: 2500 }); return; }
     const frame = this.state.playhead;
+    this.sharp.cancel();   // F's full-size frame is not replaced by the viewer-sized one on its way
     try {
       const r = await this.bridge.call("frame.get", { session_id: this.sessionId, frame, format: "jpeg" });
       if (this.state.playhead === frame) { this.viewer.showStill(r.url); this.renderHud(); }
