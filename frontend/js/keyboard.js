@@ -61,6 +61,10 @@ export const keyboard = {
       selectAll: () => this.commit(S.selectAll(this.state)),
       selectNone: () => this.commit(S.selectCut(S.selectNone(this.state), null)),
       masterFrame: () => this.showMasterFrame(),
+      toggleMute: () => {
+        if (!this.viewer.toggleMute()) banner("This master has no sound.", { kind: "info", timeoutMs: 2000 });
+        this.renderHud();
+      },
       undo: () => this.undo(),
       redo: () => this.redo(),
       zoom: (factor) => this.timeline.zoomAt(this.timeline.xOf(this.state.playhead), factor),

@@ -14,7 +14,7 @@ export const review = {
       return;
     }
     const token = ++this.reviewToken;
-    const score = (f) => (this.scores?.[f] ?? 0).toFixed(1);
+    const score = (f) => (this.frameScores?.[f] ?? 0).toFixed(1);
     const body = h("div", { class: "pair" },
       h("figure", {}, h("img", { id: "review-before", alt: `frame ${cut - 1}` }), h("figcaption", {}, `last before · frame ${cut - 1} · score ${score(cut - 1)}`)),
       h("figure", {}, h("img", { id: "review-after", alt: `frame ${cut}` }), h("figcaption", {}, `first after · frame ${cut} · score ${score(cut)}`)));
