@@ -1,0 +1,294 @@
+"""The web master as scene segments: each segment is a run of the master's decoded frames encoded
+on its own, starting with an IDR frame, all with the same settings, so that the web master is
+their concatenation by stream copy and an edit re-encodes only the segments it touched.
+
+Segments end at every cut and, inside a scene, on a grid of about SEGMENT_SECONDS of frames (a
+grid point closer than half a grid step to a cut is dropped, so no sliver segments): moving a
+cut changes only the segments within a grid step of its old and new place, however long the
+scene. A segment is kept in the segment cache under (master identity, first and last decoded
+frame, encoder settings), beside the ingest cache:
+
+    segments/<master key>/<settings key>/<first>-<last>.mp4
+
+Missing segments are encoded a contiguous run at a time by one ffmpeg (`-ss` to the run's first
+frame, IDRs forced at each segment's start, the segment muxer splitting at them), so a first
+encode costs what one pass costs. Each segment is renamed into the cache when its run is done.
+
+x264 (and NVENC) write the same parameter sets (SPS/PPS) for the same settings; `assemble`
+checks it before joining and refuses, naming the segments, when they differ (a concatenation of
+streams with different parameter sets does not decode)."""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import csv
+import hashlib
+import os
+import secrets
+import shutil
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import av
+import msgspec
+
+from backend.errors import MediaError
+from backend.media import encode, ffmpeg, ingest_cache
+from backend.media import probe as media_probe
+from backend.media.atomic import PARTIAL_MARKER, fsync_dir
+from backend.media.metadata import ArchiveMetadata
+from backend.media.timeline import FrameTimeline
+
+FORMAT_VERSION = 1          # bump when a segment's content for the same key changes
+SEGMENT_SECONDS = 2.0       # the grid inside a scene: a usual streaming GOP
+FOLDER = "segments"
+
+
+class Segment(msgspec.Struct, frozen=True, array_like=True):
+    first: int   # decoded index of its first frame
+    last: int    # decoded index of its last frame (inclusive)
+
+    @property
+    def frames(self) -> int:
+        return self.last - self.first + 1
+
+    @property
+    def name(self) -> str:
+        return f"{self.first:07d}-{self.last:07d}.mp4"
+
+
+def grid_step(frame_count: int, duration_s: float) -> int:
+    """Frames in SEGMENT_SECONDS at the master's average rate (at least 2)."""
+    fps = frame_count / duration_s if duration_s > 0 else 25.0
+    return max(2, round(SEGMENT_SECONDS * fps))
+
+
+def plan(cut_indices: Sequence[int], frame_count: int, step: int) -> list[Segment]:
+    """Segments covering decoded frames 0 .. frame_count - 1, starting at every cut and at the
+    grid points (multiples of `step`) at least step / 2 away from every cut."""
+    if frame_count < 1:
+        raise MediaError("a web master needs at least one frame")
+    cuts = sorted({c for c in cut_indices if 0 < c < frame_count})
+    starts = set(cuts) | {0}
+    for g in range(step, frame_count, step):
+        i = bisect.bisect_left(cuts, g)
+        near = [cuts[j] for j in (i - 1, i) if 0 <= j < len(cuts)]
+        if all(2 * abs(g - c) >= step for c in near):
+            starts.add(g)
+    ordered = sorted(starts)
+    return [Segment(a, b - 1) for a, b in zip(ordered, ordered[1:] + [frame_count])]
+
+
+def runs(segments: Sequence[Segment]) -> list[list[Segment]]:
+    """Maximal runs of segments that follow each other without a gap."""
+    out: list[list[Segment]] = []
+    for seg in segments:
+        if out and out[-1][-1].last + 1 == seg.first:
+            out[-1].append(seg)
+        else:
+            out.append([seg])
+    return out
+
+
+def chunks(segments: Sequence[Segment], max_frames: int) -> list[list[Segment]]:
+    """Consecutive segments grouped into runs of at most about `max_frames` frames (a segment is
+    never split): the runner's resumable units."""
+    out: list[list[Segment]] = []
+    size = 0
+    for seg in segments:
+        if out and size + seg.frames <= max_frames:
+            out[-1].append(seg)
+            size += seg.frames
+        else:
+            out.append([seg])
+            size = seg.frames
+    return out
+
+
+class Store:
+    """One folder of the segment cache: one master, one set of encoder settings."""
+
+    def __init__(self, cache_root: str | os.PathLike, master_key: str, settings_key: str):
+        self.folder = Path(cache_root).expanduser().absolute() / FOLDER / master_key / settings_key
+
+    def path(self, seg: Segment) -> Path:
+        return self.folder / seg.name
+
+    def missing(self, segments: Sequence[Segment]) -> list[Segment]:
+        return [s for s in segments if not self.path(s).is_file()]
+
+
+def store_for(cache_root, identity, *, settings, family: str, chain: str) -> Store:
+    """The store for a master (its ingest_cache identity) and the encode's settings: every video
+    setting, the encoder, the filter chain and the ffmpeg binary (another build may write other
+    parameter sets)."""
+    binary = ffmpeg.find_ffmpeg()
+    stat = Path(binary).stat()
+    payload = msgspec.json.encode([FORMAT_VERSION, family, msgspec.to_builtins(settings), chain,
+                                   str(binary), stat.st_size, stat.st_mtime_ns])
+    return Store(cache_root, ingest_cache.entry_key(identity), hashlib.sha256(payload).hexdigest()[:20])
+
+
+_run_locks: dict[Path, threading.Lock] = {}
+_run_locks_guard = threading.Lock()
+
+
+def _lock_for(folder: Path) -> threading.Lock:
+    """One encoder per store in this process at a time (the editor's background encode and an
+    export's units meet here); another process only duplicates work: files land by rename."""
+    with _run_locks_guard:
+        return _run_locks.setdefault(folder, threading.Lock())
+
+
+def encode_missing(master: str | os.PathLike, store: Store, segments: Sequence[Segment], *,
+                   timeline: FrameTimeline, chain: str, settings, family: str,
+                   cancel: threading.Event | None = None,
+                   on_progress: Callable[[float], None] | None = None) -> tuple[int, float, float]:
+    """Encode those of `segments` the store lacks, a contiguous run per ffmpeg. Returns (segments
+    encoded, CPU seconds, peak RSS bytes) of the ffmpeg runs."""
+    with _lock_for(store.folder):
+        todo = store.missing(segments)
+        total = sum(s.frames for s in todo) or 1
+        done_frames, cpu, rss = 0, 0.0, 0.0
+        for run in runs(todo):
+            frames = sum(s.frames for s in run)
+            result = _encode_run(master, store, run, timeline=timeline, chain=chain,
+                                 settings=settings, family=family, cancel=cancel,
+                                 on_progress=None if on_progress is None else
+                                 (lambda f, base=done_frames, n=frames:
+                                  on_progress((base + f * n) / total)))
+            done_frames += frames
+            cpu += result.cpu_seconds or 0.0
+            rss = max(rss, result.peak_rss_bytes or 0)
+        return len(todo), cpu, rss
+
+
+def _encode_run(master, store: Store, run: Sequence[Segment], *, timeline: FrameTimeline,
+                chain: str, settings, family: str, cancel, on_progress) -> ffmpeg.RunResult:
+    first = run[0].first
+    frames = sum(s.frames for s in run)
+    start = timeline.cut_time(first)   # between the frame before and the first: exact selection
+    seek = ["-ss", f"{start - timeline.origin:.6f}"] if first else []
+    # output times count from the seek point; a keyframe is forced between the frames of a join
+    keys = [timeline.cut_time(s.first) - start for s in run[1:]]
+    offsets = []
+    n = 0
+    for seg in run[:-1]:
+        n += seg.frames
+        offsets.append(n)
+    store.folder.mkdir(parents=True, exist_ok=True)
+    work = store.folder / f"{PARTIAL_MARKER}run-{first}-{os.getpid()}-{secrets.token_hex(3)}"
+    work.mkdir()
+    try:
+        listing = work / "list.csv"
+        split = (["-segment_frames", ",".join(map(str, offsets))] if offsets else [])
+        duration = timeline.times[run[-1].last] - timeline.times[first] + \
+            timeline.frame_duration(run[-1].last)
+        result = ffmpeg.run(
+            [*seek, "-i", str(master), "-map", "0:v:0", "-an", "-sn", "-dn",
+             "-fps_mode", "passthrough", "-vf", f"setpts=PTS-STARTPTS,{chain}",
+             "-frames:v", str(frames),
+             *encode.video_codec_args(settings, family, keyframe_times=keys),
+             "-map_metadata", "-1", "-f", "segment", "-segment_format", "mp4",
+             "-segment_list", str(listing), "-segment_list_type", "csv", *split,
+             "-reset_timestamps", "1", "-y", str(work / "part%06d.mp4")],
+            duration=duration, cancel=cancel,
+            on_progress=None if on_progress is None else
+            (lambda p: p.fraction is not None and on_progress(p.fraction)))
+        parts = _listed(listing, work)
+        if len(parts) != len(run):
+            raise MediaError(f"encoding frames {first}-{run[-1].last} gave {len(parts)} segments, "
+                             f"expected {len(run)}: the forced keyframes did not land on the cuts")
+        for seg, part in zip(run, parts):
+            count = packet_count(part)
+            if count != seg.frames:
+                raise MediaError(f"segment {seg.first}-{seg.last} has {count} frames, "
+                                 f"expected {seg.frames}")
+        for seg, part in zip(run, parts):
+            _fsync(part)
+            os.replace(part, store.path(seg))
+        fsync_dir(store.folder)
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _listed(listing: Path, work: Path) -> list[Path]:
+    with listing.open(newline="", encoding="utf-8") as fh:
+        return [work / row[0] for row in csv.reader(fh) if row]
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def packet_count(path: str | os.PathLike) -> int:
+    """Video packets in a file (one per frame), by demuxing only."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return sum(1 for packet in container.demux(stream) if packet.size)
+
+
+def parameter_sets(path: str | os.PathLike) -> bytes:
+    """The stream's global header (avcC/hvcC: SPS and PPS), as muxed."""
+    with av.open(str(path)) as container:
+        return bytes(container.streams.video[0].codec_context.extradata or b"")
+
+
+def check_parameter_sets(paths: Sequence[Path]) -> None:
+    """Fail loudly when a segment's parameter sets differ from the first's: their concatenation
+    would not decode. The odd segments are dropped from the cache, so the next run makes them
+    again with the current encoder."""
+    if not paths:
+        return
+    reference = parameter_sets(paths[0])
+    odd = [p for p in paths[1:] if parameter_sets(p) != reference]
+    if odd:
+        for path in odd:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise MediaError(f"{len(odd)} web master segment(s) were encoded with other parameter sets "
+                         f"than {paths[0].name} (first: {odd[0].name}); they were removed from "
+                         "the cache: run the export again to encode them anew")
+
+
+def assemble(master: str | os.PathLike, store: Store, segments: Sequence[Segment],
+             out: str | os.PathLike, *, timeline: FrameTimeline, settings,
+             metadata: ArchiveMetadata, info: media_probe.MediaInfo,
+             cancel: threading.Event | None = None) -> ffmpeg.RunResult:
+    """The web master: `segments` (all in the store) joined by stream copy, each given its exact
+    duration on the master's clock (so variable frame rates keep their timing at every join),
+    with the master's audio encoded alongside when the preset keeps audio."""
+    paths = [store.path(s) for s in segments]
+    lost = [p.name for p in paths if not p.is_file()]
+    if lost:
+        raise MediaError(f"{len(lost)} web master segment(s) are not in the cache (first: "
+                         f"{lost[0]}): run the export again to encode them")
+    check_parameter_sets(paths)
+    expected = sum(s.frames for s in segments)
+    lines = []
+    for seg, path in zip(segments, paths):
+        end = timeline.times[seg.last] + timeline.frame_duration(seg.last)
+        lines.append(f"file '{path.as_posix()}'\nduration {end - timeline.times[seg.first]:.6f}\n")
+    audio = settings.audio == "aac" and bool(info.audio)
+
+    def check(temp: Path) -> None:
+        count = media_probe.probe(temp).video.frame_count
+        if count != expected:
+            raise MediaError(f"the joined web master has {count} frames, the segments {expected}")
+
+    work = store.folder / f"{PARTIAL_MARKER}join-{os.getpid()}-{secrets.token_hex(3)}.txt"
+    work.write_text("".join(lines), encoding="utf-8")
+    try:
+        return encode.encode_file(
+            ["-f", "concat", "-safe", "0", "-i", str(work),
+             *(["-i", str(master), "-map", "1:a:0"] if audio else []), "-map", "0:v:0",
+             "-c:v", "copy", *encode.audio_args(settings, audio)],
+            out, settings=settings, metadata=metadata, duration=info.duration_s, cancel=cancel,
+            check=check)
+    finally:
+        with contextlib.suppress(OSError):
+            work.unlink()
