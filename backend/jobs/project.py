@@ -20,11 +20,11 @@ from backend.db import sessions, settings as db_settings
 from backend.db.session_spec import Group, SessionSpec
 from backend.db.sessions import NewSession
 from backend.errors import InputError, MediaError
-from backend.jobs import archive_claims, inputs
+from backend.jobs import archive_claims, inputs, segment_prefetch
 from backend.jobs.events import Event, Listener
 from backend.jobs.request import Outcome, ProcessRequest
 from backend.jobs.runner import Runner, waiting_for_edits
-from backend.jobs.session_job import detection_of, job_metadata, session_groups
+from backend.jobs.session_job import build_job, detection_of, job_metadata, session_groups
 from backend.media import encoders, ffmpeg, ingest, ingest_cache
 from backend.media import probe as media_probe
 from backend.media.detection_params import DetectionParams
@@ -189,6 +189,17 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
     return runner.export(created.session_id, discard_refused_plan=True, lock=lock)
 
 
+def prepare_segments(db, session_id: str) -> bool:
+    """Start encoding the web master's segments for the session's cuts as they stand, in the
+    background at low priority (the editor calls it once the ingest is done; each later cut
+    edit starts it again for the new cuts), so that the export encodes only what the edits
+    touched since. Returns at once; False when the preset encodes the web master in one pass."""
+    session = _editable(db, session_id)
+    job = build_job(db, session, threading.Event())
+    job.timeline = load_timeline(_ingested(db, session))
+    return segment_prefetch.start(job, session_id)
+
+
 # --- edits ----------------------------------------------------------------------------------------
 
 def timeline(db, session_id: str) -> EditState:
@@ -320,6 +331,8 @@ def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
                         scenes=[n for n, o in heir.items() if o in m]) for g, m in zip(groups, members)]
     sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
                     grouped_scenes=new_groups)  # a group left empty stays, as the user made it
+    if segment_prefetch.following() == session.session_id:
+        prepare_segments(db, session.session_id)  # the segments of the new cuts
     return timeline(db, session.session_id)
 
 

@@ -21,7 +21,7 @@ from backend.db import history as db_history
 from backend.db import sessions, settings as db_settings
 from backend.db.session_spec import MasterSummary, SessionSpec
 from backend.errors import ArchiveError, Cancelled, InputError, OperatorError
-from backend.jobs import archive_claims, inputs, stale_outputs
+from backend.jobs import archive_claims, inputs, segment_prefetch, stale_outputs
 from backend.jobs.archive_lock import ArchiveBusy, ArchiveLock
 from backend.jobs.events import Event, Listener
 from backend.jobs.plan_rows import planned, units_of
@@ -239,6 +239,7 @@ class Runner:
             self._update_spec(job.session_id, export_planned=True)
 
     def _run_units(self, job: Job) -> None:
+        segment_prefetch.stop()  # the editor's background encode: the export takes over
         rows = sessions.operations(self.db, job.session_id)
         total = len(rows)
         units = units_of(rows)

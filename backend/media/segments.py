@@ -10,9 +10,9 @@ frame, encoder settings), beside the ingest cache:
 
     segments/<master key>/<settings key>/<first>-<last>.mp4
 
-Missing segments are encoded a contiguous run at a time by one ffmpeg (`-ss` to the run's first
-frame, IDRs forced at each segment's start, the segment muxer splitting at them), so a first
-encode costs what one pass costs. Each segment is renamed into the cache when its run is done.
+Each missing segment is encoded by its own ffmpeg (`-ss` to a time between its first frame and
+the one before, exactly its frames), written under a temporary name and renamed into the cache
+when complete: a segment is a resumable unit, and its bytes depend on its key alone.
 
 x264 (and NVENC) write the same parameter sets (SPS/PPS) for the same settings; `assemble`
 checks it before joining and refuses, naming the segments, when they differ (a concatenation of
@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import csv
 import hashlib
 import os
 import secrets
-import shutil
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,7 +35,7 @@ import msgspec
 from backend.errors import MediaError
 from backend.media import encode, ffmpeg, ingest_cache
 from backend.media import probe as media_probe
-from backend.media.atomic import PARTIAL_MARKER, fsync_dir
+from backend.media.atomic import PARTIAL_MARKER, atomic_output
 from backend.media.metadata import ArchiveMetadata
 from backend.media.timeline import FrameTimeline
 
@@ -81,32 +79,6 @@ def plan(cut_indices: Sequence[int], frame_count: int, step: int) -> list[Segmen
     return [Segment(a, b - 1) for a, b in zip(ordered, ordered[1:] + [frame_count])]
 
 
-def runs(segments: Sequence[Segment]) -> list[list[Segment]]:
-    """Maximal runs of segments that follow each other without a gap."""
-    out: list[list[Segment]] = []
-    for seg in segments:
-        if out and out[-1][-1].last + 1 == seg.first:
-            out[-1].append(seg)
-        else:
-            out.append([seg])
-    return out
-
-
-def chunks(segments: Sequence[Segment], max_frames: int) -> list[list[Segment]]:
-    """Consecutive segments grouped into runs of at most about `max_frames` frames (a segment is
-    never split): the runner's resumable units."""
-    out: list[list[Segment]] = []
-    size = 0
-    for seg in segments:
-        if out and size + seg.frames <= max_frames:
-            out[-1].append(seg)
-            size += seg.frames
-        else:
-            out.append([seg])
-            size = seg.frames
-    return out
-
-
 class Store:
     """One folder of the segment cache: one master, one set of encoder settings."""
 
@@ -146,83 +118,48 @@ def encode_missing(master: str | os.PathLike, store: Store, segments: Sequence[S
                    timeline: FrameTimeline, chain: str, settings, family: str,
                    cancel: threading.Event | None = None,
                    on_progress: Callable[[float], None] | None = None) -> tuple[int, float, float]:
-    """Encode those of `segments` the store lacks, a contiguous run per ffmpeg. Returns (segments
-    encoded, CPU seconds, peak RSS bytes) of the ffmpeg runs."""
+    """Encode those of `segments` the store lacks, one ffmpeg each. Returns (segments encoded,
+    CPU seconds, peak RSS bytes) of the ffmpeg runs."""
     with _lock_for(store.folder):
         todo = store.missing(segments)
         total = sum(s.frames for s in todo) or 1
         done_frames, cpu, rss = 0, 0.0, 0.0
-        for run in runs(todo):
-            frames = sum(s.frames for s in run)
-            result = _encode_run(master, store, run, timeline=timeline, chain=chain,
-                                 settings=settings, family=family, cancel=cancel,
-                                 on_progress=None if on_progress is None else
-                                 (lambda f, base=done_frames, n=frames:
-                                  on_progress((base + f * n) / total)))
-            done_frames += frames
+        for seg in todo:
+            result = encode_one(master, store, seg, timeline=timeline, chain=chain,
+                                settings=settings, family=family, cancel=cancel,
+                                on_progress=None if on_progress is None else
+                                (lambda f, base=done_frames, n=seg.frames:
+                                 on_progress((base + f * n) / total)))
+            done_frames += seg.frames
             cpu += result.cpu_seconds or 0.0
             rss = max(rss, result.peak_rss_bytes or 0)
         return len(todo), cpu, rss
 
 
-def _encode_run(master, store: Store, run: Sequence[Segment], *, timeline: FrameTimeline,
-                chain: str, settings, family: str, cancel, on_progress) -> ffmpeg.RunResult:
-    first = run[0].first
-    frames = sum(s.frames for s in run)
-    start = timeline.cut_time(first)   # between the frame before and the first: exact selection
-    seek = ["-ss", f"{start - timeline.origin:.6f}"] if first else []
-    # output times count from the seek point; a keyframe is forced between the frames of a join
-    keys = [timeline.cut_time(s.first) - start for s in run[1:]]
-    offsets = []
-    n = 0
-    for seg in run[:-1]:
-        n += seg.frames
-        offsets.append(n)
+def encode_one(master, store: Store, seg: Segment, *, timeline: FrameTimeline, chain: str,
+               settings, family: str, cancel=None, on_progress=None) -> ffmpeg.RunResult:
+    """Encode one segment into the store. An encoder of its own for each segment: its bytes
+    depend on its frames and the settings only (not on what was encoded before or after it, as
+    x264's lookahead and VBV would make them in one long run), so the cache key says it all."""
+    start = timeline.cut_time(seg.first)  # between the frame before and the first: exact seek
+    seek = ["-ss", f"{start - timeline.origin:.6f}"] if seg.first else []
+    duration = timeline.times[seg.last] - timeline.times[seg.first] + \
+        timeline.frame_duration(seg.last)
     store.folder.mkdir(parents=True, exist_ok=True)
-    work = store.folder / f"{PARTIAL_MARKER}run-{first}-{os.getpid()}-{secrets.token_hex(3)}"
-    work.mkdir()
-    try:
-        listing = work / "list.csv"
-        split = (["-segment_frames", ",".join(map(str, offsets))] if offsets else [])
-        duration = timeline.times[run[-1].last] - timeline.times[first] + \
-            timeline.frame_duration(run[-1].last)
+    with atomic_output(store.path(seg)) as temp:
         result = ffmpeg.run(
             [*seek, "-i", str(master), "-map", "0:v:0", "-an", "-sn", "-dn",
              "-fps_mode", "passthrough", "-vf", f"setpts=PTS-STARTPTS,{chain}",
-             "-frames:v", str(frames),
-             *encode.video_codec_args(settings, family, keyframe_times=keys),
-             "-map_metadata", "-1", "-f", "segment", "-segment_format", "mp4",
-             "-segment_list", str(listing), "-segment_list_type", "csv", *split,
-             "-reset_timestamps", "1", "-y", str(work / "part%06d.mp4")],
+             "-frames:v", str(seg.frames), *encode.video_codec_args(settings, family),
+             "-map_metadata", "-1", "-y", str(temp)],
             duration=duration, cancel=cancel,
             on_progress=None if on_progress is None else
             (lambda p: p.fraction is not None and on_progress(p.fraction)))
-        parts = _listed(listing, work)
-        if len(parts) != len(run):
-            raise MediaError(f"encoding frames {first}-{run[-1].last} gave {len(parts)} segments, "
-                             f"expected {len(run)}: the forced keyframes did not land on the cuts")
-        for seg, part in zip(run, parts):
-            count = packet_count(part)
-            if count != seg.frames:
-                raise MediaError(f"segment {seg.first}-{seg.last} has {count} frames, "
-                                 f"expected {seg.frames}")
-        for seg, part in zip(run, parts):
-            _fsync(part)
-            os.replace(part, store.path(seg))
-        fsync_dir(store.folder)
-        return result
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _listed(listing: Path, work: Path) -> list[Path]:
-    with listing.open(newline="", encoding="utf-8") as fh:
-        return [work / row[0] for row in csv.reader(fh) if row]
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
+        count = packet_count(temp)
+        if count != seg.frames:
+            raise MediaError(f"segment {seg.first}-{seg.last} of the web master has {count} "
+                             f"frames, expected {seg.frames}")
+    return result
 
 
 def packet_count(path: str | os.PathLike) -> int:

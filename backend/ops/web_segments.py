@@ -1,7 +1,7 @@
-"""web_segments: the web master's scene segments (backend/media/segments.py), a run of them per
-unit, each unit resumable on its own; the web master unit (optimization) joins them. Segments
-already in the segment cache (the editor encodes them in the background while the user reviews,
-and an earlier export of the same master left them) are not encoded again."""
+"""web_segments: the web master's scene segments (backend/media/segments.py), one unit each, so
+each is resumable on its own; the web master unit (optimization) joins them. A segment already
+in the segment cache (the editor encodes them in the background while the user reviews, and an
+earlier export of the same master with the same settings left them) is not encoded again."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ from backend.media.segments import Segment
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.operators import register
 
-UNIT_SECONDS = 10.0   # film per unit: what a kill can cost, and the grain two workers share
 
-
-class SegmentRunParams(msgspec.Struct, kw_only=True):
-    segments: list[Segment]
+class SegmentParams(msgspec.Struct, kw_only=True):
+    segment: Segment
 
 
 def segmented(job: Job) -> bool:
@@ -48,8 +46,8 @@ def store(job: Job) -> segments.Store:
                               family=job.encoder.family, chain=scaled(job)[0])
 
 
-def unit_name(run: list[Segment]) -> str:
-    return f"web segments {run[0].first:06d}-{run[-1].last:06d}"
+def unit_name(seg: Segment) -> str:
+    return f"web segment {seg.first:06d}-{seg.last:06d}"
 
 
 def encode_segments(job: Job, wanted: list[Segment], progress=None) -> UnitResult:
@@ -65,19 +63,16 @@ class WebSegmentsOperator(Operator):
     id = "web_segments"
     label = "Encode the web master's segments"
     stage = Stage.SOURCE
-    Params = SegmentRunParams
+    Params = SegmentParams
     critical_path = True
 
     def plan(self, job: Job) -> list[Unit]:
         if not segmented(job):
             return []
-        step = segments.grid_step(len(job.timeline), job.master_info.duration_s)
-        per_unit = max(step, round(UNIT_SECONDS / segments.SEGMENT_SECONDS) * step)
-        return [Unit(op=self.id, name=unit_name(run), stage=self.stage, input_file=str(job.master),
-                     params=SegmentRunParams(segments=run))
-                for run in segments.chunks(job_segments(job), per_unit)]
+        return [Unit(op=self.id, name=unit_name(seg), stage=self.stage, input_file=str(job.master),
+                     params=SegmentParams(segment=seg)) for seg in job_segments(job)]
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
-        result = encode_segments(job, unit.params.segments, progress)
+        result = encode_segments(job, [unit.params.segment], progress)
         progress(1.0)
         return result
