@@ -64,13 +64,15 @@ class EditState(msgspec.Struct, kw_only=True):
 def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
     """Check every field of `request` (an InputError names the field), then record the session.
     Nothing is written when a check fails. `want_proxy` makes the analysis build the editor's
-    scrubbing proxy too."""
-    created, lock = _create_locked(db, request, want_proxy=want_proxy)
+    scrubbing proxy too. Its web master is made of scene segments, so that an export after edits
+    encodes only the segments they touched (backend/media/segments.py)."""
+    created, lock = _create_locked(db, request, want_proxy=want_proxy, web_segments=True)
     lock.release()
     return created
 
 
-def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
+def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False,
+                   web_segments: bool = False):
     """`create`, returning the archive folder's lock still held: `process` runs the session
     under it, so no other run can take the folder between the record and the run."""
     settings = db_settings.as_dict(db)
@@ -126,7 +128,8 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
         warnings=warnings, scene_spec=request.scenes or "all",
         generate_log=settings["generate_log"],
         extract_midpoint_stills=settings["extract_midpoint_stills"], user_cuts=request.cuts,
-        want_proxy=want_proxy, master_size=identity.size_bytes, master_identity=identity,
+        want_proxy=want_proxy, web_segments=web_segments, master_size=identity.size_bytes,
+        master_identity=identity,
         started=time.time(), archive_layout=layout)
     # The folder is locked while it is checked and the session recorded (archive_claims).
     lock, replaced = archive_claims.claim_new(db, out / f"{date}_{name}")

@@ -33,7 +33,7 @@ import av
 import msgspec
 
 from backend.errors import MediaError
-from backend.media import encode, ffmpeg, ingest_cache
+from backend.media import encode, ffmpeg, ingest_cache, stills
 from backend.media import probe as media_probe
 from backend.media.atomic import PARTIAL_MARKER, atomic_output
 from backend.media.metadata import ArchiveMetadata
@@ -41,6 +41,8 @@ from backend.media.timeline import FrameTimeline
 
 FORMAT_VERSION = 1          # bump when a segment's content for the same key changes
 SEGMENT_SECONDS = 2.0       # the grid inside a scene: a usual streaming GOP
+PREROLL = 8                 # frames encoded before a segment to settle the rate control
+POSTROLL = 8                # and after it: the segment ends as it would before an IDR
 FOLDER = "segments"
 
 
@@ -140,26 +142,70 @@ def encode_one(master, store: Store, seg: Segment, *, timeline: FrameTimeline, c
                settings, family: str, cancel=None, on_progress=None) -> ffmpeg.RunResult:
     """Encode one segment into the store. An encoder of its own for each segment: its bytes
     depend on its frames and the settings only (not on what was encoded before or after it, as
-    x264's lookahead and VBV would make them in one long run), so the cache key says it all."""
-    start = timeline.cut_time(seg.first)  # between the frame before and the first: exact seek
-    seek = ["-ss", f"{start - timeline.origin:.6f}"] if seg.first else []
-    duration = timeline.times[seg.last] - timeline.times[seg.first] + \
-        timeline.frame_duration(seg.last)
+    x264's lookahead and VBV would make them in one long run), so the cache key says it all.
+
+    The encode starts PREROLL frames early and ends POSTROLL frames late, with IDRs forced at
+    the segment's first frame and at the frame after its last; a stream copy then keeps only
+    the segment's packets. A fresh encoder's rate control has no history and spends its first
+    frames at a coarser quantiser, and an encoder at its end of stream its last frames (2 to 7 dB
+    and 1 to 2 dB PSNR below a one-pass encode at the same frames, measured on counter.mp4):
+    with the rolls each frame is encoded as in one long encode with IDRs at the joins."""
+    lead = min(PREROLL, seg.first)
+    tail = min(POSTROLL, len(timeline) - 1 - seg.last)
+    first = seg.first - lead
+    start = timeline.cut_time(first)  # between the frame before and the first: exact seek
+    seek = ["-ss", f"{start - timeline.origin:.6f}"] if first else []
+    idr = timeline.times[seg.first] - timeline.times[first]   # its time after setpts
+    frames = seg.frames + lead + tail
+    end = seg.last + tail
+    duration = timeline.times[end] - timeline.times[first] + timeline.frame_duration(end)
+    keys = [timeline.cut_time(i) - timeline.times[first] for i in
+            ([seg.first] if lead else []) + ([seg.last + 1] if tail else [])]
+    rolls = lead or tail
     store.folder.mkdir(parents=True, exist_ok=True)
     with atomic_output(store.path(seg)) as temp:
-        result = ffmpeg.run(
-            [*seek, "-i", str(master), "-map", "0:v:0", "-an", "-sn", "-dn",
-             "-fps_mode", "passthrough", "-vf", f"setpts=PTS-STARTPTS,{chain}",
-             "-frames:v", str(seg.frames), *encode.video_codec_args(settings, family),
-             "-map_metadata", "-1", "-y", str(temp)],
-            duration=duration, cancel=cancel,
-            on_progress=None if on_progress is None else
-            (lambda p: p.fraction is not None and on_progress(p.fraction)))
-        count = packet_count(temp)
-        if count != seg.frames:
-            raise MediaError(f"segment {seg.first}-{seg.last} of the web master has {count} "
-                             f"frames, expected {seg.frames}")
+        rolled = temp.with_name(temp.stem + "-rolls.mp4") if rolls else temp
+        try:
+            result = ffmpeg.run(
+                [*seek, "-i", str(master), "-map", "0:v:0", "-an", "-sn", "-dn",
+                 "-fps_mode", "passthrough", "-vf", f"setpts=PTS-STARTPTS,{chain}",
+                 "-frames:v", str(frames),
+                 *encode.video_codec_args(settings, family, keyframe_times=keys),
+                 "-map_metadata", "-1", "-y", str(rolled)],
+                duration=duration, cancel=cancel,
+                on_progress=None if on_progress is None else
+                (lambda p: p.fraction is not None and on_progress(p.fraction)))
+            if rolls:  # from the IDR on (a stream-copy seek lands on the keyframe at or before)
+                step = timeline.frame_duration(seg.first)
+                seek_in = ["-ss", f"{idr + step / 4:.6f}"] if lead else []
+                ffmpeg.run([*seek_in, "-i", str(rolled), "-map", "0:v:0",
+                            "-c", "copy", "-frames:v", str(seg.frames),
+                            "-avoid_negative_ts", "make_zero", "-map_metadata", "-1", "-y",
+                            str(temp)], cancel=cancel)
+        finally:
+            if rolls:
+                with contextlib.suppress(OSError):
+                    rolled.unlink()
+        _check_frames(temp, seg, timeline)
     return result
+
+
+def _check_frames(path: Path, seg: Segment, timeline: FrameTimeline) -> None:
+    """The segment holds exactly its frames: as many, at the master's times (from its first),
+    none of the pre- or post-roll (each would sit a frame or more away)."""
+    if seg.frames == 0:
+        return
+    got = stills.frame_times(path)
+    got = [t - got[0] for t in got]  # a stream with B-frames may start later than 0
+    want = [t - timeline.times[seg.first] for t in timeline.times[seg.first:seg.last + 1]]
+    if len(got) != len(want):
+        raise MediaError(f"segment {seg.first}-{seg.last} of the web master has {len(got)} "
+                         f"frames, expected {seg.frames}")
+    tolerance = min(timeline.frame_duration(i) for i in range(seg.first, seg.last + 1)) / 2
+    off = next((i for i, (a, b) in enumerate(zip(got, want)) if abs(a - b) >= tolerance), None)
+    if off is not None:
+        raise MediaError(f"segment {seg.first}-{seg.last} of the web master holds frame "
+                         f"{seg.first + off} at {got[off]:.4f} s, expected {want[off]:.4f} s")
 
 
 def packet_count(path: str | os.PathLike) -> int:

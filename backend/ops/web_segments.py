@@ -18,12 +18,13 @@ class SegmentParams(msgspec.Struct, kw_only=True):
 
 
 def segmented(job: Job) -> bool:
-    """Segments need keyframes at the cuts, and every frame kept: a frame-rate cap (an fps
-    filter) chooses frames by the whole film's clock, so such a preset encodes in one pass."""
+    """An editor's project (SessionSpec.web_segments) whose preset puts keyframes at the cuts
+    and keeps every frame: a frame-rate cap (an fps filter) chooses frames by the whole film's
+    clock, so such a preset encodes in one pass."""
     video = job.preset.video
     fps = job.master_info.video.avg_fps
     capped = bool(video.max_fps and fps and fps > video.max_fps + 1e-3)
-    return video.keyframe_strategy == "scene_cuts" and not capped
+    return job.spec.web_segments and video.keyframe_strategy == "scene_cuts" and not capped
 
 
 def scaled(job: Job) -> tuple[str, tuple[int, int]]:
