@@ -191,15 +191,6 @@ def test_a_vfr_masters_segments_add_up_to_its_frames(media_dir, ffmpeg_bin, tmp_
     check_joins(enc, ffmpeg_bin, tmp_path, alike=2.0, quality=False)
 
 
-@pytest.fixture(scope="module")
-def made_master(tmp_path_factory, media_dir, ffmpeg_bin) -> Path:
-    out = tmp_path_factory.mktemp("make-master") / "master.mp4"
-    subprocess.run([str(media_dir.parent / "tools" / "make-master"), str(out), "--codec", "h264",
-                    "--size", "640x360", "--loops", "1"],
-                   env={**os.environ, "FFMPEG": str(ffmpeg_bin)}, check=True, capture_output=True)
-    return out
-
-
 @pytest.mark.slow
 def test_make_master_joins(made_master, ffmpeg_bin, tmp_path):
     from backend.media import ingest
@@ -296,3 +287,76 @@ def test_editor_encodes_segments_in_the_background_and_the_export_reuses_them(
     assert segment_prefetch.following() is None
     web = Path(outcome.archive_path) / "masters" / "26-11-30_Seg_master-web.mp4"
     assert segments.packet_count(web) == 30
+
+
+# --- kill -9 during an editor's export, then resume ------------------------------------------------
+
+EXPORT_CHILD = """
+import sys
+from backend.db import open_db
+from backend.jobs import project
+from backend.jobs.request import ProcessRequest
+db = open_db(sys.argv[1])
+created = project.create(db, ProcessRequest(master=sys.argv[2], artwork="Kill", date="26-11-30",
+                                            out=sys.argv[3], workers=1,
+                                            overrides={"video": {"x264_preset": "ultrafast"}}))
+print(created.session_id, flush=True)
+assert project.analyse(db, created.session_id).status == "analysed"
+project.export(db, created.session_id)
+"""
+
+
+def _segment_rows(state, sid: str) -> list[dict]:
+    return [op for op in state.operations(sid) if op["operation_type"] == "web_segments"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["during a segment", "after some segments"])
+def test_a_killed_editor_export_resumes_to_a_complete_exact_archive(point, media_dir, tmp_path):
+    import json
+    import signal
+    import sys
+    import time
+
+    from archive_checks import State, check_complete, cli_argv, ends_of, packet_times
+
+    state = State(tmp_path / "state")
+    out = tmp_path / "out"
+    master = media_dir / "testvideo.mp4"
+    child = subprocess.Popen([sys.executable, "-c", EXPORT_CHILD, str(state.db), str(master),
+                              str(out)], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "VIDEO_ARCHIVE_DB": str(state.db)})
+    sid = child.stdout.readline().strip()
+    deadline = time.monotonic() + 600
+    while True:
+        assert child.poll() is None, "the export ended before the kill"
+        assert time.monotonic() < deadline
+        rows = _segment_rows(state, sid) if state.db.exists() else []
+        done = [r for r in rows if r["status"] == "completed"]
+        if point == "after some segments" and len(done) >= 3:
+            break
+        if point == "during a segment" and done and any(r["status"] == "processing" and
+                                                        (r["progress"] or 0) > 0
+                                                        for r in rows):
+            break
+        time.sleep(0.02)
+    os.kill(child.pid, signal.SIGSTOP)
+    before = {r["sequence_number"]: r["end_time"] for r in _segment_rows(state, sid)
+              if r["status"] == "completed"}
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    archive = out / "26-11-30_Kill"
+    assert not (archive / "masters" / "26-11-30_Kill_master-web.mp4").exists()
+
+    done = subprocess.run(cli_argv("--json", "resume", sid), env=state.env(), capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    check_complete(state, sid, archive)  # every output there, checksums, registry, verified
+    after = {r["sequence_number"]: r["end_time"] for r in _segment_rows(state, sid)}
+    assert {seq: after[seq] for seq in before} == before  # finished segments not encoded again
+    web = archive / "masters" / "26-11-30_Kill_master-web.mp4"
+    assert len(packet_times(web)) == len(packet_times(master))
+    scenes = json.loads(state.session(sid)["scenes_data"])
+    counts = [ends_of(archive / "clips" / f"26-11-30_Kill_s{s['number']:03d}.mp4")[0]
+              for s in scenes]  # the verification checked each against its scene
+    assert len(scenes) > 1 and sum(counts) == len(packet_times(master))

@@ -37,6 +37,7 @@ class OptimizationOperator(Operator):
     stage = Stage.SOURCE
     Params = WebMasterParams
     critical_path = True
+    needs_timeline = True
 
     def check(self, job: Job) -> None:
         job.preset.video.check_encoder(job.encoder.family)

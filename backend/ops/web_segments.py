@@ -66,6 +66,7 @@ class WebSegmentsOperator(Operator):
     stage = Stage.SOURCE
     Params = SegmentParams
     critical_path = True
+    needs_timeline = True
 
     def plan(self, job: Job) -> list[Unit]:
         if not segmented(job):
