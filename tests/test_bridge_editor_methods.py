@@ -103,6 +103,10 @@ def test_create_starts_the_ingest_and_returns_at_once(call, media_dir, tmp_path)
     types = [e["type"] for e in call.of(started["job_id"])]
     assert "ingest_progress" in types and types[-3:] == ["session_finished", "ingest_done",
                                                          "job_finished"]
+    # the web master's segments are encoded in the background while the user reviews
+    from backend.jobs import segment_prefetch
+    assert segment_prefetch.following() == started["session_id"]
+    segment_prefetch.stop()
     last = [e for e in call.of(started["job_id"], "ingest_progress")][-1]
     assert last["frames_total"] > 0 and last["frames"] > 0 and last["fps"] > 0
     info = call("project.open", {"session_id": started["session_id"]})
