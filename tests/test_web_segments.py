@@ -200,7 +200,7 @@ def test_make_master_joins(made_master, ffmpeg_bin, tmp_path):
     cuts = [s.start_index for s in result.scenes[1:]]
     assert len(cuts) > 5
     enc = Encoded(made_master, cuts, tmp_path)
-    check_joins(enc, ffmpeg_bin, tmp_path)
+    check_joins(enc, ffmpeg_bin, tmp_path, alike=2.0)  # its clips hold still, repeated frames
 
 
 def test_segments_are_encoded_once_and_reused(media_dir, tmp_path):
