@@ -105,15 +105,16 @@ def store_for(cache_root, identity, *, settings, family: str, chain: str) -> Sto
     return Store(cache_root, ingest_cache.entry_key(identity), hashlib.sha256(payload).hexdigest()[:20])
 
 
-_run_locks: dict[Path, threading.Lock] = {}
-_run_locks_guard = threading.Lock()
+_locks: dict[Path, threading.Lock] = {}
+_locks_guard = threading.Lock()
 
 
-def _lock_for(folder: Path) -> threading.Lock:
-    """One encoder per store in this process at a time (the editor's background encode and an
-    export's units meet here); another process only duplicates work: files land by rename."""
-    with _run_locks_guard:
-        return _run_locks.setdefault(folder, threading.Lock())
+def _lock_for(path: Path) -> threading.Lock:
+    """One encoder per segment in this process at a time (the editor's background encode and an
+    export's units meet here; different segments encode side by side); another process only
+    duplicates work: files land by rename."""
+    with _locks_guard:
+        return _locks.setdefault(path, threading.Lock())
 
 
 def encode_missing(master: str | os.PathLike, store: Store, segments: Sequence[Segment], *,
@@ -122,20 +123,22 @@ def encode_missing(master: str | os.PathLike, store: Store, segments: Sequence[S
                    on_progress: Callable[[float], None] | None = None) -> tuple[int, float, float]:
     """Encode those of `segments` the store lacks, one ffmpeg each. Returns (segments encoded,
     CPU seconds, peak RSS bytes) of the ffmpeg runs."""
-    with _lock_for(store.folder):
-        todo = store.missing(segments)
-        total = sum(s.frames for s in todo) or 1
-        done_frames, cpu, rss = 0, 0.0, 0.0
-        for seg in todo:
-            result = encode_one(master, store, seg, timeline=timeline, chain=chain,
-                                settings=settings, family=family, cancel=cancel,
-                                on_progress=None if on_progress is None else
-                                (lambda f, base=done_frames, n=seg.frames:
-                                 on_progress((base + f * n) / total)))
-            done_frames += seg.frames
-            cpu += result.cpu_seconds or 0.0
-            rss = max(rss, result.peak_rss_bytes or 0)
-        return len(todo), cpu, rss
+    todo = store.missing(segments)
+    total = sum(s.frames for s in todo) or 1
+    done_frames, made, cpu, rss = 0, 0, 0.0, 0.0
+    for seg in todo:
+        with _lock_for(store.path(seg)):
+            if not store.path(seg).is_file():  # another thread may have made it meanwhile
+                result = encode_one(master, store, seg, timeline=timeline, chain=chain,
+                                    settings=settings, family=family, cancel=cancel,
+                                    on_progress=None if on_progress is None else
+                                    (lambda f, base=done_frames, n=seg.frames:
+                                     on_progress((base + f * n) / total)))
+                made += 1
+                cpu += result.cpu_seconds or 0.0
+                rss = max(rss, result.peak_rss_bytes or 0)
+        done_frames += seg.frames
+    return made, cpu, rss
 
 
 def encode_one(master, store: Store, seg: Segment, *, timeline: FrameTimeline, chain: str,
