@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from App import geometry, open_output, sandbox
 from App.instance import InstanceLock
-from backend import paths
+from backend import paths, scratch
 from bridge import http
 from bridge.app import dispatcher
 from bridge.context import Bridge
@@ -52,9 +51,7 @@ def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | Non
     env["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(dict.fromkeys(flags))
     env.setdefault("QT_QPA_PLATFORM", "xcb" if env.get("DISPLAY") else "offscreen")
     if not env.get("XDG_RUNTIME_DIR"):
-        runtime = tempfile.mkdtemp(prefix="video-archive-runtime-")
-        os.chmod(runtime, 0o700)
-        env["XDG_RUNTIME_DIR"] = runtime
+        env["XDG_RUNTIME_DIR"] = str(scratch.make_dir("video-archive-runtime-"))
     return env
 
 
@@ -142,7 +139,7 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
         exports = ExportWatch(bridge.events, bridge.jobs)
         opening = open_output.OpenOnFinish(bridge.events, bridge.db, open_folder)
         g = geometry.load(bridge.db)
-        window = webview.create_window(TITLE, f"{server.url}&shell=webview{url_suffix}", js_api=api,
+        window = webview.create_window(TITLE, f"{server.page}?shell=webview{url_suffix}", js_api=api,
                                        width=g.width, height=g.height, x=g.x, y=g.y,
                                        min_size=geometry.MINIMUM, background_color="#18181a")
         api._window = window

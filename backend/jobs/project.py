@@ -7,8 +7,10 @@ session at once); `export` it from what the session holds. `process` is the thre
 from __future__ import annotations
 
 import bisect
+import functools
 import threading
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import msgspec
@@ -71,22 +73,101 @@ def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
     return created
 
 
-def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False,
-                   web_segments: bool = False):
-    """`create`, returning the archive folder's lock still held: `process` runs the session
-    under it, so no other run can take the folder between the record and the run."""
+class Checked(msgspec.Struct, kw_only=True):
+    """A request as `process` accepts it: every field checked and resolved."""
+    request: ProcessRequest
+    master: Path
+    date: str
+    name: str
+    out: Path
+    rd: Path | None
+    groups: list[Group]
+    preset: object
+    info: object
+    choice: encoders.Choice
+    detection: DetectionParams
+    workers: int
+    layout: str
+    warnings: list[str]
+
+
+class RequestErrors(InputError):
+    """Every problem of one request at once (`check(..., all_errors=True)`); `errors` holds them
+    in the order `process` checks them, each an InputError naming its field."""
+
+    def __init__(self, errors: list[InputError]):
+        super().__init__("; ".join(f"{e.field or 'request'}: {e}" for e in errors),
+                         errors[0].field)
+        self.errors = errors
+
+
+def check(db, request: ProcessRequest, *, all_errors: bool = False,
+          local_encoder: bool = True) -> Checked:
+    """Every check `process` makes before it writes anything. The first problem raises an
+    InputError naming its field; with `all_errors` the checks go on past it (those that need a
+    field that failed are left out) and a RequestErrors carries all of them. `local_encoder`
+    False (a job for another machine) checks the encoder's name but not this machine's GPU."""
     settings = db_settings.as_dict(db)
     ffmpeg.configure(settings["ffmpeg_path"])
+    errors: list[InputError] = []
     warnings: list[str] = []
-    master = inputs.check_master(request.master)
-    date = inputs.check_date(request.date)
-    name, warning = inputs.safe_name(request.artwork)
-    warnings += [warning] if warning else []
-    out = inputs.check_output_dir(request.out)
-    rd, warning = inputs.check_rd_folder(request.rd)
-    warnings += [warning] if warning else []
-    inputs.parse_scene_spec(request.scenes)
-    groups = inputs.check_groups(request.groups or [], "groups")
+
+    def step(fn, *args, field: str | None = None):
+        try:
+            return fn(*args)
+        except InputError as exc:
+            if field is not None and exc.field is None:
+                exc = InputError(str(exc), field)
+            if not all_errors:
+                raise exc from None
+            errors.append(exc)
+            return None
+
+    def warned(pair):
+        if pair is not None and pair[1]:
+            warnings.append(pair[1])
+        return None if pair is None else pair[0]
+
+    master = step(inputs.check_master, request.master)
+    date = step(inputs.check_date, request.date)
+    name = warned(step(inputs.safe_name, request.artwork))
+    out = step(inputs.check_output_dir, request.out)
+    rd = warned(step(inputs.check_rd_folder, request.rd))
+    step(inputs.parse_scene_spec, request.scenes)
+    groups = step(inputs.check_groups, request.groups or [], "groups")
+    preset = step(_preset, db, request, field="preset")
+    info = None
+    if master is not None:
+        try:
+            info = media_probe.probe(master)
+        except MediaError as exc:
+            step(_raise, InputError(f"the master cannot be used: {exc}", "master"))
+    choice = step(_encoder, db, request, settings, local_encoder, field="encoder")
+    if choice is not None and choice.warning:
+        warnings.append(choice.warning)
+    detection = DetectionParams(
+        threshold=request.threshold if request.threshold is not None else settings["scene_threshold_default"],
+        min_scene_len=request.min_scene_len if request.min_scene_len is not None
+        else settings["min_scene_length_default"])
+    if request.cuts is not None and info is not None:
+        step(_check_cut_list, request.cuts, info.video.frame_count)
+    workers = request.workers if request.workers is not None else settings["parallel_workers"]
+    most = int(db_settings.MAXIMUM["parallel_workers"])
+    if not 1 <= workers <= most:
+        step(_raise, InputError(f"workers must be 1 to {most} (got {workers})", "workers"))
+    layout = step(archive_layout.check, request.layout or settings.get("archive_layout", "folder"))
+    if errors:
+        raise RequestErrors(errors)
+    return Checked(request=request, master=master, date=date, name=name, out=out, rd=rd,
+                   groups=groups, preset=preset, info=info, choice=choice, detection=detection,
+                   workers=workers, layout=layout, warnings=warnings)
+
+
+def _raise(exc: InputError):
+    raise exc
+
+
+def _preset(db, request: ProcessRequest):
     preset_id = request.preset or presets.default_id(db)
     try:
         preset = presets.resolve(db, preset_id)
@@ -97,52 +178,57 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False,
             preset = presets.apply_overrides(preset, request.overrides)
         except InputError as exc:
             raise InputError(str(exc), exc.field or "overrides") from None
-    try:
-        info = media_probe.probe(master)
-    except MediaError as exc:
-        raise InputError(f"the master cannot be used: {exc}", "master") from None
+    return preset
+
+
+def _encoder(db, request: ProcessRequest, settings: dict, local: bool) -> encoders.Choice:
+    if not local:  # the node that runs the job makes this check (and insists on NVENC)
+        family = "nvenc" if request.encoder == "nvenc" else "x264"
+        return encoders.Choice(encoder="h264_nvenc" if family == "nvenc" else "libx264",
+                               family=family, gpu=family == "nvenc")
     preference = request.encoder if request.encoder != "auto" else settings["encoder_preference"]
     try:
-        choice = encoders.choose_encoder(
+        return encoders.choose_encoder(
             preference, bool(settings["gpu_enabled"]),
             encoders.detect_encoders(cache_dir=paths.cache_dir(db.path)),
             insist=request.encoder == "nvenc")
     except InputError as exc:
         raise InputError(str(exc), "encoder") from None
-    warnings += [choice.warning] if choice.warning else []
-    detection = DetectionParams(
-        threshold=request.threshold if request.threshold is not None else settings["scene_threshold_default"],
-        min_scene_len=request.min_scene_len if request.min_scene_len is not None
-        else settings["min_scene_length_default"])
-    if request.cuts is not None:
-        _check_cut_list(request.cuts, info.video.frame_count)
-    workers = request.workers if request.workers is not None else settings["parallel_workers"]
-    if workers < 1:
-        raise InputError(f"workers must be at least 1 (got {workers})", "workers")
-    layout = archive_layout.check(request.layout or settings.get("archive_layout", "folder"))
+    except MediaError as exc:
+        raise InputError(str(exc), "encoder") from None
 
+
+def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False,
+                   web_segments: bool = False):
+    """`create`, returning the archive folder's lock still held: `process` runs the session
+    under it, so no other run can take the folder between the record and the run."""
+    checked = check(db, request)
+    settings = db_settings.as_dict(db)
+    warnings = list(checked.warnings)
+    master, date, name, choice = checked.master, checked.date, checked.name, checked.choice
+    detection, preset = checked.detection, checked.preset
     identity = ingest_cache.master_identity(master)
     spec = SessionSpec(
         safe_name=name, encoder=choice, preset=preset,
-        metadata=job_metadata(settings, request.artwork.strip(), date), workers=workers,
+        metadata=job_metadata(settings, request.artwork.strip(), date), workers=checked.workers,
         warnings=warnings, scene_spec=request.scenes or "all",
         generate_log=settings["generate_log"],
         extract_midpoint_stills=settings["extract_midpoint_stills"], user_cuts=request.cuts,
         want_proxy=want_proxy, web_segments=web_segments, master_size=identity.size_bytes,
         master_identity=identity,
-        started=time.time(), archive_layout=layout)
+        started=time.time(), archive_layout=checked.layout)
     # The folder is locked while it is checked and the session recorded (archive_claims).
-    lock, replaced = archive_claims.claim_new(db, out / f"{date}_{name}")
+    lock, replaced = archive_claims.claim_new(db, checked.out / f"{date}_{name}")
     try:
         archive = lock.archive
         warnings += replaced
         session_id = sessions.create(db, NewSession(
             artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
-            rd_folder_path=str(rd) if rd else None, output_path=str(archive), preset_id=preset.id,
-            custom_settings=request.overrides, encoder_type=choice.family,
+            rd_folder_path=str(checked.rd) if checked.rd else None, output_path=str(archive),
+            preset_id=preset.id, custom_settings=request.overrides, encoder_type=choice.family,
             scene_threshold=detection.threshold, min_scene_length=detection.min_scene_len,
             process_metadata=msgspec.structs.replace(spec, warnings=warnings),
-            grouped_scenes=groups or None))
+            grouped_scenes=checked.groups or None))
     except BaseException:
         lock.release()
         raise
@@ -192,6 +278,49 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
     return runner.export(created.session_id, discard_refused_plan=True, lock=lock)
 
 
+# --- stages -------------------------------------------------------------------------------------
+
+def stage(session) -> str:
+    """What the session waits for or does: "analyse", "edit" (waiting for edits) or "export"
+    (asked for or planned: edits are refused)."""
+    spec = session.process_metadata
+    if spec and (spec.export_planned or spec.export_requested):
+        return "export"
+    return "edit" if spec and spec.analysed else "analyse"
+
+
+def begin_export(db, session_id: str) -> bool:
+    """Move the session to the export stage in one transaction with the checks, before any work
+    starts: an edit that comes after is refused (`_editable`), so the archive is made from the
+    edit the user saw when asking for it. False when it was in that stage already."""
+    with db.transaction():
+        session = _existing(db, session_id)
+        if session.status == "completed":
+            raise InputError(f"session {session_id} is completed: its archive is "
+                             f"{session.output_path}", "session_id")
+        spec = session.process_metadata
+        if spec is None:
+            raise InputError(f"session {session_id} was not started by this tool and cannot be "
+                             "exported", "session_id")
+        if spec.export_requested:
+            return False
+        sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+            spec, export_requested=True))
+        return True
+
+
+def end_unplanned_export(db, session_id: str) -> None:
+    """An export that stopped before its plan was written (a plan the checks refused, a master
+    that changed, a refusal to start) gives the session back to the editor to fix."""
+    with db.transaction():
+        if not sessions.exists(db, session_id):
+            return
+        spec = sessions.get(db, session_id).process_metadata
+        if spec is not None and spec.export_requested and not spec.export_planned:
+            sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+                spec, export_requested=False))
+
+
 def prepare_segments(db, session_id: str) -> bool:
     """Start encoding the web master's segments for the session's cuts as they stand, in the
     background at low priority (the editor calls it once the ingest is done; each later cut
@@ -210,28 +339,36 @@ def timeline(db, session_id: str) -> EditState:
     return _state(sessions.get(db, session_id))
 
 
-def set_cuts(db, session_id: str, cuts: list[int]) -> EditState:
+def set_cuts(db, session_id: str, cuts: list[int], *, opened: Project | None = None) -> EditState:
     """Replace the session's cuts (frame numbers, each the first frame of a scene after the first).
     A cut outside the film or given twice is an InputError naming "cuts"; nothing is saved then."""
-    session = _editable(db, session_id)
-    line = load_timeline(_ingested(db, session))
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    line = opened.frames
     scenes = scenes_at_cuts(check_cuts(cuts, line), line, detected=session.scenes_data or [])
     return _save_scenes(db, session, scenes)
 
 
-def import_cuts(db, session_id: str, path: str) -> EditState:
+def import_cuts(db, session_id: str, path: str, *, opened: Project | None = None) -> EditState:
     """Replace the session's cuts with those of an editor's file (CMX 3600 EDL, .otio,
     LosslessCut CSV), so a cut made in Resolve or LosslessCut drives the archive."""
-    session = _editable(db, session_id)
-    return set_cuts(db, session_id, cuts_from_file(path, session.master_path))
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    return set_cuts(db, session_id, cuts_from_file(path, session.master_path), opened=opened)
 
 
-def recut(db, session_id: str, threshold: float, min_scene_len: int) -> EditState:
+def recut(db, session_id: str, threshold: float, min_scene_len: int, *,
+          opened: Project | None = None) -> EditState:
     """Cut again at another threshold / minimum scene length from the stored per-frame scores
-    (no decode), replacing the session's cuts."""
+    (no decode), replacing the session's cuts. `opened`: the call's handle, whose ingest is
+    reused."""
     params = DetectionParams(threshold=threshold, min_scene_len=min_scene_len)
-    session = _editable(db, session_id)
-    result = ingest.recut(_ingested(db, session), params.threshold, params.min_scene_len)
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    result = ingest.recut_cached(session.master_path, params.threshold, params.min_scene_len,
+                                 cache_root=paths.cache_dir(db.path)) \
+        or ingest.recut(opened.ingest, params.threshold, params.min_scene_len)
+    opened.cut_at(result)
     with db.transaction():
         sessions.update(db, session_id, scene_threshold=params.threshold,
                         min_scene_length=params.min_scene_len)
@@ -249,7 +386,9 @@ def set_selection(db, session_id: str, scenes: list[int]) -> EditState:
     if bad:
         raise InputError(f"scene {bad[0]} does not exist: the master has {count} scene"
                          + ("" if count == 1 else "s"), "scenes")
-    sessions.update(db, session_id, selected_scenes=sorted(set(scenes)))
+    with db.transaction():
+        _editable(db, session_id)  # again, with the write: export.start may have come between
+        sessions.update(db, session_id, selected_scenes=sorted(set(scenes)))
     return timeline(db, session_id)
 
 
@@ -258,7 +397,9 @@ def set_groups(db, session_id: str, groups: list[Group] | list[dict]) -> EditSta
     session = _editable(db, session_id)
     checked = inputs.check_groups(groups, "groups")
     inputs.check_groups_against(checked, len(session.scenes_data or []))
-    sessions.update(db, session_id, grouped_scenes=checked)
+    with db.transaction():
+        _editable(db, session_id)
+        sessions.update(db, session_id, grouped_scenes=checked)
     return timeline(db, session_id)
 
 
@@ -298,12 +439,14 @@ def _existing(db, session_id: str):
     return sessions.get(db, session_id)
 
 
-def _editable(db, session_id: str):
-    session = _existing(db, session_id)
+def _editable(db, session_id: str, session=None):
+    session = session or _existing(db, session_id)
     spec = session.process_metadata
-    if not waiting_for_edits(spec):
-        what = ("its export has started" if spec.export_planned else "it is not analysed yet")
-        raise InputError(f"session {session_id} cannot be edited: {what}", "session_id")
+    if not waiting_for_edits(spec) or spec.export_requested:
+        what = ("its export has started" if stage(session) == "export"
+                else "it is not analysed yet")
+        raise InputError(f"session {session_id} cannot be edited: {what} (stage "
+                         f"{stage(session)})", "session_id")
     return session
 
 
@@ -332,8 +475,10 @@ def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
     members = [set(g.scenes) for g in groups]
     new_groups = [Group(name=g.name, color=g.color,
                         scenes=[n for n, o in heir.items() if o in m]) for g, m in zip(groups, members)]
-    sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
-                    grouped_scenes=new_groups)  # a group left empty stays, as the user made it
+    with db.transaction():
+        _editable(db, session.session_id)
+        sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
+                        grouped_scenes=new_groups)  # a group left empty stays, as the user made it
     if segment_prefetch.following() == session.session_id:
         prepare_segments(db, session.session_id)  # the segments of the new cuts
     return timeline(db, session.session_id)
@@ -350,3 +495,81 @@ def _state(session) -> EditState:
         threshold=detection.threshold, min_scene_len=detection.min_scene_len,
         cuts=cuts_of(scenes), scenes=scenes, selection=list(session.selected_scenes or []),
         groups=session_groups(session))
+
+
+# --- one session opened for one call ---------------------------------------------------------------
+
+class Project:
+    """A session as one call of the editor sees it: its row read once, and on first use its
+    ingest (from the cache: one look at the master) and its frame timeline. The bridge opens one
+    per call, so a call reads and hashes nothing twice; what it derives from them (sprite sheets,
+    frame bounds, scores either side of a cut) lives here, not in the bridge."""
+
+    def __init__(self, db, session_id: str):
+        self.db, self.session_id = db, session_id
+        self.session = _existing(db, session_id)
+
+    @functools.cached_property
+    def ingest(self):
+        spec = self.session.process_metadata
+        if not (spec and spec.analysed):
+            raise InputError(f"session {self.session_id} is not analysed yet", "session_id")
+        return _ingested(self.db, self.session)
+
+    def cut_at(self, result) -> None:
+        """The same ingest cut elsewhere (a recut): what the rest of the call shows."""
+        self.__dict__["ingest"] = result  # (the cached property's own slot)
+
+    @functools.cached_property
+    def frames(self):
+        """The decoded frames' numbers and times (backend.media.timeline)."""
+        return load_timeline(self.ingest)
+
+    @property
+    def stage(self) -> str:
+        return stage(self.session)
+
+    def reread(self) -> Project:
+        self.session = sessions.get(self.db, self.session_id)
+        return self
+
+    def frame_index(self, number: int, field: str = "frame") -> int:
+        """The decoded index of frame `number`; an InputError naming `field` outside the film."""
+        line = self.frames
+        if not line.numbers[0] <= number <= line.numbers[-1]:
+            raise InputError(f"frame {number} is outside the master (frames {line.numbers[0]}-"
+                             f"{line.numbers[-1]})", field)
+        return line.index(number)
+
+    def cut_indices(self, cut: int, field: str = "cut") -> tuple[int, int]:
+        """(the index of the last frame before the cut, the cut's own index)."""
+        line = self.frames
+        if not line.numbers[0] < cut <= line.numbers[-1]:
+            raise InputError(f"cut at frame {cut} is outside the master (frames "
+                             f"{line.numbers[0] + 1}-{line.numbers[-1]})", field)
+        after = line.index(cut)
+        return after - 1, after
+
+    def scores(self, *indices: int) -> list[float]:
+        scores = ingest.load_scores(self.ingest)
+        return [float(scores[i]) for i in indices]
+
+    def sprite_sheets(self) -> list[tuple[Path, list[int]]]:
+        """Each sprite sheet with the exact frame under each of its tiles (a sheet past the last
+        tile, which would show nothing, left out)."""
+        result = self.ingest
+        per_sheet = result.sprites.columns * result.sprites.rows
+        tiles = ingest.sprite_frames(result).tolist()
+        sheets = [(Path(path), tiles[i * per_sheet:(i + 1) * per_sheet])
+                  for i, path in enumerate(result.sprites.paths)]
+        return [(path, frames) for path, frames in sheets if frames]
+
+    def sprite_step(self) -> int:
+        """Frames between sprite tiles at the nominal rate."""
+        result = self.ingest
+        return max(1, round(result.sprites.interval_s * Fraction(result.fps_rational)))
+
+
+def open_project(db, session_id: str) -> Project:
+    """The session `session_id` for one call (an InputError naming session_id if unknown)."""
+    return Project(db, session_id)

@@ -92,6 +92,19 @@ def recut(result: IngestResult, threshold: float, min_scene_len: int) -> IngestR
     return _result(cache, entry, record, threshold, min_scene_len, cached=True)
 
 
+def recut_cached(master: Path | str, threshold: float, min_scene_len: int, *,
+                 cache_root: Path) -> IngestResult | None:
+    """`recut` straight from the cache entry of `master` (one look at the master), without first
+    building its result at the previous cut; None when the cache no longer holds its decode."""
+    _check_parameters(threshold, min_scene_len)
+    cache = IngestCache(cache_root)
+    entry = cache.entry(master_identity(Path(master).expanduser().resolve()))
+    record = cache.load_record(entry)
+    if record is None or not all((entry / name).is_file() for name in (SCORES, FRAME_US)):
+        return None
+    return _result(cache, entry, record, threshold, min_scene_len, cached=True)
+
+
 def load_frame_table(result: IngestResult) -> tuple[np.ndarray, np.ndarray]:
     """(frame numbers, presentation seconds) of every decoded frame, indexed by decoded index."""
     return np.load(result.frame_numbers), np.load(result.frame_times)
