@@ -32,7 +32,8 @@ def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | Non
     """Qt WebEngine's settings for this machine: its Chromium sandbox is turned off only where it
     cannot start (as root, without user namespaces, under AppArmor's restriction without our
     profile: App/sandbox.py; `is_root` given decides on that alone); with no GPU device it
-    renders in software from the start instead of failing over."""
+    renders in software from the start instead of failing over; media play with sound without
+    a click first (the window is the app's own)."""
     env = dict(os.environ if env is None else env)
     if is_root is None:
         decision = sandbox.current(env)
@@ -43,6 +44,8 @@ def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | Non
         sandboxed = not is_root
     has_gpu = Path("/dev/dri").exists() if has_gpu is None else has_gpu
     flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
+    # the page is the app: Space plays the proxy with its sound whatever started the playback
+    flags.append("--autoplay-policy=no-user-gesture-required")
     if not sandboxed:
         flags.append("--no-sandbox")
         env["QTWEBENGINE_DISABLE_SANDBOX"] = "1"

@@ -18,6 +18,7 @@ from backend.media.ingest import FRAME_US
 from bridge.events import EventHub
 from bridge.jobs import JobManager
 from bridge.media import MediaRegistry
+from bridge.sharp import SharpProxies
 
 
 SCRATCH_PREFIX = "video-archive-bridge-"
@@ -31,6 +32,7 @@ class Bridge:
         self.events = EventHub()
         self.jobs = JobManager(self.events)
         self.media = MediaRegistry()
+        self.sharp = SharpProxies()  # sharp proxies made after an ingest, in the background
         self.transport = transport
         self.base_url = ""  # the HTTP server's address once it listens: media URLs point there
         # frames rendered on request (frame.get) live here for this run only, bounded by
@@ -81,6 +83,7 @@ class Bridge:
         return out
 
     def close(self) -> None:
+        self.sharp.close()
         self.jobs.close()
         self.db.close()
         shutil.rmtree(self.scratch, ignore_errors=True)

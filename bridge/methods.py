@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from PIL import Image
@@ -22,7 +22,7 @@ from backend.jobs import own_files, project
 from backend.jobs.export_plan import ExportPlan, plan as plan_export
 from backend.jobs.request import ProcessRequest
 from backend.jobs.runner import Runner, failure_lines
-from backend.media import stills
+from backend.media import sharp_proxy, stills
 from backend.media import probe as media_probe
 from backend.media.scenes import Scene, smpte
 from backend.presets import catalog as presets
@@ -447,6 +447,50 @@ class SceneThumb(msgspec.Struct):
     frame: int               # the scene's midpoint frame it shows
 
 
+class PeaksLevel(msgspec.Struct, kw_only=True):
+    url: str                 # int8, bin after bin, each [min, max] per channel (docs/bridge.md)
+    samples_per_bin: int
+    bins: int
+
+
+class Waveform(msgspec.Struct, kw_only=True):
+    sample_rate: int         # samples a second; sample 0 is the first frame's time
+    channels: int
+    samples: int             # per channel
+    levels: list[PeaksLevel]  # finest first
+
+
+def _waveform(ctx: Bridge, sid: str, result) -> Waveform | None:
+    wf = result.waveform
+    if wf is None:
+        return None
+    entry = result.scores.parent
+    return Waveform(sample_rate=wf.sample_rate, channels=wf.channels, samples=wf.samples,
+                    levels=[PeaksLevel(url=ctx.media_url(entry / lv.file, sid),
+                                       samples_per_bin=lv.samples_per_bin, bins=lv.bins)
+                            for lv in wf.levels])
+
+
+class ProxyState(msgspec.Struct, kw_only=True):
+    url: str | None          # the sharpest proxy made so far
+    width: int | None
+    height: int | None
+    sharp: bool              # it is the sharp one (backend/media/sharp_proxy.py)
+    pending: bool            # the sharp one is still being made
+    error: str | None        # why the sharp one could not be made (the small one stays)
+
+
+def _proxy_state(ctx: Bridge, sid: str, result) -> ProxyState:
+    sharp, pending, error = ctx.sharp.state(result)
+    if sharp is not None:
+        width, height = sharp_proxy.sharp_size(result.display_width, result.display_height)
+        return ProxyState(url=ctx.media_url(sharp, sid), width=width, height=height, sharp=True,
+                          pending=False, error=None)
+    return ProxyState(url=ctx.media_url(result.proxy, sid) if result.proxy else None,
+                      width=result.proxy_width, height=result.proxy_height, sharp=False,
+                      pending=pending, error=error)
+
+
 class Timeline(msgspec.Struct, kw_only=True):
     session_id: str
     fps: Rational
@@ -461,14 +505,16 @@ class Timeline(msgspec.Struct, kw_only=True):
     min_scene_len: int
     selection: list[int]
     groups: list[Group]
-    proxy_url: str | None    # VP9/WebM, a keyframe every proxy_gop frames
+    proxy_url: str | None    # VP9/WebM, a keyframe every proxy_gop frames; the sharp one once made
     proxy_width: int | None
     proxy_height: int | None
+    proxy_pending: bool      # a sharper proxy is being made: ask timeline.proxy for it
     scores_url: str          # little-endian float32, one content score per decoded frame
     score_count: int
     frame_us_url: str        # little-endian float64, each decoded frame's time in microseconds
     sprites: list[SpriteSheet]
     thumbs: list[SceneThumb]
+    waveform: Waveform | None  # audio peaks; None when the master has no audio
 
 
 class EditView(msgspec.Struct, kw_only=True):
@@ -520,13 +566,15 @@ def _edit_view(ctx: Bridge, state, result) -> EditView:
 @table.method("timeline.get")
 def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
     """Everything the timeline draws: rate, frames, scenes, cuts, choices, and the URLs of the
-    proxy, the per-frame scores (binary), the sprite sheets and the scene thumbnails."""
+    proxy, the per-frame scores (binary), the sprite sheets, the scene thumbnails and the audio
+    peaks (`waveform`, binary; null without audio). Starts the sharp proxy in the background."""
     opened = project.open_project(ctx.db, p.session_id)
     result = opened.ingest
     state = project.timeline(ctx.db, p.session_id)
     sid = p.session_id
     rate = Fraction(result.fps_rational)
     step = opened.sprite_step()
+    proxy = _proxy_state(ctx, sid, result)
     sheets = [SpriteSheet(
         url=ctx.media_url(path, sid), columns=result.sprites.columns, rows=result.sprites.rows,
         tile_width=result.sprites.tile_width, tile_height=result.sprites.tile_height,
@@ -540,11 +588,19 @@ def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
         height=result.display_height, scenes=state.scenes, cuts=state.cuts,
         threshold=state.threshold, min_scene_len=state.min_scene_len, selection=state.selection,
         groups=state.groups,
-        proxy_url=ctx.media_url(result.proxy, sid) if result.proxy else None,
-        proxy_width=result.proxy_width, proxy_height=result.proxy_height,
+        proxy_url=proxy.url, proxy_width=proxy.width, proxy_height=proxy.height,
+        proxy_pending=proxy.pending,
         scores_url=ctx.media_url(ctx.scores_file(result), sid), score_count=result.frame_count,
         frame_us_url=ctx.media_url(ctx.frame_us_file(result), sid),
-        sprites=sheets, thumbs=_thumbs(ctx, sid, result, state.scenes))
+        sprites=sheets, thumbs=_thumbs(ctx, sid, result, state.scenes),
+        waveform=_waveform(ctx, sid, result))
+
+
+@table.method("timeline.proxy")
+def timeline_proxy(ctx: Bridge, p: SessionId) -> ProxyState:
+    """The sharpest proxy so far: the page asks again while `pending` and swaps it in when the
+    sharp one is ready."""
+    return _proxy_state(ctx, p.session_id, project.open_project(ctx.db, p.session_id).ingest)
 
 
 def _edited(ctx: Bridge, session_id: str, edit) -> EditView:
@@ -601,6 +657,10 @@ class FrameParams(Params):
     session_id: str
     frame: int
     format: Literal["jpeg", "png"] = "jpeg"
+    # the viewer's size in device pixels: a JPEG fitted inside it (never enlarged), which is
+    # quicker to make, send and decode than the full frame
+    max_width: Annotated[int, msgspec.Meta(ge=16, le=16384)] | None = None
+    max_height: Annotated[int, msgspec.Meta(ge=16, le=16384)] | None = None
 
 
 class FrameImage(msgspec.Struct, kw_only=True):
@@ -624,12 +684,15 @@ class CutFrames(msgspec.Struct, kw_only=True):
     after_score: float
 
 
-def _frame(ctx: Bridge, opened, index: int, fmt: str) -> FrameImage:
+def _frame(ctx: Bridge, opened, index: int, fmt: str,
+           fit: tuple[int, int] | None = None) -> FrameImage:
     line = opened.frames
+    fit = fit if fmt == "jpeg" else None
+    size = f"-{fit[0]}x{fit[1]}" if fit else ""
     out = ctx.frame_file(opened.session_id,
-                         f"frame-{line.numbers[index]}.{'jpg' if fmt == 'jpeg' else 'png'}",
+                         f"frame-{line.numbers[index]}{size}.{'jpg' if fmt == 'jpeg' else 'png'}",
                          lambda path: stills.frame_image(opened.session.master_path, index,
-                                                         line.times[index], fmt, path))
+                                                         line.times[index], fmt, path, fit))
     with Image.open(out) as image:
         width, height = image.size
     return FrameImage(url=ctx.media_url(out, opened.session_id), frame=line.numbers[index],
@@ -638,9 +701,11 @@ def _frame(ctx: Bridge, opened, index: int, fmt: str) -> FrameImage:
 
 @table.method("frame.get")
 def frame_get(ctx: Bridge, p: FrameParams) -> FrameImage:
-    """The master's own frame at full quality (decoded from the master, not the proxy)."""
+    """The master's own frame at full quality (decoded from the master, not the proxy); a JPEG
+    fitted inside max_width x max_height when given (the viewer's size; never enlarged)."""
     opened = project.open_project(ctx.db, p.session_id)
-    return _frame(ctx, opened, opened.frame_index(p.frame, "frame"), p.format)
+    fit = (p.max_width or 16384, p.max_height or 16384) if p.max_width or p.max_height else None
+    return _frame(ctx, opened, opened.frame_index(p.frame, "frame"), p.format, fit)
 
 
 @table.method("frame.around_cut")
