@@ -372,6 +372,8 @@ def _start_analysis(ctx: Bridge, session_id: str, master: str) -> JobInfo:
                                   listener=RunnerEvents(emit, frames_total=frames_total))
         if outcome.status == "failed":
             raise OperatorError(outcome.error or "the analysis failed")
+        if outcome.status == "analysed":
+            project.prepare_segments(ctx.db, session_id)  # the web master's, while the user reviews
         return "completed" if outcome.status == "analysed" else outcome.status
 
     return ctx.jobs.start("ingest", session_id, work)

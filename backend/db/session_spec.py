@@ -57,6 +57,9 @@ class SessionSpec(msgspec.Struct, kw_only=True):
     extract_midpoint_stills: bool = True
     user_cuts: list[int] | None = None  # the request's cuts: replace detection's when analysed
     want_proxy: bool = False           # ingest also builds the editor's scrubbing proxy
+    # The web master is joined from cached scene segments (an editor's project: an export after
+    # edits encodes only what they touched); `process`, which nothing edits, encodes it in one pass.
+    web_segments: bool = False
     master_size: int = 0
     master_identity: MasterIdentity | None = None  # size, mtime, content samples: resume checks it
     started: float = 0.0               # time.time() at creation

@@ -23,11 +23,11 @@ from backend.db import sessions, settings as db_settings
 from backend.db.session_spec import Group, SceneNote, SessionSpec
 from backend.db.sessions import NewSession
 from backend.errors import InputError, MediaError
-from backend.jobs import archive_claims, inputs
+from backend.jobs import archive_claims, inputs, segment_prefetch
 from backend.jobs.events import Event, Listener
 from backend.jobs.request import Outcome, ProcessRequest
 from backend.jobs.runner import Runner, waiting_for_edits
-from backend.jobs.session_job import detection_of, job_metadata, session_groups
+from backend.jobs.session_job import build_job, detection_of, job_metadata, session_groups
 from backend.media import encoders, ffmpeg, ingest, ingest_cache
 from backend.media import probe as media_probe
 from backend.media.detection_params import DetectionParams
@@ -68,8 +68,9 @@ class EditState(msgspec.Struct, kw_only=True):
 def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
     """Check every field of `request` (an InputError names the field), then record the session.
     Nothing is written when a check fails. `want_proxy` makes the analysis build the editor's
-    scrubbing proxy too."""
-    created, lock = _create_locked(db, request, want_proxy=want_proxy)
+    scrubbing proxy too. Its web master is made of scene segments, so that an export after edits
+    encodes only the segments they touched (backend/media/segments.py)."""
+    created, lock = _create_locked(db, request, want_proxy=want_proxy, web_segments=True)
     lock.release()
     return created
 
@@ -213,7 +214,8 @@ def _encoder(db, request: ProcessRequest, settings: dict, local: bool) -> encode
         raise InputError(str(exc), "encoder") from None
 
 
-def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
+def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False,
+                   web_segments: bool = False):
     """`create`, returning the archive folder's lock still held: `process` runs the session
     under it, so no other run can take the folder between the record and the run."""
     checked = check(db, request)
@@ -228,8 +230,8 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
         warnings=warnings, scene_spec=request.scenes or "all",
         generate_log=settings["generate_log"],
         extract_midpoint_stills=settings["extract_midpoint_stills"], user_cuts=request.cuts,
-        want_proxy=want_proxy, master_size=identity.size_bytes, master_identity=identity,
-        started=time.time(), archive_layout=checked.layout, follows=request.follows,
+        want_proxy=want_proxy, web_segments=web_segments, master_size=identity.size_bytes,
+        master_identity=identity, started=time.time(), archive_layout=checked.layout, follows=request.follows,
         scene_notes=list(request.scene_notes or []))
     # The folder is locked while it is checked and the session recorded (archive_claims).
     folder = next_version(checked.out, request.follows) if request.follows else checked.out / f"{date}_{name}"
@@ -417,6 +419,17 @@ def end_unplanned_export(db, session_id: str) -> None:
                 spec, export_requested=False))
 
 
+def prepare_segments(db, session_id: str) -> bool:
+    """Start encoding the web master's segments for the session's cuts as they stand, in the
+    background at low priority (the editor calls it once the ingest is done; each later cut
+    edit starts it again for the new cuts), so that the export encodes only what the edits
+    touched since. Returns at once; False when the preset encodes the web master in one pass."""
+    session = _editable(db, session_id)
+    job = build_job(db, session, threading.Event())
+    job.timeline = load_timeline(_ingested(db, session))
+    return segment_prefetch.start(job, session_id)
+
+
 # --- edits ----------------------------------------------------------------------------------------
 
 def timeline(db, session_id: str) -> EditState:
@@ -575,6 +588,8 @@ def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
         sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
                         grouped_scenes=new_groups,  # a group left empty stays, as the user made it
                         process_metadata=msgspec.structs.replace(spec, scene_notes=notes))
+    if segment_prefetch.following() == session.session_id:
+        prepare_segments(db, session.session_id)  # the segments of the new cuts
     return timeline(db, session.session_id)
 
 
