@@ -26,6 +26,29 @@ from bridge.webview import WebviewApi, attach
 
 TITLE = "Video Archive"
 PAUSE_WAIT_S = 60
+# the window's own icon (_NET_WM_ICON on X11), drawn by packaging/icon.py
+ICON = Path(__file__).resolve().parent / "icons" / "video-archive.png"
+
+
+def available_screens() -> list[geometry.Area]:
+    """Each screen's area less its panels, primary first; none when Qt cannot say."""
+    try:
+        from webview.guilib import initialize
+
+        screens = initialize("qt").get_screens()
+        return [(a.x(), a.y(), a.width(), a.height())
+                for a in (s.frame.availableGeometry() for s in screens)]
+    except Exception:  # noqa: BLE001 - without screens the window opens at the stored size
+        return []
+
+
+def master_suffix(master: str | None) -> str:
+    """The page's address for `video-archive app FILE`: the new-project form, master filled."""
+    if not master:
+        return ""
+    from urllib.parse import quote
+
+    return "#/new/" + quote(str(Path(master).expanduser().absolute()), safe="")
 
 
 def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | None = None,
@@ -141,16 +164,20 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
         api = ShellApi(dispatcher(bridge.for_transport("webview")))
         exports = ExportWatch(bridge.events, bridge.jobs)
         opening = open_output.OpenOnFinish(bridge.events, bridge.db, open_folder)
-        g = geometry.load(bridge.db)
+        g = geometry.fit(geometry.load(bridge.db), available_screens())
         window = webview.create_window(TITLE, f"{server.url}&shell=webview{url_suffix}", js_api=api,
                                        width=g.width, height=g.height, x=g.x, y=g.y,
-                                       min_size=geometry.MINIMUM, background_color="#18181a")
+                                       min_size=geometry.minimum_for(g), background_color="#18181a")
         api._window = window
         closing_allowed = threading.Event()
 
         def remember_geometry() -> None:
             try:
-                geometry.save(bridge.db, window.width, window.height, window.x, window.y)
+                # the frame's position, which is what placing a window sets: the page's own
+                # (window.x/y) sits a title bar lower, and the window crept down at every start
+                frame = window.native.frameGeometry() if window.native is not None else None
+                x, y = (frame.x(), frame.y()) if frame is not None else (window.x, window.y)
+                geometry.save(bridge.db, window.width, window.height, x, y)
             except Exception:  # noqa: BLE001 - a geometry that cannot be saved is no reason to stay open
                 pass
 
@@ -181,7 +208,8 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
                 if on_started is not None:
                     on_started(window)
 
-            webview.start(started, gui="qt", private_mode=False)
+            webview.start(started, gui="qt", private_mode=False, icon=str(ICON),
+                          storage_path=str(paths.private_dir(paths.data_dir())))
         finally:
             exports.remove()
             opening.remove()

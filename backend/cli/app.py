@@ -9,6 +9,9 @@ def register(sub) -> None:
                        description="Opens the editor in a pywebview window (Qt WebEngine). One "
                                    "window per state database; closing it during an export "
                                    "pauses the export, to be resumed at the next start.")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="a master video: opens the new-project form with it filled in (the "
+                        "desktop's 'Open with'; only the first is used)")
     p.set_defaults(func=cmd_app)
 
 
@@ -20,6 +23,8 @@ def cmd_app(args, ctx: Context) -> int:
 
         raise InputError(f"the desktop app needs pywebview with Qt (pip install "
                          f"'video-archive[app]'): {exc}") from None
-    code = run(ctx.db_path)
+    from App.shell import master_suffix
+
+    code = run(ctx.db_path, url_suffix=master_suffix(args.files[0] if args.files else None))
     ctx.close()
     exit_process(code)  # pywebview may leave a thread waiting on the closed window

@@ -25,7 +25,7 @@ function clearErrors(form) {
 }
 
 // --- start --------------------------------------------------------------------------------------
-export async function renderStart(root, bridge, { openSession }) {
+export async function renderStart(root, bridge, { openSession, master = "" }) {
   const form = h("form", { class: "form", id: "new-project", novalidate: true });
   for (const [name, label, kind] of FIELDS) {
     const input = kind === "select" ? h("select", { name, id: `f-${name}` })
@@ -41,6 +41,7 @@ export async function renderStart(root, bridge, { openSession }) {
     form.append(h("label", { for: `f-${name}` }, label), box);
   }
   form.querySelector("#f-date").value = todayYYMMDD();
+  if (master) form.querySelector("#f-master").value = master;
   form.querySelector("#f-date").placeholder = "YY-MM-DD";
   form.querySelector("#f-artwork").placeholder = "e.g. Northern Lights";
   form.querySelector("#f-master").placeholder = bridge.pickFile ? "Browse… or type a path" : "/path/to/master.mov";
