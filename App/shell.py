@@ -8,6 +8,7 @@ closing anyway pauses the export so the next start offers to resume it."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -16,8 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from App import geometry, open_output, sandbox
-from App.instance import InstanceLock
+from App import geometry, handoff, open_output, sandbox
+from App.instance import AlreadyRunning, InstanceLock
 from backend import paths
 from bridge import http
 from bridge.app import dispatcher
@@ -144,15 +145,26 @@ def exit_process(code: int):
     os._exit(code)
 
 
-def run(db_path: str | Path | None = None, *, url_suffix: str = "",
+def run(db_path: str | Path | None = None, *, master: str | None = None, url_suffix: str = "",
         on_started: Callable[[object], None] | None = None,
         open_folder: open_output.Opener = open_output.open_folder) -> int:
-    """Open the window and block until it closes. Raises StateError when another app runs.
-    `on_started(window)` runs on a thread of its own once the window exists (tests drive the
-    page through it); `open_folder(archive)` shows a completed export's folder when
+    """Open the window and block until it closes; with `master`, on the new-project form with
+    that master filled in. When another app runs on the same state folder, hand over to it
+    (App/handoff.py: its window comes to the front) and return 0; raise StateError when it does
+    not answer. `on_started(window)` runs on a thread of its own once the window exists (tests
+    drive the page through it); `open_folder(archive)` shows a completed export's folder when
     auto_open_output is on (tests pass a recorder)."""
     db_file = paths.db_path(db_path)
-    with InstanceLock(db_file.parent):
+    lock = InstanceLock(db_file.parent)
+    try:
+        lock.acquire()
+    except AlreadyRunning:
+        if not handoff.send(db_file.parent, master and str(Path(master).expanduser().absolute())):
+            raise
+        print("video-archive: the editor is already open; brought its window to the front",
+              file=sys.stderr)
+        return 0
+    try:
         os.environ.update(engine_environment())
         import webview
 
@@ -165,10 +177,18 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
         exports = ExportWatch(bridge.events, bridge.jobs)
         opening = open_output.OpenOnFinish(bridge.events, bridge.db, open_folder)
         g = geometry.fit(geometry.load(bridge.db), available_screens())
-        window = webview.create_window(TITLE, f"{server.url}&shell=webview{url_suffix}", js_api=api,
+        window = webview.create_window(TITLE, f"{server.url}&shell=webview{url_suffix or master_suffix(master)}", js_api=api,
                                        width=g.width, height=g.height, x=g.x, y=g.y,
                                        min_size=geometry.minimum_for(g), background_color="#18181a")
         api._window = window
+
+        def on_second_start(wanted: str | None) -> None:
+            print("video-archive: a second start asked for this window", file=sys.stderr, flush=True)
+            window.restore()  # out of minimised, raised and activated (on the GUI thread)
+            if wanted:
+                window.evaluate_js(f"location.hash = {json.dumps(master_suffix(wanted))}")
+
+        listener = handoff.Listener(db_file.parent, on_second_start)
         closing_allowed = threading.Event()
 
         def remember_geometry() -> None:
@@ -211,9 +231,12 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
             webview.start(started, gui="qt", private_mode=False, icon=str(ICON),
                           storage_path=str(paths.private_dir(paths.data_dir())))
         finally:
+            listener.close()
             exports.remove()
             opening.remove()
             bridge.jobs.close()  # pauses anything still running, so it resumes next time
             server.close()
             bridge.close()
+    finally:
+        lock.release()
     return 0
