@@ -317,6 +317,72 @@ def test_installed_editor_window_calls_the_bridge_from_its_page(installed, home,
         shutil.copy(shot, Path(keep) / "packaged-editor.png")
 
 
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+
+def _window_geometry(display: str, title: str) -> tuple[int, int, int, int]:
+    out = subprocess.run(["xwininfo", "-name", title], capture_output=True, text=True,
+                         env={**os.environ, "DISPLAY": display}).stdout
+    value = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+    return (int(value["Absolute upper-left X"]), int(value["Absolute upper-left Y"]),
+            int(value["Width"]), int(value["Height"]))
+
+
+def test_a_fresh_user_on_a_laptop_screen_sees_the_whole_window_and_a_second_start_raises_it(installed):
+    """A non-root user with a new home (no state yet) starts the installed app on a 1366x768
+    screen: the window opens whole on the screen; a second start (the menu clicked again) ends at
+    once and the first window is asked to the front. The screenshot is docs/screens/first-start-1366x768.png."""
+    browser.require_system_deps()
+    if shutil.which("xwininfo") is None:
+        pytest.skip("xwininfo (x11-utils) is not installed; scripts/install-system-deps adds it")
+    import tempfile
+
+    home = Path(tempfile.mkdtemp(prefix="va-fresh-user-", dir="/tmp"))  # pytest's own folder is 0700
+    os.chown(home, 65534, 65534)
+    port = _free_port()
+    log = home.parent / f"{home.name}.log"
+    try:
+        with browser.xvfb("1366x768x24") as display, open(log, "w") as log_file:
+            env = bare_env(home, DISPLAY=display, QTWEBENGINE_REMOTE_DEBUGGING=f"127.0.0.1:{port}")
+            proc = subprocess.Popen(PLACE[0].command(*NOBODY, "video-archive", "app"), cwd=home,
+                                    stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                                    start_new_session=True, env=env)
+            try:
+                target = cdp.wait_for_page(port, 180, alive=lambda: proc.poll() is None)
+                page = cdp.Page(target["webSocketDebuggerUrl"])
+                deadline = time.monotonic() + 120
+                while not page.evaluate("document.readyState === 'complete' && !!document.querySelector('#new-project')"):
+                    assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                    time.sleep(0.2)
+                x, y, width, height = _window_geometry(display, "Video Archive")
+                assert 0 <= x and 0 <= y and x + width <= 1366 and y + height <= 768, (x, y, width, height)
+                time.sleep(1)  # let the first screen paint
+                shot = home.parent / f"{home.name}.png"
+                ImageGrab.grab(xdisplay=display).save(shot)
+                page.close()
+                second = subprocess.run(PLACE[0].command(*NOBODY, "video-archive", "app"), cwd=home,
+                                        env=bare_env(home, DISPLAY=display), capture_output=True,
+                                        text=True, timeout=120, stdin=subprocess.DEVNULL)
+                assert second.returncode == 0, second.stderr
+                assert "already open; brought its window to the front" in second.stderr
+                deadline = time.monotonic() + 30
+                while "a second start asked for this window" not in log.read_text():
+                    assert time.monotonic() < deadline, log.read_text()[-3000:]
+                    time.sleep(0.2)
+            finally:
+                _stop(proc)
+        config = home / ".config" / "video-archive"
+        assert (config / "state.db").stat().st_uid == 65534
+        assert config.stat().st_mode & 0o777 == 0o700 and (config / "state.db").stat().st_mode & 0o777 == 0o600
+        colours = Image.open(shot).convert("RGB").getcolors(maxcolors=1 << 16)
+        assert colours is None or len(colours) > 20, "the screenshot is blank"
+        keep = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")
+        if keep:
+            shutil.copy(shot, Path(keep) / "first-start-1366x768.png")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def test_purging_the_package_keeps_the_users_data(installed, home):
     db = user_config(home) / "state.db"
     sessions_before = _db_rows(db, "SELECT session_id, status FROM processing_state")
