@@ -106,6 +106,10 @@ def test_windows_installer_compiles_per_user_and_keeps_user_data(tmp_path):
     uninstall = script.split('Section "Uninstall"')[1]
     assert "video-archive\\" not in uninstall.replace("$INSTDIR", "")  # never the data folder
     assert "RMDir /r \"$INSTDIR\"" not in uninstall
+    # the licence is shown and installed; "Open with" on video files is offered and removed again
+    assert "MUI_PAGE_LICENSE" in script and "LICENSE.txt" in script
+    for ext in (".mp4", ".mov", ".mxf"):
+        assert f'!insertmacro OpenWith "{ext}"' in script and f'!insertmacro UnOpenWith "{ext}"' in uninstall
 
 
 def test_macos_bundle_settings_make_a_valid_plist():
@@ -115,6 +119,9 @@ def test_macos_bundle_settings_make_a_valid_plist():
     assert data["CFBundleIdentifier"] == bundle.IDENTIFIER
     assert data["CFBundleShortVersionString"] == "0.1.0"
     assert data["CFBundlePackageType"] == "APPL"
+    assert "GPL-3.0-or-later" in data["NSHumanReadableCopyright"]
+    [kind] = data["CFBundleDocumentTypes"]
+    assert kind["CFBundleTypeRole"] == "Viewer" and "public.mpeg-4" in kind["LSItemContentTypes"]
     spec = (PACKAGING / "video-archive.spec").read_text()
     assert 'WINDOWED = "Video Archive"' in spec and "bundle.info_plist(version)" in spec
     assert 'WINDOWED = "Video Archive"' in (PACKAGING / "app_main.py").read_text()
