@@ -1,7 +1,7 @@
 """The first window fits the screen it opens on, and a saved position on no screen is dropped
 (App/geometry.py fit): checked over generated screens and saved geometries."""
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from App import geometry
@@ -42,6 +42,7 @@ saved = st.builds(Geometry, width=st.integers(-100, 20000), height=st.integers(-
                   x=st.none() | st.integers(-20000, 20000), y=st.none() | st.integers(-20000, 20000))
 
 
+@settings(deadline=None)  # a loaded shared machine, not a slow function
 @given(saved, st.lists(areas, min_size=1, max_size=3))
 def test_whatever_was_saved_the_window_opens_whole_on_a_screen(stored, screens):
     g = geometry.fit(geometry.clamp(stored), screens)
