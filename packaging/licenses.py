@@ -236,7 +236,7 @@ def write(app: Path, site: Path, out: Path) -> list[str]:
         " packaging/licenses.py); licence texts and notices are in\n"
         f" {DOC}/licenses/, and the written offer of the corresponding source is\n"
         f" {DOC}/SOURCE-OFFER.",
-        f"Files: *\nCopyright: Yambo Studio\nLicense: {PROJECT_LICENSE}",
+        f"Files: *\nCopyright: Copyright 2025-2026 Yambo Studio\nLicense: {PROJECT_LICENSE}",
     ]
     ffmpeg_glob = "opt/video-archive/_internal/imageio_ffmpeg/binaries/*"
     paras.append(f"Files: {ffmpeg_glob}\nCopyright: the FFmpeg developers\nLicense: {ffmpeg_short}\n"

@@ -52,6 +52,11 @@ def loadable(path: Path) -> bool:
     return True
 
 
+def has_symbols(path: Path) -> bool:
+    out = subprocess.run(["readelf", "-SW", str(path)], capture_output=True, text=True).stdout
+    return any(name in out for name in (" .symtab ", " .debug_"))
+
+
 def strip(elf: Path) -> bool:
     """Strip `elf` of what the dynamic linker does not need (--strip-unneeded keeps every symbol
     a shared object exports or imports), unless the result would not load: then it stays whole."""
@@ -77,8 +82,9 @@ def tidy(app: Path) -> list[str]:
     before = sum(p.stat().st_size for p in elfs)
     kept_whole = []
     for elf in elfs:
-        if elf.parent == app:
-            continue  # the executables: PyInstaller's bootloader carries the app's archive
+        if elf.parent == app or not has_symbols(elf):
+            continue  # the executables (PyInstaller's bootloader carries the app's archive), or
+            # stripped already: stripping again only rewrites the file, and may break it
         if not strip(elf):
             kept_whole.append(elf.relative_to(app).as_posix())
     after = sum(p.stat().st_size for p in elfs)
@@ -95,7 +101,7 @@ def tidy(app: Path) -> list[str]:
         fixed += 1
     (app.parent / UNSTRIPPED).write_text("".join(f"{p}\n" for p in sorted(kept_whole)))
     print(f"tidy: {len(links)} dangling links removed; {fixed} search paths outside the app "
-          f"removed; {len(elfs) - len(kept_whole)} ELF files stripped ({(before - after) / 2**20:.0f} MiB), "
+          f"removed; ELF files stripped ({(before - after) / 2**20:.0f} MiB), "
           f"{len(kept_whole)} kept whole (listed in {UNSTRIPPED})")
     return problems
 

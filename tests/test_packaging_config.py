@@ -201,3 +201,33 @@ def test_licence_inventory_names_wheel_libraries_and_fails_on_an_unknown_one():
     assert licenses.LIBRARIES["libx264"][1].startswith("GPL")
     assert licenses.dist_short("License-Expression: GPL-3.0-only\n") == "GPL-3"
     assert licenses.dist_short("License: MIT\n") == "Expat"
+
+
+def test_tidy_takes_the_build_machine_out_and_the_library_still_loads(tmp_path):
+    """A library as PyInstaller leaves one: debug symbols, a RUNPATH naming the build machine's
+    Python beside one relative to itself, a __pycache__, a link to a trimmed library."""
+    import ctypes
+
+    import tidy
+
+    for tool in ("gcc", "patchelf", "strip", "readelf"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed; scripts/install-system-deps adds it")
+    app = tmp_path / "video-archive"
+    internal = app / "_internal"
+    (internal / "pkg" / "__pycache__").mkdir(parents=True)
+    (internal / "pkg" / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"/build/folder/m.py")
+    (internal / "libgone.so.6").symlink_to("PyQt6/Qt6/lib/libgone.so.6")
+    source = tmp_path / "answer.c"
+    source.write_text("int answer(void) { return 42; }\n")
+    lib = internal / "libanswer.so"
+    subprocess.run(["gcc", "-g", "-shared", "-fPIC", "-o", str(lib), str(source),
+                    "-Wl,--enable-new-dtags,-rpath,/root/.pyenv/versions/3.11.7/lib:$ORIGIN/../libs"], check=True)
+    assert tidy.has_symbols(lib) and len(tidy.outside_paths(app)) == 3
+    assert tidy.tidy(app) == []
+    assert tidy.outside_paths(app) == []
+    assert not tidy.has_symbols(lib) and tidy.loadable(lib)
+    assert subprocess.run(["patchelf", "--print-rpath", str(lib)], capture_output=True,
+                          text=True).stdout.strip() == "$ORIGIN/../libs"  # the bundle's own stays
+    assert ctypes.CDLL(str(lib)).answer() == 42
+    assert (tmp_path / tidy.UNSTRIPPED).read_text() == ""
