@@ -382,6 +382,8 @@ def test_a_fresh_user_on_a_laptop_screen_sees_the_whole_window_and_a_second_star
         config = home / ".config" / "video-archive"
         assert (config / "state.db").stat().st_uid == 65534
         assert config.stat().st_mode & 0o777 == 0o700 and (config / "state.db").stat().st_mode & 0o777 == 0o600
+        web = home / ".local" / "share" / "video-archive"  # the editor's web storage
+        assert web.stat().st_mode & 0o777 == 0o700 and not (home / ".pywebview").exists()
         colours = Image.open(shot).convert("RGB").getcolors(maxcolors=1 << 16)
         assert colours is None or len(colours) > 20, "the screenshot is blank"
         keep = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")
