@@ -5,6 +5,7 @@ import pytest
 from backend import paths
 from backend.db import backup, open_db, sessions
 from backend.errors import InputError, StateError
+from backend.db.schema import VERSION as LATEST
 from db_v1 import make_v1_db
 
 
@@ -19,8 +20,8 @@ def test_backup_is_a_verified_standalone_copy(db, db_path):
     info = backup.create_backup(db, "Before big change!")
     assert info.path.startswith(str(paths.backups_dir(db_path)))
     assert info.path.endswith("_before-big-change.db")
-    assert info.schema_version == 2 and info.size_bytes > 0
-    assert backup.verify(info.path) == 2
+    assert info.schema_version == LATEST and info.size_bytes > 0
+    assert backup.verify(info.path) == LATEST
     with open_db(info.path) as copy:
         assert sessions.get(copy, sid).artwork_name == "Dune"
 
@@ -54,7 +55,7 @@ def test_restore_replaces_contents_and_keeps_the_replaced_ones(db, db_path):
     try:
         info = backup.restore(db_path, saved)
         assert [s.session_id for s in sessions.list_sessions(other)] == [first]
-        assert info.backup_before_restore and info.schema_version == 2
+        assert info.backup_before_restore and info.schema_version == LATEST
         with open_db(info.backup_before_restore) as before:
             assert {s.session_id for s in sessions.list_sessions(before)} == {first, second}
     finally:
@@ -64,7 +65,7 @@ def test_restore_replaces_contents_and_keeps_the_replaced_ones(db, db_path):
 def test_restore_of_a_v1_file_migrates_it(db, db_path, tmp_path):
     old = make_v1_db(tmp_path / "old.db")
     info = backup.restore(db_path, old)
-    assert (info.restored_version, info.schema_version) == (1, 2)
+    assert (info.restored_version, info.schema_version) == (1, LATEST)
     with open_db(db_path) as restored:
         assert sessions.get(restored, "s-done").artwork_name == "Dune"
 

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from backend.cli.main import main
+from backend.db.schema import VERSION as LATEST
 from db_v1 import make_v1_db
 
 
@@ -27,7 +28,7 @@ def run_json(capsys, *argv):
 
 def test_db_migrate_creates_then_does_nothing(db_path, capsys):
     first = run_json(capsys, "db", "migrate")
-    assert first["created"] is True and first["to_version"] == 2
+    assert first["created"] is True and first["to_version"] == LATEST
     again = run_json(capsys, "db", "migrate")
     assert (again["created"], again["applied"], again["backup"]) == (False, [], None)
 
@@ -35,7 +36,7 @@ def test_db_migrate_creates_then_does_nothing(db_path, capsys):
 def test_db_migrate_a_v1_database(tmp_path, capsys):
     path = make_v1_db(tmp_path / "old" / "state.db")
     report = run_json(capsys, "--db", str(path), "db", "migrate")
-    assert (report["from_version"], report["to_version"]) == (1, 2)
+    assert (report["from_version"], report["to_version"]) == (1, LATEST)
     assert os.path.isfile(report["backup"])
     assert any("copyright_text" in note for note in report["notes"])
     code, out, _ = run(capsys, "--db", str(path), "db", "migrate")
@@ -47,7 +48,7 @@ def test_db_check(db_path, capsys, tmp_path):
     assert code == 1 and "no database" in err
     run_json(capsys, "db", "migrate")
     report = run_json(capsys, "db", "check")
-    assert report["ok"] is True and report["schema_version"] == 2
+    assert report["ok"] is True and report["schema_version"] == LATEST
     code, out, _ = run(capsys, "db", "check")
     assert code == 0 and ": ok" in out
     old = make_v1_db(tmp_path / "v1.db")
@@ -60,7 +61,7 @@ def test_db_backup_restore_optimize_cleanup(db_path, capsys):
     assert os.path.isfile(made["path"]) and made["path"].endswith("_test.db")
     run_json(capsys, "settings", "set", "ui_theme", "dark")
     restored = run_json(capsys, "db", "restore", made["path"])
-    assert restored["backup_before_restore"] and restored["schema_version"] == 2
+    assert restored["backup_before_restore"] and restored["schema_version"] == LATEST
     assert run_json(capsys, "settings", "get", "ui_theme")["value"] == "default"
     assert run_json(capsys, "db", "optimize")["size_after"] > 0
     dry = run_json(capsys, "db", "cleanup", "--dry-run")

@@ -2,6 +2,7 @@
 
 from backend.db import files, history, maintenance, sessions, settings
 from backend.db.connect import Database
+from backend.db.schema import VERSION as LATEST
 from db_v1 import make_v1_db
 
 
@@ -91,8 +92,8 @@ def test_optimize(db):
 
 def test_check_reports_problems(db, tmp_path):
     report = maintenance.check(db)
-    assert report.ok and report.integrity == ["ok"] and report.schema_version == 2
-    assert report.journal_mode == "wal" and report.db_version_setting == "2.0"
+    assert report.ok and report.integrity == ["ok"] and report.schema_version == LATEST
+    assert report.journal_mode == "wal" and report.db_version_setting == f"{LATEST}.0"
     db.execute("DROP INDEX idx_file_type")
     db.execute("UPDATE app_settings SET value = '7.0' WHERE key = 'db_version'")
     db.conn.execute("PRAGMA foreign_keys = OFF")

@@ -38,7 +38,7 @@ def test_v1_database_migrates_with_nothing_lost(v1_path):
     with Database(v1_path) as db:
         report = migrations.migrate(db)
         after = dump(db.conn)
-        assert (report.from_version, report.to_version) == (1, 2)
+        assert (report.from_version, report.to_version) == (1, migrations.LATEST)
         assert db.query("PRAGMA foreign_key_check") == []
 
     # Each documented change, applied to the v1 rows, gives exactly the migrated rows.
@@ -83,8 +83,8 @@ def test_copyright_is_repaired_and_settings_are_typed(v1_path):
         assert settings.get(db, "copyright_text") == "\u00a9 Yambo Studio"
         assert settings.get(db, "parallel_workers") == 8  # the user's value survives
         assert settings.get(db, "window_geometry") is None
-        assert settings.get(db, "db_version") == "2.0"
-        assert db.scalar("PRAGMA user_version") == 2
+        assert settings.get(db, "db_version") == f"{migrations.LATEST}.0"
+        assert db.scalar("PRAGMA user_version") == migrations.LATEST
 
 
 def test_user_copyright_with_mojibake_is_repaired_too(tmp_path):
@@ -115,7 +115,7 @@ def test_migrate_is_a_no_op_when_current(v1_path):
         migrations.migrate(db)
         first = dump(db.conn)
         again = migrations.migrate(db)
-        assert (again.applied, again.backup, again.from_version) == ([], None, 2)
+        assert (again.applied, again.backup, again.from_version) == ([], None, migrations.LATEST)
         # the migration itself is idempotent: applied once more it changes nothing
         db.conn.execute("PRAGMA foreign_keys = OFF")
         with db.transaction():
@@ -141,7 +141,7 @@ def test_unreadable_boolean_stops_the_migration_with_nothing_changed(tmp_path):
 def test_db_version_setting_is_kept_in_step(db):
     db.execute("UPDATE app_settings SET value = '9.0' WHERE key = 'db_version'")
     migrations.migrate(db)
-    assert settings.get(db, "db_version") == "2.0"
+    assert settings.get(db, "db_version") == f"{migrations.LATEST}.0"
 
 
 def test_newer_or_foreign_databases_are_refused(tmp_path):
@@ -192,4 +192,4 @@ def test_two_processes_opening_a_v1_database_at_once(v1_path):
     results = [queue.get(timeout=60) for _ in procs]
     for p in procs:
         p.join(timeout=60)
-    assert results == [(2, 6), (2, 6)]
+    assert results == [(migrations.LATEST, 6)] * 2

@@ -16,7 +16,7 @@ from db_v1 import V1_SQL, make_v1_db
 DESIGN = Path(__file__).resolve().parents[2] / "shared" / "seed" / "state-db-design.md"
 
 # Everything the current schema has beyond the design (docs/state-db.md, "Deviations").
-ADDED_TABLES = {"project_history_archive"}
+ADDED_TABLES = {"project_history_archive", "batch_runs", "batch_jobs"}  # batch: version 3
 ADDED_INDEXES = {"idx_operation_sequence", "idx_file_session_path", "idx_history_archive_artwork",
                  "idx_history_archive_date"}
 ADDED_TRIGGERS = {"update_user_presets_timestamp"}
@@ -110,7 +110,7 @@ def test_default_settings_match_the_design_except_the_fixes(design, current):
     for key, (value, value_type, category) in design["settings"].items():
         expected = CHANGED_SETTINGS.get(key, value)
         assert current["settings"][key] == (expected, value_type, category), key
-    assert current["settings"]["db_version"] == ("2.0", "string", "system")
+    assert current["settings"]["db_version"] == (f"{schema.VERSION}.0", "string", "system")
     assert current["settings"]["ffmpeg_path"] == ("", "string", "paths")
 
 

@@ -5,6 +5,7 @@ Frames are 0-based and numbered as PySceneDetect numbers them; the last frame is
 from __future__ import annotations
 
 import csv
+import json
 import sys
 import time
 
@@ -28,6 +29,10 @@ def register(sub) -> None:
     out.add_argument("--csv", action="store_true", help="scenes as CSV on stdout")
     out.add_argument("--json", dest="detect_json", action="store_true",
                      help="the ingest result as JSON on stdout (same as the global --json)")
+    parser.add_argument("--progress", action="store_true",
+                        help="decoding progress as JSON lines on stderr ({\"type\": \"progress\", "
+                             "\"frames_done\": N, \"frames_total\": M}), for programs such as the "
+                             "Blender add-on")
     parser.add_argument("--no-proxy", action="store_true",
                         help="skip the VP9 scrubbing proxy (scenes and thumbnails only)")
     parser.set_defaults(func=run)
@@ -38,13 +43,14 @@ def run(args, ctx) -> int:
         ctx.json = True
     # the check `process` makes: a FIFO or a device would block the decode forever
     master = inputs.check_master(args.master)
-    show = _ProgressLine() if not (ctx.json or args.csv) and sys.stderr.isatty() else None
+    show = (_json_progress if args.progress else
+            _ProgressLine() if not (ctx.json or args.csv) and sys.stderr.isatty() else None)
     try:
         result = ingest(master, threshold=args.threshold, min_scene_len=args.min_scene_len,
                         cache_root=paths.cache_dir(ctx.db_path), want_proxy=not args.no_proxy,
                         on_progress=show)
     finally:
-        if show is not None:
+        if isinstance(show, _ProgressLine):
             show.clear()
     if args.csv and not ctx.json:
         _write_csv(result)
@@ -78,6 +84,11 @@ def _write_csv(result: IngestResult) -> None:
         writer.writerow([s.number, s.start_frame, s.end_frame, s.start_timecode, s.end_timecode,
                          f"{s.start_time:.3f}", f"{s.end_time:.3f}", s.length_frames,
                          f"{s.end_time - s.start_time:.3f}"])
+
+
+def _json_progress(p: IngestProgress) -> None:
+    print(json.dumps({"type": "progress", "frames_done": p.frames_done,
+                      "frames_total": p.frames_total}), file=sys.stderr, flush=True)
 
 
 class _ProgressLine:

@@ -12,7 +12,7 @@ from backend.errors import ArchiveError
 
 # Each module registers its own sub-commands; adding a command group is adding a module here.
 COMMAND_MODULES = ["db", "settings", "doctor", "probe", "presets", "process", "state", "detect",
-                   "serve", "app", "verify"]
+                   "serve", "app", "verify", "batch"]
 
 
 class _Version(argparse.Action):

@@ -6,7 +6,7 @@ import signal
 import sys
 import threading
 
-from backend.archive.interchange.cuts import cuts_from_file
+from backend.archive.interchange.cuts import cuts_arg
 from backend.cli.context import Context, print_pairs, to_json
 from backend.cli.progress import Bars, JsonLines
 from backend.jobs.inputs import load_groups
@@ -59,18 +59,8 @@ def cmd_process(args, ctx: Context) -> int:
         preset=args.preset, overrides=parse_assignments(args.overrides) or None,
         encoder=args.encoder, threshold=args.threshold, min_scene_len=args.min_scene_len,
         scenes=args.scenes, groups=load_groups(args.groups) or None, workers=args.workers,
-        cuts=_cuts(args.cuts, args.master), layout=args.layout)
+        cuts=cuts_arg(args.cuts, args.master), layout=args.layout)
     return _drive(ctx, lambda runner: runner.start(request))
-
-
-def _cuts(value: str | None, master: str) -> list[int] | None:
-    """`--cuts 120,348` is a list of frames; anything else names a file of cuts."""
-    if value is None:
-        return None
-    parts = [p.strip() for p in value.split(",")]
-    if all(p.isdigit() for p in parts):
-        return [int(p) for p in parts]
-    return cuts_from_file(value, master)
 
 
 def cmd_resume(args, ctx: Context) -> int:

@@ -269,7 +269,7 @@ def inspect(path: Path) -> int:
                          + f", newer than video-archive {__version__} knows ({VERSION}); nothing "
                          "was changed: use that version or a newer one, or --db for another file")
     if problems != ["ok"]:
-        raise StateError(f"{path} is damaged (quick_check: {'; '.join(map(str, problems[:2]))}); "
+        raise StateError(f"{path} is damaged (quick_check: {'; '.join(' '.join(str(p).split()) for p in problems[:2])}); "
                          f"nothing was written to it; {_restore_hint(path)}")
     return version
 

@@ -1,7 +1,7 @@
 """Bringing any state.db to the current schema.
 
 Versions: 0 is an empty file; 1 is the design's schema exactly as written (user_version 0, the
-design's tables present); 2 is schema.py. A new database is built from schema.py directly; an
+design's tables present); 2 its fixes; 3 adds the batch catalogue and is schema.py. A new database is built from schema.py directly; an
 existing one is backed up, then each numbered migration runs in its own transaction and sets
 PRAGMA user_version and the db_version setting together. Every migration is idempotent: run on
 a database that already has its changes, it changes nothing."""
@@ -253,8 +253,17 @@ def _to_v2(db: Database) -> list[str]:
     return notes
 
 
+def _to_v3(db: Database) -> list[str]:
+    """The batch catalogue's two tables (new, so nothing else changes)."""
+    for name in ("batch_runs", "batch_jobs"):
+        if not _has_table(db, name):
+            db.execute(schema.TABLES[name])
+    return []
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "fix the design's v1.0 schema (see docs/state-db.md)", _to_v2),
+    Migration(3, "add the batch catalogue (batch_runs, batch_jobs; see docs/batch.md)", _to_v3),
 ]
 
 

@@ -1,10 +1,10 @@
-"""The current state.db schema (version 2): the design's six tables, views and triggers with the
-fixes listed in docs/state-db.md, plus the default settings rows. `create` builds it in one
+"""The current state.db schema (version 3): the design's six tables, views and triggers with the
+fixes listed in docs/state-db.md, the batch catalogue (version 3), plus the default settings rows. `create` builds it in one
 transaction; migrations.py brings older databases to exactly this shape."""
 
 import re
 
-VERSION = 2
+VERSION = 3
 
 # processing_state and operation_log are the design's tables verbatim: their fixes are indexes
 # and triggers, so a v1.0 database keeps these two tables untouched.
@@ -238,6 +238,40 @@ CREATE TABLE app_settings (
     modified_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 )"""
 
+# Version 3: the catalogue of `video-archive batch` (docs/batch.md). One batch_runs row per batch,
+# one batch_jobs row per manifest row; each job's own session is an ordinary processing_state row.
+BATCH_RUNS = """
+CREATE TABLE batch_runs (
+    batch_id TEXT PRIMARY KEY,
+    manifest_path TEXT NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('local', 'ray')),
+    ray_address TEXT,
+    jobs_at_once INTEGER NOT NULL DEFAULT 1 CHECK (jobs_at_once >= 1),
+    status TEXT NOT NULL DEFAULT 'running'
+        CHECK (status IN ('running', 'paused', 'finished', 'waiting')),
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+)"""
+
+BATCH_JOBS = """
+CREATE TABLE batch_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_id TEXT NOT NULL REFERENCES batch_runs(batch_id) ON DELETE CASCADE,
+    job INTEGER NOT NULL,  -- the manifest's row number
+    request TEXT NOT NULL,  -- JSON: the process request of the row
+    archive TEXT NOT NULL,
+    needs_gpu BOOLEAN NOT NULL DEFAULT 0 CHECK (needs_gpu IN (0, 1)),
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'running', 'done', 'skipped', 'failed', 'paused', 'waiting')),
+    node TEXT,
+    session_id TEXT,
+    size_bytes INTEGER,
+    error TEXT,
+    started_at TIMESTAMP,
+    finished_at TIMESTAMP,
+    UNIQUE (batch_id, job)
+)"""
+
 TABLES: dict[str, str] = {
     "processing_state": PROCESSING_STATE,
     "operation_log": OPERATION_LOG,
@@ -246,6 +280,8 @@ TABLES: dict[str, str] = {
     "project_history_archive": PROJECT_HISTORY_ARCHIVE,
     "file_registry": FILE_REGISTRY,
     "app_settings": APP_SETTINGS,
+    "batch_runs": BATCH_RUNS,
+    "batch_jobs": BATCH_JOBS,
 }
 
 # name -> (table, statement). The design's eleven indexes, then the additions.

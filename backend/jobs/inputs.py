@@ -7,6 +7,7 @@ import errno
 import json
 import os
 import re
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -106,7 +107,8 @@ def check_output_dir(path: str | os.PathLike) -> Path:
         raise InputError(f"output folder is a file, not a folder: {out}", "out")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".video-archive-write-test-{os.getpid()}"
+        # per thread: a batch checks several jobs' folders at once in one process
+        probe = out / f".video-archive-write-test-{os.getpid()}-{threading.get_ident()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:

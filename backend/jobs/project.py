@@ -70,21 +70,100 @@ def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
     return created
 
 
-def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
-    """`create`, returning the archive folder's lock still held: `process` runs the session
-    under it, so no other run can take the folder between the record and the run."""
+class Checked(msgspec.Struct, kw_only=True):
+    """A request as `process` accepts it: every field checked and resolved."""
+    request: ProcessRequest
+    master: Path
+    date: str
+    name: str
+    out: Path
+    rd: Path | None
+    groups: list[Group]
+    preset: object
+    info: object
+    choice: encoders.Choice
+    detection: DetectionParams
+    workers: int
+    layout: str
+    warnings: list[str]
+
+
+class RequestErrors(InputError):
+    """Every problem of one request at once (`check(..., all_errors=True)`); `errors` holds them
+    in the order `process` checks them, each an InputError naming its field."""
+
+    def __init__(self, errors: list[InputError]):
+        super().__init__("; ".join(f"{e.field or 'request'}: {e}" for e in errors),
+                         errors[0].field)
+        self.errors = errors
+
+
+def check(db, request: ProcessRequest, *, all_errors: bool = False,
+          local_encoder: bool = True) -> Checked:
+    """Every check `process` makes before it writes anything. The first problem raises an
+    InputError naming its field; with `all_errors` the checks go on past it (those that need a
+    field that failed are left out) and a RequestErrors carries all of them. `local_encoder`
+    False (a job for another machine) checks the encoder's name but not this machine's GPU."""
     settings = db_settings.as_dict(db)
     ffmpeg.configure(settings["ffmpeg_path"])
+    errors: list[InputError] = []
     warnings: list[str] = []
-    master = inputs.check_master(request.master)
-    date = inputs.check_date(request.date)
-    name, warning = inputs.safe_name(request.artwork)
-    warnings += [warning] if warning else []
-    out = inputs.check_output_dir(request.out)
-    rd, warning = inputs.check_rd_folder(request.rd)
-    warnings += [warning] if warning else []
-    inputs.parse_scene_spec(request.scenes)
-    groups = inputs.check_groups(request.groups or [], "groups")
+
+    def step(fn, *args, field: str | None = None):
+        try:
+            return fn(*args)
+        except InputError as exc:
+            if field is not None and exc.field is None:
+                exc = InputError(str(exc), field)
+            if not all_errors:
+                raise exc from None
+            errors.append(exc)
+            return None
+
+    def warned(pair):
+        if pair is not None and pair[1]:
+            warnings.append(pair[1])
+        return None if pair is None else pair[0]
+
+    master = step(inputs.check_master, request.master)
+    date = step(inputs.check_date, request.date)
+    name = warned(step(inputs.safe_name, request.artwork))
+    out = step(inputs.check_output_dir, request.out)
+    rd = warned(step(inputs.check_rd_folder, request.rd))
+    step(inputs.parse_scene_spec, request.scenes)
+    groups = step(inputs.check_groups, request.groups or [], "groups")
+    preset = step(_preset, db, request, field="preset")
+    info = None
+    if master is not None:
+        try:
+            info = media_probe.probe(master)
+        except MediaError as exc:
+            step(_raise, InputError(f"the master cannot be used: {exc}", "master"))
+    choice = step(_encoder, db, request, settings, local_encoder, field="encoder")
+    if choice is not None and choice.warning:
+        warnings.append(choice.warning)
+    detection = DetectionParams(
+        threshold=request.threshold if request.threshold is not None else settings["scene_threshold_default"],
+        min_scene_len=request.min_scene_len if request.min_scene_len is not None
+        else settings["min_scene_length_default"])
+    if request.cuts is not None and info is not None:
+        step(_check_cut_list, request.cuts, info.video.frame_count)
+    workers = request.workers if request.workers is not None else settings["parallel_workers"]
+    if workers < 1:
+        step(_raise, InputError(f"workers must be at least 1 (got {workers})", "workers"))
+    layout = step(archive_layout.check, request.layout or settings.get("archive_layout", "folder"))
+    if errors:
+        raise RequestErrors(errors)
+    return Checked(request=request, master=master, date=date, name=name, out=out, rd=rd,
+                   groups=groups, preset=preset, info=info, choice=choice, detection=detection,
+                   workers=workers, layout=layout, warnings=warnings)
+
+
+def _raise(exc: InputError):
+    raise exc
+
+
+def _preset(db, request: ProcessRequest):
     preset_id = request.preset or presets.default_id(db)
     try:
         preset = presets.resolve(db, preset_id)
@@ -95,51 +174,55 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
             preset = presets.apply_overrides(preset, request.overrides)
         except InputError as exc:
             raise InputError(str(exc), exc.field or "overrides") from None
-    try:
-        info = media_probe.probe(master)
-    except MediaError as exc:
-        raise InputError(f"the master cannot be used: {exc}", "master") from None
+    return preset
+
+
+def _encoder(db, request: ProcessRequest, settings: dict, local: bool) -> encoders.Choice:
+    if not local:  # the node that runs the job makes this check (and insists on NVENC)
+        family = "nvenc" if request.encoder == "nvenc" else "x264"
+        return encoders.Choice(encoder="h264_nvenc" if family == "nvenc" else "libx264",
+                               family=family, gpu=family == "nvenc")
     preference = request.encoder if request.encoder != "auto" else settings["encoder_preference"]
     try:
-        choice = encoders.choose_encoder(
+        return encoders.choose_encoder(
             preference, bool(settings["gpu_enabled"]),
             encoders.detect_encoders(cache_dir=paths.cache_dir(db.path)),
             insist=request.encoder == "nvenc")
     except InputError as exc:
         raise InputError(str(exc), "encoder") from None
-    warnings += [choice.warning] if choice.warning else []
-    detection = DetectionParams(
-        threshold=request.threshold if request.threshold is not None else settings["scene_threshold_default"],
-        min_scene_len=request.min_scene_len if request.min_scene_len is not None
-        else settings["min_scene_length_default"])
-    if request.cuts is not None:
-        _check_cut_list(request.cuts, info.video.frame_count)
-    workers = request.workers if request.workers is not None else settings["parallel_workers"]
-    if workers < 1:
-        raise InputError(f"workers must be at least 1 (got {workers})", "workers")
-    layout = archive_layout.check(request.layout or settings.get("archive_layout", "folder"))
+    except MediaError as exc:
+        raise InputError(str(exc), "encoder") from None
 
+
+def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
+    """`create`, returning the archive folder's lock still held: `process` runs the session
+    under it, so no other run can take the folder between the record and the run."""
+    checked = check(db, request)
+    settings = db_settings.as_dict(db)
+    warnings = list(checked.warnings)
+    master, date, name, choice = checked.master, checked.date, checked.name, checked.choice
+    detection, preset = checked.detection, checked.preset
     identity = ingest_cache.master_identity(master)
     spec = SessionSpec(
         safe_name=name, encoder=choice, preset=preset,
-        metadata=job_metadata(settings, request.artwork.strip(), date), workers=workers,
+        metadata=job_metadata(settings, request.artwork.strip(), date), workers=checked.workers,
         warnings=warnings, scene_spec=request.scenes or "all",
         generate_log=settings["generate_log"],
         extract_midpoint_stills=settings["extract_midpoint_stills"], user_cuts=request.cuts,
         want_proxy=want_proxy, master_size=identity.size_bytes, master_identity=identity,
-        started=time.time(), archive_layout=layout)
+        started=time.time(), archive_layout=checked.layout)
     # The folder is locked while it is checked and the session recorded (archive_claims).
-    lock, replaced = archive_claims.claim_new(db, out / f"{date}_{name}")
+    lock, replaced = archive_claims.claim_new(db, checked.out / f"{date}_{name}")
     try:
         archive = lock.archive
         warnings += replaced
         session_id = sessions.create(db, NewSession(
             artwork_name=request.artwork.strip(), project_date=date, master_path=str(master),
-            rd_folder_path=str(rd) if rd else None, output_path=str(archive), preset_id=preset.id,
-            custom_settings=request.overrides, encoder_type=choice.family,
+            rd_folder_path=str(checked.rd) if checked.rd else None, output_path=str(archive),
+            preset_id=preset.id, custom_settings=request.overrides, encoder_type=choice.family,
             scene_threshold=detection.threshold, min_scene_length=detection.min_scene_len,
             process_metadata=msgspec.structs.replace(spec, warnings=warnings),
-            grouped_scenes=groups or None))
+            grouped_scenes=checked.groups or None))
     except BaseException:
         lock.release()
         raise

@@ -57,6 +57,17 @@ def segments_to_cuts(segments: list[tuple[int, int]], frame_count: int, source: 
 MAX_CUTS_FILE_BYTES = 16 * 2**20  # 100,000 EDL events are ~10 MB; a bigger file is not an edit list
 
 
+def cuts_arg(value: str | None, master: str) -> list[int] | None:
+    """`--cuts 120,348` (or a manifest's cuts cell) is a list of frames; anything else names a
+    file of cuts."""
+    if value is None:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    if all(p.isdigit() for p in parts):
+        return [int(p) for p in parts]
+    return cuts_from_file(value, master)
+
+
 def cuts_from_file(path: str | Path, master: str | Path) -> list[int]:
     """The cut frames (scene detection's numbering) a file describes for `master`."""
     path = Path(path)
