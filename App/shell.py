@@ -176,6 +176,10 @@ def run(db_path: str | Path | None = None, *, master: str | None = None, url_suf
         api = ShellApi(dispatcher(bridge.for_transport("webview")))
         exports = ExportWatch(bridge.events, bridge.jobs)
         opening = open_output.OpenOnFinish(bridge.events, bridge.db, open_folder)
+        storage = str(paths.private_dir(paths.data_dir()))
+        # pywebview's Qt module reads the storage path when it is imported, which asking for the
+        # screens does before start(); without this its profile goes to ~/.pywebview
+        webview._state["storage_path"] = storage
         g = geometry.fit(geometry.load(bridge.db), available_screens())
         window = webview.create_window(TITLE, f"{server.url}&shell=webview{url_suffix or master_suffix(master)}", js_api=api,
                                        width=g.width, height=g.height, x=g.x, y=g.y,
@@ -228,8 +232,7 @@ def run(db_path: str | Path | None = None, *, master: str | None = None, url_suf
                 if on_started is not None:
                     on_started(window)
 
-            webview.start(started, gui="qt", private_mode=False, icon=str(ICON),
-                          storage_path=str(paths.private_dir(paths.data_dir())))
+            webview.start(started, gui="qt", private_mode=False, icon=str(ICON), storage_path=storage)
         finally:
             listener.close()
             exports.remove()
