@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from App import geometry, handoff, open_output, sandbox
 from App.instance import AlreadyRunning, InstanceLock
-from backend import paths
+from backend import paths, scratch
 from bridge import http
 from bridge.app import dispatcher
 from bridge.context import Bridge
@@ -57,7 +56,8 @@ def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | Non
     """Qt WebEngine's settings for this machine: its Chromium sandbox is turned off only where it
     cannot start (as root, without user namespaces, under AppArmor's restriction without our
     profile: App/sandbox.py; `is_root` given decides on that alone); with no GPU device it
-    renders in software from the start instead of failing over."""
+    renders in software from the start instead of failing over; media play with sound without
+    a click first (the window is the app's own)."""
     env = dict(os.environ if env is None else env)
     if is_root is None:
         decision = sandbox.current(env)
@@ -68,6 +68,8 @@ def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | Non
         sandboxed = not is_root
     has_gpu = Path("/dev/dri").exists() if has_gpu is None else has_gpu
     flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
+    # the page is the app: Space plays the proxy with its sound whatever started the playback
+    flags.append("--autoplay-policy=no-user-gesture-required")
     if not sandboxed:
         flags.append("--no-sandbox")
         env["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
@@ -76,9 +78,7 @@ def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | Non
     env["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(dict.fromkeys(flags))
     env.setdefault("QT_QPA_PLATFORM", "xcb" if env.get("DISPLAY") else "offscreen")
     if not env.get("XDG_RUNTIME_DIR"):
-        runtime = tempfile.mkdtemp(prefix="video-archive-runtime-")
-        os.chmod(runtime, 0o700)
-        env["XDG_RUNTIME_DIR"] = runtime
+        env["XDG_RUNTIME_DIR"] = str(scratch.make_dir("video-archive-runtime-"))
     return env
 
 
@@ -181,7 +181,7 @@ def run(db_path: str | Path | None = None, *, master: str | None = None, url_suf
         # screens does before start(); without this its profile goes to ~/.pywebview
         webview._state["storage_path"] = storage
         g = geometry.fit(geometry.load(bridge.db), available_screens())
-        window = webview.create_window(TITLE, f"{server.url}&shell=webview{url_suffix or master_suffix(master)}", js_api=api,
+        window = webview.create_window(TITLE, f"{server.page}?shell=webview{url_suffix or master_suffix(master)}", js_api=api,
                                        width=g.width, height=g.height, x=g.x, y=g.y,
                                        min_size=geometry.minimum_for(g), background_color="#18181a")
         api._window = window

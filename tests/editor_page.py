@@ -113,6 +113,8 @@ def create_project(page, url: str, master: Path, artwork: str, out: Path, rd: Pa
             pass
     page.wait_for_selector("#screen-editor:not([hidden]) canvas#timeline", timeout=180_000)
     page.wait_for_function("() => window.videoArchive.editor && window.videoArchive.editor.scores", timeout=30_000)
+    # the sharp proxy, made after the ingest, is in place: the frames on screen are its frames
+    page.wait_for_function("() => !window.videoArchive.editor.proxyPending", timeout=180_000)
     return page.evaluate("() => window.videoArchive.editor.sessionId")
 
 

@@ -16,6 +16,7 @@ import apsw
 import pytest
 
 import browser
+from conftest import make_hits_master
 
 CHILD = Path(__file__).with_name("app_window_child.py")
 CLOSE_CHILD = Path(__file__).with_name("app_close_child.py")
@@ -34,7 +35,7 @@ def cli(*args: str) -> list[str]:
     return [str(script), *args] if script.is_file() else [sys.executable, "-m", "backend.cli.main", *args]
 
 
-def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp_path):
+def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp_path, ffmpeg_bin):
     db = tmp_path / "config" / "state.db"
     shots = Path(SHOTS) if SHOTS else tmp_path / "shots"
     runtime = tempfile.mkdtemp(prefix="app-runtime-")
@@ -46,7 +47,10 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
                                 '{"width": 1440, "height": 900, "x": 0, "y": 0}'),
                             capture_output=True, text=True, timeout=60)
     assert stored.returncode == 0, stored.stderr
-    proc = subprocess.Popen([sys.executable, str(CHILD), str(db), str(media_dir / "testvideo.mp4"),
+    # testvideo.mp4's picture with a track of hits: the window plays sound and draws its lane
+    master = make_hits_master(ffmpeg_bin, tmp_path / "testvideo-hits.mp4", seconds=25,
+                              picture=media_dir / "testvideo.mp4")
+    proc = subprocess.Popen([sys.executable, str(CHILD), str(db), str(master),
                              str(tmp_path / "out"), str(shots)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -72,6 +76,13 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     assert result["transport"].startswith("desktop"), result
     assert result["dialogs"] is True
     assert len(result["cuts_after"]) == len(result["cuts_before"]) + 1
+    sound = result["sound"]
+    assert sound["lane"] >= 30 and sound["audio_bytes"] > 0, sound
+    assert sound["muted_playing"] is False and sound["muted_after_m"] is True, sound
+    sharp = result["sharp"]   # the master's own frame at the playhead, fitted to the viewer
+    assert sharp["width"] <= sharp["viewer"][0] and sharp["height"] <= sharp["viewer"][1], sharp
+    assert sharp["width"] < 1280 and sharp["width"] > sharp["viewer"][0] / 2, sharp  # not the full 1280x720
+    assert abs(sharp["width"] / sharp["height"] - 16 / 9) < 0.01 and sharp["hud"] == str(sharp["playhead"]), sharp
     assert Path(result["archive"]).is_dir(), result
     assert result["opened"] == [result["archive"]], result  # auto_open_output (on by default)
     assert result["errors"] is None, result
@@ -124,6 +135,7 @@ def test_engine_environment_turns_the_sandbox_off_only_as_root():
     root = engine_environment({"DISPLAY": ":1"}, is_root=True, has_gpu=False)
     assert "--no-sandbox" in root["QTWEBENGINE_CHROMIUM_FLAGS"] and root["QTWEBENGINE_DISABLE_SANDBOX"] == "1"
     assert "--disable-gpu" in root["QTWEBENGINE_CHROMIUM_FLAGS"]
+    assert "--autoplay-policy=no-user-gesture-required" in root["QTWEBENGINE_CHROMIUM_FLAGS"]
     user = engine_environment({"DISPLAY": ":1", "XDG_RUNTIME_DIR": "/tmp"}, is_root=False, has_gpu=True)
     assert "--no-sandbox" not in user["QTWEBENGINE_CHROMIUM_FLAGS"] and "QTWEBENGINE_DISABLE_SANDBOX" not in user
 

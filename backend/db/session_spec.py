@@ -56,6 +56,9 @@ class SessionSpec(msgspec.Struct, kw_only=True):
     runner: RunnerMark | None = None
     analysed: bool = False             # probe and detection done; scenes_data holds the scenes
     export_planned: bool = False       # every export unit is in operation_log
+    # the editor asked for the export (stage "export"): edits are refused from then on, even
+    # before the plan is written, so the archive is made from the edit the user last saw
+    export_requested: bool = False
     master: MasterSummary | None = None
     master_info: MediaInfo | None = None  # the probe's result, kept so export needs no second probe
     run_seconds: float = 0.0           # wall time of the runs, not of the pauses between them

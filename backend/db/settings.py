@@ -14,6 +14,9 @@ from backend.media.detection_params import check_min_scene_len, check_threshold
 
 # db_version follows PRAGMA user_version and only migrations change it.
 READ_ONLY = frozenset({"db_version", "app_version"})  # kept by the migrations
+# Settings that name a program or a library the tool runs: whoever sets them chooses what runs as
+# the user, so only the CLI (a person at a terminal) may; the bridge refuses them.
+PROGRAMS = frozenset({"ffmpeg_path"})
 
 # Limits the design states in its descriptions; anything else only has to have the right type.
 CHOICES: dict[str, tuple[str, ...]] = {

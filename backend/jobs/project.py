@@ -7,8 +7,10 @@ session at once); `export` it from what the session holds. `process` is the thre
 from __future__ import annotations
 
 import bisect
+import functools
 import threading
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import msgspec
@@ -149,8 +151,9 @@ def check(db, request: ProcessRequest, *, all_errors: bool = False,
     if request.cuts is not None and info is not None:
         step(_check_cut_list, request.cuts, info.video.frame_count)
     workers = request.workers if request.workers is not None else settings["parallel_workers"]
-    if workers < 1:
-        step(_raise, InputError(f"workers must be at least 1 (got {workers})", "workers"))
+    most = int(db_settings.MAXIMUM["parallel_workers"])
+    if not 1 <= workers <= most:
+        step(_raise, InputError(f"workers must be 1 to {most} (got {workers})", "workers"))
     layout = step(archive_layout.check, request.layout or settings.get("archive_layout", "folder"))
     if errors:
         raise RequestErrors(errors)
@@ -272,6 +275,49 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
     return runner.export(created.session_id, discard_refused_plan=True, lock=lock)
 
 
+# --- stages -------------------------------------------------------------------------------------
+
+def stage(session) -> str:
+    """What the session waits for or does: "analyse", "edit" (waiting for edits) or "export"
+    (asked for or planned: edits are refused)."""
+    spec = session.process_metadata
+    if spec and (spec.export_planned or spec.export_requested):
+        return "export"
+    return "edit" if spec and spec.analysed else "analyse"
+
+
+def begin_export(db, session_id: str) -> bool:
+    """Move the session to the export stage in one transaction with the checks, before any work
+    starts: an edit that comes after is refused (`_editable`), so the archive is made from the
+    edit the user saw when asking for it. False when it was in that stage already."""
+    with db.transaction():
+        session = _existing(db, session_id)
+        if session.status == "completed":
+            raise InputError(f"session {session_id} is completed: its archive is "
+                             f"{session.output_path}", "session_id")
+        spec = session.process_metadata
+        if spec is None:
+            raise InputError(f"session {session_id} was not started by this tool and cannot be "
+                             "exported", "session_id")
+        if spec.export_requested:
+            return False
+        sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+            spec, export_requested=True))
+        return True
+
+
+def end_unplanned_export(db, session_id: str) -> None:
+    """An export that stopped before its plan was written (a plan the checks refused, a master
+    that changed, a refusal to start) gives the session back to the editor to fix."""
+    with db.transaction():
+        if not sessions.exists(db, session_id):
+            return
+        spec = sessions.get(db, session_id).process_metadata
+        if spec is not None and spec.export_requested and not spec.export_planned:
+            sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+                spec, export_requested=False))
+
+
 # --- edits ----------------------------------------------------------------------------------------
 
 def timeline(db, session_id: str) -> EditState:
@@ -279,28 +325,36 @@ def timeline(db, session_id: str) -> EditState:
     return _state(sessions.get(db, session_id))
 
 
-def set_cuts(db, session_id: str, cuts: list[int]) -> EditState:
+def set_cuts(db, session_id: str, cuts: list[int], *, opened: Project | None = None) -> EditState:
     """Replace the session's cuts (frame numbers, each the first frame of a scene after the first).
     A cut outside the film or given twice is an InputError naming "cuts"; nothing is saved then."""
-    session = _editable(db, session_id)
-    line = load_timeline(_ingested(db, session))
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    line = opened.frames
     scenes = scenes_at_cuts(check_cuts(cuts, line), line, detected=session.scenes_data or [])
     return _save_scenes(db, session, scenes)
 
 
-def import_cuts(db, session_id: str, path: str) -> EditState:
+def import_cuts(db, session_id: str, path: str, *, opened: Project | None = None) -> EditState:
     """Replace the session's cuts with those of an editor's file (CMX 3600 EDL, .otio,
     LosslessCut CSV), so a cut made in Resolve or LosslessCut drives the archive."""
-    session = _editable(db, session_id)
-    return set_cuts(db, session_id, cuts_from_file(path, session.master_path))
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    return set_cuts(db, session_id, cuts_from_file(path, session.master_path), opened=opened)
 
 
-def recut(db, session_id: str, threshold: float, min_scene_len: int) -> EditState:
+def recut(db, session_id: str, threshold: float, min_scene_len: int, *,
+          opened: Project | None = None) -> EditState:
     """Cut again at another threshold / minimum scene length from the stored per-frame scores
-    (no decode), replacing the session's cuts."""
+    (no decode), replacing the session's cuts. `opened`: the call's handle, whose ingest is
+    reused."""
     params = DetectionParams(threshold=threshold, min_scene_len=min_scene_len)
-    session = _editable(db, session_id)
-    result = ingest.recut(_ingested(db, session), params.threshold, params.min_scene_len)
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    result = ingest.recut_cached(session.master_path, params.threshold, params.min_scene_len,
+                                 cache_root=paths.cache_dir(db.path)) \
+        or ingest.recut(opened.ingest, params.threshold, params.min_scene_len)
+    opened.cut_at(result)
     with db.transaction():
         sessions.update(db, session_id, scene_threshold=params.threshold,
                         min_scene_length=params.min_scene_len)
@@ -318,7 +372,9 @@ def set_selection(db, session_id: str, scenes: list[int]) -> EditState:
     if bad:
         raise InputError(f"scene {bad[0]} does not exist: the master has {count} scene"
                          + ("" if count == 1 else "s"), "scenes")
-    sessions.update(db, session_id, selected_scenes=sorted(set(scenes)))
+    with db.transaction():
+        _editable(db, session_id)  # again, with the write: export.start may have come between
+        sessions.update(db, session_id, selected_scenes=sorted(set(scenes)))
     return timeline(db, session_id)
 
 
@@ -327,7 +383,9 @@ def set_groups(db, session_id: str, groups: list[Group] | list[dict]) -> EditSta
     session = _editable(db, session_id)
     checked = inputs.check_groups(groups, "groups")
     inputs.check_groups_against(checked, len(session.scenes_data or []))
-    sessions.update(db, session_id, grouped_scenes=checked)
+    with db.transaction():
+        _editable(db, session_id)
+        sessions.update(db, session_id, grouped_scenes=checked)
     return timeline(db, session_id)
 
 
@@ -367,12 +425,14 @@ def _existing(db, session_id: str):
     return sessions.get(db, session_id)
 
 
-def _editable(db, session_id: str):
-    session = _existing(db, session_id)
+def _editable(db, session_id: str, session=None):
+    session = session or _existing(db, session_id)
     spec = session.process_metadata
-    if not waiting_for_edits(spec):
-        what = ("its export has started" if spec.export_planned else "it is not analysed yet")
-        raise InputError(f"session {session_id} cannot be edited: {what}", "session_id")
+    if not waiting_for_edits(spec) or spec.export_requested:
+        what = ("its export has started" if stage(session) == "export"
+                else "it is not analysed yet")
+        raise InputError(f"session {session_id} cannot be edited: {what} (stage "
+                         f"{stage(session)})", "session_id")
     return session
 
 
@@ -401,8 +461,10 @@ def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
     members = [set(g.scenes) for g in groups]
     new_groups = [Group(name=g.name, color=g.color,
                         scenes=[n for n, o in heir.items() if o in m]) for g, m in zip(groups, members)]
-    sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
-                    grouped_scenes=new_groups)  # a group left empty stays, as the user made it
+    with db.transaction():
+        _editable(db, session.session_id)
+        sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
+                        grouped_scenes=new_groups)  # a group left empty stays, as the user made it
     return timeline(db, session.session_id)
 
 
@@ -417,3 +479,81 @@ def _state(session) -> EditState:
         threshold=detection.threshold, min_scene_len=detection.min_scene_len,
         cuts=cuts_of(scenes), scenes=scenes, selection=list(session.selected_scenes or []),
         groups=session_groups(session))
+
+
+# --- one session opened for one call ---------------------------------------------------------------
+
+class Project:
+    """A session as one call of the editor sees it: its row read once, and on first use its
+    ingest (from the cache: one look at the master) and its frame timeline. The bridge opens one
+    per call, so a call reads and hashes nothing twice; what it derives from them (sprite sheets,
+    frame bounds, scores either side of a cut) lives here, not in the bridge."""
+
+    def __init__(self, db, session_id: str):
+        self.db, self.session_id = db, session_id
+        self.session = _existing(db, session_id)
+
+    @functools.cached_property
+    def ingest(self):
+        spec = self.session.process_metadata
+        if not (spec and spec.analysed):
+            raise InputError(f"session {self.session_id} is not analysed yet", "session_id")
+        return _ingested(self.db, self.session)
+
+    def cut_at(self, result) -> None:
+        """The same ingest cut elsewhere (a recut): what the rest of the call shows."""
+        self.__dict__["ingest"] = result  # (the cached property's own slot)
+
+    @functools.cached_property
+    def frames(self):
+        """The decoded frames' numbers and times (backend.media.timeline)."""
+        return load_timeline(self.ingest)
+
+    @property
+    def stage(self) -> str:
+        return stage(self.session)
+
+    def reread(self) -> Project:
+        self.session = sessions.get(self.db, self.session_id)
+        return self
+
+    def frame_index(self, number: int, field: str = "frame") -> int:
+        """The decoded index of frame `number`; an InputError naming `field` outside the film."""
+        line = self.frames
+        if not line.numbers[0] <= number <= line.numbers[-1]:
+            raise InputError(f"frame {number} is outside the master (frames {line.numbers[0]}-"
+                             f"{line.numbers[-1]})", field)
+        return line.index(number)
+
+    def cut_indices(self, cut: int, field: str = "cut") -> tuple[int, int]:
+        """(the index of the last frame before the cut, the cut's own index)."""
+        line = self.frames
+        if not line.numbers[0] < cut <= line.numbers[-1]:
+            raise InputError(f"cut at frame {cut} is outside the master (frames "
+                             f"{line.numbers[0] + 1}-{line.numbers[-1]})", field)
+        after = line.index(cut)
+        return after - 1, after
+
+    def scores(self, *indices: int) -> list[float]:
+        scores = ingest.load_scores(self.ingest)
+        return [float(scores[i]) for i in indices]
+
+    def sprite_sheets(self) -> list[tuple[Path, list[int]]]:
+        """Each sprite sheet with the exact frame under each of its tiles (a sheet past the last
+        tile, which would show nothing, left out)."""
+        result = self.ingest
+        per_sheet = result.sprites.columns * result.sprites.rows
+        tiles = ingest.sprite_frames(result).tolist()
+        sheets = [(Path(path), tiles[i * per_sheet:(i + 1) * per_sheet])
+                  for i, path in enumerate(result.sprites.paths)]
+        return [(path, frames) for path, frames in sheets if frames]
+
+    def sprite_step(self) -> int:
+        """Frames between sprite tiles at the nominal rate."""
+        result = self.ingest
+        return max(1, round(result.sprites.interval_s * Fraction(result.fps_rational)))
+
+
+def open_project(db, session_id: str) -> Project:
+    """The session `session_id` for one call (an InputError naming session_id if unknown)."""
+    return Project(db, session_id)

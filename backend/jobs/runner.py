@@ -376,8 +376,7 @@ class Runner:
         outcome = Outcome(
             session_id=job.session_id, status=status, archive_path=str(job.archive),
             completed=sum(op.status in sessions.DONE for op in ops), total=len(ops),
-            failed=[f"{op.operation_name}: {_first_line(op.error_details)}" for op in ops
-                    if op.status == "failed"],
+            failed=failure_lines(ops),
             warnings=warnings + [w for op in ops for w in (op.warning_messages or [])], error=error)
         self.emit(Event(type="session_finished", session_id=job.session_id, status=status,
                          completed=outcome.completed, total=outcome.total, message=error,
@@ -419,6 +418,12 @@ def check_master_unchanged(session) -> None:
         raise InputError(f"the master video changed since session {session.session_id} started "
                          f"({', '.join(changes)}): {master}. Put the original file back there to "
                          "resume, or start a new session with the new file", "master")
+
+
+def failure_lines(ops) -> list[str]:
+    """"operation: the first line of its error" for each failed operation of a session's log."""
+    return [f"{op.operation_name}: {_first_line(op.error_details)}" for op in ops
+            if op.status == "failed"]
 
 
 def _first_line(detail: str | None) -> str:

@@ -27,8 +27,9 @@ from backend.errors import MediaError, UnreadableFile
 from backend.media.atomic import fsync_dir
 from backend.media.ingest_result import MasterIdentity, Scene
 from backend.media.readable import check_readable
+from backend.media.waveform import WaveformRecord
 
-FORMAT_VERSION = 3          # bump when the layout or a stored meaning changes
+FORMAT_VERSION = 4          # bump when the layout or a stored meaning changes
 HASH_SAMPLE_BYTES = 1 << 20  # first, middle and last MiB
 PARTIAL_PREFIX = ".partial-"
 RECORD_NAME = "decode.json"
@@ -60,6 +61,7 @@ class DecodeRecord(msgspec.Struct, frozen=True):
     proxy_height: int | None
     proxy_gop: int | None
     decode_seconds: float
+    waveform: WaveformRecord | None = None   # audio peaks; None when the master has no audio
 
 
 class CutRecord(msgspec.Struct, frozen=True):

@@ -7,10 +7,14 @@ import * as H from "./history.js";
 import { constantRateMicroseconds, pruneCuts, replayCuts, snapToPeak } from "./cuts.js";
 import { TimelineView } from "./timeline.js";
 import { Viewer } from "./viewer.js";
+import { audioOnsets, loadWaveform, onsetFloor } from "./waveform.js";
+import { SharpFrame } from "./sharp.js";
+import { frameMap, valuesByNumber } from "./frames.js";
 import { formatClock, formatTimecode } from "./timecode.js";
 import { banner, fill, h } from "./dom.js";
 
 const SAVE_DELAY_MS = 150;
+const PROXY_POLL_MS = 1500;   // how often to ask whether the sharp proxy is ready
 
 export class Editor {
   constructor(root, bridge, { onExport }) {
@@ -57,7 +61,8 @@ export class Editor {
           h("video", { id: "proxy", playsinline: true, disablepictureinpicture: true }),
           h("img", { class: "still", id: "still", hidden: true, alt: "" }),
           h("div", { class: "hud", id: "hud" }),
-          h("div", { class: "badge", id: "badge", hidden: true })),
+          h("div", { class: "badge", id: "badge", hidden: true }),
+          h("div", { class: "source-badge", id: "source", title: "The frame on screen: the proxy's, or the master's own once the playhead rests" }, "proxy")),
         h("div", { class: "grid", id: "grid", hidden: true })),
       h("div", { class: "timeline" }, h("canvas", { id: "timeline", tabindex: 0 })),
       h("aside", { class: "side" },
@@ -66,7 +71,7 @@ export class Editor {
       h("div", { class: "statusbar", id: "statusbar" }));
     const $ = (id) => this.root.querySelector(`#${id}`);
     this.el = { threshold: $("threshold"), minLen: $("min-len"), sceneCount: $("scene-count"), pruneGap: $("prune-gap"),
-                undo: $("undo"), redo: $("redo"), save: $("save-state"), hud: $("hud"), badge: $("badge"),
+                undo: $("undo"), redo: $("redo"), save: $("save-state"), hud: $("hud"), badge: $("badge"), source: $("source"),
                 grid: $("grid"), viewer: $("viewer"), review: $("review"), groups: $("groups"), status: $("statusbar") };
     this.el.threshold.addEventListener("change", () => this.typedThreshold());
     this.el.minLen.addEventListener("change", () => this.typedThreshold());
@@ -78,7 +83,12 @@ export class Editor {
     $("export").addEventListener("click", () => this.flush().then(() => this.onExport(this.sessionId)).catch((e) => this.fail(e)));
     this.viewer = new Viewer($("proxy"), $("still"), {
       onFrame: (f) => this.commit(S.setPlayhead(this.state, f), { follow: true, fromVideo: true }),
-      onPlayState: (speed, err) => { this.el.badge.hidden = speed === 0; this.el.badge.textContent = speed > 0 ? `▶ ${speed}×` : `◀ ${-speed}×`; if (err) banner(`Playback failed: ${err.message}`); },
+      onPlayState: (speed, err) => { if (speed === 0) this.sharp.rest(this.state.playhead); else this.sharp.cancel(); this.el.badge.hidden = speed === 0; this.el.badge.textContent = speed > 0 ? `▶ ${speed}×` : `◀ ${-speed}×`; if (err) banner(`Playback failed: ${err.message}`); },
+    });
+    this.sharp = new SharpFrame({
+      fetchUrl: async (frame) => (await this.bridge.call("frame.get", { session_id: this.sessionId, frame, format: "jpeg", ...this.viewerPixels() })).url,
+      show: (frame, url) => { if (this.state.playhead === frame) { this.viewer.showStill(url); this.renderHud(); } },
+      isStill: () => !this.viewer.playing,
     });
     this.timeline = new TimelineView($("timeline"), this.timelineHost());
   }
@@ -97,22 +107,56 @@ export class Editor {
     for (const sc of timeline.scenes) if (byNumber.has(sc.number)) this.ingestThumbs.set(`${sc.start_frame}-${sc.end_frame}`, byNumber.get(sc.number));
     const sprites = (timeline.sprites ?? []).map((s) => ({ ...s, img: Object.assign(new Image(), { src: s.url, decoding: "async" }) }));
     this.sprites = sprites;
-    const [scores, times] = await Promise.all([this.fetchFloats(timeline.scores_url, Float32Array),
-      timeline.frame_us_url ? this.fetchFloats(timeline.frame_us_url, Float64Array) : null]);
+    const [scores, times, wave] = await Promise.all([this.fetchFloats(timeline.scores_url, Float32Array),
+      timeline.frame_us_url ? this.fetchFloats(timeline.frame_us_url, Float64Array) : null,
+      loadWaveform(timeline.waveform).catch((err) => { banner(`The audio lane cannot be drawn: ${err.message}`); return null; })]);
     this.scores = scores;
+    this.wave = wave;
+    this.onsets = audioOnsets(wave, scores.length, this.rate);
+    this.onsetMin = onsetFloor(this.onsets);
+    this.viewer.sound.hasAudio = timeline.waveform != null;
     this.microseconds = times ?? constantRateMicroseconds(scores.length, this.rate);
+    // scores are per decoded frame; the graph, snapping, prune and the review read them by frame
+    // number, which a variable-rate master repeats and skips (frames.js)
+    this.frames = frameMap(this.microseconds, this.rate, this.state.end);
+    this.frameScores = valuesByNumber(scores, this.frames);
     this.timeline.fitted = true;
-    this.timeline.setMedia({ scores, sprites, rate: this.rate });
+    this.root.classList.toggle("has-sound", wave != null);
+    this.timeline.setMedia({ scores: this.frameScores, sprites, rate: this.rate, wave });
     this.timeline.fit();
-    this.viewer.load(timeline.proxy_url, this.rate, timeline.frame_count, times ? Array.from(times, (us) => Math.max(0, us) / 1e6) : null)
-      .then(() => this.viewer.show(this.state.playhead))
+    this.viewer.load(timeline.proxy_url, this.rate, timeline.frame_count, times ? Array.from(times, (us) => Math.max(0, us) / 1e6) : null, this.frames)
+      .then(() => { this.viewer.show(this.state.playhead); this.sharp.rest(this.state.playhead); })
       .catch((err) => banner(`The viewer cannot play the proxy: ${err.message}`));
+    this.proxyPending = !!timeline.proxy_pending;
+    if (this.proxyPending) this.followSharpProxy(sessionId);
     this.recutLocally(this.state.threshold, this.state.minSceneLen);  // prepares the positions once
     this.render();
     await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     this.readyMs = performance.now() - t0;   // opening to a drawn, usable timeline
     this.readyAt = performance.now();        // since the page's navigation started
     return this.readyMs;
+  }
+
+  // The sharp proxy is made after the ingest (backend/media/sharp_proxy.py): the small one plays
+  // until it is ready, then it is swapped in while paused.
+  async followSharpProxy(sid) {
+    try {
+      while (this.sessionId === sid) {
+        await new Promise((resolve) => setTimeout(resolve, PROXY_POLL_MS));
+        const p = await this.bridge.call("timeline.proxy", { session_id: sid });
+        if (this.sessionId !== sid) return;
+        if (p.sharp) {
+          await this.viewer.swap(p.url, () => this.state.playhead);
+          this.meta = { ...this.meta, proxy_url: p.url, proxy_width: p.width, proxy_height: p.height };
+          return;
+        }
+        if (!p.pending) return;   // it failed: the small proxy stays
+      }
+    } catch (err) {
+      banner(`The sharp proxy could not be loaded: ${err.message}`, { kind: "info", timeoutMs: 4000 });
+    } finally {
+      this.proxyPending = false;
+    }
   }
 
   async fetchFloats(url, Type) {
@@ -133,7 +177,7 @@ export class Editor {
   afterChange(before, { follow = false, fromVideo = false, save = true } = {}) {
     const s = this.state;
     if (s.playhead !== before.playhead) {
-      if (!fromVideo) { if (this.viewer.playing) this.viewer.stop(); this.viewer.show(s.playhead); }
+      if (!fromVideo) { if (this.viewer.playing) this.viewer.stop(); this.viewer.show(s.playhead); this.sharp.rest(s.playhead); }
       if (follow || fromVideo) this.timeline.reveal(s.playhead);
     }
     // the page's HTML follows once per display frame, with the timeline, however many edits came
@@ -270,12 +314,21 @@ export class Editor {
   moveCut(from, to, snapFrames, phase) {
     if (phase === "end") return from;
     const index = Math.max(1, Math.min(this.state.end - 1, to));
-    const target = snapFrames > 0 ? snapToPeak(this.scores, index, snapFrames, this.state.threshold * 0.5) : index;
+    const target = snapFrames > 0 ? this.snapTarget(index, snapFrames) : index;
     const next = S.moveCut(this.state, from, target);
     if (next === this.state) return from;
     const moved = next.selectedCut;
     this.commit(next);
     return moved;
+  }
+
+  // The nearer of the score peak and the audio onset (a music hit) within `radius` frames.
+  snapTarget(index, radius) {
+    const peak = snapToPeak(this.frameScores, index, radius, this.state.threshold * 0.5);
+    const onset = snapToPeak(this.onsets, index, radius, this.onsetMin);
+    if (peak === index) return onset;
+    if (onset === index) return peak;
+    return Math.abs(onset - index) < Math.abs(peak - index) ? onset : peak;
   }
 
   nudgeSelectedCut(delta) {
@@ -286,7 +339,7 @@ export class Editor {
   prune() {
     const gap = Number(this.el.pruneGap.value);
     if (!Number.isInteger(gap) || gap < 1) { banner("Prune needs a whole number of frames ≥ 1."); return; }
-    const kept = pruneCuts(this.state.cuts, gap, (c) => this.scores[c] ?? 0);
+    const kept = pruneCuts(this.state.cuts, gap, (c) => this.frameScores[c] ?? 0);
     const removed = this.state.cuts.length - kept.length;
     this.commit(S.setCuts(this.state, kept));
     banner(removed ? `Pruned ${removed} cut${removed === 1 ? "" : "s"} closer than ${gap} frames to a stronger one.` : `No two cuts are closer than ${gap} frames.`, { kind: "info", timeoutMs: 3000 });
@@ -358,7 +411,11 @@ export class Editor {
       case "Home": go(s.first); return true;
       case "End": go(s.end - 1); return true;
       case "c": case "C": this.addCutAtPlayhead(); return true;
-      case "m": case "M":
+      case "m":
+        if (!this.viewer.toggleMute()) banner("This master has no sound.", { kind: "info", timeoutMs: 2000 });
+        this.renderHud();
+        return true;
+      case "M":
         if (s.selection.length < 2) { banner("Select two or more scenes to merge them (Shift+click a range).", { kind: "info", timeoutMs: 2500 }); return true; }
         this.commit(S.mergeScenes(s, s.selection));
         return true;
@@ -381,9 +438,16 @@ export class Editor {
     return false;
   }
 
+  // The viewer's size in device pixels: the sharp frame is made at that size, not larger.
+  viewerPixels() {
+    const dpr = window.devicePixelRatio || 1, r = this.el.viewer.getBoundingClientRect();
+    return { max_width: Math.max(16, Math.round(r.width * dpr)), max_height: Math.max(16, Math.round(r.height * dpr)) };
+  }
+
   async showMasterFrame() {
     if (this.viewer.playing) { banner("Pause first: the full-quality frame is shown for a still playhead.", { kind: "info", timeoutMs: 2500 }); return; }
     const frame = this.state.playhead;
+    this.sharp.cancel();   // F's full-size frame is not replaced by the viewer-sized one on its way
     try {
       const r = await this.bridge.call("frame.get", { session_id: this.sessionId, frame, format: "jpeg" });
       if (this.state.playhead === frame) { this.viewer.showStill(r.url); this.renderHud(); }
@@ -421,6 +485,11 @@ export class Editor {
       h("span", { id: "hud-frame" }, `frame ${s.playhead}`), " ",
       h("span", { class: "small" }, `/ ${s.end - 1} · ${formatClock(s.playhead, this.rate)}${still ? " · master frame" : " · proxy"}`));
     this.el.hud.dataset.frame = String(s.playhead);
+    const sound = !this.viewer.sound.hasAudio ? "none" : this.viewer.sound.userMuted ? "muted" : "on";
+    this.el.source.textContent = `${still ? "master" : "proxy"}${sound === "muted" ? " · muted" : ""}`;
+    this.el.source.dataset.source = still ? "master" : "proxy";
+    this.el.source.dataset.sound = sound;
+    this.el.source.title = `The frame on screen is the ${still ? "master's own" : "proxy's"}${this.viewer.sound.hasAudio ? (this.viewer.sound.userMuted ? " · sound muted (M)" : " · sound on (M mutes)") : ""}`;
   }
 
   renderStatus() {
@@ -439,7 +508,7 @@ export class Editor {
       return;
     }
     const token = ++this.reviewToken;
-    const score = (f) => (this.scores?.[f] ?? 0).toFixed(1);
+    const score = (f) => (this.frameScores?.[f] ?? 0).toFixed(1);
     const body = h("div", { class: "pair" },
       h("figure", {}, h("img", { id: "review-before", alt: `frame ${cut - 1}` }), h("figcaption", {}, `last before · frame ${cut - 1} · score ${score(cut - 1)}`)),
       h("figure", {}, h("img", { id: "review-after", alt: `frame ${cut}` }), h("figcaption", {}, `first after · frame ${cut} · score ${score(cut)}`)));

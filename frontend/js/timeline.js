@@ -7,6 +7,7 @@
 
 import { floorIndex, groupOf, sceneStarts } from "./state.js";
 import { formatTimecode } from "./timecode.js";
+import { WAVE_LANE, drawWaveLane } from "./waveform.js";
 
 const RULER = 20, THUMBS = 46, SCENES = 26, GRAPH_MIN = 60, PAD = 2;
 const HIT = 5;                 // px: how near a cut or the threshold line a press grabs it
@@ -16,7 +17,7 @@ const COLORS = {
   bg: "#18181a", ruler: "#202023", rulerText: "#8b8b90", tick: "#3a3a3f", lane: "#1e1e21",
   sceneA: "#34343a", sceneB: "#3c3c43", sceneText: "#a9a9ae", selected: "#4f86d9",
   cut: "rgba(235,235,240,0.75)", cutSelected: "#f0a030", playhead: "#e5484d",
-  graph: "#5b8a72", graphAbove: "#c8d47a", threshold: "#f0a030", grid: "#2a2a2e",
+  graph: "#5b8a72", graphAbove: "#c8d47a", threshold: "#f0a030", grid: "#2a2a2e", wave: "#6d9fd6",
 };
 
 export class TimelineView {
@@ -46,8 +47,9 @@ export class TimelineView {
   }
 
   // --- data --------------------------------------------------------------------------------
-  setMedia({ scores, sprites, rate }) {
+  setMedia({ scores, sprites, rate, wave = null }) {
     this.scores = scores;
+    this.wave = wave;            // audio peaks (waveform.js); null: no lane
     this.sprites = sprites ?? [];
     this.rate = rate ?? this.rate;
     this.scoreScale = scoreScaleOf(scores, this.host.state().threshold);
@@ -59,8 +61,10 @@ export class TimelineView {
   get width() { return this.canvas.clientWidth; }
   get height() { return this.canvas.clientHeight; }
   get lanes() {
-    const graphTop = RULER + THUMBS + SCENES + 2 * PAD;
-    return { ruler: [0, RULER], thumbs: [RULER, RULER + THUMBS], scenes: [RULER + THUMBS + PAD, RULER + THUMBS + PAD + SCENES],
+    const scenesEnd = RULER + THUMBS + PAD + SCENES, wave = this.wave ? WAVE_LANE + PAD : 0;
+    const graphTop = scenesEnd + PAD + wave;
+    return { ruler: [0, RULER], thumbs: [RULER, RULER + THUMBS], scenes: [RULER + THUMBS + PAD, scenesEnd],
+             wave: [scenesEnd + PAD, scenesEnd + PAD + wave - (wave && PAD)],
              graph: [graphTop, Math.max(graphTop + GRAPH_MIN, this.height)] };
   }
   xOf(frame) { return (frame - this.start) / this.fpp; }
@@ -70,7 +74,7 @@ export class TimelineView {
   }
   laneAt(y) {
     const l = this.lanes;
-    for (const name of ["ruler", "thumbs", "scenes", "graph"]) if (y >= l[name][0] && y < l[name][1]) return name;
+    for (const name of ["ruler", "thumbs", "scenes", "wave", "graph"]) if (y >= l[name][0] && y < l[name][1]) return name;
     return "graph";
   }
   thresholdY(t) {
@@ -145,6 +149,7 @@ export class TimelineView {
     const first = Math.max(s.first, Math.floor(this.start)), last = Math.min(s.end - 1, Math.ceil(this.start + W * this.fpp));
     this.drawThumbs(ctx, first, last);
     this.drawScenes(ctx, s, first, last);
+    if (this.wave) drawWaveLane(ctx, this, this.wave, this.lanes.wave, COLORS);
     this.drawGraph(ctx, s, first, last);
     this.drawRuler(ctx, first, last);
     this.drawCuts(ctx, s, first, last);
@@ -343,7 +348,7 @@ export class TimelineView {
     const s = this.host.state();
     if (lane === "graph" && Math.abs(y - this.thresholdY(s.threshold)) <= HIT) return { kind: "threshold" };
     if (lane === "ruler") return { kind: "scrub" };
-    const cut = lane === "scenes" || lane === "graph" || lane === "thumbs" ? this.cutNear(x) : null;
+    const cut = lane !== "ruler" ? this.cutNear(x) : null;
     if (cut != null && lane !== "thumbs") return { kind: "cut", cut };
     if (lane === "scenes") return { kind: "scene", start: sceneStartOf(s, this.frameAt(x)) };
     return { kind: "scrub" };
