@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from App import geometry, open_output, sandbox
-from App.instance import InstanceLock
+from App import geometry, handoff, open_output, sandbox
+from App.instance import AlreadyRunning, InstanceLock
 from backend import paths, scratch
 from backend.db import sessions as db_sessions, settings as db_settings
 from bridge import http
@@ -27,6 +27,29 @@ from bridge.webview import WebviewApi, attach
 
 TITLE = "Video Archive"
 PAUSE_WAIT_S = 60
+# the window's own icon (_NET_WM_ICON on X11), drawn by packaging/icon.py
+ICON = Path(__file__).resolve().parent / "icons" / "video-archive.png"
+
+
+def available_screens() -> list[geometry.Area]:
+    """Each screen's area less its panels, primary first; none when Qt cannot say."""
+    try:
+        from webview.guilib import initialize
+
+        screens = initialize("qt").get_screens()
+        return [(a.x(), a.y(), a.width(), a.height())
+                for a in (s.frame.availableGeometry() for s in screens)]
+    except Exception:  # noqa: BLE001 - without screens the window opens at the stored size
+        return []
+
+
+def master_suffix(master: str | None) -> str:
+    """The page's address for `video-archive app FILE`: the new-project form, master filled."""
+    if not master:
+        return ""
+    from urllib.parse import quote
+
+    return "#/new/" + quote(str(Path(master).expanduser().absolute()), safe="")
 
 
 def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | None = None,
@@ -152,15 +175,26 @@ def exit_process(code: int):
     os._exit(code)
 
 
-def run(db_path: str | Path | None = None, *, url_suffix: str = "",
+def run(db_path: str | Path | None = None, *, master: str | None = None, url_suffix: str = "",
         on_started: Callable[[object], None] | None = None,
         open_folder: open_output.Opener = open_output.open_folder) -> int:
-    """Open the window and block until it closes. Raises StateError when another app runs.
-    `on_started(window)` runs on a thread of its own once the window exists (tests drive the
-    page through it); `open_folder(archive)` shows a completed export's folder when
+    """Open the window and block until it closes; with `master`, on the new-project form with
+    that master filled in. When another app runs on the same state folder, hand over to it
+    (App/handoff.py: its window comes to the front) and return 0; raise StateError when it does
+    not answer. `on_started(window)` runs on a thread of its own once the window exists (tests
+    drive the page through it); `open_folder(archive)` shows a completed export's folder when
     auto_open_output is on (tests pass a recorder)."""
     db_file = paths.db_path(db_path)
-    with InstanceLock(db_file.parent):
+    lock = InstanceLock(db_file.parent)
+    try:
+        lock.acquire()
+    except AlreadyRunning:
+        if not handoff.send(db_file.parent, master and str(Path(master).expanduser().absolute())):
+            raise
+        print("video-archive: the editor is already open; brought its window to the front",
+              file=sys.stderr)
+        return 0
+    try:
         os.environ.update(engine_environment())
         import webview
 
@@ -173,16 +207,32 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
                        last_folder=lambda key: db_settings.get(bridge.db, key))
         exports = ExportWatch(bridge.events, bridge.jobs)
         opening = open_output.OpenOnFinish(bridge.events, bridge.db, open_folder)
-        g = geometry.load(bridge.db)
-        window = webview.create_window(TITLE, f"{server.page}?shell=webview{url_suffix}", js_api=api,
+        storage = str(paths.private_dir(paths.data_dir()))
+        # pywebview's Qt module reads the storage path when it is imported, which asking for the
+        # screens does before start(); without this its profile goes to ~/.pywebview
+        webview._state["storage_path"] = storage
+        g = geometry.fit(geometry.load(bridge.db), available_screens())
+        window = webview.create_window(TITLE, f"{server.page}?shell=webview{url_suffix or master_suffix(master)}", js_api=api,
                                        width=g.width, height=g.height, x=g.x, y=g.y,
-                                       min_size=geometry.MINIMUM, background_color="#18181a")
+                                       min_size=geometry.minimum_for(g), background_color="#18181a")
         api._window = window
+
+        def on_second_start(wanted: str | None) -> None:
+            print("video-archive: a second start asked for this window", file=sys.stderr, flush=True)
+            window.restore()  # out of minimised, raised and activated (on the GUI thread)
+            if wanted:
+                window.evaluate_js(f"location.hash = {json.dumps(master_suffix(wanted))}")
+
+        listener = handoff.Listener(db_file.parent, on_second_start)
         closing_allowed = threading.Event()
 
         def remember_geometry() -> None:
             try:
-                geometry.save(bridge.db, window.width, window.height, window.x, window.y)
+                # the frame's position, which is what placing a window sets: the page's own
+                # (window.x/y) sits a title bar lower, and the window crept down at every start
+                frame = window.native.frameGeometry() if window.native is not None else None
+                x, y = (frame.x(), frame.y()) if frame is not None else (window.x, window.y)
+                geometry.save(bridge.db, window.width, window.height, x, y)
             except Exception:  # noqa: BLE001 - a geometry that cannot be saved is no reason to stay open
                 pass
 
@@ -223,11 +273,14 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
                 if on_started is not None:
                     on_started(window)
 
-            webview.start(started, gui="qt", private_mode=False)
+            webview.start(started, gui="qt", private_mode=False, icon=str(ICON), storage_path=storage)
         finally:
+            listener.close()
             exports.remove()
             opening.remove()
             bridge.jobs.close()  # pauses anything still running, so it resumes next time
             server.close()
             bridge.close()
+    finally:
+        lock.release()
     return 0

@@ -128,7 +128,11 @@ async function route() {
     } else if (name === "history") { app.route = "history"; showScreen("history"); await renderHistory(screen("history"), app.bridge); }
     else if (name === "presets") { app.route = "presets"; showScreen("presets"); await renderPresets(screen("presets"), app.bridge); }
     else if (name === "settings") { app.route = "settings"; showScreen("settings"); await renderSettings(screen("settings"), app.bridge); }
-    else { app.route = "start"; app.sessionId = null; showScreen("start"); await renderStart(screen("start"), app.bridge, { openSession }); }
+    else {
+      // #/new/PATH: `video-archive app FILE` (a desktop's "Open with") fills in the master
+      app.route = "start"; app.sessionId = null; showScreen("start");
+      await renderStart(screen("start"), app.bridge, { openSession, master: name === "new" && arg ? decodeURIComponent(arg) : "" });
+    }
   } catch (err) {
     banner(err.message);
     if (err.kind === "gone") { document.getElementById("fatal-text").textContent = err.message; showScreen("fatal"); }

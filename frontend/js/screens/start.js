@@ -14,7 +14,7 @@ const FIELDS = [
 const REQUIRED = { master: "Choose the master video.", artwork: "Give the artwork a name.", date: "Give the project's date (YY-MM-DD, or YYYY-MM-DD).", out: "Choose the folder the archive goes into." };
 
 // --- start --------------------------------------------------------------------------------------
-export async function renderStart(root, bridge, { openSession }) {
+export async function renderStart(root, bridge, { openSession, master = "" }) {
   const form = h("form", { class: "form", id: "new-project", novalidate: true });
   for (const [name, label, kind] of FIELDS) {
     const input = kind === "select" ? h("select", { name, id: `f-${name}` })
@@ -30,6 +30,7 @@ export async function renderStart(root, bridge, { openSession }) {
     form.append(h("label", { for: `f-${name}` }, label), box);
   }
   form.querySelector("#f-date").value = todayYYMMDD();
+  if (master) form.querySelector("#f-master").value = master;  // `video-archive app FILE` ("Open with")
   form.querySelector("#f-date").placeholder = "YY-MM-DD or YYYY-MM-DD";
   form.querySelector("#f-artwork").placeholder = "e.g. Northern Lights";
   form.querySelector("#f-master").placeholder = bridge.pickFile ? "Browse… or type a path" : "/path/to/master.mov";
