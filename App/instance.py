@@ -7,10 +7,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from backend import paths
 from backend.errors import StateError
 from backend.jobs.archive_lock import try_lock
 
 LOCK_NAME = "app.lock"
+
+
+class AlreadyRunning(StateError):
+    """Another app holds the lock: the second start hands over to it (App/handoff.py)."""
 
 
 class InstanceLock:
@@ -19,16 +24,20 @@ class InstanceLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:  # a read-only home, a file where the folder should be: one line, no traceback
+            paths.private_dir(self.path.parent)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StateError(f"cannot use the state folder {self.path.parent}: "
+                             f"{exc.strerror or exc}") from None
         if not try_lock(fd):
             try:
                 holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
             except OSError:  # Windows refuses to read a byte another process has locked
                 holder = "unknown"
             os.close(fd)
-            raise StateError(f"Video Archive is already running (process {holder}) on "
-                             f"{self.path.parent}; use that window, or close it first")
+            raise AlreadyRunning(f"Video Archive is already running (process {holder}) on "
+                                 f"{self.path.parent}; use that window, or close it first")
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd

@@ -1,7 +1,7 @@
 // Measured inside the editor page by bench/ui, the same code in Chromium and in the desktop
 // window (Qt WebEngine). An expression: an async function of the options, evaluated in a page
 // whose editor has a finished ingest open. Returns milliseconds, never asserts.
-(async ({ seeks = 200, steps = 200, scenes = 1500, filmFrames = 172800, drags = 60, fpsSeconds = 4 }) => {
+(async ({ seeks = 200, steps = 200, rests = 15, scenes = 1500, filmFrames = 172800, drags = 60, fpsSeconds = 4 }) => {
   const app = window.videoArchive, e = app.editor;
   // absolute: code evaluated by the desktop shell has no base URL of its own
   const S = await import(`${location.origin}/js/state.js`);
@@ -49,6 +49,19 @@
   }
   out.scrub = { randomSeeks: summary(seekMs), frameSteps: summary(stepMs), all: summary([...seekMs, ...stepMs]), missed };
 
+  // --- the sharp picture: a click on the ruler, then rest -> the master's own frame on screen
+  // (sharp.js's lastMs: from the last move, so its 150 ms wait included)
+  const restMs = [];
+  let restMissed = 0;
+  for (let i = 0; i < rests; i++) {
+    const x = rect.left + 1 + rnd() * (rect.width - 2), target = e.timeline.frameAt(x - rect.left);
+    ev("pointerdown", x, rect.top + 8); ev("pointerup", x, rect.top + 8);
+    const t0 = performance.now();
+    while (e.sharp.shown !== target && performance.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 5));
+    if (e.sharp.shown === target) restMs.push(e.sharp.lastMs); else restMissed++;
+  }
+  out.sharp = { restToMaster: summary(restMs), missed: restMissed };
+
   // --- a 2-hour film's timeline with 1,500 scenes (synthetic data, the real drawing code); the
   // bridge is left out so nothing synthetic is saved
   const realCall = app.bridge.call;
@@ -67,7 +80,7 @@
     state = { ...state, selection: starts.filter((_, k) => k % 4 === 0) };
     e.scores = scores; e.microseconds = us;
     e.history = { past: [], present: state, future: [] };
-    e.timeline.setMedia({ scores, sprites: e.sprites, rate });
+    e.timeline.setMedia({ scores, sprites: e.sprites, rate, wave: e.wave });
     e.timeline.fit();
     e.recutLocally(30, 15);  // prepared once, as opening does
     await frame();
@@ -114,7 +127,7 @@
     out.thresholdDrag = { filmFrames, latency: summary(dragMs), sceneCounts: [Math.min(...counts), Math.max(...counts)] };
   } finally {
     e.history = saved.history; e.scores = saved.scores; e.microseconds = saved.us;
-    e.timeline.setMedia({ scores: saved.scores, sprites: e.sprites, rate: e.rate });
+    e.timeline.setMedia({ scores: saved.scores, sprites: e.sprites, rate: e.rate, wave: e.wave });
     e.timeline.fit();
     await new Promise((r) => setTimeout(r, 300));
     app.bridge.call = realCall;

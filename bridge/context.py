@@ -5,19 +5,24 @@ differs only in the name `system.info` reports."""
 from __future__ import annotations
 
 import copy
+import os
 import shutil
-import tempfile
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from backend import paths
+from backend import paths, scratch
 from backend.db import open_db
 from backend.media.ingest import FRAME_US
 from bridge.events import EventHub
 from bridge.jobs import JobManager
 from bridge.media import MediaRegistry
+from bridge.sharp import SharpProxies
+
+
+SCRATCH_PREFIX = "video-archive-bridge-"
+FRAMES_BYTES = 256 << 20   # full-quality frames kept for reuse (about 250 at 1080p)
 
 
 class Bridge:
@@ -27,10 +32,12 @@ class Bridge:
         self.events = EventHub()
         self.jobs = JobManager(self.events)
         self.media = MediaRegistry()
+        self.sharp = SharpProxies()  # sharp proxies made after an ingest, in the background
         self.transport = transport
         self.base_url = ""  # the HTTP server's address once it listens: media URLs point there
-        # frames rendered on request (frame.get) live here for this run only
-        self.scratch = Path(tempfile.mkdtemp(prefix="video-archive-bridge-"))
+        # frames rendered on request (frame.get) live here for this run only, bounded by
+        # FRAMES_BYTES; a folder a killed run left behind goes at the next start
+        self.scratch = scratch.make_dir(SCRATCH_PREFIX)
         self._lock = threading.Lock()
 
     def for_transport(self, name: str) -> Bridge:
@@ -63,7 +70,20 @@ class Bridge:
                 temp.replace(out)
         return out
 
+    def frame_file(self, session_id: str, name: str, render) -> Path:
+        """A rendered frame from the scratch folder, made by `render(path)` when missing; the
+        folder is kept under FRAMES_BYTES, least recently used first."""
+        out = self.scratch / "frames" / session_id / name
+        if out.is_file():
+            os.utime(out)  # used again: the last to go
+            return out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        render(out)
+        scratch.prune(self.scratch / "frames", FRAMES_BYTES, keep=out)
+        return out
+
     def close(self) -> None:
+        self.sharp.close()
         self.jobs.close()
         self.db.close()
         shutil.rmtree(self.scratch, ignore_errors=True)

@@ -1,32 +1,44 @@
-"""The loopback HTTP transport: `POST /rpc` (JSON-RPC), `GET /events` (Server-Sent Events),
-`GET /media/<id>` (registered media, with byte ranges) and the frontend's static files.
+"""The loopback HTTP transport: `POST /rpc` (JSON-RPC), `POST /session` (a one-time code swapped
+for the token), `GET /s/<secret>/events` (Server-Sent Events), `GET /s/<secret>/media/<id>`
+(registered media, with byte ranges) and the frontend's static files.
 
 A web page in the user's own browser must not drive the tool, read its files or learn its token:
 - it listens on 127.0.0.1 only, and every request must name the server itself in `Host`
   (127.0.0.1:P or localhost:P), so a DNS-rebound name gets nothing;
-- a request that carries a foreign `Origin`, or that the browser marks as made by another site
-  (`Sec-Fetch-Site`), is refused; no CORS headers are ever sent;
-- /rpc needs `Authorization: Bearer T` and `Content-Type: application/json`; /events and media
-  need the token too, from the HttpOnly SameSite=Strict cookie set when the page is opened with
-  `?token=T` (media elements and EventSource cannot send headers); tokens are 256-bit, compared
-  in constant time, and never logged;
+- a request that carries a foreign `Origin`, or a call, media or event request that the browser
+  marks as made by another site (`Sec-Fetch-Site`), is refused; no CORS headers are ever sent;
+- /rpc needs `Authorization: Bearer T` and `Content-Type: application/json`. Media and the event
+  stream (which media elements and EventSource fetch without headers) live under a second secret,
+  the path prefix `/s/<secret>/`, which only the bridge's own answers hand out. No cookie is ever
+  set: cookies are scoped by host, not port, so every other server on loopback would receive it
+  and could overwrite it;
+- the browser never sees the token in a URL it opens: `serve` opens a 0600 local file that
+  redirects to `/#code=C`, and the page swaps that one-time code at `POST /session` for the token
+  and the event stream's address, then keeps the token in memory only (a reload swaps the
+  one-time resume code the last swap gave); secrets are 256-bit, compared in constant time, and
+  never logged;
 - files are served only from the frontend folder and, by random id, from the media registry;
-- requests are bounded in size, connections in number, and each socket has a timeout, so a slow
-  or hostile client holds at most its own thread."""
+- HTTP is parsed strictly (one digits-only Content-Length, no chunks, no GET body, origin-form
+  targets, strict ranges), so nothing can be smuggled into the next request;
+- requests are bounded in size and each has a deadline for its line, headers and body; sockets
+  still sending are kept apart from authenticated work (the oldest evicted), so trickling
+  clients never keep the editor's calls out."""
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import os
+import re
 import secrets
+import select
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
 from http import HTTPStatus
-from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -38,10 +50,14 @@ from bridge.rpc import Dispatcher
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 MAX_BODY = 4 << 20          # bytes of one JSON-RPC message (a 2-hour cut list is ~1 MB)
-MAX_CONNECTIONS = 64        # sockets served at once; more are answered 503 and closed
+MAX_CONNECTIONS = 64        # sockets still reading a request; a new one evicts the oldest
 MAX_STREAMS = 16            # of which event streams
+MAX_CODES = 16              # one-time codes waiting to be swapped at POST /session
+MAX_WORK = 32               # authenticated requests served at once (calls, media, events)
+REQUEST_DEADLINE = 5.0      # seconds for a request's line, headers and body, all together
 SOCKET_TIMEOUT = 20.0       # seconds a client may stall mid-request
-KEEPALIVE_S = 10.0          # an event stream writes at least this often (finds closed pages)
+KEEPALIVE_S = 10.0          # an event stream writes at least this often (through proxies)
+STREAM_POLL_S = 0.25        # how soon a stream notices its page left
 CHUNK = 256 * 1024
 
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -57,6 +73,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 CSP_WEBVIEW = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")
 
 log = logging.getLogger("video_archive.bridge.http")
+_SEQ = re.compile(r"[0-9]{1,18}")  # an event id or a frame index: ASCII digits that fit 64 bits
+_LENGTH = re.compile(r"[0-9]{1,12}")
+_RANGE = re.compile(r"bytes=([0-9]{1,18})?-([0-9]{1,18})?")
 
 
 class Refused(Exception):
@@ -77,53 +96,130 @@ class BridgeServer(ThreadingHTTPServer):
         self.csp = csp
         self.bridge = dispatcher.context
         self.frontend = Path(frontend).resolve()
-        self.token = secrets.token_urlsafe(32)  # 256 random bits
+        self.token = secrets.token_urlsafe(32)  # 256 random bits: POST /rpc
         self._token_bytes = self.token.encode()
-        self._connections = threading.BoundedSemaphore(max_connections)
+        self.secret = secrets.token_urlsafe(32)  # the path prefix of media and events
+        self.prefix = f"/s/{self.secret}/"
+        self._codes: dict[str, None] = {}        # one-time codes not yet swapped, oldest first
+        self._codes_lock = threading.Lock()
+        # Sockets still sending their request (or idle between requests) are kept apart from
+        # authenticated work: they are bounded in number and time, and a new connection evicts the
+        # oldest of them, so trickling sockets can never keep the editor's calls out.
+        self._max_reading = max_connections
+        self._reading: dict[socket.socket, float] = {}  # socket -> deadline, oldest first
+        self._reading_lock = threading.Lock()
+        self._work = threading.BoundedSemaphore(MAX_WORK)
         self._streams = threading.BoundedSemaphore(max_streams)
+        self.open_streams = 0
         self.closing = threading.Event()
+        threading.Thread(target=self._reap, name="bridge-http-deadlines", daemon=True).start()
         super().__init__(("127.0.0.1", port), Handler)
         self.port = self.server_address[1]
         self.hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
         self.origins = {f"http://{host}" for host in self.hosts}
-        self.cookie_name = f"va_token_{self.port}"  # cookies ignore ports: one name per server
-        self.bridge.base_url = f"http://127.0.0.1:{self.port}"
+        self.page = f"http://127.0.0.1:{self.port}/"
+        self.bridge.base_url = f"http://127.0.0.1:{self.port}/s/{self.secret}"
+        self.events_path = f"{self.prefix}events"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/?token={self.token}"
+        """The address `serve` prints for its user's own terminal (the browser gets `open_file`)."""
+        return f"{self.page}?token={self.token}"
+
+    def new_code(self) -> str:
+        """A one-time code that `POST /session` swaps for the token (at most MAX_CODES wait)."""
+        code = secrets.token_urlsafe(32)
+        with self._codes_lock:
+            self._codes[code] = None
+            while len(self._codes) > MAX_CODES:
+                del self._codes[next(iter(self._codes))]
+        return code
+
+    def spend_code(self, candidate) -> bool:
+        if not isinstance(candidate, str) or not candidate:
+            return False
+        with self._codes_lock:
+            for code in self._codes:  # constant time per code: no early exit on a prefix
+                if hmac.compare_digest(code.encode(), candidate.encode("utf-8", "replace")):
+                    del self._codes[code]
+                    return True
+        return False
+
+    def open_file(self, folder: Path) -> Path:
+        """A page only this user can read (0600) that sends the browser to the editor with a
+        one-time code: what `serve` hands the browser, so neither `ps` nor the browser's history
+        ever holds the token (the code is spent by the time anyone could read it)."""
+        target = f"{self.page}#code={self.new_code()}"
+        html = ("<!doctype html><meta charset=utf-8><title>Video Archive Tool</title>"
+                f'<meta http-equiv="refresh" content="0;url={target}">'
+                f'<p><a href="{target}">Open the editor</a></p>\n')
+        path = Path(folder) / f"open-{self.port}.html"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(html)
+        os.chmod(path, 0o600)
+        return path
+
+    def secret_ok(self, candidate: str) -> bool:
+        return hmac.compare_digest(candidate.encode("utf-8", "replace"), self.secret.encode())
 
     def token_ok(self, candidate: str | None) -> bool:
         if not candidate:
             return False
         return hmac.compare_digest(candidate.encode("utf-8", "replace"), self._token_bytes)
 
-    # --- connection limit -------------------------------------------------------------------
-    def process_request(self, request, client_address) -> None:
-        if not self._connections.acquire(blocking=False):
-            try:
-                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-                                b"Connection: close\r\nRetry-After: 1\r\n\r\n")
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._connections.release()
-            raise
+    # --- connection limits ------------------------------------------------------------------
+    def watch(self, sock: socket.socket) -> None:
+        """`sock` starts reading a request: it has REQUEST_DEADLINE for all of it."""
+        with self._reading_lock:
+            self._reading.pop(sock, None)
+            self._reading[sock] = time.monotonic() + REQUEST_DEADLINE
+            evicted = []
+            while len(self._reading) > self._max_reading:
+                oldest = next(iter(self._reading))
+                del self._reading[oldest]
+                evicted.append(oldest)
+        for old in evicted:
+            _cut(old)
 
-    def process_request_thread(self, request, client_address) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._connections.release()
+    def unwatch(self, sock: socket.socket) -> None:
+        with self._reading_lock:
+            self._reading.pop(sock, None)
+
+    def _reap(self) -> None:
+        while not self.closing.wait(0.25):
+            now = time.monotonic()
+            with self._reading_lock:
+                late = [s for s, deadline in self._reading.items() if deadline <= now]
+                for sock in late:
+                    del self._reading[sock]
+            for sock in late:
+                _cut(sock)
+
+    def process_request(self, request, client_address) -> None:
+        self.watch(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        self.unwatch(request)
+        super().shutdown_request(request)
+
+    def work_slot(self) -> bool:
+        return self._work.acquire(blocking=False)
+
+    def release_work(self) -> None:
+        self._work.release()
 
     def stream_slot(self) -> bool:
-        return self._streams.acquire(blocking=False)
+        if not self._streams.acquire(blocking=False):
+            return False
+        with self._reading_lock:
+            self.open_streams += 1
+        return True
 
     def release_stream(self) -> None:
+        with self._reading_lock:
+            self.open_streams -= 1
         self._streams.release()
 
     def handle_error(self, request, client_address) -> None:
@@ -135,6 +231,33 @@ class BridgeServer(ThreadingHTTPServer):
         self.closing.set()
         self.shutdown()
         self.server_close()
+
+
+def _closed_by_peer(sock: socket.socket) -> bool:
+    """The client closed its end (an event stream's page never sends anything)."""
+    try:
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0)) and sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except (OSError, ValueError):
+        return True
+
+
+def http_client_headers():
+    """Empty headers, for an error answered before any were parsed."""
+    from email.message import Message
+
+    return Message()
+
+
+def _cut(sock: socket.socket) -> None:
+    """End a connection from another thread: its handler's blocked read returns at once."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -169,42 +292,88 @@ class Handler(BaseHTTPRequestHandler):
 
     do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
 
+    def handle_one_request(self) -> None:
+        self.server.watch(self.connection)  # each request on the connection has its deadline
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.unwatch(self.connection)
+
+    def handle_expect_100(self) -> bool:
+        """`Expect: 100-continue` is answered only to a request that may send its body."""
+        path = urlsplit(self.path).path
+        if self.command == "POST" and (path == "/session" or self.server.token_ok(self._bearer())):
+            return super().handle_expect_100()
+        self._body_read = True  # the client waits for our word before it sends the body
+        self._refuse(HTTPStatus.EXPECTATION_FAILED, "send the token before the body")
+        return False
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own errors (a malformed request line, headers too long) as this server's:
+        plain text with the security headers, and the connection closed."""
+        try:
+            status = HTTPStatus(code)
+        except ValueError:
+            status = HTTPStatus.BAD_REQUEST
+        self.close_connection = True
+        self.request_version = self.protocol_version  # never a bare HTTP/0.9 body
+        if not hasattr(self, "headers"):
+            self.headers = http_client_headers()
+        self._refuse(status, message or status.phrase)
+
     def _handle(self, serve: Callable[[bool], None], *, body: bool) -> None:
+        if self.command != "POST":
+            self.server.unwatch(self.connection)  # no body: the request is read
         try:
             self._guard()
             serve(body)
         except Refused as exc:
             self._refuse(exc.status, exc.reason)
 
+    @contextlib.contextmanager
+    def _working(self):
+        """A slot for authenticated work; unauthenticated sockets never hold one."""
+        if not self.server.work_slot():
+            raise Refused(HTTPStatus.SERVICE_UNAVAILABLE, "too many requests at once; try again")
+        try:
+            yield
+        finally:
+            self.server.release_work()
+
     # --- the checks every request passes ----------------------------------------------------
     def _guard(self) -> None:
+        if not self.path.startswith("/") or self.path.startswith("//"):
+            raise Refused(HTTPStatus.BAD_REQUEST, "the request target must be a path (origin-form)")
+        # framing: exactly one way to know where the body ends, or the next request on this
+        # connection could be smuggled inside this one
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1:
+            raise Refused(HTTPStatus.BAD_REQUEST, "more than one Content-Length")
+        if lengths and not _LENGTH.fullmatch(lengths[0]):
+            raise Refused(HTTPStatus.BAD_REQUEST, "Content-Length must be decimal digits")
+        if self.headers.get("Transfer-Encoding") is not None:
+            raise Refused(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length, not chunks")
+        if self.command != "POST" and lengths and int(lengths[0]) > 0:
+            raise Refused(HTTPStatus.BAD_REQUEST, f"a {self.command} request has no body")
         if self.headers.get("Host", "") not in self.server.hosts:
             raise Refused(HTTPStatus.MISDIRECTED_REQUEST, "unknown Host")
         origin = self.headers.get("Origin")
         if origin is not None and origin not in self.server.origins:
             raise Refused(HTTPStatus.FORBIDDEN, "foreign Origin")
         site = self.headers.get("Sec-Fetch-Site")
-        if site is not None and site not in ("same-origin", "none"):
+        # the frontend's files hold no secret and may be opened from elsewhere: the file `serve`
+        # opens (file://) is cross-site; calls, media and events must come from the page itself
+        public = self.command in ("GET", "HEAD") and not self.path.startswith("/s/")
+        if site is not None and site not in ("same-origin", "none") and not public:
             raise Refused(HTTPStatus.FORBIDDEN, "request from another site")
 
     def _bearer(self) -> str | None:
         value = self.headers.get("Authorization", "")
         return value[7:].strip() if value[:7].lower() == "bearer " else None
 
-    def _cookie_token(self) -> str | None:
-        try:
-            cookie = SimpleCookie(self.headers.get("Cookie", ""))
-        except CookieError:
-            return None
-        morsel = cookie.get(self.server.cookie_name)
-        return morsel.value if morsel else None
-
-    def _require_token(self, *, cookie: bool) -> None:
-        if self.server.token_ok(self._bearer()):
-            return
-        if cookie and self.server.token_ok(self._cookie_token()):
-            return
-        raise Refused(HTTPStatus.UNAUTHORIZED, "missing or wrong token")
+    def _require_token(self) -> None:
+        if not self.server.token_ok(self._bearer()):
+            raise Refused(HTTPStatus.UNAUTHORIZED, "missing or wrong token")
 
     # --- responses --------------------------------------------------------------------------
     def _headers(self, status: HTTPStatus, content_type: str | None, length: int | None,
@@ -236,10 +405,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _drain(self) -> None:
         """Read an unread small body so the client sees the answer, not a reset."""
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
+        value = self.headers.get("Content-Length") or "0"
+        if not _LENGTH.fullmatch(value):
             return
+        length = int(value)
         if 0 < length <= MAX_BODY and not getattr(self, "_body_read", False):
             self._body_read = True
             try:
@@ -249,30 +418,28 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- GET --------------------------------------------------------------------------------
     def _get(self, body: bool) -> None:
-        url = urlsplit(self.path)
-        path = url.path
-        if path == "/events":
-            self._require_token(cookie=True)
-            self._events()
-        elif path.startswith("/media/"):
-            self._require_token(cookie=True)
-            self._media(path[len("/media/"):], body)
-        elif path == "/rpc":
-            raise Refused(HTTPStatus.METHOD_NOT_ALLOWED, "JSON-RPC is POST /rpc")
+        path = urlsplit(self.path).path
+        if path.startswith("/s/"):
+            secret, _, rest = path[3:].partition("/")
+            if not self.server.secret_ok(secret):
+                raise Refused(HTTPStatus.NOT_FOUND, "not found")
+            if rest == "events":
+                self._events(body)
+            elif rest.startswith("media/"):
+                with self._working():
+                    self._media(rest[len("media/"):], body)
+            else:
+                raise Refused(HTTPStatus.NOT_FOUND, "not found")
+        elif path in ("/rpc", "/session"):
+            raise Refused(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes POST")
         else:
-            self._static(path, url.query, body)
+            self._static(path, body)
 
-    def _static(self, path: str, query: str, body: bool) -> None:
+    def _static(self, path: str, body: bool) -> None:
         file = self._frontend_file(path)
         extra = {"Cache-Control": "no-cache"}
         if file.suffix == ".html":
             extra["Content-Security-Policy"] = self.server.csp
-            token = parse_qs(query).get("token", [None])[0]
-            if self.server.token_ok(token):
-                # the page itself keeps the token for its Authorization header; media and the
-                # event stream use this cookie, which scripts cannot read
-                extra["Set-Cookie"] = (f"{self.server.cookie_name}={self.server.token}; Path=/; "
-                                       "HttpOnly; SameSite=Strict")
             extra["Cache-Control"] = "no-store"
         self._send_file(file, STATIC_TYPES.get(file.suffix.lower(), "application/octet-stream"),
                         body, extra)
@@ -307,7 +474,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         # one JPEG out of the frame-thumbnail stream, by frame index
         offsets = np.load(item.offsets, mmap_mode="r")
-        if not part.isdigit() or int(part) >= len(offsets) - 1:
+        if not _SEQ.fullmatch(part) or int(part) >= len(offsets) - 1:
             raise Refused(HTTPStatus.NOT_FOUND, "no such frame")
         first, end = int(offsets[int(part)]), int(offsets[int(part) + 1])
         with open(item.path, "rb") as handle:
@@ -328,7 +495,9 @@ class Handler(BaseHTTPRequestHandler):
             first, last, status = 0, size - 1, HTTPStatus.OK
             if ranges:
                 extra = {**extra, "Accept-Ranges": "bytes"}
-                span = parse_range(self.headers.get("Range"), size)
+                # no validator is ever sent, so no If-Range can match: the whole file
+                span = None if self.headers.get("If-Range") is not None \
+                    else parse_range(self.headers.get("Range"), size)
                 if span == "unsatisfiable":
                     self._headers(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, None, 0,
                                   {"Content-Range": f"bytes */{size}"})
@@ -351,61 +520,99 @@ class Handler(BaseHTTPRequestHandler):
                 left -= len(chunk)
 
     # --- events -----------------------------------------------------------------------------
-    def _events(self) -> None:
+    def _events(self, body: bool) -> None:
+        if not body:  # HEAD: the headers only, never a stream that holds a slot
+            self._headers(HTTPStatus.OK, "text/event-stream; charset=utf-8", None,
+                          {"Cache-Control": "no-store"})
+            return
         if not self.server.stream_slot():
             raise Refused(HTTPStatus.SERVICE_UNAVAILABLE, "too many event streams")
         self.close_connection = True
         try:
-            last = self.headers.get("Last-Event-ID", "")
-            after = int(last) if last.isdigit() else None
+            # the browser's own retry sends the header; the page's reopened stream, the query
+            last = self.headers.get("Last-Event-ID") or \
+                (parse_qs(urlsplit(self.path).query).get("last_event_id") or [""])[0]
+            after = int(last) if _SEQ.fullmatch(last) else None  # anything else: from now on
             with self.server.bridge.events.subscribe(after=after) as sub:
                 self._headers(HTTPStatus.OK, "text/event-stream; charset=utf-8", None,
                               {"Cache-Control": "no-store", "Connection": "close"})
                 self.wfile.write(b"retry: 2000\n\n")
                 self.wfile.flush()
+                quiet_since = time.monotonic()
                 while not self.server.closing.is_set():
-                    event = sub.get(timeout=KEEPALIVE_S)
+                    event = sub.get(timeout=STREAM_POLL_S)
                     if event is None:
                         if sub.dropped:
                             return  # fell too far behind: the page reconnects and re-reads state
+                        if _closed_by_peer(self.connection):
+                            return  # the page left: its slot is free at once
+                        if time.monotonic() - quiet_since < KEEPALIVE_S:
+                            continue
+                        quiet_since = time.monotonic()
                         self.wfile.write(b": keep-alive\n\n")
                     else:
                         self.wfile.write(b"id: %d\ndata: %s\n\n" % (event["seq"],
                                                                     msgspec.json.encode(event)))
                     self.wfile.flush()
+                while (event := sub.get(timeout=0)) is not None:  # what came before the close
+                    self.wfile.write(b"id: %d\ndata: %s\n\n" % (event["seq"],
+                                                                msgspec.json.encode(event)))
+                self.wfile.flush()
         except (ConnectionError, TimeoutError, OSError):
             pass
         finally:
             self.server.release_stream()
 
-    # --- POST /rpc --------------------------------------------------------------------------
+    # --- POST /rpc and /session -----------------------------------------------------------
     def _post(self, body: bool) -> None:
-        if urlsplit(self.path).path != "/rpc":
+        path = urlsplit(self.path).path
+        if path not in ("/rpc", "/session"):
             raise Refused(HTTPStatus.NOT_FOUND, "not found")
-        self._require_token(cookie=False)
-        kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if kind != "application/json":
-            raise Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
-        if self.headers.get("Transfer-Encoding"):
-            raise Refused(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length, not chunks")
-        try:
-            length = int(self.headers.get("Content-Length", ""))
-        except ValueError:
-            raise Refused(HTTPStatus.LENGTH_REQUIRED, "Content-Length required") from None
-        if length < 0 or length > MAX_BODY:
-            raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                          f"a message may have at most {MAX_BODY} bytes")
-        message = self.rfile.read(length)
-        self._body_read = True
-        if len(message) < length:
-            self.close_connection = True
-            return  # the client went away mid-body
-        answer = self.server.dispatcher.handle(message)
+        if path == "/rpc":
+            self._require_token()
+        with self._working():
+            message = self._json_body()
+            if message is None:
+                return  # the client went away mid-body
+            answer = self.server.dispatcher.handle(message) if path == "/rpc" \
+                else self._session(message)
         if answer is None:  # notifications only
             self._headers(HTTPStatus.NO_CONTENT, None, 0, {"Cache-Control": "no-store"})
             return
         self._headers(HTTPStatus.OK, "application/json", len(answer), {"Cache-Control": "no-store"})
         self.wfile.write(answer)
+
+    def _json_body(self) -> bytes | None:
+        kind = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            raise Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json")
+        value = self.headers.get("Content-Length")
+        if value is None:
+            raise Refused(HTTPStatus.LENGTH_REQUIRED, "Content-Length required")
+        length = int(value)  # digits only: checked by _guard
+        if length > MAX_BODY:
+            raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                          f"a message may have at most {MAX_BODY} bytes")
+        message = self.rfile.read(length)
+        self._body_read = True
+        self.server.unwatch(self.connection)  # read whole within the deadline: now the work
+        if len(message) < length:
+            self.close_connection = True
+            return None
+        return message
+
+    def _session(self, message: bytes) -> bytes:
+        """Swap a one-time code (`{"code": C}`), or the token itself (the printed address), for
+        what the page needs: the token, the event stream's address and a one-time code for its
+        next load (a reload), which it may keep where the token must not be."""
+        try:
+            code = msgspec.json.decode(message).get("code") if message.strip() else None
+        except (msgspec.DecodeError, AttributeError):
+            raise Refused(HTTPStatus.BAD_REQUEST, 'send {"code": "..."}') from None
+        if not (self.server.spend_code(code) or self.server.token_ok(self._bearer())):
+            raise Refused(HTTPStatus.UNAUTHORIZED, "unknown or spent code")
+        return msgspec.json.encode({"token": self.server.token, "events": self.server.events_path,
+                                    "resume_code": self.server.new_code()})
 
 
 def os_size(handle) -> int:
@@ -414,28 +621,23 @@ def os_size(handle) -> int:
 
 def parse_range(header: str | None, size: int):
     """(first, last) of a single `bytes=` span; None to send the whole file (no header, several
-    spans, or syntax this server does not take); "unsatisfiable" for a span past the end."""
-    if not header or not header.startswith("bytes=") or "," in header:
+    spans, or any syntax but ASCII digits: such a Range is ignored, as RFC 9110 says);
+    "unsatisfiable" for a span past the end."""
+    match = _RANGE.fullmatch(header or "")
+    if match is None or match.group(1) is None and match.group(2) is None:
         return None
-    start, sep, end = header[6:].strip().partition("-")
-    if not sep:
-        return None
-    try:
-        if start:
-            first = int(start)
-            last = min(int(end), size - 1) if end else size - 1
-            if first < 0 or (end and int(end) < first):
-                return None
-        else:
-            suffix = int(end)
-            if suffix <= 0:
-                return "unsatisfiable"
-            first, last = max(size - suffix, 0), size - 1
-    except ValueError:
+    start, end = match.group(1), match.group(2)
+    if start is None:  # the last N bytes
+        suffix = int(end)
+        if suffix == 0:
+            return "unsatisfiable"
+        return max(size - suffix, 0), size - 1
+    first = int(start)
+    if end is not None and int(end) < first:
         return None
     if first >= size:
         return "unsatisfiable"
-    return first, last
+    return first, min(int(end), size - 1) if end is not None else size - 1
 
 
 def serve(dispatcher: Dispatcher, *, port: int = 0, frontend: Path = FRONTEND,
@@ -459,14 +661,18 @@ def serve(dispatcher: Dispatcher, *, port: int = 0, frontend: Path = FRONTEND,
     thread.start()
     try:
         if open_browser:
-            threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
+            # the browser's command line names a 0600 file, never the token (`ps` shows argv)
+            opener = server.open_file(dispatcher.context.scratch).as_uri()
+            threading.Thread(target=webbrowser.open, args=(opener,), daemon=True).start()
         while not stop.wait(0.5):
             pass
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        server.closing.set()
         dispatcher.context.jobs.close()  # running exports pause cleanly: `export.resume` later
+        server.closing.set()  # after the pause: open streams send its events before they end
         server.shutdown()
         server.server_close()
-        time.sleep(0)  # let stream threads see `closing`
+        deadline = time.monotonic() + 2  # streams write their last events, then end
+        while server.open_streams and time.monotonic() < deadline:
+            time.sleep(0.05)

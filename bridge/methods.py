@@ -7,25 +7,25 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from PIL import Image
 
 from backend import about, doctor
+from backend.ops import operators
 from backend.db import files as db_files
 from backend.db import history, sessions
 from backend.db import settings as db_settings
-from backend.db.session_spec import Group
+from backend.db.session_spec import Group, SceneNote
 from backend.errors import ArchiveError, InputError, OperatorError, StateError
-from backend.jobs import project
+from backend.jobs import own_files, project
 from backend.jobs.export_plan import ExportPlan, plan as plan_export
 from backend.jobs.request import ProcessRequest
-from backend.jobs.runner import Runner
-from backend.media import ingest, stills
+from backend.jobs.runner import Runner, failure_lines
+from backend.media import sharp_proxy, stills
 from backend.media import probe as media_probe
 from backend.media.scenes import Scene, smpte
-from backend.media.timeline import load_timeline
 from backend.jobs import preset_catalog as presets
 from backend.presets.builtin import is_builtin
 from backend.presets.model import Preset
@@ -118,7 +118,11 @@ def settings_get(ctx: Bridge, p: SettingKey) -> db_settings.Setting:
 
 @table.method("settings.set")
 def settings_set(ctx: Bridge, p: SettingValue) -> db_settings.Setting:
-    """Change a setting; the value must have the setting's type and range."""
+    """Change a setting; the value must have the setting's type and range. Settings that name a
+    program the tool runs (ffmpeg_path) are read-only here: set them with the CLI."""
+    if p.key in db_settings.PROGRAMS:
+        raise InputError(f"setting {p.key} names a program the tool runs and cannot be set over "
+                         f"the bridge: use `video-archive settings set {p.key} PATH`", "key")
     db_settings.set(ctx.db, p.key, p.value)
     return _setting(ctx, p.key)
 
@@ -252,6 +256,7 @@ def presets_export(ctx: Bridge, p: PresetExport) -> PresetExported:
     preset = presets_get(ctx, PresetId(id=p.id))
     if p.path is None:
         return PresetExported(preset=preset)
+    own_files.refuse_own_file(ctx.db, p.path, "path")
     try:
         written = presets.export_file(ctx.db, p.id, p.path, overwrite=p.overwrite)
     except InputError as exc:
@@ -296,7 +301,7 @@ def history_stats(ctx: Bridge, p: NoParams) -> history.ProjectStatistics:
 @table.method("history.files")
 def history_files(ctx: Bridge, p: SessionId) -> list[db_files.RegisteredFile]:
     """The files a session created, as the file registry records them."""
-    sessions.get(ctx.db, p.session_id)  # an unknown session: a clear error
+    _session(ctx, p.session_id)  # an unknown session: an input error, as every method says
     return db_files.list_for(ctx.db, p.session_id)
 
 
@@ -345,14 +350,8 @@ def _session(ctx: Bridge, session_id: str):
     return sessions.get(ctx.db, session_id)
 
 
-def _ingest_of(ctx: Bridge, session):
-    return project.ingested(ctx.db, session.session_id)
-
-
 def _info(ctx: Bridge, session) -> ProjectInfo:
-    spec = session.process_metadata
-    stage = "export" if spec and spec.export_planned else "edit" if spec and spec.analysed \
-        else "analyse"
+    stage = project.stage(session)
     return ProjectInfo(
         session_id=session.session_id, artwork=session.artwork_name, date=session.project_date,
         master=session.master_path, archive_path=session.output_path,
@@ -373,6 +372,8 @@ def _start_analysis(ctx: Bridge, session_id: str, master: str) -> JobInfo:
                                   listener=RunnerEvents(emit, frames_total=frames_total))
         if outcome.status == "failed":
             raise OperatorError(outcome.error or "the analysis failed")
+        if outcome.status == "analysed":
+            project.prepare_segments(ctx.db, session_id)  # the web master's, while the user reviews
         return "completed" if outcome.status == "analysed" else outcome.status
 
     return ctx.jobs.start("ingest", session_id, work)
@@ -382,12 +383,21 @@ def _start_analysis(ctx: Bridge, session_id: str, master: str) -> JobInfo:
 def project_create(ctx: Bridge, p: ProjectCreate) -> ProjectStarted:
     """Check everything exactly as `process` does (an error names its field; nothing is written
     then), record the session and start its ingest in the background; returns at once."""
-    request = ProcessRequest(master=p.master, artwork=p.artwork, date=p.date, out=p.out, rd=p.rd,
-                             preset=p.preset, overrides=p.overrides, encoder=p.encoder,
-                             threshold=p.threshold, min_scene_len=p.min_scene_len,
-                             workers=p.workers)
+    request = ProcessRequest(**msgspec.structs.asdict(p))  # the same fields, checked by the core
     created = project.create(ctx.db, request, want_proxy=True)
+    project.remember_folders(ctx.db, master=p.master, out=p.out, rd=p.rd)
     job = _start_analysis(ctx, created.session_id, sessions.get(ctx.db, created.session_id).master_path)
+    return ProjectStarted(session_id=created.session_id, job_id=job.job_id,
+                          archive_path=created.archive_path, warnings=created.warnings)
+
+
+@table.method("project.reopen")
+def project_reopen(ctx: Bridge, p: SessionId) -> ProjectStarted:
+    """A finished project as a new version (NAME_v2 beside the first, which stays as it is): the
+    same inputs with its cuts, selection and groups, read again and opened for editing."""
+    request = project.reopen_request(ctx.db, p.session_id)
+    created = project.create(ctx.db, request, want_proxy=True)
+    job = _start_analysis(ctx, created.session_id, request.master)
     return ProjectStarted(session_id=created.session_id, job_id=job.job_id,
                           archive_path=created.archive_path, warnings=created.warnings)
 
@@ -450,6 +460,50 @@ class SceneThumb(msgspec.Struct):
     frame: int               # the scene's midpoint frame it shows
 
 
+class PeaksLevel(msgspec.Struct, kw_only=True):
+    url: str                 # int8, bin after bin, each [min, max] per channel (docs/bridge.md)
+    samples_per_bin: int
+    bins: int
+
+
+class Waveform(msgspec.Struct, kw_only=True):
+    sample_rate: int         # samples a second; sample 0 is the first frame's time
+    channels: int
+    samples: int             # per channel
+    levels: list[PeaksLevel]  # finest first
+
+
+def _waveform(ctx: Bridge, sid: str, result) -> Waveform | None:
+    wf = result.waveform
+    if wf is None:
+        return None
+    entry = result.scores.parent
+    return Waveform(sample_rate=wf.sample_rate, channels=wf.channels, samples=wf.samples,
+                    levels=[PeaksLevel(url=ctx.media_url(entry / lv.file, sid),
+                                       samples_per_bin=lv.samples_per_bin, bins=lv.bins)
+                            for lv in wf.levels])
+
+
+class ProxyState(msgspec.Struct, kw_only=True):
+    url: str | None          # the sharpest proxy made so far
+    width: int | None
+    height: int | None
+    sharp: bool              # it is the sharp one (backend/media/sharp_proxy.py)
+    pending: bool            # the sharp one is still being made
+    error: str | None        # why the sharp one could not be made (the small one stays)
+
+
+def _proxy_state(ctx: Bridge, sid: str, result) -> ProxyState:
+    sharp, pending, error = ctx.sharp.state(result)
+    if sharp is not None:
+        width, height = sharp_proxy.sharp_size(result.display_width, result.display_height)
+        return ProxyState(url=ctx.media_url(sharp, sid), width=width, height=height, sharp=True,
+                          pending=False, error=None)
+    return ProxyState(url=ctx.media_url(result.proxy, sid) if result.proxy else None,
+                      width=result.proxy_width, height=result.proxy_height, sharp=False,
+                      pending=pending, error=error)
+
+
 class Timeline(msgspec.Struct, kw_only=True):
     session_id: str
     fps: Rational
@@ -464,14 +518,17 @@ class Timeline(msgspec.Struct, kw_only=True):
     min_scene_len: int
     selection: list[int]
     groups: list[Group]
-    proxy_url: str | None    # VP9/WebM, a keyframe every proxy_gop frames
+    scene_notes: list[SceneNote] = []
+    proxy_url: str | None    # VP9/WebM, a keyframe every proxy_gop frames; the sharp one once made
     proxy_width: int | None
     proxy_height: int | None
+    proxy_pending: bool      # a sharper proxy is being made: ask timeline.proxy for it
     scores_url: str          # little-endian float32, one content score per decoded frame
     score_count: int
     frame_us_url: str        # little-endian float64, each decoded frame's time in microseconds
     sprites: list[SpriteSheet]
     thumbs: list[SceneThumb]
+    waveform: Waveform | None  # audio peaks; None when the master has no audio
 
 
 class EditView(msgspec.Struct, kw_only=True):
@@ -481,6 +538,7 @@ class EditView(msgspec.Struct, kw_only=True):
     selection: list[int]
     groups: list[Group]
     thumbs: list[SceneThumb]
+    scene_notes: list[SceneNote] = []
 
 
 class Recut(Params):
@@ -517,84 +575,109 @@ def _thumbs(ctx: Bridge, sid: str, result, scenes) -> list[SceneThumb]:
 
 def _edit_view(ctx: Bridge, state, result) -> EditView:
     return EditView(cuts=state.cuts, scenes=state.scenes, selection=state.selection,
-                    groups=state.groups, thumbs=_thumbs(ctx, state.session_id, result, state.scenes))
+                    groups=state.groups, thumbs=_thumbs(ctx, state.session_id, result, state.scenes),
+                    scene_notes=state.scene_notes)
 
 
 @table.method("timeline.get")
 def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
     """Everything the timeline draws: rate, frames, scenes, cuts, choices, and the URLs of the
-    proxy, the per-frame scores (binary), the sprite sheets and the scene thumbnails."""
-    session = _session(ctx, p.session_id)
-    result = _ingest_of(ctx, session)
+    proxy, the per-frame scores (binary), the sprite sheets, the scene thumbnails and the audio
+    peaks (`waveform`, binary; null without audio). Starts the sharp proxy in the background."""
+    opened = project.open_project(ctx.db, p.session_id)
+    result = opened.ingest
     state = project.timeline(ctx.db, p.session_id)
     sid = p.session_id
     rate = Fraction(result.fps_rational)
-    per_sheet = result.sprites.columns * result.sprites.rows
-    tile_frames = ingest.sprite_frames(result).tolist()
-    step = max(1, round(result.sprites.interval_s * rate))
-    sheets = []
-    for i, path in enumerate(result.sprites.paths):
-        frames = tile_frames[i * per_sheet:(i + 1) * per_sheet]
-        if frames:  # (a sheet past the last tile would show nothing)
-            sheets.append(SpriteSheet(
-                url=ctx.media_url(path, sid), columns=result.sprites.columns,
-                rows=result.sprites.rows, tile_width=result.sprites.tile_width,
-                tile_height=result.sprites.tile_height, count=len(frames),
-                first_frame=frames[0], frame_step=step, interval_s=result.sprites.interval_s,
-                frames=frames))
+    step = opened.sprite_step()
+    proxy = _proxy_state(ctx, sid, result)
+    sheets = [SpriteSheet(
+        url=ctx.media_url(path, sid), columns=result.sprites.columns, rows=result.sprites.rows,
+        tile_width=result.sprites.tile_width, tile_height=result.sprites.tile_height,
+        count=len(frames), first_frame=frames[0], frame_step=step,
+        interval_s=result.sprites.interval_s, frames=frames)
+        for path, frames in opened.sprite_sheets()]
     return Timeline(
         session_id=sid, fps=Rational(rate.numerator, rate.denominator),
         frame_count=result.frame_count, duration_s=result.duration_s,
         start_timecode=smpte(result.time_origin_s, rate), width=result.display_width,
         height=result.display_height, scenes=state.scenes, cuts=state.cuts,
         threshold=state.threshold, min_scene_len=state.min_scene_len, selection=state.selection,
-        groups=state.groups,
-        proxy_url=ctx.media_url(result.proxy, sid) if result.proxy else None,
-        proxy_width=result.proxy_width, proxy_height=result.proxy_height,
+        groups=state.groups, scene_notes=state.scene_notes,
+        proxy_url=proxy.url, proxy_width=proxy.width, proxy_height=proxy.height,
+        proxy_pending=proxy.pending,
         scores_url=ctx.media_url(ctx.scores_file(result), sid), score_count=result.frame_count,
         frame_us_url=ctx.media_url(ctx.frame_us_file(result), sid),
-        sprites=sheets, thumbs=_thumbs(ctx, sid, result, state.scenes))
+        sprites=sheets, thumbs=_thumbs(ctx, sid, result, state.scenes),
+        waveform=_waveform(ctx, sid, result))
+
+
+@table.method("timeline.proxy")
+def timeline_proxy(ctx: Bridge, p: SessionId) -> ProxyState:
+    """The sharpest proxy so far: the page asks again while `pending` and swaps it in when the
+    sharp one is ready."""
+    return _proxy_state(ctx, p.session_id, project.open_project(ctx.db, p.session_id).ingest)
+
+
+def _edited(ctx: Bridge, session_id: str, edit) -> EditView:
+    """Run `edit(opened)` on the session opened once for this call, and show what it changed."""
+    opened = project.open_project(ctx.db, session_id)
+    return _edit_view(ctx, edit(opened), opened.ingest)
 
 
 @table.method("edit.recut")
 def edit_recut(ctx: Bridge, p: Recut) -> EditView:
     """Cut again at another threshold / minimum scene length from the stored scores (no decode);
     saved to the session."""
-    state = project.recut(ctx.db, p.session_id, p.threshold, p.min_scene_len)
-    return _edit_view(ctx, state, _ingest_of(ctx, sessions.get(ctx.db, p.session_id)))
+    return _edited(ctx, p.session_id, lambda opened: project.recut(
+        ctx.db, p.session_id, p.threshold, p.min_scene_len, opened=opened))
 
 
 @table.method("edit.set_cuts")
 def edit_set_cuts(ctx: Bridge, p: SetCuts) -> EditView:
     """Replace the cut list (each cut the first frame of a scene after the first); saved at once.
     Selection and groups follow the frames."""
-    state = project.set_cuts(ctx.db, p.session_id, p.cuts)
-    return _edit_view(ctx, state, _ingest_of(ctx, sessions.get(ctx.db, p.session_id)))
+    return _edited(ctx, p.session_id, lambda opened: project.set_cuts(
+        ctx.db, p.session_id, p.cuts, opened=opened))
 
 
 @table.method("edit.import_cuts")
 def edit_import_cuts(ctx: Bridge, p: ImportCuts) -> EditView:
     """Replace the cut list with an editor's (Resolve's EDL, an .otio, LosslessCut's CSV); saved
     at once."""
-    try:
-        state = project.import_cuts(ctx.db, p.session_id, p.path)
-    except InputError as exc:  # the file is this method's `path`
-        raise InputError(str(exc), "path" if exc.field == "cuts" else exc.field) from None
-    return _edit_view(ctx, state, _ingest_of(ctx, sessions.get(ctx.db, p.session_id)))
+    def edit(opened):
+        try:
+            return project.import_cuts(ctx.db, p.session_id, p.path, opened=opened)
+        except InputError as exc:  # the file is this method's `path`
+            raise InputError(str(exc), "path" if exc.field == "cuts" else exc.field) from None
+    return _edited(ctx, p.session_id, edit)
 
 
 @table.method("edit.set_selection")
 def edit_set_selection(ctx: Bridge, p: SetSelection) -> EditView:
     """The scenes to export, by number; saved at once."""
-    state = project.set_selection(ctx.db, p.session_id, p.scenes)
-    return _edit_view(ctx, state, _ingest_of(ctx, sessions.get(ctx.db, p.session_id)))
+    return _edited(ctx, p.session_id,
+                   lambda opened: project.set_selection(ctx.db, p.session_id, p.scenes))
 
 
 @table.method("edit.set_groups")
 def edit_set_groups(ctx: Bridge, p: SetGroups) -> EditView:
     """The ordered, named, coloured groups; a scene in at most one; saved at once."""
-    state = project.set_groups(ctx.db, p.session_id, p.groups)
-    return _edit_view(ctx, state, _ingest_of(ctx, sessions.get(ctx.db, p.session_id)))
+    return _edited(ctx, p.session_id,
+                   lambda opened: project.set_groups(ctx.db, p.session_id, p.groups))
+
+
+class SceneNotesParams(Params):
+    session_id: str
+    notes: list[dict]
+
+
+@table.method("edit.set_scene_notes")
+def edit_set_scene_notes(ctx: Bridge, p: SceneNotesParams) -> EditView:
+    """Labels and notes of scenes ([{start_frame, label, note}]), shown in the timeline and the
+    contact sheet; an empty one is dropped."""
+    return _edited(ctx, p.session_id,
+                   lambda opened: project.set_scene_notes(ctx.db, p.session_id, p.notes))
 
 
 # --- frames -------------------------------------------------------------------------------------
@@ -603,6 +686,10 @@ class FrameParams(Params):
     session_id: str
     frame: int
     format: Literal["jpeg", "png"] = "jpeg"
+    # the viewer's size in device pixels: a JPEG fitted inside it (never enlarged), which is
+    # quicker to make, send and decode than the full frame
+    max_width: Annotated[int, msgspec.Meta(ge=16, le=16384)] | None = None
+    max_height: Annotated[int, msgspec.Meta(ge=16, le=16384)] | None = None
 
 
 class FrameImage(msgspec.Struct, kw_only=True):
@@ -626,52 +713,72 @@ class CutFrames(msgspec.Struct, kw_only=True):
     after_score: float
 
 
-def _frame(ctx: Bridge, session, result, number: int, fmt: str, field: str) -> FrameImage:
-    line = load_timeline(result)
-    if not line.numbers[0] <= number <= line.numbers[-1]:
-        raise InputError(f"frame {number} is outside the master (frames {line.numbers[0]}-"
-                         f"{line.numbers[-1]})", field)
-    index = line.index(number)
-    out = ctx.scratch / session.session_id / f"frame-{line.numbers[index]}.{'jpg' if fmt == 'jpeg' else 'png'}"
-    if not out.is_file():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        stills.frame_image(session.master_path, index, line.times[index], fmt, out)
+def _frame(ctx: Bridge, opened, index: int, fmt: str,
+           fit: tuple[int, int] | None = None) -> FrameImage:
+    line = opened.frames
+    fit = fit if fmt == "jpeg" else None
+    size = f"-{fit[0]}x{fit[1]}" if fit else ""
+    out = ctx.frame_file(opened.session_id,
+                         f"frame-{line.numbers[index]}{size}.{'jpg' if fmt == 'jpeg' else 'png'}",
+                         lambda path: stills.frame_image(opened.session.master_path, index,
+                                                         line.times[index], fmt, path, fit))
     with Image.open(out) as image:
         width, height = image.size
-    return FrameImage(url=ctx.media_url(out, session.session_id), frame=line.numbers[index],
+    return FrameImage(url=ctx.media_url(out, opened.session_id), frame=line.numbers[index],
                       width=width, height=height)
 
 
 @table.method("frame.get")
 def frame_get(ctx: Bridge, p: FrameParams) -> FrameImage:
-    """The master's own frame at full quality (decoded from the master, not the proxy)."""
-    session = _session(ctx, p.session_id)
-    return _frame(ctx, session, _ingest_of(ctx, session), p.frame, p.format, "frame")
+    """The master's own frame at full quality (decoded from the master, not the proxy); a JPEG
+    fitted inside max_width x max_height when given (the viewer's size; never enlarged)."""
+    opened = project.open_project(ctx.db, p.session_id)
+    fit = (p.max_width or 16384, p.max_height or 16384) if p.max_width or p.max_height else None
+    return _frame(ctx, opened, opened.frame_index(p.frame, "frame"), p.format, fit)
 
 
 @table.method("frame.around_cut")
 def frame_around_cut(ctx: Bridge, p: AroundCut) -> CutFrames:
     """The frames either side of a cut at full quality, with their content scores."""
-    session = _session(ctx, p.session_id)
-    result = _ingest_of(ctx, session)
-    line = load_timeline(result)
-    if not line.numbers[0] < p.cut <= line.numbers[-1]:
-        raise InputError(f"cut at frame {p.cut} is outside the master (frames "
-                         f"{line.numbers[0] + 1}-{line.numbers[-1]})", "cut")
-    after_index = line.index(p.cut)
-    before_number = line.numbers[after_index - 1]
-    after = _frame(ctx, session, result, p.cut, "jpeg", "cut")
-    before = _frame(ctx, session, result, before_number, "jpeg", "cut")
-    scores = ingest.load_scores(result)
+    opened = project.open_project(ctx.db, p.session_id)
+    before_index, after_index = opened.cut_indices(p.cut, "cut")
+    after = _frame(ctx, opened, after_index, "jpeg")
+    before = _frame(ctx, opened, before_index, "jpeg")
+    before_score, after_score = opened.scores(before_index, after_index)
     return CutFrames(before_url=before.url, after_url=after.url, before_frame=before.frame,
-                     after_frame=after.frame, before_score=float(scores[after_index - 1]),
-                     after_score=float(scores[after_index]))
+                     after_frame=after.frame, before_score=before_score, after_score=after_score)
 
 
 # --- export -------------------------------------------------------------------------------------
 
 class ExportStarted(msgspec.Struct, kw_only=True):
     job_id: str
+
+
+class ExportStep(msgspec.Struct, kw_only=True):
+    op: str                  # the operator's id
+    label: str               # its name in words ("Encode the web master")
+    done: int                # operations of this step finished (a partly done one is not counted)
+    total: int
+    failed: int
+
+
+def _export_steps(ops) -> list[ExportStep]:
+    """The whole job's steps in order, from the operation log (so a resumed export lists what
+    ran before it too)."""
+    steps: dict[str, ExportStep] = {}
+    for op in ops:
+        if op.operation_type not in steps:
+            try:
+                label = operators.get(op.operation_type).label
+            except KeyError:  # an operator no longer registered keeps its id
+                label = op.operation_type.replace("_", " ")
+            steps[op.operation_type] = ExportStep(op=op.operation_type, label=label, done=0, total=0, failed=0)
+        step = steps[op.operation_type]
+        step.total += 1
+        step.done += op.status in sessions.DONE
+        step.failed += op.status == "failed"
+    return list(steps.values())
 
 
 class ExportStatus(msgspec.Struct, kw_only=True):
@@ -685,21 +792,27 @@ class ExportStatus(msgspec.Struct, kw_only=True):
     archive_path: str
     error: str | None
     job: JobInfo | None      # the latest export job of this server run
+    steps: list[ExportStep] = []
 
 
 def _start_export(ctx: Bridge, session_id: str, run) -> ExportStarted:
-    session = _session(ctx, session_id)
-    if session.status == "completed":
-        raise InputError(f"session {session_id} is completed: its archive is {session.output_path}",
-                         "session_id")
+    moved = project.begin_export(ctx.db, session_id)  # the stage changes before this answers
 
     def work(cancel, emit):
-        outcome = run(Runner(ctx.db, RunnerEvents(emit), cancel))
+        try:
+            outcome = run(Runner(ctx.db, RunnerEvents(emit), cancel))
+        finally:
+            project.end_unplanned_export(ctx.db, session_id)
         if outcome.status == "failed":
             raise OperatorError(outcome.error or "the export failed")
         return outcome.status
 
-    return ExportStarted(job_id=ctx.jobs.start("export", session_id, work).job_id)
+    try:
+        return ExportStarted(job_id=ctx.jobs.start("export", session_id, work).job_id)
+    except BaseException:
+        if moved:  # (not when an export of it runs already)
+            project.end_unplanned_export(ctx.db, session_id)
+        raise
 
 
 @table.method("export.start")
@@ -731,8 +844,13 @@ def export_pause(ctx: Bridge, p: SessionId) -> ExportStatus:
 
 @table.method("export.cancel")
 def export_cancel(ctx: Bridge, p: SessionId) -> ExportStatus:
-    """Stop the running export; the session stays (resume or discard it later)."""
-    return _stop(ctx, p.session_id, cancel=True)
+    """Stop the running export for good: the session is back to editing and Start export plans
+    it again (files already written stay in the archive folder; the next export rewrites them)."""
+    _stop(ctx, p.session_id, cancel=True)
+    if ctx.jobs.running_for(p.session_id):
+        raise StateError(f"the export of session {p.session_id} did not stop within a minute; try again")
+    project.cancel_export(ctx.db, p.session_id)
+    return export_status(ctx, SessionId(session_id=p.session_id))
 
 
 @table.method("export.status")
@@ -745,10 +863,9 @@ def export_status(ctx: Bridge, p: SessionId) -> ExportStatus:
         session_id=p.session_id, status=info.status, stage=info.stage,
         completed=sum(op.status in sessions.DONE for op in ops), total=len(ops),
         current_operation=session.current_operation,
-        failed=[f"{op.operation_name}: {(op.error_details or '').splitlines()[0] if op.error_details else 'failed'}"
-                for op in ops if op.status == "failed"],
+        failed=failure_lines(ops),
         archive_path=session.output_path, error=session.error_message,
-        job=ctx.jobs.latest_for(p.session_id, "export"))
+        job=ctx.jobs.latest_for(p.session_id, "export"), steps=_export_steps(ops))
 
 
 @table.method("export.plan")

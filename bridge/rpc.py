@@ -108,6 +108,14 @@ class NoParams(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _encoder = msgspec.json.Encoder(enc_hook=enc_hook)
+# floats are parsed by Python, so a number too large for a double (1e400) is inf, refused by the
+# value rule below with its field named, not a parse error of the whole message
+_decoder = msgspec.json.Decoder(float_hook=float)
+
+MAX_BATCH = 100             # requests in one batch
+MAX_ANSWER = 32 << 20       # bytes of one answer (a 2-hour timeline is about 2 MB)
+MAX_DEPTH = 32              # nesting of a params value (groups are 3 deep)
+INT64 = (-(1 << 63), (1 << 63) - 1)  # what SQLite and the core's integers hold
 _AT = re.compile(r" - at `\$(.*)`$")
 _NAMED = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
 
@@ -124,6 +132,51 @@ def describe_validation(exc: msgspec.ValidationError) -> tuple[str | None, str]:
         path = f"{path}.{named.group(1)}" if path else named.group(1)
     field = path or None
     return field, f"{field}: {problem}" if field else problem
+
+
+def bad_value(value: Any, path: str = "", depth: int = 0) -> tuple[str | None, str | None]:
+    """The one rule every method's params pass before their own checks: (field, problem) of the
+    first value no method can take (text holding NUL, an integer outside 64 bits, a number
+    that is not finite, nesting deeper than MAX_DEPTH), or (None, None)."""
+    if depth > MAX_DEPTH:
+        return path or None, f"nested more than {MAX_DEPTH} deep"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path or None, "text may not hold NUL characters"
+    elif isinstance(value, bool) or value is None:
+        pass
+    elif isinstance(value, int):
+        if not INT64[0] <= value <= INT64[1]:
+            return path or None, "the integer is out of range (64-bit)"
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return path or None, "the number is out of range"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            found = bad_value(key, where, depth + 1) if isinstance(key, str) else (None, None)
+            if not found[1]:
+                found = bad_value(item, where, depth + 1)
+            if found[1]:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = bad_value(item, f"{path}[{i}]", depth + 1)
+            if found[1]:
+                return found
+    return None, None
+
+
+def _usable_id(id_: Any) -> Any:
+    """The request's id as an answer may echo it; None for one that cannot be (a bool, an
+    object, a number that is not finite)."""
+    if isinstance(id_, bool) or not isinstance(id_, (str, int, float, type(None))):
+        return None
+    if isinstance(id_, float) and not (id_ == id_ and abs(id_) != float("inf")):
+        return None
+    if isinstance(id_, int) and not INT64[0] <= id_ <= INT64[1]:
+        return None
+    return id_
 
 
 def _error(code: int, message: str, data: Any = None, id_: Any = None) -> dict:
@@ -153,18 +206,32 @@ class Dispatcher:
     # --- entry points -----------------------------------------------------------------------
     def handle(self, message: bytes | str) -> bytes | None:
         """One message in, its encoded answer out; None when nothing is to be sent (a
-        notification, or a batch of notifications only)."""
+        notification, or a batch of notifications only). Every message gets an answer: an
+        answer over MAX_ANSWER bytes is replaced by an error saying so."""
         answer = self.answer(message)
-        return None if answer is None else _encoder.encode(answer)
+        if answer is None:
+            return None
+        encoded = _encoder.encode(answer)
+        if len(encoded) > MAX_ANSWER:
+            id_ = answer.get("id") if isinstance(answer, dict) else None
+            return _encoder.encode(_error(INVALID_REQUEST, f"invalid request: the answer would "
+                                          f"be {len(encoded)} bytes, over the limit of "
+                                          f"{MAX_ANSWER}; ask for less at once", None, id_))
+        return encoded
 
     def answer(self, message: bytes | str) -> dict | list | None:
         try:
-            decoded = msgspec.json.decode(message)
+            decoded = _decoder.decode(message)
         except msgspec.DecodeError as exc:
             return _error(PARSE_ERROR, f"parse error: {exc}")
+        except RecursionError:
+            return _error(PARSE_ERROR, "parse error: the message is nested too deeply")
         if isinstance(decoded, list):
             if not decoded:
                 return _error(INVALID_REQUEST, "invalid request: an empty batch")
+            if len(decoded) > MAX_BATCH:
+                return _error(INVALID_REQUEST, f"invalid request: a batch of {len(decoded)} "
+                              f"requests; at most {MAX_BATCH} in one")
             answers = [a for a in (self._one(item) for item in decoded) if a is not None]
             return answers or None
         return self._one(decoded)
@@ -175,17 +242,18 @@ class Dispatcher:
             request = msgspec.convert(item, Request)
         except msgspec.ValidationError as exc:
             # echo a usable id so the client can match the error to its call
-            id_ = item.get("id") if isinstance(item, dict) else None
-            if isinstance(id_, bool) or not isinstance(id_, (str, int, float, type(None))):
-                id_ = None
+            id_ = _usable_id(item.get("id") if isinstance(item, dict) else None)
             field, problem = describe_validation(exc)
             return _error(INVALID_REQUEST, f"invalid request: {problem}",
                           {"field": field} if field else None, id_)
         notification = request.id is msgspec.UNSET
-        id_ = None if notification else request.id
+        id_ = None if notification else _usable_id(request.id)
         if request.jsonrpc != "2.0":
             return _error(INVALID_REQUEST, 'invalid request: jsonrpc must be "2.0"',
                           {"field": "jsonrpc"}, id_)
+        if not notification and id_ != request.id:
+            return _error(INVALID_REQUEST, "invalid request: id must be a string, a finite "
+                          "number or null", {"field": "id"}, None)
         try:
             result = self.call(request.method, request.params)
         except RpcError as exc:
@@ -200,6 +268,10 @@ class Dispatcher:
         """Run one method with raw params (dict, list or UNSET); raises RpcError or the method's
         own exception."""
         if name == "rpc.discover":
+            if params:  # it takes none: a param given is refused, as every method's unknown ones
+                first = next(iter(params)) if isinstance(params, dict) else "0"
+                raise RpcError(INVALID_PARAMS, f"invalid params: {first}: rpc.discover takes no "
+                               "params", {"field": first})
             return self.discover()
         method = self.table.methods.get(name)
         if method is None:
@@ -212,6 +284,15 @@ class Dispatcher:
                 raise RpcError(INVALID_PARAMS, f"{name} takes at most {len(fields)} params, "
                                f"got {len(params)}")
             params = dict(zip(fields, params))
+        if isinstance(params, dict):  # named here, not parsed out of msgspec's message
+            unknown = next((k for k in params if k not in method.params.__struct_fields__), None)
+            if unknown is not None:
+                raise RpcError(INVALID_PARAMS, f"invalid params: {unknown}: {name} has no such "
+                               "param", {"field": unknown})
+        field, problem = bad_value(params)
+        if problem:
+            raise RpcError(INVALID_PARAMS, f"invalid params: {field}: {problem}" if field
+                           else f"invalid params: {problem}", {"field": field})
         try:
             checked = msgspec.convert(params, method.params)
         except msgspec.ValidationError as exc:

@@ -36,6 +36,23 @@ def grab(name: str) -> None:
     image.quantize(256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
 
 
+def key(window, name: str) -> None:
+    window.evaluate_js(f"document.dispatchEvent(new KeyboardEvent('keydown', {{key: {json.dumps(name)}, bubbles: true}}))")
+
+
+def check_sound(window) -> dict:
+    """The waveform lane, the sound decoded at 1x (Qt WebEngine plays the proxy's Opus), M."""
+    seen = {"lane": window.evaluate_js("(() => { const l = window.videoArchive.editor.timeline.lanes.wave; return l[1] - l[0]; })()")}
+    key(window, " ")
+    seen["audio_bytes"] = wait(window, "document.querySelector('#proxy').webkitAudioDecodedByteCount", 20, "decoded sound")
+    seen["muted_playing"] = window.evaluate_js("document.querySelector('#proxy').muted")
+    key(window, "m")
+    seen["muted_after_m"] = window.evaluate_js("document.querySelector('#proxy').muted")
+    key(window, "m")
+    key(window, "k")
+    return seen
+
+
 def drive(window) -> None:
     try:
         wait(window, "!!document.querySelector('#new-project') && document.querySelector('#f-preset').options.length > 0", 60, "the start screen")
@@ -49,6 +66,7 @@ def drive(window) -> None:
         wait(window, "!!(window.videoArchive.editor && window.videoArchive.editor.scores && !document.getElementById('screen-editor').hidden)", 180, "the editor after ingest")
         result["steps"].append("ingested")
         time.sleep(1.0)
+        result["sound"] = check_sound(window)
         result["cuts_before"] = window.evaluate_js("window.videoArchive.editor.state.cuts")
         window.evaluate_js("""(() => {
             document.dispatchEvent(new KeyboardEvent('keydown', {key: 'End', bubbles: true}));
@@ -56,6 +74,12 @@ def drive(window) -> None:
             document.dispatchEvent(new KeyboardEvent('keydown', {key: 'c', bubbles: true})); return true; })()""")
         result["cuts_after"] = window.evaluate_js("window.videoArchive.editor.state.cuts")
         wait(window, "document.querySelector('#save-state').textContent === 'All changes saved'", 30, "the autosave")
+        # the playhead rests after those keys: the master's own frame comes by itself
+        result["sharp"] = wait(window, """(() => { const b = document.querySelector('#source'), i = document.querySelector('#still');
+            return b.dataset.source === 'master' && !i.hidden && i.complete && i.naturalWidth > 0
+              && {width: i.naturalWidth, height: i.naturalHeight, hud: document.querySelector('#hud').dataset.frame,
+                  viewer: Object.values(window.videoArchive.editor.viewerPixels()),
+                  playhead: window.videoArchive.editor.state.playhead}; })()""", 30, "the master's frame after a rest")
         wait(window, "['#review-before', '#review-after'].every((id) => { const i = document.querySelector(id); return i && i.complete && i.naturalWidth > 0; })", 60, "the cut review's frames")
         grab("app-editor")
         window.evaluate_js("document.getElementById('export').click()")

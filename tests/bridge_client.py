@@ -21,6 +21,7 @@ class Client:
         self.port = server.port
         self.token = server.token
         self.base = f"http://127.0.0.1:{self.port}"
+        self.events = server.events_path  # under the secret prefix, as /session hands it out
         self._next = 0
 
     def raw(self, method: str, path: str, body: bytes | None = None,
@@ -61,11 +62,9 @@ class Client:
             raise RpcFailure(decoded["error"])
         return decoded["result"]
 
-    def cookie(self) -> dict[str, str]:
-        return {"Cookie": f"{self.server.cookie_name}={self.token}"}
-
     def get(self, path: str, headers: dict[str, str] | None = None):
-        return self.raw("GET", path, None, {**self.cookie(), **(headers or {})})
+        """GET with no credential but what the path holds (media and events: its secret prefix)."""
+        return self.raw("GET", path, None, headers)
 
 
 class RpcFailure(Exception):

@@ -82,6 +82,29 @@ def make_video(ffmpeg: Path, out: Path, *, seconds: float = 2, size: str = "320x
     return out
 
 
+HITS_FPS = 25
+HIT_OFFSET_S = 0.3
+
+
+def make_hits_master(ffmpeg: Path, out: Path, *, seconds=6, audio_delay_s=0.0, codec="aac",
+                     picture: Path | None = None):
+    """testsrc2 with make-master --audio's kind of track: a quiet 110 Hz drone and a 40 ms 880 Hz
+    hit each second from HIT_OFFSET_S (frames 7.5, 32.5, ... at HITS_FPS), the audio starting
+    `audio_delay_s` after the picture. With `picture`, that file's video (copied) instead of
+    testsrc2, for as long as it lasts."""
+    hit = (f"0.05*sin(2*PI*110*t)+0.5*sin(2*PI*880*t)*lt(mod(t-{HIT_OFFSET_S}\\,1)\\,0.04)"
+           f"*gte(t\\,{HIT_OFFSET_S})")
+    delay = ["-itsoffset", str(audio_delay_s)] if audio_delay_s else []
+    video = (["-i", str(picture)] if picture else
+             ["-f", "lavfi", "-i", f"testsrc2=size=320x180:rate={HITS_FPS}:duration={seconds}"])
+    encode = ["-c:v", "copy", "-shortest"] if picture else ["-pix_fmt", "yuv420p", "-c:v", "libx264"]
+    subprocess.run([str(ffmpeg), "-v", "error", "-y", *video, *delay, "-f", "lavfi",
+                    "-i", f"aevalsrc={hit}|{hit}:s=48000:c=stereo:d={seconds}",
+                    "-map", "0:v:0", "-map", "1:a:0", *encode, "-c:a", codec, str(out)],
+                   check=True)
+    return out
+
+
 @pytest.fixture
 def editor_server(tmp_path):
     """`video-archive serve` on a fresh state.db, for a test that drives the editor in a browser:

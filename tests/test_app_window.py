@@ -1,6 +1,6 @@
 """The desktop window itself: `App/shell.py` on Qt WebEngine under Xvfb, as root where CI runs,
 does a short flow (create, wait for the ingest, one edit, export) with screenshots; a second start
-on the same state database is refused while the first runs; the window's geometry is kept."""
+on the same state database while the first runs hands over to it; the window's geometry is kept."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from types import SimpleNamespace
 from pathlib import Path
 
 import apsw
 import pytest
 
 import browser
+from conftest import make_hits_master
 
 CHILD = Path(__file__).with_name("app_window_child.py")
 CLOSE_CHILD = Path(__file__).with_name("app_close_child.py")
@@ -34,7 +37,7 @@ def cli(*args: str) -> list[str]:
     return [str(script), *args] if script.is_file() else [sys.executable, "-m", "backend.cli.main", *args]
 
 
-def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp_path):
+def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp_path, ffmpeg_bin):
     db = tmp_path / "config" / "state.db"
     shots = Path(SHOTS) if SHOTS else tmp_path / "shots"
     runtime = tempfile.mkdtemp(prefix="app-runtime-")
@@ -46,23 +49,28 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
                                 '{"width": 1440, "height": 900, "x": 0, "y": 0}'),
                             capture_output=True, text=True, timeout=60)
     assert stored.returncode == 0, stored.stderr
-    proc = subprocess.Popen([sys.executable, str(CHILD), str(db), str(media_dir / "testvideo.mp4"),
+    # testvideo.mp4's picture with a track of hits: the window plays sound and draws its lane
+    master = make_hits_master(ffmpeg_bin, tmp_path / "testvideo-hits.mp4", seconds=25,
+                              picture=media_dir / "testvideo.mp4")
+    proc = subprocess.Popen([sys.executable, str(CHILD), str(db), str(master),
                              str(tmp_path / "out"), str(shots)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        # while the window is up, a second start on the same database is refused, clearly
+        # while the window is up, a second start on the same database hands over to it: the
+        # first window comes to the front, the second start ends at once
         deadline = time.monotonic() + 60
         while not (db.parent / "app.lock").exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(1)
         second = subprocess.run(cli("--db", str(db), "app"), env=env, capture_output=True, text=True, timeout=60)
-        assert second.returncode == 1, second
-        assert "already running" in second.stderr, second.stderr
+        assert second.returncode == 0, second
+        assert "already open; brought its window to the front" in second.stderr, second.stderr
         out, err = proc.communicate(timeout=900)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, 9)
             proc.wait()
+    assert "a second start asked for this window" in err, err[-3000:]
     lines = [line for line in out.splitlines() if line.startswith("APP-RESULT ")]
     assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{err[-3000:]}"
     result = json.loads(lines[-1][len("APP-RESULT "):])
@@ -70,6 +78,13 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     assert result["transport"].startswith("desktop"), result
     assert result["dialogs"] is True
     assert len(result["cuts_after"]) == len(result["cuts_before"]) + 1
+    sound = result["sound"]
+    assert sound["lane"] >= 30 and sound["audio_bytes"] > 0, sound
+    assert sound["muted_playing"] is False and sound["muted_after_m"] is True, sound
+    sharp = result["sharp"]   # the master's own frame at the playhead, fitted to the viewer
+    assert sharp["width"] <= sharp["viewer"][0] and sharp["height"] <= sharp["viewer"][1], sharp
+    assert sharp["width"] < 1280 and sharp["width"] > sharp["viewer"][0] / 2, sharp  # not the full 1280x720
+    assert abs(sharp["width"] / sharp["height"] - 16 / 9) < 0.01 and sharp["hud"] == str(sharp["playhead"]), sharp
     assert Path(result["archive"]).is_dir(), result
     assert result["opened"] == [result["archive"]], result  # auto_open_output (on by default)
     assert result["errors"] is None, result
@@ -82,11 +97,7 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     assert (geometry["width"], geometry["height"]) == (1440, 900), geometry
 
 
-def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_dir, tmp_path):
-    """The window's close button while an export runs: the shell asks, and on "close anyway"
-    the export pauses cleanly (the session is paused, part of it done, nothing failed), so the
-    next start offers it for resuming; `resume` then finishes it."""
-    db = tmp_path / "config" / "state.db"
+def _close_child(display, db, media_dir, tmp_path) -> dict:
     runtime = tempfile.mkdtemp(prefix="app-runtime-")
     os.chmod(runtime, 0o700)
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
@@ -97,8 +108,18 @@ def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_
     assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{proc.stderr[-3000:]}"
     result = json.loads(lines[-1][len("APP-RESULT "):])
     assert "error" not in result, result
+    return result
+
+
+def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_dir, tmp_path):
+    """The window's close button while an export runs: the shell asks, and on "close anyway"
+    the export pauses cleanly (the session is paused, part of it done, nothing failed), so the
+    next start offers it for resuming; `resume` then finishes it."""
+    db = tmp_path / "config" / "state.db"
+    result = _close_child(display, db, media_dir, tmp_path)
     assert len(result["asked"]) == 1 and "pause the export" in result["asked"][0], result
     sid = result["session_id"]
+    assert "Close Test" in result["asked"][0] and sid not in result["asked"][0], result  # the artwork, not the id
     conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
     try:
         status = conn.execute("SELECT status FROM processing_state WHERE session_id = ?", (sid,)).fetchone()[0]
@@ -122,6 +143,7 @@ def test_engine_environment_turns_the_sandbox_off_only_as_root():
     root = engine_environment({"DISPLAY": ":1"}, is_root=True, has_gpu=False)
     assert "--no-sandbox" in root["QTWEBENGINE_CHROMIUM_FLAGS"] and root["QTWEBENGINE_DISABLE_SANDBOX"] == "1"
     assert "--disable-gpu" in root["QTWEBENGINE_CHROMIUM_FLAGS"]
+    assert "--autoplay-policy=no-user-gesture-required" in root["QTWEBENGINE_CHROMIUM_FLAGS"]
     user = engine_environment({"DISPLAY": ":1", "XDG_RUNTIME_DIR": "/tmp"}, is_root=False, has_gpu=True)
     assert "--no-sandbox" not in user["QTWEBENGINE_CHROMIUM_FLAGS"] and "QTWEBENGINE_DISABLE_SANDBOX" not in user
 
@@ -145,6 +167,33 @@ def test_a_second_instance_is_refused(tmp_path):
             InstanceLock(tmp_path).acquire()
     with InstanceLock(tmp_path):  # released: the next start works
         pass
+
+
+def test_the_close_question_is_taken_back_when_the_exports_finish():
+    """The shell watches the exports the question is about and takes it back once none runs; an
+    answer first (Pause and close) ends the watch."""
+    from App.shell import take_back_when_done
+
+    class Jobs:
+        def __init__(self, polls_running: int):
+            self.left = polls_running
+
+        def running_for(self, session_id):
+            self.left -= 1
+            return SimpleNamespace(kind="export") if self.left >= 0 else None
+
+    class Window:
+        said: list[str] = []
+
+        def evaluate_js(self, script):
+            self.said.append(script)
+
+    window = Window()
+    assert take_back_when_done(window, Jobs(3), ["s1"], "Blue Hour", threading.Event(), every=0)
+    assert window.said == ['window.videoArchive.closeAskDone("Blue Hour")']
+    answered = threading.Event()
+    answered.set()
+    assert not take_back_when_done(Window(), Jobs(3), ["s1"], "Blue Hour", answered, every=0)
 
 
 def test_the_shell_knows_which_exports_are_running():

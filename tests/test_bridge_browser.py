@@ -1,7 +1,7 @@
 """The HTTP transport in headless Chromium: the proxy plays and seeks frame-exactly through the
-bridge's media URLs (byte ranges, cookie auth), the page calls /rpc and opens /events, and a page
-on another origin in the same browser, even one that knows the token and the URLs, can neither
-call /rpc nor read media nor listen to events."""
+bridge's media URLs (byte ranges, under the secret prefix), the page calls /rpc and opens its
+event stream, and a page on another origin in the same browser, even one that knows the token and
+the URLs, can neither call /rpc nor read media nor listen to events."""
 
 import json
 import re
@@ -67,10 +67,10 @@ def test_proxy_plays_and_seeks_through_the_bridge(served, ingested):
       const rpc = await (await fetch("/rpc", {method: "POST", headers: {"Content-Type":
         "application/json", "Authorization": "Bearer " + token},
         body: JSON.stringify({jsonrpc: "2.0", method: "system.info", id: 1})})).json();
-      const events = await new Promise((res) => { const es = new EventSource("/events");
+      const events = await new Promise((res) => { const es = new EventSource(%s);
         es.onopen = () => { es.close(); res("open"); }; es.onerror = () => { es.close(); res("error"); }; });
       return {rpc, events, href: location.href, proxy: await %s};
-    })()""" % check
+    })()""" % (json.dumps(served.events), check)
     result = browser.evaluate_in_chromium(f"{served.base}/?token={served.token}", script,
                                           timeout=ENGINE_TIMEOUT)
     assert result["rpc"]["result"]["transport"] == "http"
@@ -128,15 +128,15 @@ def test_a_page_on_another_origin_gets_nothing(served, ingested, tmp_path):
     (tmp_path / "evil" / "index.html").write_text("<!doctype html><title>elsewhere</title>")
     with browser.serve(tmp_path / "evil") as evil:
         script = FOREIGN % {"rpc": json.dumps(f"{served.base}/rpc"), "token": json.dumps(served.token),
-                            "media": json.dumps(media_url), "events": json.dumps(f"{served.base}/events")}
+                            "media": json.dumps(media_url), "events": json.dumps(f"{served.base}{served.events}")}
         # the user opened the editor first, so the browser holds its cookie
         result = browser.evaluate_in_chromium(evil, script, timeout=ENGINE_TIMEOUT,
                                               visit_first=(f"{served.base}/?token={served.token}",))
     simple = result.pop("simple")  # the browser may send it (opaque answer) or not: either way
     assert simple in ("opaque", "blocked")  # it must change nothing, checked below
     assert result == {"rpc": "blocked", "media": "blocked", "video": "error", "events": "error"}, result
-    refused = {status for path, status in served.statuses if path in ("/rpc", "/events")
-               or path.startswith("/media/")}
+    refused = {status for path, status in served.statuses if path == "/rpc"
+               or path.startswith("/s/")}
     assert refused <= {401, 403, 415}, served.statuses
     assert served.call("settings.get", {"key": "parallel_workers"})["value"] != 7
 
@@ -151,7 +151,7 @@ EVENTS_PAGE = """(async () => {
     return answer.result;
   };
   const got = [];
-  const es = new EventSource("/events");
+  const es = new EventSource(%(events)s);
   es.onmessage = (m) => got.push(JSON.parse(m.data));
   await new Promise((resolve) => { es.onopen = resolve; });
   const seen = (match) => new Promise((resolve) => {
@@ -172,7 +172,8 @@ def test_events_of_a_real_ingest_and_export_reach_the_page(served, media_dir, tm
     create = {"master": str(media_dir / "counter.mp4"), "artwork": "Events", "date": "26-12-01",
               "out": str(tmp_path / "out"), "overrides": {"video": {"x264_preset": "ultrafast"}}}
     result = browser.evaluate_in_chromium(f"{served.base}/?token={served.token}",
-                                          EVENTS_PAGE % {"create": json.dumps(create)},
+                                          EVENTS_PAGE % {"create": json.dumps(create),
+                                                         "events": json.dumps(served.events)},
                                           timeout=ENGINE_TIMEOUT)
     events = [tuple(e) for e in result["events"]]
     ingest = [t for k, t in events if k == "ingest"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import make_hits_master
 from PIL import Image
 
 from App.open_output import OpenOnFinish
@@ -100,6 +101,10 @@ def test_create_starts_the_ingest_and_returns_at_once(call, media_dir, tmp_path)
     types = [e["type"] for e in call.of(started["job_id"])]
     assert "ingest_progress" in types and types[-3:] == ["session_finished", "ingest_done",
                                                          "job_finished"]
+    # the web master's segments are encoded in the background while the user reviews
+    from backend.jobs import segment_prefetch
+    assert segment_prefetch.following() == started["session_id"]
+    segment_prefetch.stop()
     last = [e for e in call.of(started["job_id"], "ingest_progress")][-1]
     assert last["frames_total"] > 0 and last["frames"] > 0 and last["fps"] > 0
     info = call("project.open", {"session_id": started["session_id"]})
@@ -126,6 +131,34 @@ def test_create_param_errors(call, tmp_path):
                                   "encoder": "vaapi"}, -32602, "encoder")
 
 
+def test_timeline_serves_the_waveform_peaks_as_binary(call, tmp_path, ffmpeg_bin):
+    master = make_hits_master(ffmpeg_bin, tmp_path / "hits.mp4", seconds=3)
+    started = call("project.create", {"master": str(master), "artwork": "Hits", "out":
+                                      str(tmp_path / "out"), "date": "26-12-01", "overrides": FAST})
+    assert call.wait(started["job_id"]).state == "completed"
+    wf = call("timeline.get", {"session_id": started["session_id"]})["waveform"]
+    assert (wf["sample_rate"], wf["channels"], wf["samples"]) == (48000, 2, 144000)
+    result = __import__("backend.jobs.project", fromlist=["x"]).ingested(call.bridge.db,
+                                                                        started["session_id"])
+    assert [lv["samples_per_bin"] for lv in wf["levels"]] == [64, 512, 4096, 32768]
+    for level in wf["levels"]:
+        data = np.frombuffer(call.media(level["url"]), np.int8)
+        assert len(data) == level["bins"] * 2 * 2 == -(-144000 // level["samples_per_bin"]) * 4
+        assert data.tolist() == np.fromfile(
+            result.scores.parent / f"peaks-{level['samples_per_bin']}.i8", np.int8).tolist()
+        assert data[1::2].max() > 60   # the hits (0.55 of full scale); the drone stays under 10
+    # the sharp proxy: started by timeline.get, made in the background, then served instead
+    sid = started["session_id"]
+    deadline = time.monotonic() + 60
+    while (state := call("timeline.proxy", {"session_id": sid}))["pending"]:
+        assert time.monotonic() < deadline, state
+        time.sleep(0.1)
+    assert state["sharp"] and state["error"] is None and (state["width"], state["height"]) == (320, 180), state
+    assert call.media(state["url"])[:4] == b"\x1aE\xdf\xa3"
+    again = call("timeline.get", {"session_id": sid})
+    assert (again["proxy_url"], again["proxy_width"], again["proxy_pending"]) == (state["url"], 320, False)
+
+
 def test_timeline_and_edits(call, media_dir, tmp_path):
     sid = create(call, media_dir, tmp_path)["session_id"]
     timeline = call("timeline.get", {"session_id": sid})
@@ -142,6 +175,7 @@ def test_timeline_and_edits(call, media_dir, tmp_path):
     frame_us = np.frombuffer(call.media(timeline["frame_us_url"]), "<f8")
     assert frame_us.tolist() == np.load(Path(result.scores).parent / "frame_us.npy").tolist()
     assert call.media(timeline["proxy_url"])[:4] == b"\x1aE\xdf\xa3"  # WebM
+    assert timeline["waveform"] is None   # counter.mp4 has no audio
     sheet = timeline["sprites"][0]
     with Image.open(io.BytesIO(call.media(sheet["url"]))) as image:
         assert image.size == (sheet["columns"] * sheet["tile_width"], sheet["rows"] * sheet["tile_height"])
@@ -203,6 +237,11 @@ def test_frames(call, media_dir, tmp_path):
     assert png["frame"] == 100 and (png["width"], png["height"]) == (timeline["width"], timeline["height"])
     assert call.media(png["url"])[:8] == b"\x89PNG\r\n\x1a\n"
     assert call.media(call("frame.get", {"session_id": sid, "frame": 0})["url"])[:2] == b"\xff\xd8"
+    # the viewer's size: fitted inside it at the display aspect, never enlarged
+    fitted = call("frame.get", {"session_id": sid, "frame": 100, "max_width": 640, "max_height": 640})
+    assert (fitted["width"], fitted["height"]) == (640, 360) and fitted["frame"] == 100
+    assert call("frame.get", {"session_id": sid, "frame": 100, "max_width": 4000})["width"] == timeline["width"]
+    call.fails("frame.get", {"session_id": sid, "frame": 100, "max_width": 8}, -32602, "max_width")
     cut = timeline["cuts"][0]
     around = call("frame.around_cut", {"session_id": sid, "cut": cut})
     assert (around["before_frame"], around["after_frame"]) == (cut - 1, cut)
@@ -258,7 +297,9 @@ def test_cancel_and_discard(call, media_dir, tmp_path):
     sid = create(call, media_dir, tmp_path, clip="testvideo.mp4", artwork="Dropped")["session_id"]
     first = threading.Event()
     remove = call.bridge.events.add_callback(
-        lambda e: e.get("type") == "unit_started" and e.get("op") != "probe" and first.set())
+        # a unit that writes into the archive (the web master's segments go to the cache)
+        lambda e: e.get("type") == "unit_started" and e.get("op") not in ("probe", "web_segments")
+        and first.set())
     job = call("export.start", {"session_id": sid})["job_id"]
     assert first.wait(120)
     remove()

@@ -2,6 +2,7 @@
 no path traversal, media only by id with byte ranges, bounded requests and connections, a
 thousand malformed messages answered correctly, and events reaching two listeners."""
 
+import contextlib
 import json
 import os
 import random
@@ -48,46 +49,73 @@ def media(client, tmp_path):
     return url[len(client.base):], data
 
 
-def test_page_sets_an_httponly_strict_cookie_only_with_the_token(client):
-    status, headers, body = client.raw("GET", f"/?token={client.token}")
-    assert status == 200 and b"<title>t</title>" in body
-    cookie = headers["set-cookie"]
-    assert cookie.startswith(f"{client.server.cookie_name}={client.token};")
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+def test_no_cookie_is_ever_set(client):
+    for path in (f"/?token={client.token}", "/", "/?token=wrong"):
+        status, headers, body = client.raw("GET", path)
+        assert status == 200 and b"<title>t</title>" in body and "set-cookie" not in headers
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["referrer-policy"] == "no-referrer"
-    for path in ("/", "/?token=wrong", f"/?token={client.token[:-1]}"):
-        assert "set-cookie" not in client.raw("GET", path)[1]
     assert client.raw("GET", "/js/app.js")[2] == b"export const x = 1;"
 
 
+def session(client, body: bytes, headers: dict | None = None):
+    status, _, answer = client.raw("POST", "/session", body,
+                                   {"Content-Type": "application/json", **(headers or {})})
+    return status, json.loads(answer) if status == 200 else answer
+
+
+def test_a_one_time_code_is_swapped_once_for_the_token(client):
+    code = client.server.new_code()
+    status, granted = session(client, json.dumps({"code": code}).encode())
+    assert status == 200 and granted["token"] == client.token
+    assert granted["events"] == client.events and granted["events"].startswith("/s/")
+    assert session(client, json.dumps({"code": code}).encode())[0] == 401  # spent
+    resume = granted["resume_code"]
+    status, again = session(client, json.dumps({"code": resume}).encode())  # a reload
+    assert status == 200 and again["token"] == client.token and again["resume_code"] != resume
+    assert session(client, json.dumps({"code": resume}).encode())[0] == 401
+    # the printed address's token also gets the event stream's address
+    assert session(client, b"{}", {"Authorization": f"Bearer {client.token}"})[0] == 200
+    for body in (b"{}", b'{"code": "nope"}', b'{"code": 5}', b"[1]", b"nul", b""):
+        assert session(client, body)[0] in (400, 401), body
+    assert client.raw("POST", "/session", b"{}", {"Content-Type": "text/plain"})[0] == 415
+    assert client.raw("GET", "/session")[0] == 405
+    codes = [client.server.new_code() for _ in range(40)]  # unspent codes are bounded
+    assert session(client, json.dumps({"code": codes[0]}).encode())[0] == 401
+    assert session(client, json.dumps({"code": codes[-1]}).encode())[0] == 200
+
+
 def test_token_is_256_bits_and_required(client, media):
-    assert len(client.token) >= 43  # 32 bytes, url-safe base64
+    assert len(client.token) >= 43 and len(client.server.secret) >= 43  # 32 bytes each
     ping = b'{"jsonrpc":"2.0","method":"system.ping","id":1}'
     json_type = {"Content-Type": "application/json"}
     for auth in ({}, {"Authorization": "Bearer "}, {"Authorization": f"Bearer {client.token}x"},
                  {"Authorization": f"Basic {client.token}"}, {"Authorization": client.token},
-                 {"Cookie": f"{client.server.cookie_name}={client.token}"}):  # /rpc wants the header
+                 {"Cookie": f"va_token_{client.port}={client.token}"}):  # /rpc wants the header
         assert client.raw("POST", "/rpc", ping, {**json_type, **auth})[0] == 401, auth
     assert client.raw("POST", "/rpc", ping, {**json_type,
                                              "Authorization": f"Bearer {client.token}"})[0] == 200
     path, _ = media
-    for headers in ({}, {"Cookie": f"{client.server.cookie_name}=nope"},
-                    {"Cookie": f"va_token_1={client.token}"}):
-        assert client.raw("GET", path, None, headers)[0] == 401
-        assert client.raw("GET", "/events", None, headers)[0] == 401
+    assert path.startswith(client.server.prefix + "media/")
+    media_id = path.rsplit("/", 1)[1]
+    secret = client.server.secret
+    for wrong in (f"/media/{media_id}", f"/s/{secret[:-1]}/media/{media_id}",
+                  f"/s/{secret}x/media/{media_id}", f"/s//media/{media_id}", "/events",
+                  f"/s/{client.token}/events", f"/s/{secret[:-1]}/events"):
+        for headers in ({}, {"Authorization": f"Bearer {client.token}"},
+                        {"Cookie": f"va_token_{client.port}={client.token}"}):
+            assert client.raw("GET", wrong, None, headers)[0] == 404, wrong
     assert client.get(path)[0] == 200
-    assert client.raw("GET", path, None, {"Authorization": f"Bearer {client.token}"})[0] == 200
 
 
 def test_foreign_host_is_refused_everywhere(client, media):
     path, _ = media
     for host in ("evil.example:%d" % client.port, "127.0.0.1", "localhost", "127.0.0.1:1",
                  "0.0.0.0:%d" % client.port, "[::1]:%d" % client.port, ""):
-        for method, target in (("GET", "/"), ("GET", path), ("GET", "/events"), ("POST", "/rpc")):
+        for method, target in (("GET", "/"), ("GET", path), ("GET", client.events), ("POST", "/rpc")):
             status, headers, _ = client.raw(method, target, b"{}" if method == "POST" else None, {
-                "Authorization": f"Bearer {client.token}", "Content-Type": "application/json",
-                **client.cookie()}, host=host)
+                "Authorization": f"Bearer {client.token}", "Content-Type": "application/json"},
+                host=host)
             assert status == 421, (host, target, status)
     assert client.raw("GET", "/", host=f"localhost:{client.port}")[0] == 200
 
@@ -145,7 +173,7 @@ def test_no_cors_headers_ever(client, media):
     "/index.html%00.js", "/%252e%252e/secret.txt", "/media/../index.html", "/media/%2e%2e%2fsecret.txt",
     "/media/", "/media/nope", "/.hidden", "/js/../../secret.txt"])
 def test_traversal_gets_nothing(client, target):
-    status, _, body = client.raw("GET", target, None, client.cookie())
+    status, _, body = client.raw("GET", target, None)
     assert status in (404, 401), (target, status)
     assert b"outside" not in body and b"root:" not in body
 
@@ -164,7 +192,7 @@ def test_media_by_id_with_ranges(client, media):
     status, headers, _ = client.get(path, {"Range": f"bytes={len(data)}-"})
     assert status == 416 and headers["content-range"] == f"bytes */{len(data)}"
     assert client.get(path, {"Range": "bytes=0-1,5-9"})[0] == 200  # several spans: the whole file
-    status, headers, body = client.raw("HEAD", path, None, client.cookie())
+    status, headers, body = client.raw("HEAD", path, None)
     assert status == 200 and body == b"" and headers["content-length"] == str(len(data))
     client.server.bridge.media.drop_session("s1")
     assert client.get(path)[0] == 404
@@ -240,23 +268,165 @@ def _held(port: int) -> socket.socket:
     raise AssertionError("the server never took a connection")
 
 
-def test_connection_limit_and_slow_clients(db_path, frontend):
-    with running(db_path, frontend, max_connections=4) as c:
-        idle = [_held(c.port) for _ in range(3)]
+def test_trickling_sockets_do_not_lock_the_editor_out(client, media):
+    """64 sockets, each sending a header byte now and then, without any token."""
+    stop = threading.Event()
+    socks = [socket.create_connection(("127.0.0.1", client.port)) for _ in range(64)]
+
+    def trickle():
+        for sock in socks:
+            with contextlib.suppress(OSError):
+                sock.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")
+        while not stop.wait(0.3):
+            for sock in socks:
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"a")
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.5)
+        for _ in range(5):
+            assert client.call("system.ping")["time"] > 0
+        path, data = media
+        assert client.get(path)[2] == data
+    finally:
+        stop.set()
+        thread.join(5)
+        for sock in socks:
+            sock.close()
+
+
+def test_a_request_must_arrive_within_its_deadline(client, monkeypatch):
+    import bridge.http
+
+    monkeypatch.setattr(bridge.http, "REQUEST_DEADLINE", 1.0)
+    sock = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    sock.sendall(b"GET / HTTP/1.1\r\nX-Slow: ")
+    closed = False
+    for _ in range(40):  # a byte every 0.2 s would keep a per-read timeout waiting for ever
         try:
-            # three stalled clients (one mid-request) hold three slots; the fourth is served
-            idle[0].sendall(b"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % c.port)
-            assert c.call("system.ping")["time"] > 0
-            idle.append(_held(c.port))
-            # all four taken: a fifth is refused at once rather than queued behind them
-            assert c.raw("GET", "/")[0] == 503
-        finally:
-            for s in idle:
-                s.close()
-        deadline = time.monotonic() + 10
-        while c.raw("GET", "/")[0] != 200:
-            assert time.monotonic() < deadline, "slots were not given back"
-            time.sleep(0.1)
+            sock.sendall(b"a")
+        except OSError:
+            closed = True
+            break
+        time.sleep(0.2)
+        if _peer_closed(sock):
+            closed = True
+            break
+    sock.close()
+    assert closed, "a trickling request was never cut"
+
+
+def _peer_closed(sock) -> bool:
+    sock.setblocking(False)
+    try:
+        return sock.recv(100) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        sock.setblocking(True)
+
+
+def test_a_closed_event_stream_frees_its_slot_at_once(db_path, frontend):
+    with running(db_path, frontend, max_streams=1) as c:
+        for _ in range(3):
+            # the only slot comes back well before a keep-alive (10 s) would find the page gone
+            deadline = time.monotonic() + 3
+            while True:
+                sock = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+                sock.sendall(f"GET {c.events} HTTP/1.1\r\nHost: 127.0.0.1:{c.port}\r\n\r\n"
+                             .encode())
+                if sock.recv(100).startswith(b"HTTP/1.1 200 "):
+                    break
+                sock.close()
+                assert time.monotonic() < deadline, "a closed stream kept its slot"
+                time.sleep(0.1)
+            assert _stream_refused(c)  # held while open
+            sock.close()
+
+
+def _stream_refused(c) -> bool:
+    sock = socket.create_connection(("127.0.0.1", c.port), timeout=10)
+    try:
+        sock.sendall(f"GET {c.events} HTTP/1.1\r\nHost: 127.0.0.1:{c.port}\r\n\r\n".encode())
+        return sock.recv(100).startswith(b"HTTP/1.1 503 ")
+    finally:
+        sock.close()
+
+
+def _exchange(port: int, data: bytes) -> bytes:
+    """Send raw bytes, read until the server closes or goes quiet."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=3)
+    sock.sendall(data)
+    got = b""
+    try:
+        while chunk := sock.recv(65536):
+            got += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    sock.close()
+    return got
+
+
+def test_framing_is_strict_and_nothing_is_smuggled(client):
+    host = f"Host: 127.0.0.1:{client.port}\r\n"
+    smuggled = (f"POST /rpc HTTP/1.1\r\n{host}Authorization: Bearer {client.token}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 93\r\n\r\n"
+                '{"jsonrpc":"2.0","method":"settings.set","params":{"key":"parallel_workers",'
+                '"value":9},"id":1}')
+    body = smuggled.encode()
+    cases = [
+        f"GET / HTTP/1.1\r\n{host}Content-Length: {len(body)}\r\n\r\n".encode() + body,
+        (f"POST /rpc HTTP/1.1\r\n{host}Authorization: Bearer {client.token}\r\n"
+         "Content-Type: application/json\r\nContent-Length: 2\r\n"
+         f"Content-Length: {2 + len(body)}\r\n\r\n{{}}").encode() + body,
+        (f"POST /rpc HTTP/1.1\r\n{host}Authorization: Bearer {client.token}\r\n"
+         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+         "Content-Length: 2\r\n\r\n{}").encode() + body,
+    ]
+    for case in cases:
+        answer = _exchange(client.port, case)
+        assert answer.startswith((b"HTTP/1.1 400 ", b"HTTP/1.1 411 ")), answer[:200]
+        assert answer.count(b"HTTP/1.1 ") == 1, answer  # the rest was never read as a request
+    assert client.call("settings.get", {"key": "parallel_workers"})["value"] != 9
+
+
+@pytest.mark.parametrize("length", ["+47", "4_7", "0x2f", "4 7", "-1", "4" * 20, "\u0664\u0667"])
+def test_a_content_length_is_digits_only(client, length):
+    answer = _exchange(client.port, (
+        f"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\nAuthorization: Bearer "
+        f"{client.token}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+        + "x" * 47).encode())
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:100]
+
+
+@pytest.mark.parametrize("header", [{"Range": "bytes=+5-10"}, {"Range": "bytes=1_0-2_0"},
+                                    {"Range": "bytes= 5-10"}, {"Range": "bytes=5-10",
+                                                               "If-Range": "bogus"}])
+def test_a_range_not_in_strict_syntax_gets_the_whole_file(client, media, header):
+    path, data = media
+    status, headers, body = client.get(path, header)
+    assert status == 200 and body == data and "content-range" not in headers
+
+
+def test_targets_heads_expectations_and_error_pages(client, db_path, frontend):
+    answer = _exchange(client.port, f"GET http://127.0.0.1:{client.port}/ HTTP/1.1\r\n"
+                       f"Host: 127.0.0.1:{client.port}\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    answer = _exchange(client.port, (
+        f"POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\nContent-Type: application/json"
+        "\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n").encode())
+    assert b"100 Continue" not in answer and answer.startswith(b"HTTP/1.1 417 ")
+    answer = _exchange(client.port, b"GARBAGE\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"X-Content-Type-Options: nosniff" in answer
+    with running(db_path, frontend, max_streams=1) as c:
+        for _ in range(3):  # HEAD never holds the only stream slot
+            status, headers, body = c.raw("HEAD", c.events)
+            assert status == 200 and body == b""
+        assert not _stream_refused(c)
 
 
 def test_events_reach_every_listener(client):
@@ -265,8 +435,8 @@ def test_events_reach_every_listener(client):
 
     def listen(n):
         conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
-        conn.sendall((f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\n"
-                      f"Cookie: {client.server.cookie_name}={client.token}\r\n\r\n").encode())
+        conn.sendall((f"GET {client.events} HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\n"
+                      "\r\n").encode())
         buffer = b""
         while b"retry:" not in buffer:
             buffer += conn.recv(4096)
@@ -294,8 +464,8 @@ def test_a_reconnecting_stream_gets_what_it_missed(client):
     for n in range(1, 6):
         client.server.bridge.events.publish({"type": "progress", "n": n})
     conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
-    conn.sendall((f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\nLast-Event-ID: 3\r\n"
-                  f"Cookie: {client.server.cookie_name}={client.token}\r\n\r\n").encode())
+    conn.sendall((f"GET {client.events} HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\n"
+                  "Last-Event-ID: 3\r\n\r\n").encode())
     buffer = b""
     while buffer.count(b"data: ") < 2:
         buffer += conn.recv(4096)
@@ -346,3 +516,32 @@ def test_frame_thumbnails_by_index(client, tmp_path):
         assert (status, headers["content-type"], body) == (200, "image/jpeg", part)
     for bad in ("/3", "/-1", "/x", "", "/1/2", "/01x"):
         assert client.get(path + bad)[0] == 404, bad
+
+
+@pytest.mark.parametrize("last", ["\u00b2", "9" * 5000, "-1", "1e3", " 3"])
+def test_a_strange_last_event_id_still_gets_the_stream(client, last):
+    conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    conn.sendall((f"GET {client.events} HTTP/1.1\r\nHost: 127.0.0.1:{client.port}\r\n"
+                  f"Last-Event-ID: {last}\r\n\r\n").encode())
+    buffer = b""
+    while b"retry:" not in buffer:
+        data = conn.recv(4096)
+        assert data, buffer
+        buffer += data
+    conn.close()
+    assert buffer.startswith(b"HTTP/1.1 200 ")
+
+
+@pytest.mark.parametrize("index", ["\u00b2", "9" * 5000, "%C2%B2", "-1", "1_0"])
+def test_a_strange_thumbnail_index_is_not_found(client, tmp_path, index):
+    import numpy as np
+
+    (tmp_path / "frames.jpg").write_bytes(b"\xff\xd8one\xff\xd9")
+    np.save(tmp_path / "frames.index.npy", np.array([0, 8]))
+    url = client.server.bridge.media_url(tmp_path / "frames.jpg", "s1",
+                                         offsets=tmp_path / "frames.index.npy")
+    conn = socket.create_connection(("127.0.0.1", client.port), timeout=10)
+    conn.sendall(f"GET {url[len(client.base):]}/{index} HTTP/1.1\r\nHost: 127.0.0.1:{client.port}"
+                 "\r\n\r\n".encode())
+    assert conn.recv(100).startswith(b"HTTP/1.1 404 ")
+    conn.close()

@@ -133,6 +133,6 @@ def test_history(call, bridge):
     assert [r["session_id"] for r in rows] == [sid]
     assert call("history.stats")["total_projects"] == 1
     assert call("history.files", {"session_id": sid}) == []
-    fails(call, "history.files", {"session_id": "nope"}, -32001, app="state_error")
+    fails(call, "history.files", {"session_id": "nope"}, -32000, "session_id")  # as every method
     fails(call, "history.list", {"limit": 0}, -32000, "limit")
     fails(call, "history.list", {"limit": "5"}, -32602, "limit")

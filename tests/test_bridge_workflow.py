@@ -38,6 +38,9 @@ class Server:
         match = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=(\S+)", first)
         assert match, (first, self.proc.stderr.read() if self.proc.poll() is not None else "")
         self.port, self.token = int(match.group(1)), match.group(2)
+        self.events_path = self.client().raw("POST", "/session", b"{}", {
+            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})[2]
+        self.events_path = json.loads(self.events_path)["events"]
         self.events: list[dict] = []
         self.seen = threading.Condition()
         self._listener = threading.Thread(target=self._listen, daemon=True)
@@ -47,14 +50,15 @@ class Server:
         class _Server:  # what bridge_client.Client reads of a server
             pass
         fake = _Server()
-        fake.port, fake.token, fake.cookie_name = self.port, self.token, f"va_token_{self.port}"
+        fake.port, fake.token = self.port, self.token
+        fake.events_path = getattr(self, "events_path", None)
         return Client(fake)
 
     def _listen(self) -> None:
         try:
             conn = socket.create_connection(("127.0.0.1", self.port), timeout=600)
-            conn.sendall((f"GET /events HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-                          f"Authorization: Bearer {self.token}\r\n\r\n").encode())
+            conn.sendall((f"GET {self.events_path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                          "\r\n").encode())
             buffer = b""
             while True:
                 data = conn.recv(65536)

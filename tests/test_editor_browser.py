@@ -34,7 +34,7 @@ def system_deps():
 
 
 def fetch(page, url: str, out: Path) -> Path:
-    """A media URL of the page, fetched with the page's own cookie."""
+    """A media URL of the page (its secret prefix is the credential)."""
     response = page.request.get(url)
     assert response.ok, f"{url}: HTTP {response.status}"
     out.write_bytes(response.body())

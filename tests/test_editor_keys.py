@@ -82,8 +82,9 @@ def test_keys_and_cut_import(editor_server, media_dir, tmp_path):
         press(page, "Home")
         press(page, "ArrowRight", 5)
         press(page, "f")
-        page.wait_for_function("() => { const i = document.querySelector('#still'); return !i.hidden && i.complete && i.naturalWidth > 0; }",
-                               timeout=15_000)
+        # F's frame is the full size (the one that comes by itself after a rest is the viewer's)
+        page.wait_for_function("() => { const i = document.querySelector('#still'); return !i.hidden && i.complete"
+                               " && i.naturalWidth === window.videoArchive.editor.meta.width; }", timeout=15_000)
         size = page.evaluate("() => { const i = document.querySelector('#still'); return [i.naturalWidth, i.naturalHeight]; }")
         meta = page.evaluate("() => [window.videoArchive.editor.meta.width, window.videoArchive.editor.meta.height]")
         assert size == meta

@@ -12,7 +12,7 @@ PACKAGES = ("backend", "bridge", "App")
 # Bottom to top: a module imports only from its own part or from a lower rank (docs/layers.md).
 RANKS = [
     {"backend.errors"},
-    {"backend", "backend.text_rules", "backend.paths", "backend.encoding"},
+    {"backend", "backend.text_rules", "backend.paths", "backend.encoding", "backend.scratch"},
     {"backend.model", "backend.presets"},
     {"backend.media"},
     {"backend.db"},

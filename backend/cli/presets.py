@@ -4,6 +4,7 @@ thin wrappers over backend.jobs.preset_catalog."""
 import sys
 
 from backend.cli.context import print_table
+from backend.jobs import own_files
 from backend.jobs import preset_catalog as catalog
 from backend.presets.model import parse_assignments, to_dict, to_json
 
@@ -103,6 +104,7 @@ def import_preset(args, ctx) -> int:
 
 
 def export_preset(args, ctx) -> int:
+    own_files.refuse_own_file(ctx.db(), args.file, "file")
     path = catalog.export_file(ctx.db(), args.preset_id, args.file, overwrite=args.force)
     ctx.emit({"id": args.preset_id, "path": str(path)},
              lambda d: print(f"exported preset {d['id']} to {d['path']}"))

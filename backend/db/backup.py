@@ -62,14 +62,14 @@ def create_backup(db: Database, reason: str = "manual", *, keep: int = KEEP,
     Pruning never deletes `protect` (the backup a restore is reading)."""
     folder = paths.backups_dir(db.path)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        paths.private_dir(folder)
     except OSError as exc:
         raise StateError(f"cannot create the backups folder {folder}: {exc.strerror or exc}") from None
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d_%H%M%S_%f")
     final = folder / f"{paths.BACKUP_PREFIX}{stamp}_{_slug(reason)}.db"
     partial = final.with_suffix(".partial")
     try:
-        dest = apsw.Connection(str(partial))
+        dest = apsw.Connection(str(paths.private_file(partial)))
         try:
             with db.locked():
                 if db.in_transaction:  # only this thread's own transaction can be open here

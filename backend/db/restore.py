@@ -65,8 +65,7 @@ def _keep_current(db_path: Path, restoring: Path) -> str | None:
             return (backup.create_backup(db, "before-restore", protect=restoring).path
                     if backup.tables_of(db) else None)
     except StateError:
-        folder = paths.backups_dir(db_path)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = paths.private_dir(paths.backups_dir(db_path))
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d_%H%M%S_%f")
         aside = folder / f"damaged_{stamp}_{db_path.name}"
         for suffix in ("", "-wal", "-shm"):

@@ -37,6 +37,13 @@ class MasterSummary(msgspec.Struct, kw_only=True):
     frame_count: int | None = None
 
 
+class SceneNote(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A person's words on a scene, kept by its first frame so they follow it through new cuts."""
+    start_frame: int
+    label: str = ""          # short, one line: shown on the timeline's scene and in the contact sheet
+    note: str = ""           # longer, may hold line breaks: the contact sheet
+
+
 class SessionSpec(msgspec.Struct, kw_only=True):
     safe_name: str                     # the artwork name as used in file names
     encoder: Choice
@@ -49,18 +56,26 @@ class SessionSpec(msgspec.Struct, kw_only=True):
     extract_midpoint_stills: bool = True
     user_cuts: list[int] | None = None  # the request's cuts: replace detection's when analysed
     want_proxy: bool = False           # ingest also builds the editor's scrubbing proxy
+    # The web master is joined from cached scene segments (an editor's project: an export after
+    # edits encodes only what they touched); `process`, which nothing edits, encodes it in one pass.
+    web_segments: bool = False
     master_size: int = 0
     master_identity: MasterIdentity | None = None  # size, mtime, content samples: resume checks it
     started: float = 0.0               # time.time() at creation
     runner: RunnerMark | None = None
     analysed: bool = False             # probe and detection done; scenes_data holds the scenes
     export_planned: bool = False       # every export unit is in operation_log
+    # the editor asked for the export (stage "export"): edits are refused from then on, even
+    # before the plan is written, so the archive is made from the edit the user last saw
+    export_requested: bool = False
     master: MasterSummary | None = None
     master_info: MediaInfo | None = None  # the probe's result, kept so export needs no second probe
     run_seconds: float = 0.0           # wall time of the runs, not of the pauses between them
     archive_layout: str = "folder"     # "folder" or "bagit"; sessions before layouts made folders
     # Sessions written before grouped_scenes held the request's groups kept them here.
     groups: dict[str, list[SceneNumber]] | None = None
+    follows: str | None = None         # the archive (folder name) this one is a new version of
+    scene_notes: list[SceneNote] = []  # labels and notes, by start frame, sorted
 
 
 class Group(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

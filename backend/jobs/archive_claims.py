@@ -19,7 +19,7 @@ from pathlib import Path
 from backend.db import files as db_files
 from backend.db import sessions
 from backend.errors import InputError
-from backend.jobs import archive_lock
+from backend.jobs import archive_lock, own_files
 from backend.media.atomic import is_partial, remove_partials
 from backend.ops.output_paths import path_key
 
@@ -33,6 +33,7 @@ def holder_text(session_id: str | None) -> str:
 def claim_new(db, archive: Path) -> tuple[archive_lock.ArchiveLock, list[str]]:
     """Create and lock the folder for a new session; refuse (InputError) when it is not free.
     Returns the lock and warnings (sessions replaced)."""
+    own_files.refuse_misplaced_archive(db, archive)
     created = not archive.exists()
     lock = archive_lock.acquire(archive, holder_text(None))
     try:
@@ -78,6 +79,9 @@ def resume_blocker(db, session) -> str | None:
     if finished_by is not None and finished_by != session.session_id:
         return (f"its folder {archive} holds an archive finished by session {finished_by}, "
                 "which is never written again")
+    nested = own_files.nesting(db, archive, session_id=session.session_id)
+    if nested:
+        return f"its archive folder {archive} cannot be written: {nested}"
     newer = [o for o in owners(db, archive) if o.session_id != session.session_id
              and o.status in UNFINISHED and o.id > session.id]
     if newer:

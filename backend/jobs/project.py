@@ -7,24 +7,27 @@ session at once); `export` it from what the session holds. `process` is the thre
 from __future__ import annotations
 
 import bisect
+import functools
+import re
 import threading
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import msgspec
 
-from backend import paths
+from backend import paths, text_rules
 from backend.archive import layout as archive_layout
 from backend.archive.interchange.cuts import cuts_from_file
 from backend.db import sessions, settings as db_settings
-from backend.db.session_spec import Group, SessionSpec
+from backend.db.session_spec import Group, SceneNote, SessionSpec
 from backend.db.sessions import NewSession
 from backend.errors import InputError, MediaError
-from backend.jobs import archive_claims, inputs
+from backend.jobs import archive_claims, inputs, segment_prefetch
 from backend.jobs.events import Event, Listener
 from backend.jobs.request import Outcome, ProcessRequest
 from backend.jobs.runner import Runner, waiting_for_edits
-from backend.jobs.session_job import cached_ingest, detection_of, job_metadata, session_groups
+from backend.jobs.session_job import build_job, cached_ingest, detection_of, job_metadata, session_groups
 from backend.media import encoders, ffmpeg, ingest, ingest_cache
 from backend.media import probe as media_probe
 from backend.model.detection_params import DetectionParams
@@ -57,6 +60,7 @@ class EditState(msgspec.Struct, kw_only=True):
     scenes: list[Scene]
     selection: list[int]
     groups: list[Group]
+    scene_notes: list[SceneNote] = []
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -64,10 +68,25 @@ class EditState(msgspec.Struct, kw_only=True):
 def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
     """Check every field of `request` (an InputError names the field), then record the session.
     Nothing is written when a check fails. `want_proxy` makes the analysis build the editor's
-    scrubbing proxy too."""
-    created, lock = _create_locked(db, request, want_proxy=want_proxy)
+    scrubbing proxy too. Its web master is made of scene segments, so that an export after edits
+    encodes only the segments they touched (backend/media/segments.py)."""
+    created, lock = _create_locked(db, request, want_proxy=want_proxy, web_segments=True)
     lock.release()
     return created
+
+
+# the settings that remember where the last project's files were (the seed's names)
+FOLDER_SETTINGS = {"master": "last_master_directory", "out": "last_output_directory",
+                   "rd": "last_rd_directory"}
+
+
+def remember_folders(db, *, master: str, out: str, rd: str | None = None) -> None:
+    """The folders of a project just created, for the next one's fields and file dialogs."""
+    folders = {"master": Path(master).expanduser().resolve().parent, "out": Path(out).expanduser().resolve(),
+               "rd": Path(rd).expanduser().resolve() if rd else None}
+    for key, folder in folders.items():
+        if folder is not None:
+            db_settings.set(db, FOLDER_SETTINGS[key], str(folder))
 
 
 class Checked(msgspec.Struct, kw_only=True):
@@ -149,8 +168,9 @@ def check(db, request: ProcessRequest, *, all_errors: bool = False,
     if request.cuts is not None and info is not None:
         step(_check_cut_list, request.cuts, info.video.frame_count)
     workers = request.workers if request.workers is not None else settings["parallel_workers"]
-    if workers < 1:
-        step(_raise, InputError(f"workers must be at least 1 (got {workers})", "workers"))
+    most = int(db_settings.MAXIMUM["parallel_workers"])
+    if not 1 <= workers <= most:
+        step(_raise, InputError(f"workers must be 1 to {most} (got {workers})", "workers"))
     layout = step(archive_layout.check, request.layout or settings.get("archive_layout", "folder"))
     if errors:
         raise RequestErrors(errors)
@@ -194,7 +214,8 @@ def _encoder(db, request: ProcessRequest, settings: dict, local: bool) -> encode
         raise InputError(str(exc), "encoder") from None
 
 
-def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
+def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False,
+                   web_segments: bool = False):
     """`create`, returning the archive folder's lock still held: `process` runs the session
     under it, so no other run can take the folder between the record and the run."""
     checked = check(db, request)
@@ -209,10 +230,12 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
         warnings=warnings, scene_spec=request.scenes or "all",
         generate_log=settings["generate_log"],
         extract_midpoint_stills=settings["extract_midpoint_stills"], user_cuts=request.cuts,
-        want_proxy=want_proxy, master_size=identity.size_bytes, master_identity=identity,
-        started=time.time(), archive_layout=checked.layout)
+        want_proxy=want_proxy, web_segments=web_segments, master_size=identity.size_bytes,
+        master_identity=identity, started=time.time(), archive_layout=checked.layout, follows=request.follows,
+        scene_notes=list(request.scene_notes or []))
     # The folder is locked while it is checked and the session recorded (archive_claims).
-    lock, replaced = archive_claims.claim_new(db, checked.out / f"{date}_{name}")
+    folder = next_version(checked.out, request.follows) if request.follows else checked.out / f"{date}_{name}"
+    lock, replaced = archive_claims.claim_new(db, folder)
     try:
         archive = lock.archive
         warnings += replaced
@@ -227,6 +250,87 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
         lock.release()
         raise
     return Created(session_id=session_id, archive_path=str(archive), warnings=warnings), lock
+
+
+LABEL_CHARS = 80
+NOTE_CHARS = 2000
+
+
+def set_scene_notes(db, session_id: str, notes: list[dict] | list[SceneNote]) -> EditState:
+    """Labels and notes of scenes, each by its start frame (a scene's first frame now). Empty
+    ones are dropped; a label is one line of at most 80 characters, a note at most 2,000."""
+    session = _editable(db, session_id)
+    starts = {s.start_frame for s in session.scenes_data or []}
+    kept: dict[int, SceneNote] = {}
+    for item in notes:
+        try:
+            note = item if isinstance(item, SceneNote) else msgspec.convert(item, SceneNote)
+        except msgspec.ValidationError as exc:
+            raise InputError(f"scene_notes: {exc}", "scene_notes") from None
+        if note.start_frame not in starts:
+            raise InputError(f"scene_notes: frame {note.start_frame} is not the first frame of a scene",
+                             "scene_notes")
+        label, text = note.label.strip(), note.note.strip()
+        text_rules.check(label, f"the label of the scene at frame {note.start_frame}", field="scene_notes")
+        text_rules.check(text, f"the note of the scene at frame {note.start_frame}", field="scene_notes",
+                         multiline=True)
+        if len(label) > LABEL_CHARS or len(text) > NOTE_CHARS:
+            raise InputError(f"scene_notes: a label is at most {LABEL_CHARS} characters and a note at most "
+                             f"{NOTE_CHARS} (the scene at frame {note.start_frame})", "scene_notes")
+        if label or text:
+            kept[note.start_frame] = SceneNote(start_frame=note.start_frame, label=label, note=text)
+    spec = session.process_metadata
+    sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+        spec, scene_notes=[kept[f] for f in sorted(kept)]))
+    return timeline(db, session_id)
+
+
+def carry_notes(notes: list[SceneNote], starts: list[int]) -> list[SceneNote]:
+    """Notes over new scenes (`starts`, sorted): a note stays with the scene its frame is in now;
+    two that land on one scene are joined (labels with " / ", notes by a line), so no words are
+    lost. The editor page applies the same rule (tests/data/editor_rules.json)."""
+    joined: dict[int, SceneNote] = {}
+    for n in sorted(notes, key=lambda n: n.start_frame):
+        i = bisect.bisect_right(starts, n.start_frame) - 1
+        start = starts[max(i, 0)]
+        if start in joined:
+            was = joined[start]
+            n = SceneNote(start_frame=start, label=" / ".join(x for x in (was.label, n.label) if x),
+                          note="\n".join(x for x in (was.note, n.note) if x))
+        joined[start] = msgspec.structs.replace(n, start_frame=start)
+    return [joined[s] for s in sorted(joined)]
+
+
+def next_version(out: Path, follows: str) -> Path:
+    """The folder of the next version of the archive `follows` in `out`: NAME_v2, NAME_v3, ...,
+    the first that is not there (the earlier versions are never written again)."""
+    base = re.sub(r"_v\d+$", "", Path(follows).name)
+    n = 2
+    while (out / f"{base}_v{n}").exists():
+        n += 1
+    return out / f"{base}_v{n}"
+
+
+def reopen_request(db, session_id: str) -> ProcessRequest:
+    """A finished project as a new request: the same master, names, R&D folder, preset, encoder
+    and detection, its cuts, selection and groups, made as the next version beside the first
+    (which stays as it is)."""
+    session = _existing(db, session_id)
+    if session.status != "completed":
+        raise InputError(f"session {session_id} is not finished ({session.status}): open it from "
+                         "Unfinished sessions instead", "session_id")
+    scenes = list(session.scenes_data or [])
+    selected = session.selected_scenes or []
+    return ProcessRequest(
+        master=session.master_path, artwork=session.artwork_name, date=session.project_date,
+        out=str(Path(session.output_path).parent), rd=session.rd_folder_path, preset=session.preset_id,
+        overrides=session.custom_settings or None,
+        encoder=session.encoder_type if session.encoder_type in ("x264", "nvenc") else "auto",
+        threshold=session.scene_threshold, min_scene_len=session.min_scene_length,
+        cuts=[s.start_frame for s in scenes[1:]],
+        scenes=",".join(str(n) for n in selected) if selected else None,
+        groups=session_groups(session), follows=Path(session.output_path).name,
+        scene_notes=list(session.process_metadata.scene_notes))
 
 
 def _check_cut_list(cuts, frame_count: int) -> None:
@@ -272,6 +376,60 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
     return runner.export(created.session_id, discard_refused_plan=True, lock=lock)
 
 
+# --- stages -------------------------------------------------------------------------------------
+
+def stage(session) -> str:
+    """What the session waits for or does: "analyse", "edit" (waiting for edits) or "export"
+    (asked for or planned: edits are refused)."""
+    spec = session.process_metadata
+    if spec and (spec.export_planned or spec.export_requested):
+        return "export"
+    return "edit" if spec and spec.analysed else "analyse"
+
+
+def begin_export(db, session_id: str) -> bool:
+    """Move the session to the export stage in one transaction with the checks, before any work
+    starts: an edit that comes after is refused (`_editable`), so the archive is made from the
+    edit the user saw when asking for it. False when it was in that stage already."""
+    with db.transaction():
+        session = _existing(db, session_id)
+        if session.status == "completed":
+            raise InputError(f"session {session_id} is completed: its archive is "
+                             f"{session.output_path}", "session_id")
+        spec = session.process_metadata
+        if spec is None:
+            raise InputError(f"session {session_id} was not started by this tool and cannot be "
+                             "exported", "session_id")
+        if spec.export_requested:
+            return False
+        sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+            spec, export_requested=True))
+        return True
+
+
+def end_unplanned_export(db, session_id: str) -> None:
+    """An export that stopped before its plan was written (a plan the checks refused, a master
+    that changed, a refusal to start) gives the session back to the editor to fix."""
+    with db.transaction():
+        if not sessions.exists(db, session_id):
+            return
+        spec = sessions.get(db, session_id).process_metadata
+        if spec is not None and spec.export_requested and not spec.export_planned:
+            sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+                spec, export_requested=False))
+
+
+def prepare_segments(db, session_id: str) -> bool:
+    """Start encoding the web master's segments for the session's cuts as they stand, in the
+    background at low priority (the editor calls it once the ingest is done; each later cut
+    edit starts it again for the new cuts), so that the export encodes only what the edits
+    touched since. Returns at once; False when the preset encodes the web master in one pass."""
+    session = _editable(db, session_id)
+    job = build_job(db, session, threading.Event())
+    job.timeline = load_timeline(_ingested(db, session))
+    return segment_prefetch.start(job, session_id)
+
+
 # --- edits ----------------------------------------------------------------------------------------
 
 def timeline(db, session_id: str) -> EditState:
@@ -279,28 +437,36 @@ def timeline(db, session_id: str) -> EditState:
     return _state(sessions.get(db, session_id))
 
 
-def set_cuts(db, session_id: str, cuts: list[int]) -> EditState:
+def set_cuts(db, session_id: str, cuts: list[int], *, opened: Project | None = None) -> EditState:
     """Replace the session's cuts (frame numbers, each the first frame of a scene after the first).
     A cut outside the film or given twice is an InputError naming "cuts"; nothing is saved then."""
-    session = _editable(db, session_id)
-    line = load_timeline(_ingested(db, session))
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    line = opened.frames
     scenes = scenes_at_cuts(check_cuts(cuts, line), line, detected=session.scenes_data or [])
     return _save_scenes(db, session, scenes)
 
 
-def import_cuts(db, session_id: str, path: str) -> EditState:
+def import_cuts(db, session_id: str, path: str, *, opened: Project | None = None) -> EditState:
     """Replace the session's cuts with those of an editor's file (CMX 3600 EDL, .otio,
     LosslessCut CSV), so a cut made in Resolve or LosslessCut drives the archive."""
-    session = _editable(db, session_id)
-    return set_cuts(db, session_id, cuts_from_file(path, session.master_path))
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    return set_cuts(db, session_id, cuts_from_file(path, session.master_path), opened=opened)
 
 
-def recut(db, session_id: str, threshold: float, min_scene_len: int) -> EditState:
+def recut(db, session_id: str, threshold: float, min_scene_len: int, *,
+          opened: Project | None = None) -> EditState:
     """Cut again at another threshold / minimum scene length from the stored per-frame scores
-    (no decode), replacing the session's cuts."""
+    (no decode), replacing the session's cuts. `opened`: the call's handle, whose ingest is
+    reused."""
     params = DetectionParams(threshold=threshold, min_scene_len=min_scene_len)
-    session = _editable(db, session_id)
-    result = ingest.recut(_ingested(db, session), params.threshold, params.min_scene_len)
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    result = ingest.recut_cached(session.master_path, params.threshold, params.min_scene_len,
+                                 cache_root=paths.cache_dir(db.path)) \
+        or ingest.recut(opened.ingest, params.threshold, params.min_scene_len)
+    opened.cut_at(result)
     with db.transaction():
         sessions.update(db, session_id, scene_threshold=params.threshold,
                         min_scene_length=params.min_scene_len)
@@ -318,7 +484,9 @@ def set_selection(db, session_id: str, scenes: list[int]) -> EditState:
     if bad:
         raise InputError(f"scene {bad[0]} does not exist: the master has {count} scene"
                          + ("" if count == 1 else "s"), "scenes")
-    sessions.update(db, session_id, selected_scenes=sorted(set(scenes)))
+    with db.transaction():
+        _editable(db, session_id)  # again, with the write: export.start may have come between
+        sessions.update(db, session_id, selected_scenes=sorted(set(scenes)))
     return timeline(db, session_id)
 
 
@@ -327,7 +495,9 @@ def set_groups(db, session_id: str, groups: list[Group] | list[dict]) -> EditSta
     session = _editable(db, session_id)
     checked = inputs.check_groups(groups, "groups")
     inputs.check_groups_against(checked, len(session.scenes_data or []))
-    sessions.update(db, session_id, grouped_scenes=checked)
+    with db.transaction():
+        _editable(db, session_id)
+        sessions.update(db, session_id, grouped_scenes=checked)
     return timeline(db, session_id)
 
 
@@ -338,6 +508,26 @@ def ingested(db, session_id: str):
     if not (session.process_metadata and session.process_metadata.analysed):
         raise InputError(f"session {session_id} is not analysed yet", "session_id")
     return _ingested(db, session)
+
+
+def cancel_export(db, session_id: str) -> None:
+    """An export stopped for good (Cancel, unlike Pause): its plan, log and file records go and
+    the session is back to editing, its cuts, selection and groups as they were, so the next
+    Start export plans it afresh. Files it already wrote stay in the archive folder and the next
+    export writes them again. The caller has stopped the export's job first."""
+    session = _existing(db, session_id)
+    spec = session.process_metadata
+    if session.status == "completed":
+        raise InputError(f"session {session_id} is completed: its archive {session.output_path} "
+                         "is kept", "session_id")
+    if spec is None or stage(session) != "export":
+        return
+    with db.transaction():
+        db.execute("DELETE FROM operation_log WHERE session_id = ?", (session_id,))
+        db.execute("DELETE FROM file_registry WHERE session_id = ?", (session_id,))
+        sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+                            spec, export_planned=False, export_requested=False),
+                        status="paused", current_operation=None, error_message=None)
 
 
 def discard(db, session_id: str) -> Discarded:
@@ -367,12 +557,14 @@ def _existing(db, session_id: str):
     return sessions.get(db, session_id)
 
 
-def _editable(db, session_id: str):
-    session = _existing(db, session_id)
+def _editable(db, session_id: str, session=None):
+    session = session or _existing(db, session_id)
     spec = session.process_metadata
-    if not waiting_for_edits(spec):
-        what = ("its export has started" if spec.export_planned else "it is not analysed yet")
-        raise InputError(f"session {session_id} cannot be edited: {what}", "session_id")
+    if not waiting_for_edits(spec) or spec.export_requested:
+        what = ("its export has started" if stage(session) == "export"
+                else "it is not analysed yet")
+        raise InputError(f"session {session_id} cannot be edited: {what} (stage "
+                         f"{stage(session)})", "session_id")
     return session
 
 
@@ -381,26 +573,38 @@ def _ingested(db, session):
 
 
 def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
-    """Store new scenes; the selection and the groups follow the frames: each new scene takes
-    the choice of the old scene its first frame was in."""
-    old = list(session.scenes_data or [])
-    selected = set(session.selected_scenes or [])
+    """Store new scenes; the selection and the groups follow the frames (carry_choices)."""
     groups = session_groups(session)
+    new_selection, members = carry_choices(list(session.scenes_data or []), scenes,
+                                           session.selected_scenes or [], [g.scenes for g in groups])
+    new_groups = [Group(name=g.name, color=g.color, scenes=m) for g, m in zip(groups, members)]
+    spec = session.process_metadata
+    notes = carry_notes(spec.scene_notes, [s.start_frame for s in scenes])
+    with db.transaction():
+        _editable(db, session.session_id)
+        sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
+                        grouped_scenes=new_groups,  # a group left empty stays, as the user made it
+                        process_metadata=msgspec.structs.replace(spec, scene_notes=notes))
+    if segment_prefetch.following() == session.session_id:
+        prepare_segments(db, session.session_id)  # the segments of the new cuts
+    return timeline(db, session.session_id)
 
+
+def carry_choices(old: list[Scene], new: list[Scene], selected: list[int],
+                  groups: list[list[int]]) -> tuple[list[int], list[list[int]]]:
+    """The selection and each group's members (scene numbers) over new scenes: each new scene
+    takes the choice of the old scene its first frame was in, so scenes merged by removing a cut
+    keep the first one's. The editor page applies the same rule (tests/data/editor_rules.json)."""
     starts = [o.start_frame for o in old]  # scenes are in frame order: found by bisection
 
     def old_of(scene: Scene) -> int | None:
         i = bisect.bisect_right(starts, scene.start_frame) - 1
         return old[i].number if i >= 0 and scene.start_frame <= old[i].end_frame else None
 
-    heir = {s.number: old_of(s) for s in scenes}
-    new_selection = [n for n, o in heir.items() if o in selected]
-    members = [set(g.scenes) for g in groups]
-    new_groups = [Group(name=g.name, color=g.color,
-                        scenes=[n for n, o in heir.items() if o in m]) for g, m in zip(groups, members)]
-    sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
-                    grouped_scenes=new_groups)  # a group left empty stays, as the user made it
-    return timeline(db, session.session_id)
+    heir = {s.number: old_of(s) for s in new}
+    chosen = set(selected)
+    return ([n for n, o in heir.items() if o in chosen],
+            [[n for n, o in heir.items() if o in set(m)] for m in groups])
 
 
 def _state(session) -> EditState:
@@ -413,4 +617,82 @@ def _state(session) -> EditState:
         duration_s=master.duration_s if master else None, fps=master.fps if master else None,
         threshold=detection.threshold, min_scene_len=detection.min_scene_len,
         cuts=cuts_of(scenes), scenes=scenes, selection=list(session.selected_scenes or []),
-        groups=session_groups(session))
+        groups=session_groups(session), scene_notes=list(spec.scene_notes))
+
+
+# --- one session opened for one call ---------------------------------------------------------------
+
+class Project:
+    """A session as one call of the editor sees it: its row read once, and on first use its
+    ingest (from the cache: one look at the master) and its frame timeline. The bridge opens one
+    per call, so a call reads and hashes nothing twice; what it derives from them (sprite sheets,
+    frame bounds, scores either side of a cut) lives here, not in the bridge."""
+
+    def __init__(self, db, session_id: str):
+        self.db, self.session_id = db, session_id
+        self.session = _existing(db, session_id)
+
+    @functools.cached_property
+    def ingest(self):
+        spec = self.session.process_metadata
+        if not (spec and spec.analysed):
+            raise InputError(f"session {self.session_id} is not analysed yet", "session_id")
+        return _ingested(self.db, self.session)
+
+    def cut_at(self, result) -> None:
+        """The same ingest cut elsewhere (a recut): what the rest of the call shows."""
+        self.__dict__["ingest"] = result  # (the cached property's own slot)
+
+    @functools.cached_property
+    def frames(self):
+        """The decoded frames' numbers and times (backend.media.timeline)."""
+        return load_timeline(self.ingest)
+
+    @property
+    def stage(self) -> str:
+        return stage(self.session)
+
+    def reread(self) -> Project:
+        self.session = sessions.get(self.db, self.session_id)
+        return self
+
+    def frame_index(self, number: int, field: str = "frame") -> int:
+        """The decoded index of frame `number`; an InputError naming `field` outside the film."""
+        line = self.frames
+        if not line.numbers[0] <= number <= line.numbers[-1]:
+            raise InputError(f"frame {number} is outside the master (frames {line.numbers[0]}-"
+                             f"{line.numbers[-1]})", field)
+        return line.index(number)
+
+    def cut_indices(self, cut: int, field: str = "cut") -> tuple[int, int]:
+        """(the index of the last frame before the cut, the cut's own index)."""
+        line = self.frames
+        if not line.numbers[0] < cut <= line.numbers[-1]:
+            raise InputError(f"cut at frame {cut} is outside the master (frames "
+                             f"{line.numbers[0] + 1}-{line.numbers[-1]})", field)
+        after = line.index(cut)
+        return after - 1, after
+
+    def scores(self, *indices: int) -> list[float]:
+        scores = ingest.load_scores(self.ingest)
+        return [float(scores[i]) for i in indices]
+
+    def sprite_sheets(self) -> list[tuple[Path, list[int]]]:
+        """Each sprite sheet with the exact frame under each of its tiles (a sheet past the last
+        tile, which would show nothing, left out)."""
+        result = self.ingest
+        per_sheet = result.sprites.columns * result.sprites.rows
+        tiles = ingest.sprite_frames(result).tolist()
+        sheets = [(Path(path), tiles[i * per_sheet:(i + 1) * per_sheet])
+                  for i, path in enumerate(result.sprites.paths)]
+        return [(path, frames) for path, frames in sheets if frames]
+
+    def sprite_step(self) -> int:
+        """Frames between sprite tiles at the nominal rate."""
+        result = self.ingest
+        return max(1, round(result.sprites.interval_s * Fraction(result.fps_rational)))
+
+
+def open_project(db, session_id: str) -> Project:
+    """The session `session_id` for one call (an InputError naming session_id if unknown)."""
+    return Project(db, session_id)

@@ -21,7 +21,7 @@ from backend.db import history as db_history
 from backend.db import sessions, settings as db_settings
 from backend.db.session_spec import MasterSummary, SessionSpec
 from backend.errors import ArchiveError, Cancelled, InputError, OperatorError
-from backend.jobs import archive_claims, inputs, stale_outputs
+from backend.jobs import archive_claims, inputs, segment_prefetch, stale_outputs
 from backend.jobs.archive_lock import ArchiveBusy, ArchiveLock
 from backend.jobs.events import Event, Listener
 from backend.jobs.plan_rows import planned, units_of
@@ -233,6 +233,7 @@ class Runner:
             self._update_spec(job.session_id, export_planned=True)
 
     def _run_units(self, job: Job) -> None:
+        segment_prefetch.stop()  # the editor's background encode: the export takes over
         rows = sessions.operations(self.db, job.session_id)
         total = len(rows)
         units = units_of(rows)
@@ -241,6 +242,8 @@ class Runner:
                 if r.status in sessions.DONE or u.stage == Stage.ANALYSIS}
         todo = [u for u, r in zip(units, rows)
                 if r.status in ("pending", "failed") and u.stage != Stage.ANALYSIS]
+        if job.timeline is None and any(operators.get(u.op).needs_timeline for u in todo):
+            job.timeline = load_timeline(_ingested(job))  # a resume: from the ingest cache
         run_graph(todo, lambda u: self._run_unit(job, u, seq[u.name], total) is not None,
                   int(job.spec.workers or 1), self.cancel.is_set, key=lambda u: u.name,
                   needs=lambda u: u.needs, done=done,
@@ -370,8 +373,7 @@ class Runner:
         outcome = Outcome(
             session_id=job.session_id, status=status, archive_path=str(job.archive),
             completed=sum(op.status in sessions.DONE for op in ops), total=len(ops),
-            failed=[f"{op.operation_name}: {_first_line(op.error_details)}" for op in ops
-                    if op.status == "failed"],
+            failed=failure_lines(ops),
             warnings=warnings + [w for op in ops for w in (op.warning_messages or [])], error=error)
         self.emit(Event(type="session_finished", session_id=job.session_id, status=status,
                          completed=outcome.completed, total=outcome.total, message=error,
@@ -404,6 +406,12 @@ def check_master_unchanged(session) -> None:
         raise InputError(f"the master video changed since session {session.session_id} started "
                          f"({', '.join(changes)}): {master}. Put the original file back there to "
                          "resume, or start a new session with the new file", "master")
+
+
+def failure_lines(ops) -> list[str]:
+    """"operation: the first line of its error" for each failed operation of a session's log."""
+    return [f"{op.operation_name}: {_first_line(op.error_details)}" for op in ops
+            if op.status == "failed"]
 
 
 def _first_line(detail: str | None) -> str:

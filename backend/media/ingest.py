@@ -15,7 +15,7 @@ import numpy as np
 from scenedetect.scene_manager import compute_downscale_factor
 
 from backend.errors import Cancelled, InputError, MediaError
-from backend.media import frame_thumbs, scene_cuts, sprites
+from backend.media import frame_thumbs, scene_cuts, sprites, waveform
 from backend.model.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD, DetectionParams
 from backend.media.ingest_cache import (FORMAT_VERSION, RECORD_NAME, SCENES_NAME, CutRecord,
                                         DecodeRecord, IngestCache,
@@ -65,7 +65,7 @@ def ingest(master: Path, *, threshold: float = DEFAULT_THRESHOLD,
     if cancel is not None and cancel.is_set():
         raise Cancelled(f"ingest of {path.name} was cancelled")
 
-    plan = _plan(path, threshold, min_scene_len, want_proxy)
+    plan = plan_pass(path, threshold, min_scene_len, want_proxy)
     with cache.partial(entry) as temp:
         output = run_pass(plan, temp, on_progress=on_progress, cancel=cancel)
         if master_identity(path) != identity:
@@ -90,6 +90,19 @@ def recut(result: IngestResult, threshold: float, min_scene_len: int) -> IngestR
     record = cache.load_record(entry)
     if record is None:
         raise InputError(f"the ingest cache entry {entry} is gone; ingest the master again")
+    return _result(cache, entry, record, threshold, min_scene_len, cached=True)
+
+
+def recut_cached(master: Path | str, threshold: float, min_scene_len: int, *,
+                 cache_root: Path) -> IngestResult | None:
+    """`recut` straight from the cache entry of `master` (one look at the master), without first
+    building its result at the previous cut; None when the cache no longer holds its decode."""
+    _check_parameters(threshold, min_scene_len)
+    cache = IngestCache(cache_root)
+    entry = cache.entry(master_identity(Path(master).expanduser().resolve()))
+    record = cache.load_record(entry)
+    if record is None or not all((entry / name).is_file() for name in (SCORES, FRAME_US)):
+        return None
     return _result(cache, entry, record, threshold, min_scene_len, cached=True)
 
 
@@ -120,8 +133,9 @@ def _even(value: float) -> int:
     return max(2, int(round(value / 2)) * 2)
 
 
-def _plan(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) -> PassPlan:
-    video = probe(path).video
+def plan_pass(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) -> PassPlan:
+    info = probe(path)
+    video = info.video
     width, height = video.width, video.height
     if video.rotation % 180 == 90:  # ffmpeg and OpenCV both turn the picture upright
         width, height = height, width
@@ -135,6 +149,7 @@ def _plan(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) ->
     thumb = ((_even(TILE_HEIGHT * aspect), TILE_HEIGHT) if TILE_HEIGHT * aspect <= MAX_TILE_WIDTH
              else (MAX_TILE_WIDTH, _even(MAX_TILE_WIDTH / aspect)))
     proxy = _proxy_size(detect, aspect) if want_proxy else None
+    audio = next((a for a in info.audio if a.channels > 0 and a.sample_rate > 0), None)
     time_base = Fraction(video.time_base)
     try:
         rate = scene_cuts.nominal_rate(video.avg_frame_rate, video.r_frame_rate)
@@ -146,7 +161,10 @@ def _plan(path: Path, threshold: float, min_scene_len: int, want_proxy: bool) ->
                     display_size=(video.display_width, video.display_height),
                     detect_size=detect, thumb_size=thumb, proxy_size=proxy, proxy_gop=PROXY_GOP,
                     threshold=float(threshold), min_scene_len=min_scene_len,
-                    frames_total=video.frame_count)
+                    frames_total=video.frame_count,
+                    audio_stream=audio.index if audio else None,
+                    audio_channels=min(audio.channels, waveform.MAX_CHANNELS) if audio else 0,
+                    audio_rate=audio.sample_rate if audio else 0)
 
 
 def _proxy_size(detect: tuple[int, int], aspect: float) -> tuple[int, int]:
@@ -171,6 +189,11 @@ def _store_pass(folder: Path, identity: MasterIdentity, plan: PassPlan,
     np.save(folder / SCORES, output.scores)
     offsets = frame_thumbs.index_jpeg_stream(folder / THUMBS_NAME, count)
     np.save(folder / THUMBS_INDEX, offsets)
+    peaks = None
+    if plan.audio_stream is not None:
+        pcm = folder / waveform.PCM_NAME
+        peaks = waveform.make_peaks(pcm, plan.audio_channels, plan.audio_rate, folder)
+        pcm.unlink()
     tiles = sprites.tile_frames(seconds, SPRITE_INTERVAL)
     sheets = sprites.compose_sheets(folder / THUMBS_NAME, offsets, tiles, plan.thumb_size,
                                     SPRITE_GRID, folder)
@@ -187,7 +210,7 @@ def _store_pass(folder: Path, identity: MasterIdentity, plan: PassPlan,
         proxy_width=plan.proxy_size[0] if plan.proxy_size else None,
         proxy_height=plan.proxy_size[1] if plan.proxy_size else None,
         proxy_gop=plan.proxy_gop if plan.proxy_size else None,
-        decode_seconds=output.seconds)
+        decode_seconds=output.seconds, waveform=peaks)
     (folder / RECORD_NAME).write_bytes(msgspec.json.encode(record))
     return record
 
@@ -240,7 +263,8 @@ def _usable_record(cache: IngestCache, entry: Path) -> DecodeRecord | None:
     if record is None:
         return None
     needed = [FRAME_US, FRAME_TIMES, FRAME_NUMBERS, SCORES, THUMBS_INDEX, THUMBS_NAME,
-              *record.sprite_sheets, *([record.proxy] if record.proxy else [])]
+              *record.sprite_sheets, *([record.proxy] if record.proxy else []),
+              *(level.file for level in (record.waveform.levels if record.waveform else []))]
     return record if all((entry / name).is_file() for name in needed) else None
 
 
@@ -276,4 +300,4 @@ def _result(cache: IngestCache, entry: Path, record: DecodeRecord, threshold: fl
                                    width=record.thumb_width, height=record.thumb_height),
         proxy=entry / record.proxy if record.proxy else None, proxy_width=record.proxy_width,
         proxy_height=record.proxy_height, proxy_gop=record.proxy_gop,
-        decode_seconds=record.decode_seconds, cached=cached)
+        decode_seconds=record.decode_seconds, cached=cached, waveform=record.waveform)

@@ -22,12 +22,14 @@ from pathlib import Path
 import msgspec
 import psutil
 
+from backend import paths
 from backend.errors import MediaError, UnreadableFile
 from backend.media.atomic import fsync_dir
 from backend.media.ingest_result import MasterIdentity, Scene
 from backend.media.readable import check_readable
+from backend.media.waveform import WaveformRecord
 
-FORMAT_VERSION = 3          # bump when the layout or a stored meaning changes
+FORMAT_VERSION = 4          # bump when the layout or a stored meaning changes
 HASH_SAMPLE_BYTES = 1 << 20  # first, middle and last MiB
 PARTIAL_PREFIX = ".partial-"
 RECORD_NAME = "decode.json"
@@ -59,6 +61,7 @@ class DecodeRecord(msgspec.Struct, frozen=True):
     proxy_height: int | None
     proxy_gop: int | None
     decode_seconds: float
+    waveform: WaveformRecord | None = None   # audio peaks; None when the master has no audio
 
 
 class CutRecord(msgspec.Struct, frozen=True):
@@ -151,7 +154,7 @@ class IngestCache:
         system error inside (disk full, no permission) becomes one MediaError naming the cache."""
         temp = self.root / f"{PARTIAL_PREFIX}{entry.name}-{os.getpid()}-{secrets.token_hex(4)}"
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            paths.private_dir(self.root)  # names and frames of unreleased work
             self._remove_orphans()
             temp.mkdir()
             yield temp

@@ -32,12 +32,16 @@ except ImportError:  # Windows: pipes keep their default size
     fcntl = None
 
 from backend.errors import Cancelled, MediaError
-from backend.media import scene_cuts
+from backend.media import scene_cuts, waveform
 from backend.media.ffmpeg import spawn, stop, strip_log_prefix
 from backend.media.ingest_result import IngestProgress
 
 THUMBS_NAME = "frames.mjpeg"
 PROXY_NAME = "proxy.webm"
+
+# Opus in WebM plays in Chromium and Qt WebEngine alike; 96 kb/s is transparent enough to judge
+# a cut by ear and small beside the picture
+PROXY_AUDIO_ARGS = ["-c:a", "libopus", "-b:a", "96k", "-application", "audio"]
 
 PROGRESS_INTERVAL_S = 0.25   # at most four progress calls a second
 THUMB_QUALITY = 5            # mjpeg qscale: about 3 KB for a 160x90 frame
@@ -59,6 +63,9 @@ class PassPlan:
     threshold: float
     min_scene_len: int
     frames_total: int
+    audio_stream: int | None = None  # absolute index of the audio stream decoded for peaks/proxy
+    audio_channels: int = 0          # channels kept (waveform.MAX_CHANNELS at most)
+    audio_rate: int = 0              # its sample rate
 
 
 @dataclasses.dataclass
@@ -87,22 +94,51 @@ def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
         f"[0:{plan.stream_index}]{resize}format=bgr24,showinfo@det=checksum=0,{branches}",
         f"[thumb_in]scale={tw}:{th}:flags=area:out_range=pc,setsar=1,format=yuv420p[thumbs]",
     ]
+    if plan.audio_stream is not None:
+        chains.append(audio_chain(plan, ["pcm", "proxy_audio"] if plan.proxy_size else ["pcm"]))
     if plan.proxy_size:
-        pw, ph = plan.proxy_size
-        # square pixels at the display aspect (no resizing for 16:9); RGB back to Rec. 709
-        # YUV, tagged as such so both web engines convert it back alike
-        chains.append(f"[prx_in]setpts=PTS-STARTPTS,scale={pw}:{ph}:flags=bilinear:"
-                      "out_color_matrix=bt709:out_range=tv,setsar=1,format=yuv420p[proxy]")
+        # square pixels at the display aspect (no resizing for 16:9)
+        chains.append(proxy_video_chain("prx_in", plan.proxy_size, "bilinear"))
     args = ["-nostats", "-loglevel", "level+info", "-threads", str(threads),
             "-filter_complex_threads", str(threads), "-copyts", "-i", str(plan.master),
             "-filter_complex", ";".join(chains),
             "-map", "[det]", "-fps_mode", "passthrough", "-f", "rawvideo", "pipe:1",
             "-map", "[thumbs]", "-fps_mode", "passthrough", "-c:v", "mjpeg",
             "-q:v", str(THUMB_QUALITY), "-f", "mjpeg", str(out_dir / THUMBS_NAME)]
+    if plan.audio_stream is not None:
+        args += ["-map", "[pcm]", "-ac", str(plan.audio_channels), "-c:a", "pcm_s16le",
+                 "-f", "s16le", str(out_dir / waveform.PCM_NAME)]
     if plan.proxy_size:
-        args += ["-map", "[proxy]", "-fps_mode", "passthrough",
-                 *_proxy_encoder_args(plan.proxy_gop), "-f", "webm", str(out_dir / PROXY_NAME)]
+        args += proxy_output_args(plan, out_dir / PROXY_NAME)
     return args
+
+
+def audio_chain(plan: PassPlan, outputs: list[str]) -> str:
+    """The audio, decoded once: shifted so that 0 s is the first video frame's time (the proxy's
+    video restarts at zero), then padded with silence or trimmed to start exactly there
+    (aresample's first_pts), so sample k of the peaks and of the proxy's sound sits k / rate
+    seconds after frame 0 even when the streams start apart."""
+    start = plan.start_pts * plan.time_base
+    shift = f"asetpts=PTS-{start.numerator}/{start.denominator}/TB," if start else ""
+    tail = (f"asplit={len(outputs)}" if len(outputs) > 1 else "anull") + \
+        "".join(f"[{name}]" for name in outputs)
+    return f"[0:{plan.audio_stream}]{shift}aresample=async=1:first_pts=0,{tail}"
+
+
+def proxy_video_chain(source: str, size: tuple[int, int], flags: str) -> str:
+    """The proxy's picture from `source`: timestamps from zero at the first frame, square pixels
+    at `size`, RGB or YUV back to Rec. 709 YUV, tagged as such so both web engines convert it back
+    alike."""
+    return (f"[{source}]setpts=PTS-STARTPTS,scale={size[0]}:{size[1]}:flags={flags}:"
+            "out_color_matrix=bt709:out_range=tv,setsar=1,format=yuv420p[proxy]")
+
+
+def proxy_output_args(plan: PassPlan, path: Path) -> list[str]:
+    """The proxy output: every decoded frame (passthrough), VP9, and the sound when there is."""
+    args = ["-map", "[proxy]", "-fps_mode", "passthrough", *_proxy_encoder_args(plan.proxy_gop)]
+    if plan.audio_stream is not None:
+        args += ["-map", "[proxy_audio]", "-ac", str(plan.audio_channels), *PROXY_AUDIO_ARGS]
+    return args + ["-f", "webm", str(path)]
 
 
 def _proxy_encoder_args(gop: int) -> list[str]:

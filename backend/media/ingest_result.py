@@ -13,6 +13,7 @@ from pathlib import Path
 
 import msgspec
 
+from backend.media.waveform import WaveformRecord
 from backend.model.media_info import MasterIdentity
 from backend.model.scene import Scene  # noqa: F401 - the one Scene type, part of a result
 
@@ -73,3 +74,4 @@ class IngestResult(msgspec.Struct, frozen=True):
     proxy_gop: int | None
     decode_seconds: float        # wall time of the one decode pass that made this entry
     cached: bool                 # True when nothing was decoded for this call
+    waveform: WaveformRecord | None = None  # audio peaks (files beside `scores`); None: no audio

@@ -377,14 +377,17 @@ def _to_rgb8(image: Image.Image) -> Image.Image:
 
 
 def frame_image(master: str | Path, frame_index: int, pts_seconds: float,
-                fmt: Literal["jpeg", "png"], out: str | Path) -> StillOutput:
-    """The master's own frame `frame_index` (at `pts_seconds`) at full display resolution, for
-    judging a cut in the editor: lossless PNG (a fast zlib level: it is looked at, not archived),
-    or JPEG at quality 95 with full-resolution chroma."""
+                fmt: Literal["jpeg", "png"], out: str | Path,
+                fit: tuple[int, int] | None = None) -> StillOutput:
+    """The master's own frame `frame_index` (at `pts_seconds`) at full display resolution, or
+    fitted inside `fit` (never enlarged) for the JPEG the viewer shows, for judging a cut in the
+    editor: lossless PNG (a fast zlib level: it is looked at, not archived), or JPEG at quality
+    95 with full-resolution chroma."""
     request = StillRequest(frame_index=frame_index, pts_seconds=pts_seconds,
                            hq_path=str(out) if fmt == "png" else None,
                            web_path=str(out) if fmt == "jpeg" else None)
     [result] = extract_frames(master, [request], hq=StillsHQ(compression_level=1),
-                              web=StillsWeb(max_width=16384, max_height=16384, quality=95,
+                              web=StillsWeb(max_width=fit[0] if fit else 16384,
+                                          max_height=fit[1] if fit else 16384, quality=95,
                                             progressive=False, chroma_subsampling="4:4:4"))
     return result.outputs[0]

@@ -1,6 +1,6 @@
 // The one way the page talks to the bridge: JSON-RPC 2.0, over pywebview's js_api inside the
 // desktop window (App/ opens the page with ?shell=webview) or over HTTP in a browser (POST /rpc
-// with the bearer token the page was opened with, events from GET /events). Every failure comes
+// with the bearer token, events from the secret address the bridge gave). Every failure comes
 // out as a BridgeError with a message a person can read; the page shows it.
 
 export class BridgeError extends Error {
@@ -13,19 +13,37 @@ export class BridgeError extends Error {
   }
 }
 
-const TOKEN_KEY = "va-token";
+const RESUME_KEY = "va-resume-code";
 
-// The token from ?token=, moved out of the address bar at once (history, screenshots, shoulder
-// surfers) into this tab's session storage, where a reload finds it.
-function takeToken(location, storage, history) {
+// The page is opened with a one-time code (#code=, from the file `serve` opens), with the token
+// itself (?token=, the address `serve` printed), or reloaded (a one-time code kept in this tab's
+// session storage by the last swap). Either is moved out of the address bar at once and swapped at
+// POST /session for the token, which lives in this page's memory only: the browser's history,
+// session restore and profile never hold it (bridge/http.py).
+async function login(location, storage, history) {
   const url = new URL(location.href);
+  const hash = new URLSearchParams(url.hash.slice(1));
+  const code = hash.get("code") ?? storage.getItem(RESUME_KEY);
   const token = url.searchParams.get("token");
-  if (token) {
-    storage.setItem(TOKEN_KEY, token);
+  storage.removeItem(RESUME_KEY);  // one use: a second tab from it must not race this one
+  if (hash.has("code") || token) {
     url.searchParams.delete("token");
-    history.replaceState(history.state, "", url.pathname + (url.search ? url.search : "") + url.hash);
+    // the code goes with the address; a route after the token (#/history) stays
+    history.replaceState(history.state, "", url.pathname + url.search + (hash.has("code") ? "" : url.hash));
   }
-  return storage.getItem(TOKEN_KEY);
+  if (!code && !token) return null;
+  const headers = { "Content-Type": "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch("/session", { method: "POST", headers, body: JSON.stringify(code && !token ? { code } : {}) });
+  } catch (err) {
+    throw new BridgeError("The archive tool is not answering (its server stopped or the connection dropped).", { kind: "gone" });
+  }
+  if (!response.ok) return null;
+  const granted = await response.json();
+  storage.setItem(RESUME_KEY, granted.resume_code);
+  return granted;
 }
 
 function fromResponse(reply) {
@@ -40,7 +58,7 @@ function fromResponse(reply) {
 
 let nextId = 1;
 
-function httpTransport(token) {
+function httpTransport({ token, events }) {
   const listeners = new Set();
   let source = null;
   const transport = {
@@ -56,25 +74,39 @@ function httpTransport(token) {
       } catch (err) {
         throw new BridgeError("The archive tool is not answering (its server stopped or the connection dropped).", { kind: "gone" });
       }
-      if (response.status === 401) throw new BridgeError("This page's access token is not accepted: open the address `video-archive serve` printed.", { kind: "gone" });
+      if (response.status === 401) throw new BridgeError("This page's access is not accepted: open the address `video-archive serve` printed.", { kind: "gone" });
       if (!response.ok) throw new BridgeError(`The bridge answered HTTP ${response.status} to ${method}.`, { kind: "gone" });
       return fromResponse(await response.json());
     },
     onEvent(fn) {
       listeners.add(fn);
-      if (!source) {
-        source = new EventSource("/events");
-        source.onmessage = (msg) => {
-          let event;
-          try { event = JSON.parse(msg.data); } catch { return; }
-          for (const l of listeners) l(event);
-        };
-        source.onerror = () => { for (const l of listeners) l({ type: "connection", ok: false }); };
-        source.onopen = () => { for (const l of listeners) l({ type: "connection", ok: true }); };
-      }
+      if (!source) open();
       return () => listeners.delete(fn);
     },
   };
+  // The browser retries a dropped stream by itself, but gives up for good on an HTTP error (a 503
+  // while the server is busy): then open it again, waiting longer each time (up to 30 s), and
+  // resume after the last event seen, so nothing in between is lost.
+  let lastId = null;
+  let delay = 1000;
+  const tell = (event) => { for (const l of listeners) l(event); };
+  function open() {
+    const url = lastId === null ? events : `${events}?last_event_id=${encodeURIComponent(lastId)}`;
+    source = new EventSource(url);
+    source.onmessage = (msg) => {
+      if (msg.lastEventId) lastId = msg.lastEventId;
+      let event;
+      try { event = JSON.parse(msg.data); } catch { return; }
+      tell(event);
+    };
+    source.onopen = () => { delay = 1000; tell({ type: "connection", ok: true }); };
+    source.onerror = () => {
+      tell({ type: "connection", ok: false });
+      if (source.readyState !== EventSource.CLOSED) return;  // the browser retries this one
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
   return transport;
 }
 
@@ -115,8 +147,8 @@ function waitForWebview(timeoutMs) {
 
 export async function connect(win = window) {
   const params = new URL(win.location.href).searchParams;
-  const token = takeToken(win.location, win.sessionStorage, win.history);
   if (params.get("shell") === "webview") return webviewTransport(await waitForWebview(15000));
-  if (!token) throw new BridgeError("No access token: open the page at the address `video-archive serve` printed (it ends in ?token=…).", { kind: "gone" });
-  return httpTransport(token);
+  const granted = await login(win.location, win.sessionStorage, win.history);
+  if (!granted) throw new BridgeError("No access: open the page at the address `video-archive serve` printed (it ends in ?token=…), or run `video-archive serve` again.", { kind: "gone" });
+  return httpTransport(granted);
 }

@@ -5,8 +5,10 @@
 // reported to the host as intentions (scrub, select, move a cut, drag the threshold, drag scenes
 // to a group); the host turns them into state edits and calls draw() again.
 
+import { tileOf } from "./sprites.js";
 import { floorIndex, groupOf, sceneStarts } from "./state.js";
 import { formatTimecode } from "./timecode.js";
+import { WAVE_LANE, drawWaveLane } from "./waveform.js";
 
 const RULER = 20, THUMBS = 46, SCENES = 26, GRAPH_MIN = 60, PAD = 2;
 const HIT = 5;                 // px: how near a cut or the threshold line a press grabs it
@@ -16,7 +18,7 @@ const COLORS = {
   bg: "#18181a", ruler: "#202023", rulerText: "#8b8b90", tick: "#3a3a3f", lane: "#1e1e21",
   sceneA: "#34343a", sceneB: "#3c3c43", sceneText: "#a9a9ae", selected: "#4f86d9",
   cut: "rgba(235,235,240,0.75)", cutSelected: "#f0a030", playhead: "#e5484d",
-  graph: "#5b8a72", graphAbove: "#c8d47a", threshold: "#f0a030", grid: "#2a2a2e",
+  graph: "#5b8a72", graphAbove: "#c8d47a", threshold: "#f0a030", grid: "#2a2a2e", wave: "#6d9fd6",
 };
 
 export class TimelineView {
@@ -46,8 +48,9 @@ export class TimelineView {
   }
 
   // --- data --------------------------------------------------------------------------------
-  setMedia({ scores, sprites, rate }) {
+  setMedia({ scores, sprites, rate, wave = null }) {
     this.scores = scores;
+    this.wave = wave;            // audio peaks (waveform.js); null: no lane
     this.sprites = sprites ?? [];
     this.rate = rate ?? this.rate;
     this.scoreScale = scoreScaleOf(scores, this.host.state().threshold);
@@ -59,8 +62,10 @@ export class TimelineView {
   get width() { return this.canvas.clientWidth; }
   get height() { return this.canvas.clientHeight; }
   get lanes() {
-    const graphTop = RULER + THUMBS + SCENES + 2 * PAD;
-    return { ruler: [0, RULER], thumbs: [RULER, RULER + THUMBS], scenes: [RULER + THUMBS + PAD, RULER + THUMBS + PAD + SCENES],
+    const scenesEnd = RULER + THUMBS + PAD + SCENES, wave = this.wave ? WAVE_LANE + PAD : 0;
+    const graphTop = scenesEnd + PAD + wave;
+    return { ruler: [0, RULER], thumbs: [RULER, RULER + THUMBS], scenes: [RULER + THUMBS + PAD, scenesEnd],
+             wave: [scenesEnd + PAD, scenesEnd + PAD + wave - (wave && PAD)],
              graph: [graphTop, Math.max(graphTop + GRAPH_MIN, this.height)] };
   }
   xOf(frame) { return (frame - this.start) / this.fpp; }
@@ -70,7 +75,7 @@ export class TimelineView {
   }
   laneAt(y) {
     const l = this.lanes;
-    for (const name of ["ruler", "thumbs", "scenes", "graph"]) if (y >= l[name][0] && y < l[name][1]) return name;
+    for (const name of ["ruler", "thumbs", "scenes", "wave", "graph"]) if (y >= l[name][0] && y < l[name][1]) return name;
     return "graph";
   }
   thresholdY(t) {
@@ -145,6 +150,7 @@ export class TimelineView {
     const first = Math.max(s.first, Math.floor(this.start)), last = Math.min(s.end - 1, Math.ceil(this.start + W * this.fpp));
     this.drawThumbs(ctx, first, last);
     this.drawScenes(ctx, s, first, last);
+    if (this.wave) drawWaveLane(ctx, this, this.wave, this.lanes.wave, COLORS);
     this.drawGraph(ctx, s, first, last);
     this.drawRuler(ctx, first, last);
     this.drawCuts(ctx, s, first, last);
@@ -201,8 +207,9 @@ export class TimelineView {
     const starts = sceneStarts(s);
     const from = Math.max(0, floorIndex(starts, first));
     const selected = new Set(s.selection);
-    const groupColor = new Map();
-    for (const g of s.groups) for (const start of g.scenes) groupColor.set(start, g.color);
+    const groupColor = new Map(), groupName = new Map();
+    for (const g of s.groups) for (const start of g.scenes) { groupColor.set(start, g.color); groupName.set(start, g.name); }
+    const notes = new Map((s.notes ?? []).filter((n) => n.label).map((n) => [n.start, n.label]));
     ctx.font = "10px system-ui, sans-serif";
     ctx.textBaseline = "middle";
     for (let k = from; k < starts.length && starts[k] <= last; k++) {
@@ -222,8 +229,12 @@ export class TimelineView {
         ctx.lineWidth = 1;
       }
       if (x1 - x0 > 22) {
+        // the scene's number, and its group's name where the scene is wide enough to hold it
         ctx.fillStyle = color ? "#111" : COLORS.sceneText;
-        ctx.fillText(String(k + 1), Math.max(x0, 0) + 4, (top + bottom) / 2);
+        const name = groupName.get(start), label = notes.get(start);
+        const full = [String(k + 1), label, name].filter(Boolean).join(" · ");
+        const room = x1 - Math.max(x0, 0) - 8;
+        ctx.fillText(ctx.measureText(full).width <= room ? full : String(k + 1), Math.max(x0, 0) + 4, (top + bottom) / 2);
       }
     }
   }
@@ -343,7 +354,7 @@ export class TimelineView {
     const s = this.host.state();
     if (lane === "graph" && Math.abs(y - this.thresholdY(s.threshold)) <= HIT) return { kind: "threshold" };
     if (lane === "ruler") return { kind: "scrub" };
-    const cut = lane === "scenes" || lane === "graph" || lane === "thumbs" ? this.cutNear(x) : null;
+    const cut = lane !== "ruler" ? this.cutNear(x) : null;
     if (cut != null && lane !== "thumbs") return { kind: "cut", cut };
     if (lane === "scenes") return { kind: "scene", start: sceneStartOf(s, this.frameAt(x)) };
     return { kind: "scrub" };
@@ -356,7 +367,7 @@ export class TimelineView {
     this.canvas.setPointerCapture(e.pointerId);
     this.gesture = { ...hit, x0: x, y0: y, moved: false, shift: e.shiftKey, ctrl: e.ctrlKey || e.metaKey, alt: e.altKey };
     if (hit.kind === "scrub") this.host.onScrub(this.frameAt(x), "start");
-    else if (hit.kind === "cut") this.host.onSelectCut(hit.cut);
+    else if (hit.kind === "cut") { this.host.onSelectCut(hit.cut); this.host.onCutMove(hit.cut, hit.cut, 0, "start"); }
     else if (hit.kind === "threshold") this.host.onThreshold(this.host.state().threshold, "start");
     this.requestDraw();
   }
@@ -439,23 +450,6 @@ export function rulerStep(fpp, fps) {
   const f = Math.round(fps);
   const steps = [1, 2, 5, 10, f, 2 * f, 5 * f, 10 * f, 30 * f, 60 * f, 120 * f, 300 * f, 600 * f, 1800 * f, 3600 * f];
   return steps.find((s) => s >= minFrames) ?? steps[steps.length - 1];
-}
-
-// The sprite tile showing `frame`: the last tile at or before it (sheets list the exact frame
-// under each tile; a variable-rate master skips numbers).
-function tileOf(sprites, frame) {
-  let k = sprites.length - 1;
-  while (k > 0 && sprites[k].first_frame > frame) k--;
-  const sheet = sprites[k];
-  let n;
-  if (sheet.frames?.length) {
-    n = Math.max(0, floorIndex(sheet.frames, frame));
-  } else {
-    n = Math.max(0, Math.floor((frame - sheet.first_frame) / sheet.frame_step));
-  }
-  n = Math.min(n, (sheet.count ?? sheet.columns * sheet.rows) - 1, sheet.columns * sheet.rows - 1);
-  if (n < 0) return null;
-  return { sheet, sx: (n % sheet.columns) * sheet.tile_width, sy: Math.floor(n / sheet.columns) * sheet.tile_height };
 }
 
 export { groupOf };

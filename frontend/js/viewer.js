@@ -1,4 +1,6 @@
-// The viewer: the VP9 scrubbing proxy in a <video>, seeked to the exact frame under the playhead
+import { audible } from "./sound.js";
+
+// The viewer: the VP9 scrubbing proxy (with the master's sound, sound.js) in a <video>, seeked to the exact frame under the playhead
 // (decoded index i is the proxy's frame i at the master's own timestamp minus the first's; a seek
 // aims at the middle of the frame so rounding never shows its neighbour), the master's own frame at
 // full quality on request, and J/K/L shuttle. The frame it reports while playing comes from the
@@ -20,6 +22,7 @@ export class Viewer {
     this.presented = null;        // frame last presented (known from the video frame callback)
     this.seekStartedAt = 0;
     this.lastSeekMs = null;
+    this.sound = { hasAudio: false, userMuted: false };
     video.muted = true;
     video.preload = "auto";
     video.addEventListener("seeked", () => this.seeked());
@@ -28,8 +31,10 @@ export class Viewer {
     this.watchFrames();
   }
 
-  load(url, rate, frameCount, times = null) {
+  // `frames` (frames.js): frame numbers <-> decoded indices; the proxy has one frame per index.
+  load(url, rate, frameCount, times = null, frames = null) {
     this.rate = rate; this.frameCount = frameCount; this.times = times;
+    this.frames = frames && !frames.same ? frames : null;
     this.video.src = url;
     return new Promise((resolve, reject) => {
       this.video.addEventListener("loadeddata", () => resolve(), { once: true });
@@ -37,8 +42,18 @@ export class Viewer {
     });
   }
 
+  // Another proxy of the same frames (the sharp one, made after the ingest), swapped in while
+  // paused; `frameNow()` says which frame to show once it is loaded.
+  async swap(url, frameNow) {
+    while (this.playing) await new Promise((resolve) => setTimeout(resolve, 200));
+    this.target = null; this.queued = null; this.presented = null;
+    await this.load(url, this.rate, this.frameCount, this.times, this.frames);
+    this.show(frameNow());
+  }
+
   timeOf(frame) {
-    const f = Math.max(0, Math.min(this.frameCount - 1, frame));
+    const n = Math.max(0, Math.round(frame));
+    const f = Math.max(0, Math.min(this.frameCount - 1, this.frames ? this.frames.indexOf[Math.min(n, this.frames.indexOf.length - 1)] : frame));
     if (this.times) {
       const t = this.times[f], next = f + 1 < this.times.length ? this.times[f + 1] : t + this.rate.den / this.rate.num;
       return (t + next) / 2;
@@ -53,7 +68,7 @@ export class Viewer {
       let lo = 0, hi = this.times.length - 1;
       while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (this.times[mid] <= seconds) lo = mid; else hi = mid - 1; }
       if (lo + 1 < this.times.length && this.times[lo + 1] - seconds < seconds - this.times[lo]) lo++;
-      return lo;
+      return this.frames ? this.frames.numbers[lo] : lo;
     }
     return Math.max(0, Math.min(this.frameCount - 1, Math.round((seconds * this.rate.num) / this.rate.den)));
   }
@@ -98,6 +113,7 @@ export class Viewer {
     clearInterval(this.reverseTimer);
     this.reverseTimer = null;
     this.shuttle = speed;
+    this.video.muted = !audible(this.sound, speed);
     if (speed > 0) {
       this.video.playbackRate = speed;
       this.video.play().catch((err) => this.onPlayState?.(0, err));
@@ -123,6 +139,14 @@ export class Viewer {
     const current = this.shuttle;
     const speed = Math.sign(current) === direction ? Math.min(8, Math.abs(current) * 2) : 1;
     this.play(direction * speed);
+  }
+
+  // M: mute or unmute, at once if playing. False when there is no sound to mute.
+  toggleMute() {
+    if (!this.sound.hasAudio) return false;
+    this.sound.userMuted = !this.sound.userMuted;
+    this.video.muted = !audible(this.sound, this.shuttle);
+    return true;
   }
 
   stop() {
