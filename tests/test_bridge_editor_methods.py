@@ -5,6 +5,7 @@ and export."""
 import io
 import json
 import threading
+import time
 from pathlib import Path
 
 import numpy as np

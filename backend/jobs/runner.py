@@ -243,7 +243,7 @@ class Runner:
         todo = [u for u, r in zip(units, rows)
                 if r.status in ("pending", "failed") and u.stage != Stage.ANALYSIS]
         if job.timeline is None and any(operators.get(u.op).needs_timeline for u in todo):
-            job.timeline = load_timeline(_ingested(job))  # a resume: from the ingest cache
+            job.timeline = load_timeline(cached_ingest(job.master, job.detection, job.cache_root, job.cancel))
         run_graph(todo, lambda u: self._run_unit(job, u, seq[u.name], total) is not None,
                   int(job.spec.workers or 1), self.cancel.is_set, key=lambda u: u.name,
                   needs=lambda u: u.needs, done=done,
