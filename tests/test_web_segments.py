@@ -365,3 +365,19 @@ def test_a_killed_editor_export_resumes_to_a_complete_exact_archive(point, media
     counts = [ends_of(archive / "clips" / f"26-11-30_Kill_s{s['number']:03d}.mp4")[0]
               for s in scenes]  # the verification checked each against its scene
     assert len(scenes) > 1 and sum(counts) == len(packet_times(master))
+
+
+def test_an_export_started_before_the_background_encode_wins(db, media_dir, tmp_path):
+    """The page starts the export the moment the ingest is done, before the bridge asks for the
+    background encode: that request then does nothing (no error ends the finished ingest)."""
+    from backend.jobs import project, segment_prefetch
+    from backend.jobs.request import ProcessRequest
+
+    created = project.create(db, ProcessRequest(
+        master=str(media_dir / "counter.mp4"), artwork="Race", date="26-11-30",
+        out=str(tmp_path / "out"), overrides={"video": {"x264_preset": "ultrafast"}}))
+    sid = created.session_id
+    assert project.analyse(db, sid).status == "analysed"
+    assert project.begin_export(db, sid)
+    assert project.prepare_segments(db, sid) is False
+    assert segment_prefetch.following() is None

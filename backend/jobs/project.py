@@ -423,8 +423,13 @@ def prepare_segments(db, session_id: str) -> bool:
     """Start encoding the web master's segments for the session's cuts as they stand, in the
     background at low priority (the editor calls it once the ingest is done; each later cut
     edit starts it again for the new cuts), so that the export encodes only what the edits
-    touched since. Returns at once; False when the preset encodes the web master in one pass."""
-    session = _editable(db, session_id)
+    touched since. Returns at once; False when the preset encodes the web master in one pass, or
+    when the export has already started (the page may start it the moment the ingest is done):
+    the export encodes what it needs itself."""
+    session = _existing(db, session_id)
+    spec = session.process_metadata
+    if not waiting_for_edits(spec) or spec.export_requested:
+        return False
     job = build_job(db, session, threading.Event())
     job.timeline = load_timeline(_ingested(db, session))
     return segment_prefetch.start(job, session_id)
