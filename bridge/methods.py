@@ -439,12 +439,6 @@ class SpriteSheet(msgspec.Struct, kw_only=True):
     frames: list[int]        # the exact frame under each tile (a VFR master skips numbers)
 
 
-class SceneThumb(msgspec.Struct):
-    scene: int
-    url: str
-    frame: int               # the scene's midpoint frame it shows
-
-
 class PeaksLevel(msgspec.Struct, kw_only=True):
     url: str                 # int8, bin after bin, each [min, max] per channel (docs/bridge.md)
     samples_per_bin: int
@@ -511,7 +505,7 @@ class Timeline(msgspec.Struct, kw_only=True):
     score_count: int
     frame_us_url: str        # little-endian float64, each decoded frame's time in microseconds
     sprites: list[SpriteSheet]
-    thumbs: list[SceneThumb]
+    thumbs_url: str          # + "/<n>": decoded frame n's small JPEG; a scene shows its midpoint_index
     waveform: Waveform | None  # audio peaks; None when the master has no audio
 
 
@@ -521,7 +515,7 @@ class EditView(msgspec.Struct, kw_only=True):
     scenes: list[Scene]
     selection: list[int]
     groups: list[Group]
-    thumbs: list[SceneThumb]
+    thumbs_url: str          # as Timeline's: one base, each scene's midpoint_index after it
 
 
 class Recut(Params):
@@ -550,25 +544,26 @@ class SetGroups(Params):
     groups: list[Group]
 
 
-def _thumbs(ctx: Bridge, sid: str, result, scenes) -> list[SceneThumb]:
-    base = ctx.media_url(result.thumbnails.path, sid, offsets=result.thumbnails.offsets)
-    return [SceneThumb(scene=s.number, url=f"{base}/{s.midpoint_index}", frame=s.midpoint_frame)
-            for s in scenes if s.midpoint_index is not None]
+def _thumbs_url(ctx: Bridge, sid: str, result) -> str:
+    """The base of every frame thumbnail's URL: a 2-hour film's 1,500 scenes would otherwise
+    repeat the secret prefix and the id 1,500 times (a third of a recut's answer)."""
+    return ctx.media_url(result.thumbnails.path, sid, offsets=result.thumbnails.offsets)
 
 
 def _edit_view(ctx: Bridge, state, result) -> EditView:
     return EditView(cuts=state.cuts, scenes=state.scenes, selection=state.selection,
-                    groups=state.groups, thumbs=_thumbs(ctx, state.session_id, result, state.scenes))
+                    groups=state.groups, thumbs_url=_thumbs_url(ctx, state.session_id, result))
 
 
 @table.method("timeline.get")
 def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
     """Everything the timeline draws: rate, frames, scenes, cuts, choices, and the URLs of the
-    proxy, the per-frame scores (binary), the sprite sheets, the scene thumbnails and the audio
+    proxy, the per-frame scores (binary), the sprite sheets, the frame thumbnails (one base:
+    `thumbs_url/<n>` is decoded frame n's; a scene shows its `midpoint_index`) and the audio
     peaks (`waveform`, binary; null without audio). Starts the sharp proxy in the background."""
     opened = project.open_project(ctx.db, p.session_id)
     result = opened.ingest
-    state = project.timeline(ctx.db, p.session_id)
+    state = project.timeline(ctx.db, p.session_id, opened=opened)
     sid = p.session_id
     rate = Fraction(result.fps_rational)
     step = opened.sprite_step()
@@ -590,7 +585,7 @@ def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
         proxy_pending=proxy.pending,
         scores_url=ctx.media_url(ctx.scores_file(result), sid), score_count=result.frame_count,
         frame_us_url=ctx.media_url(ctx.frame_us_file(result), sid),
-        sprites=sheets, thumbs=_thumbs(ctx, sid, result, state.scenes),
+        sprites=sheets, thumbs_url=_thumbs_url(ctx, sid, result),
         waveform=_waveform(ctx, sid, result))
 
 
@@ -639,14 +634,16 @@ def edit_import_cuts(ctx: Bridge, p: ImportCuts) -> EditView:
 def edit_set_selection(ctx: Bridge, p: SetSelection) -> EditView:
     """The scenes to export, by number; saved at once."""
     return _edited(ctx, p.session_id,
-                   lambda opened: project.set_selection(ctx.db, p.session_id, p.scenes))
+                   lambda opened: project.set_selection(ctx.db, p.session_id, p.scenes,
+                                                        opened=opened))
 
 
 @table.method("edit.set_groups")
 def edit_set_groups(ctx: Bridge, p: SetGroups) -> EditView:
     """The ordered, named, coloured groups; a scene in at most one; saved at once."""
     return _edited(ctx, p.session_id,
-                   lambda opened: project.set_groups(ctx.db, p.session_id, p.groups))
+                   lambda opened: project.set_groups(ctx.db, p.session_id, p.groups,
+                                                     opened=opened))
 
 
 # --- frames -------------------------------------------------------------------------------------

@@ -228,7 +228,7 @@ def _store_cuts(folder: Path, entry: Path, record: DecodeRecord, rate: Fraction,
     seconds = np.load(entry / FRAME_TIMES)
     scenes = _scenes(cut_indices, microseconds, rate, numbers, seconds)
     record_out = CutRecord(threshold=float(threshold), min_scene_len=min_scene_len,
-                           cuts=[int(numbers[i]) for i in cut_indices], cut_indices=cut_indices,
+                           cuts=numbers[cut_indices].tolist(), cut_indices=cut_indices,
                            scenes=scenes)
     (folder / SCENES_NAME).write_bytes(msgspec.json.encode(record_out))
     return record_out
@@ -240,24 +240,24 @@ def _scenes(cut_indices: list[int], microseconds: np.ndarray, rate: Fraction,
     frame 0 to the first cut, cut to cut, the last cut to `scene_end`. A boundary's frame number
     and seconds are read from the frame table, which holds the very values its FrameTimecode
     computes (frame_table)."""
-    indices = [0] + list(cut_indices)
-    end = scene_cuts.scene_end(len(microseconds), rate)
-    frames = [int(numbers[i]) for i in indices] + [end.frame_num]
-    times = [float(seconds[i]) for i in indices] + [end.seconds]
-    timecodes = [scene_cuts.timecode(i, int(microseconds[i]), rate) for i in indices] + \
+    count = len(microseconds)
+    first = np.array([0, *cut_indices], dtype=np.int64)
+    last = np.append(first[1:] - 1, count - 1)
+    middle = first + (last - first + 1) // 2
+    end = scene_cuts.scene_end(count, rate)
+    # gathered from the frame table in one go: no per-scene lookups into numpy
+    frames = [*numbers[first].tolist(), end.frame_num]
+    times = [*seconds[first].tolist(), end.seconds]
+    timecodes = scene_cuts.timecodes(first.tolist(), microseconds[first].tolist(), rate) + \
         [end.get_timecode()]
-    ends = [i - 1 for i in indices[1:]] + [len(microseconds) - 1]
-    scenes = []
-    for k, (first, last) in enumerate(zip(indices, ends)):
-        middle = first + (last - first + 1) // 2
-        scenes.append(Scene(
-            number=k + 1, start_frame=frames[k], end_frame=frames[k + 1] - 1,
-            start_time=times[k], end_time=times[k + 1],
-            start_timecode=timecodes[k], end_timecode=timecodes[k + 1],
-            length_frames=frames[k + 1] - frames[k], start_index=first, end_index=last,
-            midpoint_index=middle, midpoint_frame=int(numbers[middle]),
-            midpoint_time=float(seconds[middle])))
-    return scenes
+    return [Scene(number=k + 1, start_frame=frames[k], end_frame=frames[k + 1] - 1,
+                  start_time=times[k], end_time=times[k + 1], start_timecode=timecodes[k],
+                  end_timecode=timecodes[k + 1], length_frames=frames[k + 1] - frames[k],
+                  start_index=a, end_index=b, midpoint_index=m, midpoint_frame=mf,
+                  midpoint_time=mt)
+            for k, (a, b, m, mf, mt) in enumerate(zip(
+                first.tolist(), last.tolist(), middle.tolist(), numbers[middle].tolist(),
+                seconds[middle].tolist()))]
 
 
 # --- reading back ---------------------------------------------------------------------------
