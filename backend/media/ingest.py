@@ -5,6 +5,8 @@ threshold replays the stored scores and never decodes again. docs/ingest.md has 
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
 from collections.abc import Callable
 from fractions import Fraction
@@ -224,8 +226,8 @@ def _store_cuts(folder: Path, entry: Path, record: DecodeRecord, rate: Fraction,
                 microseconds: np.ndarray) -> CutRecord:
     """Scenes for one set of parameters. Their midpoint thumbnails are not copied out: each is
     read from the frame-thumbnail bundle when shown, so a recut of a long film writes one file."""
-    numbers = np.load(entry / FRAME_NUMBERS)
-    seconds = np.load(entry / FRAME_TIMES)
+    numbers = _frame_array(entry / FRAME_NUMBERS)
+    seconds = _frame_array(entry / FRAME_TIMES)
     scenes = _scenes(cut_indices, microseconds, rate, numbers, seconds)
     record_out = CutRecord(threshold=float(threshold), min_scene_len=min_scene_len,
                            cuts=numbers[cut_indices].tolist(), cut_indices=cut_indices,
@@ -262,6 +264,21 @@ def _scenes(cut_indices: list[int], microseconds: np.ndarray, rate: Fraction,
 
 # --- reading back ---------------------------------------------------------------------------
 
+def _frame_array(path: Path) -> np.ndarray:
+    """A per-frame array of a cache entry (read-only), kept in memory while its file is
+    unchanged: a threshold slider recuts the same film again and again, and a 2-hour film's four
+    arrays take longer to read than its cuts take to replay."""
+    stat = os.stat(path)
+    return _array_at(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)  # two films' four arrays: about 10 MB for 2 hours each
+def _array_at(path: str, mtime_ns: int, size: int) -> np.ndarray:
+    array = np.load(path)
+    array.flags.writeable = False
+    return array
+
+
 def _usable_record(cache: IngestCache, entry: Path) -> DecodeRecord | None:
     record = cache.load_record(entry)
     if record is None:
@@ -277,8 +294,8 @@ def _result(cache: IngestCache, entry: Path, record: DecodeRecord, threshold: fl
     cut_record = cache.load_cuts(entry, threshold, min_scene_len)
     if cut_record is None:
         rate = Fraction(record.fps_rational)
-        microseconds = np.load(entry / FRAME_US)
-        cuts = scene_cuts.replay_cut_indices(np.load(entry / SCORES), microseconds, rate,
+        microseconds = _frame_array(entry / FRAME_US)
+        cuts = scene_cuts.replay_cut_indices(_frame_array(entry / SCORES), microseconds, rate,
                                              float(threshold), min_scene_len)
         with cache.partial(entry) as temp:
             cut_record = _store_cuts(temp, entry, record, rate, cuts, threshold, min_scene_len,
