@@ -8,9 +8,14 @@ import fcntl
 import os
 from pathlib import Path
 
+from backend import paths
 from backend.errors import StateError
 
 LOCK_NAME = "app.lock"
+
+
+class AlreadyRunning(StateError):
+    """Another app holds the lock: the second start hands over to it (App/handoff.py)."""
 
 
 class InstanceLock:
@@ -19,14 +24,18 @@ class InstanceLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:  # a read-only home, a file where the folder should be: one line, no traceback
+            paths.private_dir(self.path.parent)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StateError(f"cannot use the state folder {self.path.parent}: "
+                             f"{exc.strerror or exc}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise StateError(f"Video Archive is already running (process {holder}) on "
+            raise AlreadyRunning(f"Video Archive is already running (process {holder}) on "
                              f"{self.path.parent}; use that window, or close it first") from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())

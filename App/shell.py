@@ -8,6 +8,7 @@ closing anyway pauses the export so the next start offers to resume it."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -15,9 +16,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from App import geometry, open_output, sandbox
-from App.instance import InstanceLock
+from App import geometry, handoff, open_output, sandbox
+from App.instance import AlreadyRunning, InstanceLock
 from backend import paths, scratch
+from backend.db import sessions as db_sessions, settings as db_settings
 from bridge import http
 from bridge.app import dispatcher
 from bridge.context import Bridge
@@ -25,6 +27,29 @@ from bridge.webview import WebviewApi, attach
 
 TITLE = "Video Archive"
 PAUSE_WAIT_S = 60
+# the window's own icon (_NET_WM_ICON on X11), drawn by packaging/icon.py
+ICON = Path(__file__).resolve().parent / "icons" / "video-archive.png"
+
+
+def available_screens() -> list[geometry.Area]:
+    """Each screen's area less its panels, primary first; none when Qt cannot say."""
+    try:
+        from webview.guilib import initialize
+
+        screens = initialize("qt").get_screens()
+        return [(a.x(), a.y(), a.width(), a.height())
+                for a in (s.frame.availableGeometry() for s in screens)]
+    except Exception:  # noqa: BLE001 - without screens the window opens at the stored size
+        return []
+
+
+def master_suffix(master: str | None) -> str:
+    """The page's address for `video-archive app FILE`: the new-project form, master filled."""
+    if not master:
+        return ""
+    from urllib.parse import quote
+
+    return "#/new/" + quote(str(Path(master).expanduser().absolute()), safe="")
 
 
 def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | None = None,
@@ -61,28 +86,45 @@ def engine_environment(env: dict[str, str] | None = None, *, is_root: bool | Non
 class ShellApi(WebviewApi):
     """The bridge's js_api plus native dialogs (only the desktop window has them)."""
 
-    def __init__(self, dispatcher_):
+    def __init__(self, dispatcher_, last_folder: Callable[[str], str | None] = lambda key: None):
         super().__init__(dispatcher_)
         self._window = None
+        self._pause_and_close: Callable[[], None] = lambda: None  # set by run()
+        self._last_folder = last_folder  # setting name -> the folder it remembers ("" or None: none)
+
+    def pause_and_close(self) -> None:
+        """The close question's answer: pause the running exports, then close the window."""
+        threading.Thread(target=self._pause_and_close, daemon=True).start()
 
     def pick_file(self, title="Choose a master video"):
-        return self._open_one("Video files (*.mov;*.mp4;*.mxf;*.mkv;*.avi;*.webm;*.m4v)")
+        return self._open_one("Video files (*.mov;*.mp4;*.mxf;*.mkv;*.avi;*.webm;*.m4v)", "last_master_directory")
 
     def pick_cuts_file(self, title="Import cuts from an edit list"):
-        return self._open_one("Edit lists (*.edl;*.otio;*.csv)")
+        return self._open_one("Edit lists (*.edl;*.otio;*.csv)", "last_master_directory")
 
-    def _open_one(self, kinds: str) -> str | None:
+    def _open_one(self, kinds: str, remembered: str) -> str | None:
         import webview
 
         chosen = self._window.create_file_dialog(webview.OPEN_DIALOG, allow_multiple=False,
+                                                 directory=self._start_in(remembered),
                                                  file_types=(kinds, "All files (*.*)"))
         return chosen[0] if chosen else None
 
     def pick_folder(self, title="Choose a folder"):
         import webview
 
-        chosen = self._window.create_file_dialog(webview.FOLDER_DIALOG)
+        # the page names the field in the title: "R&D folder" or "Output folder"
+        remembered = "last_rd_directory" if "R&D" in str(title) else "last_output_directory"
+        chosen = self._window.create_file_dialog(webview.FOLDER_DIALOG, directory=self._start_in(remembered))
         return chosen[0] if chosen else None
+
+    def _start_in(self, setting: str) -> str:
+        """Where a dialog opens: the remembered folder while it exists, else the dialog's own choice."""
+        try:
+            folder = self._last_folder(setting)
+        except Exception:  # noqa: BLE001 - a setting that cannot be read is no reason to refuse a dialog
+            return ""
+        return folder if folder and Path(folder).is_dir() else ''
 
 
 class ExportWatch:
@@ -107,6 +149,18 @@ class ExportWatch:
         return [s for s in seen if (job := self._jobs.running_for(s)) is not None and job.kind == "export"]
 
 
+def take_back_when_done(window, jobs, sessions: list[str], names: str, answered: threading.Event,
+                        every: float = 0.5) -> bool:
+    """While the close question is up, watch the exports it is about; when none runs any more,
+    take the question back (the page says the window can be closed now). False: answered first."""
+    while not answered.is_set():
+        if not any(job is not None and job.kind == "export" for job in map(jobs.running_for, sessions)):
+            window.evaluate_js(f"window.videoArchive.closeAskDone({json.dumps(names)})")
+            return True
+        time.sleep(every)
+    return False
+
+
 def exit_process(code: int):
     """End the process once the window has closed and `run` has closed everything of ours.
     pywebview answers each js_api call on a non-daemon thread that waits for the page to take the
@@ -121,15 +175,26 @@ def exit_process(code: int):
     os._exit(code)
 
 
-def run(db_path: str | Path | None = None, *, url_suffix: str = "",
+def run(db_path: str | Path | None = None, *, master: str | None = None, url_suffix: str = "",
         on_started: Callable[[object], None] | None = None,
         open_folder: open_output.Opener = open_output.open_folder) -> int:
-    """Open the window and block until it closes. Raises StateError when another app runs.
-    `on_started(window)` runs on a thread of its own once the window exists (tests drive the
-    page through it); `open_folder(archive)` shows a completed export's folder when
+    """Open the window and block until it closes; with `master`, on the new-project form with
+    that master filled in. When another app runs on the same state folder, hand over to it
+    (App/handoff.py: its window comes to the front) and return 0; raise StateError when it does
+    not answer. `on_started(window)` runs on a thread of its own once the window exists (tests
+    drive the page through it); `open_folder(archive)` shows a completed export's folder when
     auto_open_output is on (tests pass a recorder)."""
     db_file = paths.db_path(db_path)
-    with InstanceLock(db_file.parent):
+    lock = InstanceLock(db_file.parent)
+    try:
+        lock.acquire()
+    except AlreadyRunning:
+        if not handoff.send(db_file.parent, master and str(Path(master).expanduser().absolute())):
+            raise
+        print("video-archive: the editor is already open; brought its window to the front",
+              file=sys.stderr)
+        return 0
+    try:
         os.environ.update(engine_environment())
         import webview
 
@@ -138,32 +203,59 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
         serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                    name="bridge-http", daemon=True)
         serving.start()
-        api = ShellApi(dispatcher(bridge.for_transport("webview")))
+        api = ShellApi(dispatcher(bridge.for_transport("webview")),
+                       last_folder=lambda key: db_settings.get(bridge.db, key))
         exports = ExportWatch(bridge.events, bridge.jobs)
         opening = open_output.OpenOnFinish(bridge.events, bridge.db, open_folder)
-        g = geometry.load(bridge.db)
-        window = webview.create_window(TITLE, f"{server.page}?shell=webview{url_suffix}", js_api=api,
+        storage = str(paths.private_dir(paths.data_dir()))
+        # pywebview's Qt module reads the storage path when it is imported, which asking for the
+        # screens does before start(); without this its profile goes to ~/.pywebview
+        webview._state["storage_path"] = storage
+        g = geometry.fit(geometry.load(bridge.db), available_screens())
+        window = webview.create_window(TITLE, f"{server.page}?shell=webview{url_suffix or master_suffix(master)}", js_api=api,
                                        width=g.width, height=g.height, x=g.x, y=g.y,
-                                       min_size=geometry.MINIMUM, background_color="#18181a")
+                                       min_size=geometry.minimum_for(g), background_color="#18181a")
         api._window = window
+
+        def on_second_start(wanted: str | None) -> None:
+            print("video-archive: a second start asked for this window", file=sys.stderr, flush=True)
+            window.restore()  # out of minimised, raised and activated (on the GUI thread)
+            if wanted:
+                window.evaluate_js(f"location.hash = {json.dumps(master_suffix(wanted))}")
+
+        listener = handoff.Listener(db_file.parent, on_second_start)
         closing_allowed = threading.Event()
 
         def remember_geometry() -> None:
             try:
-                geometry.save(bridge.db, window.width, window.height, window.x, window.y)
+                # the frame's position, which is what placing a window sets: the page's own
+                # (window.x/y) sits a title bar lower, and the window crept down at every start
+                frame = window.native.frameGeometry() if window.native is not None else None
+                x, y = (frame.x(), frame.y()) if frame is not None else (window.x, window.y)
+                geometry.save(bridge.db, window.width, window.height, x, y)
             except Exception:  # noqa: BLE001 - a geometry that cannot be saved is no reason to stay open
                 pass
 
+        def artwork_of(session_id: str) -> str:
+            try:  # the artwork a person knows, not the session's id
+                return db_sessions.get(bridge.db, session_id).artwork_name or session_id
+            except Exception:  # noqa: BLE001 - a session gone meanwhile is still named
+                return session_id
+
+        def pause_and_close() -> None:
+            for session in exports.sessions():
+                bridge.jobs.stop(session, wait=PAUSE_WAIT_S)
+            closing_allowed.set()
+            window.destroy()
+
+        api._pause_and_close = pause_and_close
+
         def ask_then_close(sessions: list[str]) -> None:
-            names = ", ".join(sessions)
-            if window.create_confirmation_dialog(
-                    "An export is running",
-                    f"Close Video Archive and pause the export of {names}? "
-                    "It is offered for resuming at the next start."):
-                for session in sessions:
-                    bridge.jobs.stop(session, wait=PAUSE_WAIT_S)
-                closing_allowed.set()
-                window.destroy()
+            # the page asks (a dialog of its own); "Pause and close" comes back as js_api
+            # pause_and_close. If the exports finish first, the question is taken back with a note.
+            names = ", ".join(artwork_of(s) for s in sessions)
+            window.evaluate_js(f"window.videoArchive.askClose({json.dumps(names)})")
+            take_back_when_done(window, bridge.jobs, sessions, names, closing_allowed)
 
         def on_closing():
             remember_geometry()
@@ -181,11 +273,14 @@ def run(db_path: str | Path | None = None, *, url_suffix: str = "",
                 if on_started is not None:
                     on_started(window)
 
-            webview.start(started, gui="qt", private_mode=False)
+            webview.start(started, gui="qt", private_mode=False, icon=str(ICON), storage_path=storage)
         finally:
+            listener.close()
             exports.remove()
             opening.remove()
             bridge.jobs.close()  # pauses anything still running, so it resumes next time
             server.close()
             bridge.close()
+    finally:
+        lock.release()
     return 0

@@ -28,6 +28,43 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
+def data_dir() -> Path:
+    """The editor window's web storage (Qt WebEngine's profile): beside state.db in a checkout,
+    the per-user data directory when installed."""
+    if is_source_checkout():
+        return _REPO_ROOT / "App" / "config" / "web"
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def private_dir(folder: Path) -> Path:
+    """Make `folder` (and missing parents) readable by its owner only: state.db names every
+    artwork and path, so its folders are 0700. A folder that exists already is tightened only
+    when it is one of ours (the per-user config or data directory); a folder the user chose
+    for --db keeps its mode. Raises OSError as mkdir does."""
+    folder = Path(folder)
+    missing = [p for p in (folder, *folder.parents) if not p.is_dir()]
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name != "nt":
+        for made in (*missing, *({folder} & _own_dirs())):
+            if made.stat().st_mode & 0o077:  # mkdir's parents get the umask's mode
+                made.chmod(0o700)
+    return folder
+
+
+def _own_dirs() -> set[Path]:
+    return {config_dir(), data_dir(), config_dir() / "backups", config_dir() / "cache"}
+
+
+def private_file(path: Path) -> Path:
+    """Create `path` empty, owner-only (0600), unless it exists: SQLite then makes its -wal and
+    -shm with the same mode, and a backup written into it keeps it."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    return Path(path)
+
+
 def db_path(override: str | os.PathLike | None = None) -> Path:
     """The state.db to use: explicit override, then VIDEO_ARCHIVE_DB, then config_dir()."""
     chosen = override or os.environ.get("VIDEO_ARCHIVE_DB")

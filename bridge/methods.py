@@ -13,10 +13,11 @@ import msgspec
 from PIL import Image
 
 from backend import about, doctor
+from backend.ops import operators
 from backend.db import files as db_files
 from backend.db import history, sessions
 from backend.db import settings as db_settings
-from backend.db.session_spec import Group
+from backend.db.session_spec import Group, SceneNote
 from backend.errors import ArchiveError, InputError, OperatorError, StateError
 from backend.jobs import own_files, project
 from backend.jobs.export_plan import ExportPlan, plan as plan_export
@@ -371,6 +372,8 @@ def _start_analysis(ctx: Bridge, session_id: str, master: str) -> JobInfo:
                                   listener=RunnerEvents(emit, frames_total=frames_total))
         if outcome.status == "failed":
             raise OperatorError(outcome.error or "the analysis failed")
+        if outcome.status == "analysed":
+            project.prepare_segments(ctx.db, session_id)  # the web master's, while the user reviews
         return "completed" if outcome.status == "analysed" else outcome.status
 
     return ctx.jobs.start("ingest", session_id, work)
@@ -382,7 +385,19 @@ def project_create(ctx: Bridge, p: ProjectCreate) -> ProjectStarted:
     then), record the session and start its ingest in the background; returns at once."""
     request = ProcessRequest(**msgspec.structs.asdict(p))  # the same fields, checked by the core
     created = project.create(ctx.db, request, want_proxy=True)
+    project.remember_folders(ctx.db, master=p.master, out=p.out, rd=p.rd)
     job = _start_analysis(ctx, created.session_id, sessions.get(ctx.db, created.session_id).master_path)
+    return ProjectStarted(session_id=created.session_id, job_id=job.job_id,
+                          archive_path=created.archive_path, warnings=created.warnings)
+
+
+@table.method("project.reopen")
+def project_reopen(ctx: Bridge, p: SessionId) -> ProjectStarted:
+    """A finished project as a new version (NAME_v2 beside the first, which stays as it is): the
+    same inputs with its cuts, selection and groups, read again and opened for editing."""
+    request = project.reopen_request(ctx.db, p.session_id)
+    created = project.create(ctx.db, request, want_proxy=True)
+    job = _start_analysis(ctx, created.session_id, request.master)
     return ProjectStarted(session_id=created.session_id, job_id=job.job_id,
                           archive_path=created.archive_path, warnings=created.warnings)
 
@@ -497,6 +512,7 @@ class Timeline(msgspec.Struct, kw_only=True):
     min_scene_len: int
     selection: list[int]
     groups: list[Group]
+    scene_notes: list[SceneNote] = []
     proxy_url: str | None    # VP9/WebM, a keyframe every proxy_gop frames; the sharp one once made
     proxy_width: int | None
     proxy_height: int | None
@@ -516,6 +532,7 @@ class EditView(msgspec.Struct, kw_only=True):
     selection: list[int]
     groups: list[Group]
     thumbs_url: str          # as Timeline's: one base, each scene's midpoint_index after it
+    scene_notes: list[SceneNote] = []
 
 
 class Recut(Params):
@@ -552,7 +569,8 @@ def _thumbs_url(ctx: Bridge, sid: str, result) -> str:
 
 def _edit_view(ctx: Bridge, state, result) -> EditView:
     return EditView(cuts=state.cuts, scenes=state.scenes, selection=state.selection,
-                    groups=state.groups, thumbs_url=_thumbs_url(ctx, state.session_id, result))
+                    groups=state.groups, thumbs_url=_thumbs_url(ctx, state.session_id, result),
+                    scene_notes=state.scene_notes)
 
 
 @table.method("timeline.get")
@@ -580,7 +598,7 @@ def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
         start_timecode=smpte(result.time_origin_s, rate), width=result.display_width,
         height=result.display_height, scenes=state.scenes, cuts=state.cuts,
         threshold=state.threshold, min_scene_len=state.min_scene_len, selection=state.selection,
-        groups=state.groups,
+        groups=state.groups, scene_notes=state.scene_notes,
         proxy_url=proxy.url, proxy_width=proxy.width, proxy_height=proxy.height,
         proxy_pending=proxy.pending,
         scores_url=ctx.media_url(ctx.scores_file(result), sid), score_count=result.frame_count,
@@ -644,6 +662,20 @@ def edit_set_groups(ctx: Bridge, p: SetGroups) -> EditView:
     return _edited(ctx, p.session_id,
                    lambda opened: project.set_groups(ctx.db, p.session_id, p.groups,
                                                      opened=opened))
+
+
+class SceneNotesParams(Params):
+    session_id: str
+    notes: list[dict]
+
+
+@table.method("edit.set_scene_notes")
+def edit_set_scene_notes(ctx: Bridge, p: SceneNotesParams) -> EditView:
+    """Labels and notes of scenes ([{start_frame, label, note}]), shown in the timeline and the
+    contact sheet; an empty one is dropped."""
+    return _edited(ctx, p.session_id,
+                   lambda opened: project.set_scene_notes(ctx.db, p.session_id, p.notes,
+                                                          opened=opened))
 
 
 # --- frames -------------------------------------------------------------------------------------
@@ -721,6 +753,32 @@ class ExportStarted(msgspec.Struct, kw_only=True):
     job_id: str
 
 
+class ExportStep(msgspec.Struct, kw_only=True):
+    op: str                  # the operator's id
+    label: str               # its name in words ("Encode the web master")
+    done: int                # operations of this step finished (a partly done one is not counted)
+    total: int
+    failed: int
+
+
+def _export_steps(ops) -> list[ExportStep]:
+    """The whole job's steps in order, from the operation log (so a resumed export lists what
+    ran before it too)."""
+    steps: dict[str, ExportStep] = {}
+    for op in ops:
+        if op.operation_type not in steps:
+            try:
+                label = operators.get(op.operation_type).label
+            except KeyError:  # an operator no longer registered keeps its id
+                label = op.operation_type.replace("_", " ")
+            steps[op.operation_type] = ExportStep(op=op.operation_type, label=label, done=0, total=0, failed=0)
+        step = steps[op.operation_type]
+        step.total += 1
+        step.done += op.status in sessions.DONE
+        step.failed += op.status == "failed"
+    return list(steps.values())
+
+
 class ExportStatus(msgspec.Struct, kw_only=True):
     session_id: str
     status: str              # the session's: processing, paused, completed, failed
@@ -732,6 +790,7 @@ class ExportStatus(msgspec.Struct, kw_only=True):
     archive_path: str
     error: str | None
     job: JobInfo | None      # the latest export job of this server run
+    steps: list[ExportStep] = []
 
 
 def _start_export(ctx: Bridge, session_id: str, run) -> ExportStarted:
@@ -783,8 +842,13 @@ def export_pause(ctx: Bridge, p: SessionId) -> ExportStatus:
 
 @table.method("export.cancel")
 def export_cancel(ctx: Bridge, p: SessionId) -> ExportStatus:
-    """Stop the running export; the session stays (resume or discard it later)."""
-    return _stop(ctx, p.session_id, cancel=True)
+    """Stop the running export for good: the session is back to editing and Start export plans
+    it again (files already written stay in the archive folder; the next export rewrites them)."""
+    _stop(ctx, p.session_id, cancel=True)
+    if ctx.jobs.running_for(p.session_id):
+        raise StateError(f"the export of session {p.session_id} did not stop within a minute; try again")
+    project.cancel_export(ctx.db, p.session_id)
+    return export_status(ctx, SessionId(session_id=p.session_id))
 
 
 @table.method("export.status")
@@ -799,7 +863,7 @@ def export_status(ctx: Bridge, p: SessionId) -> ExportStatus:
         current_operation=session.current_operation,
         failed=failure_lines(ops),
         archive_path=session.output_path, error=session.error_message,
-        job=ctx.jobs.latest_for(p.session_id, "export"))
+        job=ctx.jobs.latest_for(p.session_id, "export"), steps=_export_steps(ops))
 
 
 @table.method("export.plan")

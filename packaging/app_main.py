@@ -12,6 +12,6 @@ WINDOWED = "Video Archive"
 if __name__ == "__main__":
     # macOS before 10.9 passed a -psn_ process serial number to apps started from Finder
     argv = [a for a in sys.argv[1:] if not a.startswith("-psn_")]
-    if Path(sys.executable).stem == WINDOWED and not argv:
-        argv = ["app"]
+    if Path(sys.executable).stem == WINDOWED and (not argv or all(Path(a).is_file() for a in argv)):
+        argv = ["app", *argv]  # from the Start menu or Finder, or a file's "Open with"
     sys.exit(main(argv))

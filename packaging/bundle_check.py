@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import payload
+import tidy
 
 ROOT = Path(__file__).resolve().parent.parent
 VIDEO = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".mxf", ".m4v", ".mts", ".ts"}
@@ -74,6 +75,7 @@ def problems_in(app: Path, files: list[Path]) -> list[str]:
         problems.append(f"expected one bundled ffmpeg, found {len(ffmpegs)}")
     elif not ffmpegs[0].stat().st_mode & 0o111:
         problems.append(f"the bundled ffmpeg is not executable: {ffmpegs[0].relative_to(app)}")
+    problems += tidy.outside_paths(app)  # the build machine's paths, links and caches
     for rel in payload.data_files(ROOT):
         if not (internal / rel).is_file():
             problems.append(f"a file the app reads at run time is missing: {rel}")

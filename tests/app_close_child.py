@@ -1,8 +1,8 @@
 """Child process of tests/test_app_window.py: opens the real desktop window (App/shell.py on Qt
-WebEngine, under the Xvfb display in DISPLAY), starts an export with a slow preset, then closes
-the window while the export runs. The close asks first (a native dialog, answered here with
-"close anyway", as a person would click it); the export must then pause, not die. Prints one
-JSON line with what it saw. Usage: app_close_child.py DB MASTER OUT"""
+WebEngine, under the Xvfb display in DISPLAY), starts an export, then closes the window while the
+export runs (a slow preset). The close asks first (the page's own dialog, naming the artwork);
+the person presses "Pause and close"; the export must then pause, not die. Prints one JSON line
+with what it saw. Usage: app_close_child.py DB MASTER OUT"""
 
 from __future__ import annotations
 
@@ -18,14 +18,10 @@ from window_driver import wait  # noqa: E402
 
 DB, MASTER, OUT = sys.argv[1:4]
 result: dict = {"asked": []}
+ASKING = "!document.getElementById('close-ask').hidden"
 
 
 def drive(window) -> None:
-    def answer(title: str, message: str) -> bool:  # the person clicks "close anyway"
-        result["asked"].append(message)
-        return True
-
-    window.create_confirmation_dialog = answer
     try:
         wait(window, "!!document.querySelector('#new-project') && document.querySelector('#f-preset').options.length > 0", 60, "the start screen")
         window.evaluate_js("""window.videoArchive.bridge.call('presets.create', {id: 'slow', name: 'Slow',
@@ -35,7 +31,8 @@ def drive(window) -> None:
         wait(window, "!!document.querySelector('#new-project') && [...document.querySelector('#f-preset').options].some((o) => o.value === 'slow')", 60, "the start screen again")
         window.evaluate_js(f"""(() => {{ const set = (id, v) => {{ document.getElementById(id).value = v; }};
             set('f-master', {json.dumps(MASTER)}); set('f-artwork', 'Close Test'); set('f-date', '26-11-25');
-            set('f-out', {json.dumps(OUT)}); set('f-preset', 'slow'); document.getElementById('create').click(); return true; }})()""")
+            set('f-out', {json.dumps(OUT)}); set('f-preset', 'slow');
+            document.getElementById('create').click(); return true; }})()""")
         wait(window, "!!(window.videoArchive.editor && window.videoArchive.editor.scores && !document.getElementById('screen-editor').hidden)", 180, "the editor after ingest")
         result["session_id"] = window.evaluate_js("window.videoArchive.editor.sessionId")
         window.evaluate_js("document.getElementById('export').click()")
@@ -44,9 +41,13 @@ def drive(window) -> None:
         wait(window, "!!document.querySelector('#export-pause') && !document.querySelector('#export-pause').disabled", 60, "the running export")
         time.sleep(3)  # well inside the slow web-master encode
         result["closing"] = time.time()
+        window.destroy()  # as the window's close button: the shell has the page ask
+        wait(window, ASKING, 30, "the close question")
+        result["asked"].append(window.evaluate_js("document.getElementById('close-text').textContent"))
+        window.evaluate_js("document.getElementById('close-pause').click()")  # pauses, then closes the window
     except Exception as exc:  # reported to the parent
         result["error"] = f"{type(exc).__name__}: {exc}"
-    window.destroy()  # as the window's close button: the shell asks, then pauses the export
+        window.destroy()
 
 
 run(DB, on_started=drive, open_folder=lambda folder: None)

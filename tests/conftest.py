@@ -24,6 +24,16 @@ def ffmpeg_bin() -> Path:
     return find_ffmpeg()
 
 
+@pytest.fixture(scope="session")
+def made_master(tmp_path_factory, media_dir, ffmpeg_bin) -> Path:
+    """The small make-master master: the media clips joined, scaled and letterboxed (hard cuts)."""
+    out = tmp_path_factory.mktemp("make-master") / "master.mp4"
+    subprocess.run([str(media_dir.parent / "tools" / "make-master"), str(out), "--codec", "h264",
+                    "--size", "640x360", "--loops", "1"],
+                   env={**os.environ, "FFMPEG": str(ffmpeg_bin)}, check=True, capture_output=True)
+    return out
+
+
 @pytest.fixture
 def db_path(tmp_path, monkeypatch) -> Path:
     """A fresh state.db location; VIDEO_ARCHIVE_DB points at it so the CLI uses it too."""

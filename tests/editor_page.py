@@ -44,13 +44,15 @@ def serve(db_path: Path, *, env: dict | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def chromium(viewport=(1280, 760)) -> Iterator[object]:
+def chromium(viewport=(1280, 760), bypass_csp: bool = False) -> Iterator[object]:
+    """A page in headless Chromium; `bypass_csp` lets a test add its own script (axe-core) to a
+    page whose Content-Security-Policy allows only the page's own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(browser.CHROMIUM), args=browser.CHROMIUM_FLAGS)
         try:
-            page = b.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            page = b.new_page(viewport={"width": viewport[0], "height": viewport[1]}, bypass_csp=bypass_csp)
             page.errors = []
             page.on("pageerror", lambda e: page.errors.append(str(e)))
             yield page
@@ -91,13 +93,13 @@ def save_screenshot(page, folder: str | Path | None, name: str, width: int = 102
 
 
 def create_project(page, url: str, master: Path, artwork: str, out: Path, rd: Path | None = None,
-                   on_ingest=None, preset: str | None = None) -> str:
+                   on_ingest=None, preset: str | None = None, date: str = "26-11-25") -> str:
     page.goto(url)
     page.wait_for_selector("#new-project")
     page.wait_for_function("() => document.querySelector('#f-preset').options.length > 0")
     page.fill("#f-master", str(master))
     page.fill("#f-artwork", artwork)
-    page.fill("#f-date", "26-11-25")
+    page.fill("#f-date", date)
     if rd:
         page.fill("#f-rd", str(rd))
     page.fill("#f-out", str(out))
@@ -214,3 +216,19 @@ def wait_until(predicate, timeout_s: float, what: str, every: float = 0.2):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
         time.sleep(every)
+
+
+# --- accessibility -------------------------------------------------------------------------------
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2 A and AA violations on the page as it is now, one line each (rule: the
+    elements). axe-core comes with the axe-playwright-python package (installed by
+    scripts/bootstrap test), so it runs offline."""
+    import axe_playwright_python
+
+    script = Path(axe_playwright_python.__file__).with_name("axe.min.js")
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(script))
+    found = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})
+        .then((r) => r.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', ')}`))""")
+    return list(found)

@@ -1,6 +1,6 @@
 """The desktop window itself: `App/shell.py` on Qt WebEngine under Xvfb, as root where CI runs,
 does a short flow (create, wait for the ingest, one edit, export) with screenshots; a second start
-on the same state database is refused while the first runs; the window's geometry is kept."""
+on the same state database while the first runs hands over to it; the window's geometry is kept."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from types import SimpleNamespace
 from pathlib import Path
 
 import apsw
@@ -54,19 +56,21 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
                              str(tmp_path / "out"), str(shots)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        # while the window is up, a second start on the same database is refused, clearly
+        # while the window is up, a second start on the same database hands over to it: the
+        # first window comes to the front, the second start ends at once
         deadline = time.monotonic() + 60
         while not (db.parent / "app.lock").exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(1)
         second = subprocess.run(cli("--db", str(db), "app"), env=env, capture_output=True, text=True, timeout=60)
-        assert second.returncode == 1, second
-        assert "already running" in second.stderr, second.stderr
+        assert second.returncode == 0, second
+        assert "already open; brought its window to the front" in second.stderr, second.stderr
         out, err = proc.communicate(timeout=900)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, 9)
             proc.wait()
+    assert "a second start asked for this window" in err, err[-3000:]
     lines = [line for line in out.splitlines() if line.startswith("APP-RESULT ")]
     assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{err[-3000:]}"
     result = json.loads(lines[-1][len("APP-RESULT "):])
@@ -93,11 +97,7 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     assert (geometry["width"], geometry["height"]) == (1440, 900), geometry
 
 
-def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_dir, tmp_path):
-    """The window's close button while an export runs: the shell asks, and on "close anyway"
-    the export pauses cleanly (the session is paused, part of it done, nothing failed), so the
-    next start offers it for resuming; `resume` then finishes it."""
-    db = tmp_path / "config" / "state.db"
+def _close_child(display, db, media_dir, tmp_path) -> dict:
     runtime = tempfile.mkdtemp(prefix="app-runtime-")
     os.chmod(runtime, 0o700)
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
@@ -108,8 +108,18 @@ def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_
     assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{proc.stderr[-3000:]}"
     result = json.loads(lines[-1][len("APP-RESULT "):])
     assert "error" not in result, result
+    return result
+
+
+def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_dir, tmp_path):
+    """The window's close button while an export runs: the shell asks, and on "close anyway"
+    the export pauses cleanly (the session is paused, part of it done, nothing failed), so the
+    next start offers it for resuming; `resume` then finishes it."""
+    db = tmp_path / "config" / "state.db"
+    result = _close_child(display, db, media_dir, tmp_path)
     assert len(result["asked"]) == 1 and "pause the export" in result["asked"][0], result
     sid = result["session_id"]
+    assert "Close Test" in result["asked"][0] and sid not in result["asked"][0], result  # the artwork, not the id
     conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
     try:
         status = conn.execute("SELECT status FROM processing_state WHERE session_id = ?", (sid,)).fetchone()[0]
@@ -157,6 +167,33 @@ def test_a_second_instance_is_refused(tmp_path):
             InstanceLock(tmp_path).acquire()
     with InstanceLock(tmp_path):  # released: the next start works
         pass
+
+
+def test_the_close_question_is_taken_back_when_the_exports_finish():
+    """The shell watches the exports the question is about and takes it back once none runs; an
+    answer first (Pause and close) ends the watch."""
+    from App.shell import take_back_when_done
+
+    class Jobs:
+        def __init__(self, polls_running: int):
+            self.left = polls_running
+
+        def running_for(self, session_id):
+            self.left -= 1
+            return SimpleNamespace(kind="export") if self.left >= 0 else None
+
+    class Window:
+        said: list[str] = []
+
+        def evaluate_js(self, script):
+            self.said.append(script)
+
+    window = Window()
+    assert take_back_when_done(window, Jobs(3), ["s1"], "Blue Hour", threading.Event(), every=0)
+    assert window.said == ['window.videoArchive.closeAskDone("Blue Hour")']
+    answered = threading.Event()
+    answered.set()
+    assert not take_back_when_done(Window(), Jobs(3), ["s1"], "Blue Hour", answered, every=0)
 
 
 def test_the_shell_knows_which_exports_are_running():

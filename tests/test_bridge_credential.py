@@ -157,3 +157,17 @@ def test_ps_and_the_browser_profile_never_hold_the_token(db_path, tmp_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+def test_the_printed_address_keeps_its_route_and_drops_its_token(editor_server):
+    """`serve`'s printed address with a route after it (…?token=T#/history) opens that screen; the
+    token leaves the address bar, the route stays (a reload lands where the user was)."""
+    from editor_page import chromium
+
+    url, _ = editor_server
+    with chromium() as page:
+        page.goto(url + "#/history")
+        page.wait_for_selector("#screen-history:not([hidden])")
+        address = page.evaluate("() => location.href")
+        assert "token=" not in address, address
+        assert address.endswith("#/history"), address

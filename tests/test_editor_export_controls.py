@@ -1,12 +1,15 @@
 """The export screen's Pause, Resume and Cancel, pressed by a person in headless Chromium against
-`video-archive serve`: each stops or continues the real export, the database says so, and the
-archive that finally completes is whole (verify) with each operation done once."""
+`video-archive serve`: Pause stops and Resume continues the real export, Cancel ends it (the
+project is back to editing and Start export works again), the database says so, the counts shown
+never go backwards, and the archive that finally completes is whole (verify) with each operation
+done once."""
 
 from __future__ import annotations
 
 import apsw
 
 from backend.archive.verify import verify
+from backend.ops import operators
 from editor_page import chromium, create_project, wait_until
 
 
@@ -21,6 +24,16 @@ def session_row(db_path, sid: str) -> tuple[str, int, int]:
         return status, done or 0, total
     finally:
         db.close()
+
+
+def _op_types(db_path, sid: str) -> list[str]:
+    db = apsw.Connection(str(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        rows = db.execute("SELECT operation_type FROM operation_log WHERE session_id = ? ORDER BY sequence_number",
+                          (sid,)).fetchall()
+    finally:
+        db.close()
+    return list(dict.fromkeys(r[0] for r in rows))
 
 
 def enabled(page, button: str, timeout_ms: int = 120_000) -> None:
@@ -41,6 +54,14 @@ def test_pause_resume_and_cancel_from_the_export_screen(editor_server, media_dir
         page.click("#export")
         page.wait_for_selector("#screen-export:not([hidden]) #export-start")
         page.on("dialog", lambda dialog: dialog.accept())   # Cancel asks first
+        # before the export starts the screen says so: no "paused", no operation counts
+        page.wait_for_function("() => /Not started/.test(document.querySelector('#export-line').textContent)")
+        assert "operations" not in page.text_content("#export-line")
+        # every count the line shows, in order: it must never go backwards (pause, cancel, resume)
+        page.evaluate("""() => { window.shownCounts = []; new MutationObserver(() => {
+            const m = /(\\d+) of (\\d+) operations/.exec(document.querySelector('#export-line').textContent);
+            if (m) window.shownCounts.push(Number(m[1])); }).observe(document.querySelector('#export-line'),
+            {childList: true, characterData: true, subtree: true}); }""")
 
         page.click("#export-start")
         enabled(page, "export-pause")
@@ -53,13 +74,29 @@ def test_pause_resume_and_cancel_from_the_export_screen(editor_server, media_dir
 
         page.click("#export-resume")
         enabled(page, "export-cancel")
-        page.click("#export-cancel")
-        enabled(page, "export-resume")
-        status, done_after_cancel, total = session_row(db_path, sid)
-        assert status != "completed" and done_after_cancel < total, (status, done_after_cancel, total)
+        # the steps of the whole job, in words, as the operation log has them (a resumed export too)
+        labels = page.locator("#export-ops .step > span:first-child").all_text_contents()
+        ops = _op_types(db_path, sid)
+        assert labels == [operators.get(op).label for op in ops], (labels, ops)
+        counts = page.evaluate("() => window.shownCounts")
+        assert counts and counts == sorted(counts), counts   # across pause and resume
 
-        page.click("#export-resume")
+        # Cancel means cancel: the export's log goes, the project is back to editing (not an
+        # unfinished export), and Start export works again
+        page.click("#export-cancel")
+        enabled(page, "export-start")
+        assert page.locator("#export-resume").is_disabled()
+        page.wait_for_function("() => /Not started/.test(document.querySelector('#export-line').textContent)")
+        status, done_after_cancel, total = session_row(db_path, sid)
+        assert (status, total) == ("paused", 0), (status, total)
+        listed = page.evaluate("() => window.videoArchive.bridge.call('project.list')")
+        assert [(p["session_id"], p["stage"]) for p in listed] == [(sid, "edit")]
+
+        page.evaluate("() => { window.shownCounts = []; }")
+        page.click("#export-start")
         page.wait_for_selector("#archive-path", timeout=600_000)
+        counts = page.evaluate("() => window.shownCounts")
+        assert counts == sorted(counts), counts
         archive = page.locator("#archive-path").text_content()
         assert not page.errors, page.errors
 

@@ -52,3 +52,30 @@ def test_a_whole_archive_with_nvenc_has_frame_exact_clips(nvenc, tmp_path, media
         assert frames == len(indices[n]), f"scene {n}: {frames} frames, expected {len(indices[n])}"
         assert np.array_equal(first, web_frames[indices[n][0]]), f"scene {n}: wrong first frame"
         assert np.array_equal(last, web_frames[indices[n][-1]]), f"scene {n}: wrong last frame"
+
+
+def test_an_editor_export_joins_nvenc_segments(nvenc, db, db_path, media_dir, tmp_path):
+    """The web master as scene segments with h264_nvenc (IDRs forced with -forced-idr 1): the
+    segments share their parameter sets (assemble refuses them otherwise), the web master has
+    every frame, and a second export of the same cuts encodes nothing."""
+    from backend.jobs import project
+    from backend.jobs.request import ProcessRequest
+    from backend.media import segments
+
+    def export(name: str):
+        created = project.create(db, ProcessRequest(
+            master=str(media_dir / "testvideo.mp4"), artwork=name, date=DATE,
+            out=str(tmp_path / "out"), encoder="nvenc"))
+        assert project.analyse(db, created.session_id).status == "analysed"
+        outcome = project.export(db, created.session_id)
+        assert outcome.status == "completed", outcome.error
+        return outcome
+
+    first = export("Nvenc-Segments")
+    cache = db_path.parent / "cache" / "segments"
+    made = {p: p.stat().st_mtime_ns for p in cache.rglob("*.mp4")}
+    assert len(made) > 3
+    web = f"{first.archive_path}/masters/{DATE}_Nvenc-Segments_master-web.mp4"
+    assert segments.packet_count(web) == len(packet_times(media_dir / "testvideo.mp4"))
+    export("Nvenc-Again")
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.mp4")} == made  # all reused

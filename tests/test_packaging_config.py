@@ -68,8 +68,10 @@ def test_desktop_entry_launches_the_editor_from_path():
     entry.read(PACKAGING / "linux" / "video-archive.desktop")
     section = entry["Desktop Entry"]
     assert section["Type"] == "Application" and section["Terminal"] == "false"
-    assert section["Exec"] == "/usr/bin/video-archive app"
+    assert section["Exec"] == "/usr/bin/video-archive app %F"  # "Open with" passes the files
     assert section["Icon"] == "video-archive"
+    assert {"video/mp4", "video/quicktime", "video/x-matroska", "application/mxf"} <= set(
+        section["MimeType"].rstrip(";").split(";"))
     if shutil.which("desktop-file-validate"):
         done = subprocess.run(["desktop-file-validate", str(PACKAGING / "linux" / "video-archive.desktop")],
                               capture_output=True, text=True)
@@ -104,6 +106,10 @@ def test_windows_installer_compiles_per_user_and_keeps_user_data(tmp_path):
     uninstall = script.split('Section "Uninstall"')[1]
     assert "video-archive\\" not in uninstall.replace("$INSTDIR", "")  # never the data folder
     assert "RMDir /r \"$INSTDIR\"" not in uninstall
+    # the licence is shown and installed; "Open with" on video files is offered and removed again
+    assert "MUI_PAGE_LICENSE" in script and "LICENSE.txt" in script
+    for ext in (".mp4", ".mov", ".mxf"):
+        assert f'!insertmacro OpenWith "{ext}"' in script and f'!insertmacro UnOpenWith "{ext}"' in uninstall
 
 
 def test_macos_bundle_settings_make_a_valid_plist():
@@ -113,6 +119,9 @@ def test_macos_bundle_settings_make_a_valid_plist():
     assert data["CFBundleIdentifier"] == bundle.IDENTIFIER
     assert data["CFBundleShortVersionString"] == "0.1.0"
     assert data["CFBundlePackageType"] == "APPL"
+    assert "GPL-3.0-or-later" in data["NSHumanReadableCopyright"]
+    [kind] = data["CFBundleDocumentTypes"]
+    assert kind["CFBundleTypeRole"] == "Viewer" and "public.mpeg-4" in kind["LSItemContentTypes"]
     spec = (PACKAGING / "video-archive.spec").read_text()
     assert 'WINDOWED = "Video Archive"' in spec and "bundle.info_plist(version)" in spec
     assert 'WINDOWED = "Video Archive"' in (PACKAGING / "app_main.py").read_text()
@@ -140,3 +149,85 @@ def test_the_payload_takes_the_frontend_and_never_a_test_or_a_checkouts_state(tm
     assert [str(p) for p in payload.data_files(tmp_path)] == [
         "backend/presets/a.json", "frontend/index.html", "frontend/js/main.js", "App/icons/app.png"]
     assert payload.modules(tmp_path) == ["backend", "backend.cli.main", "bridge.http", "App.shell"]
+
+
+def test_appstream_metainfo_validates(tmp_path):
+    if shutil.which("appstreamcli") is None:
+        pytest.skip("appstreamcli (Debian package appstream) is not installed; scripts/install-system-deps adds it")
+    text = (PACKAGING / "linux" / "studio.yambo.video_archive.metainfo.xml").read_text()
+    filled = tmp_path / "studio.yambo.video_archive.metainfo.xml"
+    filled.write_text(text.replace("@VERSION@", "0.1.0").replace("@DATE@", "2026-12-04"))
+    done = subprocess.run(["appstreamcli", "validate", "--no-net", str(filled)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "video-archive.desktop" in text and text.count("<screenshot") >= 2
+    for shot in ("editor.png", "start.png", "export-summary.png"):  # what the captions describe
+        assert (ROOT / "docs" / "screens" / shot).is_file()
+
+
+def test_the_manual_page_is_the_commands_own_help_and_man_reads_it(tmp_path):
+    import manpage
+    from backend.cli.main import build_parser
+
+    page = tmp_path / "video-archive.1"
+    page.write_text(manpage.render("2026-12-04"))
+    text = page.read_text()
+    for name in ("process", "resume", "doctor", "app", "db"):
+        assert f".SS {name}" in text
+    assert build_parser().description.split(":")[0] in text
+    if shutil.which("man") is None:
+        pytest.skip("man (man-db) is not installed")
+    done = subprocess.run(["man", "--warnings", "-P", "cat", "-l", str(page)], capture_output=True,
+                          text=True, env={**os.environ, "MANWIDTH": "80"})
+    assert done.returncode == 0 and "VIDEO-ARCHIVE(1)" in done.stdout, done.stderr
+    assert "warning" not in done.stderr, done.stderr
+
+
+def test_the_window_icon_is_the_apps_icon():
+    from PIL import Image, ImageChops
+
+    import icon
+    from App.shell import ICON
+
+    drawn = icon.draw().resize((256, 256), Image.LANCZOS)
+    assert ImageChops.difference(Image.open(ICON).convert("RGBA"), drawn).getbbox() is None
+
+
+def test_licence_inventory_names_wheel_libraries_and_fails_on_an_unknown_one():
+    import licenses
+
+    assert licenses.lib_stem("libavcodec-5e6b81c2.so.62.28.102") == "libavcodec"
+    assert licenses.lib_stem("libopenblasp-r0-59ffcd50.3.15.so") == "libopenblasp-r0"
+    assert licenses.lib_stem("libgfortran-040039e1-0352e75f.so.5.0.0") == "libgfortran"
+    assert licenses.LIBRARIES["libx264"][1].startswith("GPL")
+    assert licenses.dist_short("License-Expression: GPL-3.0-only\n") == "GPL-3"
+    assert licenses.dist_short("License: MIT\n") == "Expat"
+
+
+def test_tidy_takes_the_build_machine_out_and_the_library_still_loads(tmp_path):
+    """A library as PyInstaller leaves one: debug symbols, a RUNPATH naming the build machine's
+    Python beside one relative to itself, a __pycache__, a link to a trimmed library."""
+    import ctypes
+
+    import tidy
+
+    for tool in ("gcc", "patchelf", "strip", "readelf"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed; scripts/install-system-deps adds it")
+    app = tmp_path / "video-archive"
+    internal = app / "_internal"
+    (internal / "pkg" / "__pycache__").mkdir(parents=True)
+    (internal / "pkg" / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"/build/folder/m.py")
+    (internal / "libgone.so.6").symlink_to("PyQt6/Qt6/lib/libgone.so.6")
+    source = tmp_path / "answer.c"
+    source.write_text("int answer(void) { return 42; }\n")
+    lib = internal / "libanswer.so"
+    subprocess.run(["gcc", "-g", "-shared", "-fPIC", "-o", str(lib), str(source),
+                    "-Wl,--enable-new-dtags,-rpath,/root/.pyenv/versions/3.11.7/lib:$ORIGIN/../libs"], check=True)
+    assert tidy.has_symbols(lib) and len(tidy.outside_paths(app)) == 3
+    assert tidy.tidy(app) == []
+    assert tidy.outside_paths(app) == []
+    assert not tidy.has_symbols(lib) and tidy.loadable(lib)
+    assert subprocess.run(["patchelf", "--print-rpath", str(lib)], capture_output=True,
+                          text=True).stdout.strip() == "$ORIGIN/../libs"  # the bundle's own stays
+    assert ctypes.CDLL(str(lib)).answer() == 42
+    assert (tmp_path / tidy.UNSTRIPPED).read_text() == ""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -65,16 +64,6 @@ class Archive:
 @pytest.fixture(scope="module")
 def state(tmp_path_factory) -> State:
     return State(tmp_path_factory.mktemp("state"))
-
-
-@pytest.fixture(scope="module")
-def made_master(tmp_path_factory, media_dir, ffmpeg_bin) -> Path:
-    """The small make-master master: the media clips joined, scaled and letterboxed (hard cuts)."""
-    out = tmp_path_factory.mktemp("make-master") / "master.mp4"
-    subprocess.run([str(media_dir.parent / "tools" / "make-master"), str(out), "--codec", "h264",
-                    "--size", "640x360", "--loops", "1"],
-                   env={**os.environ, "FFMPEG": str(ffmpeg_bin)}, check=True, capture_output=True)
-    return out
 
 
 @pytest.fixture(scope="module", params=MASTERS)

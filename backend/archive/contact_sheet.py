@@ -34,6 +34,8 @@ class SheetScene(msgspec.Struct, frozen=True, kw_only=True):
     still_hq: str | None = None
     still_web: str | None = None
     thumbnail: str | None = None
+    label: str = ""           # the person's label and note on the scene (the editor's)
+    note: str = ""
 
 
 class Sheet(msgspec.Struct, frozen=True, kw_only=True):
@@ -127,7 +129,9 @@ def render(sheet: Sheet) -> bytes:
             picture = f'<div class="none">{"not exported" if not s.exported else "no still"}</div>'
         links = " · ".join(x for x in (_link(sheet, s.clip, "clip"), _link(sheet, s.still_hq, "HQ still")) if x)
         group = f' <span class="tag">{e(s.group)}</span>' if s.group else ""
-        out.append(f'<figure id="scene-{s.number:03d}">{picture}<figcaption><b>Scene {s.number:03d}</b>{group}<br>'
+        words = (f'<br><span class="label">{e(s.label)}</span>' if s.label else "") + \
+            (f'<br><span class="note">{e(s.note).replace(chr(10), "<br>")}</span>' if s.note else "")
+        out.append(f'<figure id="scene-{s.number:03d}">{picture}<figcaption><b>Scene {s.number:03d}</b>{group}{words}<br>'
                    f'<span class="tc">{tc_in} – {tc_out}</span><br>'
                    f'{frames} frames (frames {s.start_frame}–{s.end_frame})'
                    + (f"<br>{links}" if links else "") + "</figcaption></figure>")

@@ -77,14 +77,14 @@ def create_backup(db: Database, reason: str = "manual", *, keep: int = KEEP,
     Pruning never deletes `protect` (the backup a restore is reading)."""
     folder = paths.backups_dir(db.path)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        paths.private_dir(folder)
     except OSError as exc:
         raise StateError(f"cannot create the backups folder {folder}: {exc.strerror or exc}") from None
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d_%H%M%S_%f")
     final = folder / f"{PREFIX}{stamp}_{_slug(reason)}.db"
     partial = final.with_suffix(".partial")
     try:
-        dest = apsw.Connection(str(partial))
+        dest = apsw.Connection(str(paths.private_file(partial)))
         try:
             with db.locked():
                 if db.in_transaction:  # only this thread's own transaction can be open here
@@ -158,8 +158,7 @@ def _keep_current(db_path: Path, restoring: Path) -> str | None:
             return (create_backup(db, "before-restore", protect=restoring).path
                     if tables_of(db) else None)
     except StateError:
-        folder = paths.backups_dir(db_path)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = paths.private_dir(paths.backups_dir(db_path))
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d_%H%M%S_%f")
         aside = folder / f"damaged_{stamp}_{db_path.name}"
         for suffix in ("", "-wal", "-shm"):

@@ -37,11 +37,14 @@ class Database:
             if exists and verify:
                 inspect(self.path)
             if not read_only and not exists:
-                try:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                try:  # owner-only from the first byte: it names every artwork and path
+                    paths.private_file(paths.private_dir(self.path.parent) / self.path.name)
                 except OSError as exc:
                     raise StateError(f"cannot create the folder of database {path}: "
                                      f"{exc.strerror or exc}") from None
+            elif not read_only:
+                with contextlib.suppress(OSError):  # an older release's 0755 folder
+                    paths.private_dir(self.path.parent)
         self.read_only = read_only or untouched
         read_only = self.read_only
         self._lock = threading.RLock()  # one apsw connection, many worker threads

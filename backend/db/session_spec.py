@@ -38,6 +38,13 @@ class MasterSummary(msgspec.Struct, kw_only=True):
     frame_count: int | None = None
 
 
+class SceneNote(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A person's words on a scene, kept by its first frame so they follow it through new cuts."""
+    start_frame: int
+    label: str = ""          # short, one line: shown on the timeline's scene and in the contact sheet
+    note: str = ""           # longer, may hold line breaks: the contact sheet
+
+
 class SessionSpec(msgspec.Struct, kw_only=True):
     safe_name: str                     # the artwork name as used in file names
     encoder: Choice
@@ -50,6 +57,9 @@ class SessionSpec(msgspec.Struct, kw_only=True):
     extract_midpoint_stills: bool = True
     user_cuts: list[int] | None = None  # the request's cuts: replace detection's when analysed
     want_proxy: bool = False           # ingest also builds the editor's scrubbing proxy
+    # The web master is joined from cached scene segments (an editor's project: an export after
+    # edits encodes only what they touched); `process`, which nothing edits, encodes it in one pass.
+    web_segments: bool = False
     master_size: int = 0
     master_identity: MasterIdentity | None = None  # size, mtime, content samples: resume checks it
     started: float = 0.0               # time.time() at creation
@@ -65,6 +75,8 @@ class SessionSpec(msgspec.Struct, kw_only=True):
     archive_layout: str = "folder"     # "folder" or "bagit"; sessions before layouts made folders
     # Sessions written before grouped_scenes held the request's groups kept them here.
     groups: dict[str, list[SceneNumber]] | None = None
+    follows: str | None = None         # the archive (folder name) this one is a new version of
+    scene_notes: list[SceneNote] = []  # labels and notes, by start frame, sorted
 
 
 class Group(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

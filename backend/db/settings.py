@@ -24,6 +24,11 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
     "archive_layout": ("folder", "bagit"),
 }
+# settings the app keeps itself: a form shows them, it does not offer them for typing
+KEPT_BY_APP = {"window_geometry": "kept by the desktop window: its size and place when it last closed",
+               "last_master_directory": "kept when a project is created",
+               "last_output_directory": "kept when a project is created",
+               "last_rd_directory": "kept when a project is created"}
 MINIMUM: dict[str, float] = {
     "parallel_workers": 1,
     "max_resume_age_days": 0,
@@ -55,6 +60,11 @@ class Setting(msgspec.Struct, kw_only=True, omit_defaults=True):
     description: str | None = None
     modified_at: str | None = None
     error: str | None = None
+    # what a form offers: the allowed values, or the numeric bounds (from CHOICES, MINIMUM, MAXIMUM)
+    choices: list[str] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    kept_by_app: str | None = None  # why a form shows it read-only (KEPT_BY_APP)
 
 
 def _row(db, key: str) -> dict:
@@ -201,7 +211,9 @@ def list_settings(db) -> list[Setting]:
         value_type = r["value_type"] or "string"
         item = Setting(key=r["key"], value=r["value"], value_type=value_type,
                        category=r["category"], description=r["description"],
-                       modified_at=r["modified_at"])
+                       modified_at=r["modified_at"], minimum=MINIMUM.get(r["key"]), maximum=MAXIMUM.get(r["key"]),
+                       choices=list(CHOICES[r["key"]]) if r["key"] in CHOICES else None,
+                       kept_by_app=KEPT_BY_APP.get(r["key"]))
         try:
             item.value = _decode(r["key"], r["value"], value_type)
         except StateError as exc:

@@ -80,6 +80,11 @@ def acquire(archive: Path, holder: str) -> ArchiveLock:
         except FileNotFoundError:  # a run that ended left the folder empty and removed it
             Path(archive).mkdir(parents=True, exist_ok=True)
             continue
+        except PermissionError:
+            raise ArchiveBusy(f"cannot lock {archive}: its lock file {LOCK_NAME} "
+                              f"({_holder(path)}) belongs to another user, or the folder is not "
+                              "writable; let that user's run finish, or choose another --out",
+                              "artwork") from None
         if not _try_lock(fd):
             os.close(fd)
             raise ArchiveBusy(f"another video-archive run ({_holder(path)}) is writing {archive} "

@@ -47,7 +47,7 @@ def run_graph(items: Iterable[T], work: Callable[[T], bool], workers: int,
         me = threading.current_thread()
         try:
             if background:
-                _lower_priority()
+                lower_priority()
             succeeded[me] = bool(work(item))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
             errors.append(exc)
@@ -85,7 +85,8 @@ def run_graph(items: Iterable[T], work: Callable[[T], bool], workers: int,
     return blocked
 
 
-def _lower_priority() -> None:
+def lower_priority() -> None:
+    """This thread (and the processes it starts) yields the CPU to full-priority work."""
     if sys.platform.startswith("linux"):
         try:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)

@@ -6,7 +6,9 @@ session at once); `export` it from what the session holds. `process` is the thre
 
 from __future__ import annotations
 
+import bisect
 import functools
+import re
 import threading
 import time
 from fractions import Fraction
@@ -15,18 +17,18 @@ from pathlib import Path
 import msgspec
 import numpy as np
 
-from backend import paths
+from backend import paths, text_rules
 from backend.archive import layout as archive_layout
 from backend.archive.interchange.cuts import cuts_from_file
 from backend.db import sessions, settings as db_settings
-from backend.db.session_spec import Group, SessionSpec
+from backend.db.session_spec import Group, SceneNote, SessionSpec
 from backend.db.sessions import NewSession
 from backend.errors import InputError, MediaError
-from backend.jobs import archive_claims, inputs
+from backend.jobs import archive_claims, inputs, segment_prefetch
 from backend.jobs.events import Event, Listener
 from backend.jobs.request import Outcome, ProcessRequest
 from backend.jobs.runner import Runner, waiting_for_edits
-from backend.jobs.session_job import detection_of, job_metadata, session_groups
+from backend.jobs.session_job import build_job, detection_of, job_metadata, session_groups
 from backend.media import encoders, ffmpeg, ingest, ingest_cache
 from backend.media import probe as media_probe
 from backend.media.detection_params import DetectionParams
@@ -59,6 +61,7 @@ class EditState(msgspec.Struct, kw_only=True):
     scenes: list[Scene]
     selection: list[int]
     groups: list[Group]
+    scene_notes: list[SceneNote] = []
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -66,10 +69,25 @@ class EditState(msgspec.Struct, kw_only=True):
 def create(db, request: ProcessRequest, *, want_proxy: bool = False) -> Created:
     """Check every field of `request` (an InputError names the field), then record the session.
     Nothing is written when a check fails. `want_proxy` makes the analysis build the editor's
-    scrubbing proxy too."""
-    created, lock = _create_locked(db, request, want_proxy=want_proxy)
+    scrubbing proxy too. Its web master is made of scene segments, so that an export after edits
+    encodes only the segments they touched (backend/media/segments.py)."""
+    created, lock = _create_locked(db, request, want_proxy=want_proxy, web_segments=True)
     lock.release()
     return created
+
+
+# the settings that remember where the last project's files were (the seed's names)
+FOLDER_SETTINGS = {"master": "last_master_directory", "out": "last_output_directory",
+                   "rd": "last_rd_directory"}
+
+
+def remember_folders(db, *, master: str, out: str, rd: str | None = None) -> None:
+    """The folders of a project just created, for the next one's fields and file dialogs."""
+    folders = {"master": Path(master).expanduser().resolve().parent, "out": Path(out).expanduser().resolve(),
+               "rd": Path(rd).expanduser().resolve() if rd else None}
+    for key, folder in folders.items():
+        if folder is not None:
+            db_settings.set(db, FOLDER_SETTINGS[key], str(folder))
 
 
 class Checked(msgspec.Struct, kw_only=True):
@@ -197,7 +215,8 @@ def _encoder(db, request: ProcessRequest, settings: dict, local: bool) -> encode
         raise InputError(str(exc), "encoder") from None
 
 
-def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
+def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False,
+                   web_segments: bool = False):
     """`create`, returning the archive folder's lock still held: `process` runs the session
     under it, so no other run can take the folder between the record and the run."""
     checked = check(db, request)
@@ -212,10 +231,12 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
         warnings=warnings, scene_spec=request.scenes or "all",
         generate_log=settings["generate_log"],
         extract_midpoint_stills=settings["extract_midpoint_stills"], user_cuts=request.cuts,
-        want_proxy=want_proxy, master_size=identity.size_bytes, master_identity=identity,
-        started=time.time(), archive_layout=checked.layout)
+        want_proxy=want_proxy, web_segments=web_segments, master_size=identity.size_bytes,
+        master_identity=identity, started=time.time(), archive_layout=checked.layout, follows=request.follows,
+        scene_notes=list(request.scene_notes or []))
     # The folder is locked while it is checked and the session recorded (archive_claims).
-    lock, replaced = archive_claims.claim_new(db, checked.out / f"{date}_{name}")
+    folder = next_version(checked.out, request.follows) if request.follows else checked.out / f"{date}_{name}"
+    lock, replaced = archive_claims.claim_new(db, folder)
     try:
         archive = lock.archive
         warnings += replaced
@@ -230,6 +251,86 @@ def _create_locked(db, request: ProcessRequest, *, want_proxy: bool = False):
         lock.release()
         raise
     return Created(session_id=session_id, archive_path=str(archive), warnings=warnings), lock
+
+
+LABEL_CHARS = 80
+NOTE_CHARS = 2000
+
+
+def set_scene_notes(db, session_id: str, notes: list[dict] | list[SceneNote], *,
+                    opened: Project | None = None) -> EditState:
+    """Labels and notes of scenes, each by its start frame (a scene's first frame now). Empty
+    ones are dropped; a label is one line of at most 80 characters, a note at most 2,000."""
+    session = _editable(db, session_id, opened and opened.session)
+    starts = {s.start_frame for s in session.scenes_data or []}
+    kept: dict[int, SceneNote] = {}
+    for item in notes:
+        try:
+            note = item if isinstance(item, SceneNote) else msgspec.convert(item, SceneNote)
+        except msgspec.ValidationError as exc:
+            raise InputError(f"scene_notes: {exc}", "scene_notes") from None
+        if note.start_frame not in starts:
+            raise InputError(f"scene_notes: frame {note.start_frame} is not the first frame of a scene",
+                             "scene_notes")
+        label, text = note.label.strip(), note.note.strip()
+        text_rules.check(label, f"the label of the scene at frame {note.start_frame}", field="scene_notes")
+        text_rules.check(text, f"the note of the scene at frame {note.start_frame}", field="scene_notes",
+                         multiline=True)
+        if len(label) > LABEL_CHARS or len(text) > NOTE_CHARS:
+            raise InputError(f"scene_notes: a label is at most {LABEL_CHARS} characters and a note at most "
+                             f"{NOTE_CHARS} (the scene at frame {note.start_frame})", "scene_notes")
+        if label or text:
+            kept[note.start_frame] = SceneNote(start_frame=note.start_frame, label=label, note=text)
+    return _save(db, session, process_metadata=msgspec.structs.replace(
+        session.process_metadata, scene_notes=[kept[f] for f in sorted(kept)]))
+
+
+def carry_notes(notes: list[SceneNote], starts: list[int]) -> list[SceneNote]:
+    """Notes over new scenes (`starts`, sorted): a note stays with the scene its frame is in now;
+    two that land on one scene are joined (labels with " / ", notes by a line), so no words are
+    lost. The editor page applies the same rule (tests/data/editor_rules.json)."""
+    joined: dict[int, SceneNote] = {}
+    for n in sorted(notes, key=lambda n: n.start_frame):
+        i = bisect.bisect_right(starts, n.start_frame) - 1
+        start = starts[max(i, 0)]
+        if start in joined:
+            was = joined[start]
+            n = SceneNote(start_frame=start, label=" / ".join(x for x in (was.label, n.label) if x),
+                          note="\n".join(x for x in (was.note, n.note) if x))
+        joined[start] = msgspec.structs.replace(n, start_frame=start)
+    return [joined[s] for s in sorted(joined)]
+
+
+def next_version(out: Path, follows: str) -> Path:
+    """The folder of the next version of the archive `follows` in `out`: NAME_v2, NAME_v3, ...,
+    the first that is not there (the earlier versions are never written again)."""
+    base = re.sub(r"_v\d+$", "", Path(follows).name)
+    n = 2
+    while (out / f"{base}_v{n}").exists():
+        n += 1
+    return out / f"{base}_v{n}"
+
+
+def reopen_request(db, session_id: str) -> ProcessRequest:
+    """A finished project as a new request: the same master, names, R&D folder, preset, encoder
+    and detection, its cuts, selection and groups, made as the next version beside the first
+    (which stays as it is)."""
+    session = _existing(db, session_id)
+    if session.status != "completed":
+        raise InputError(f"session {session_id} is not finished ({session.status}): open it from "
+                         "Unfinished sessions instead", "session_id")
+    scenes = list(session.scenes_data or [])
+    selected = session.selected_scenes or []
+    return ProcessRequest(
+        master=session.master_path, artwork=session.artwork_name, date=session.project_date,
+        out=str(Path(session.output_path).parent), rd=session.rd_folder_path, preset=session.preset_id,
+        overrides=session.custom_settings or None,
+        encoder=session.encoder_type if session.encoder_type in ("x264", "nvenc") else "auto",
+        threshold=session.scene_threshold, min_scene_len=session.min_scene_length,
+        cuts=[s.start_frame for s in scenes[1:]],
+        scenes=",".join(str(n) for n in selected) if selected else None,
+        groups=session_groups(session), follows=Path(session.output_path).name,
+        scene_notes=list(session.process_metadata.scene_notes))
 
 
 def _check_cut_list(cuts, frame_count: int) -> None:
@@ -321,6 +422,17 @@ def end_unplanned_export(db, session_id: str) -> None:
                 spec, export_requested=False))
 
 
+def prepare_segments(db, session_id: str) -> bool:
+    """Start encoding the web master's segments for the session's cuts as they stand, in the
+    background at low priority (the editor calls it once the ingest is done; each later cut
+    edit starts it again for the new cuts), so that the export encodes only what the edits
+    touched since. Returns at once; False when the preset encodes the web master in one pass."""
+    session = _editable(db, session_id)
+    job = build_job(db, session, threading.Event())
+    job.timeline = load_timeline(_ingested(db, session))
+    return segment_prefetch.start(job, session_id)
+
+
 # --- edits ----------------------------------------------------------------------------------------
 
 def timeline(db, session_id: str, *, opened: Project | None = None) -> EditState:
@@ -395,6 +507,26 @@ def ingested(db, session_id: str):
     return _ingested(db, session)
 
 
+def cancel_export(db, session_id: str) -> None:
+    """An export stopped for good (Cancel, unlike Pause): its plan, log and file records go and
+    the session is back to editing, its cuts, selection and groups as they were, so the next
+    Start export plans it afresh. Files it already wrote stay in the archive folder and the next
+    export writes them again. The caller has stopped the export's job first."""
+    session = _existing(db, session_id)
+    spec = session.process_metadata
+    if session.status == "completed":
+        raise InputError(f"session {session_id} is completed: its archive {session.output_path} "
+                         "is kept", "session_id")
+    if spec is None or stage(session) != "export":
+        return
+    with db.transaction():
+        db.execute("DELETE FROM operation_log WHERE session_id = ?", (session_id,))
+        db.execute("DELETE FROM file_registry WHERE session_id = ?", (session_id,))
+        sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
+                            spec, export_planned=False, export_requested=False),
+                        status="paused", current_operation=None, error_message=None)
+
+
 def discard(db, session_id: str) -> Discarded:
     """Forget an unfinished session (its log and file rows too). Its archive folder goes only
     when empty: files an export already wrote stay where they are, named in the answer. A
@@ -456,31 +588,42 @@ def _ingested(db, session):
 
 
 def _save_scenes(db, session, scenes: list[Scene], **fields) -> EditState:
-    """Store new scenes; the selection and the groups follow the frames: each new scene takes
-    the choice of the old scene its first frame was in."""
-    old = list(session.scenes_data or [])
-    selected = set(session.selected_scenes or [])
+    """Store new scenes (with `fields`, other columns the same edit changes); the selection, the
+    groups and the scene notes follow the frames (carry_choices, carry_notes)."""
     groups = session_groups(session)
+    new_selection, members = carry_choices(list(session.scenes_data or []), scenes,
+                                           session.selected_scenes or [], [g.scenes for g in groups])
+    new_groups = [Group(name=g.name, color=g.color, scenes=m) for g, m in zip(groups, members)]
+    spec = session.process_metadata
+    notes = carry_notes(spec.scene_notes, [s.start_frame for s in scenes])
+    state = _save(db, session, scenes_data=scenes, selected_scenes=new_selection,
+                  grouped_scenes=new_groups,  # a group left empty stays, as the user made it
+                  process_metadata=msgspec.structs.replace(spec, scene_notes=notes), **fields)
+    if segment_prefetch.following() == session.session_id:
+        prepare_segments(db, session.session_id)  # the segments of the new cuts
+    return state
 
+
+def carry_choices(old: list[Scene], new: list[Scene], selected: list[int],
+                  groups: list[list[int]]) -> tuple[list[int], list[list[int]]]:
+    """The selection and each group's members (scene numbers) over new scenes: each new scene
+    takes the choice of the old scene its first frame was in, so scenes merged by removing a cut
+    keep the first one's. The editor page applies the same rule (tests/data/editor_rules.json)."""
     # the old scene each new one starts in (0: none): scenes are in frame order, so one
-    # bisection of all the new starts into the old ones
-    heirs = [0] * len(scenes)
-    if old:
+    # bisection of all the new starts into the old ones (a 2-hour film's recut has 1,500)
+    heirs = [0] * len(new)
+    if old and new:
         old_starts = np.array([o.start_frame for o in old], dtype=np.int64)
         old_ends = np.array([o.end_frame for o in old], dtype=np.int64)
         old_numbers = np.array([o.number for o in old], dtype=np.int64)
-        starts = np.array([s.start_frame for s in scenes], dtype=np.int64)
+        starts = np.array([s.start_frame for s in new], dtype=np.int64)
         at = np.maximum(np.searchsorted(old_starts, starts, side="right") - 1, 0)
         inside = (starts >= old_starts[at]) & (starts <= old_ends[at])
         heirs = np.where(inside, old_numbers[at], 0).tolist()
-    heir = {s.number: o or None for s, o in zip(scenes, heirs)}
-    new_selection = [n for n, o in heir.items() if o in selected]
-    members = [set(g.scenes) for g in groups]
-    new_groups = [Group(name=g.name, color=g.color,
-                        scenes=[n for n, o in heir.items() if o in m]) for g, m in zip(groups, members)]
-    # a group left empty stays, as the user made it
-    return _save(db, session, scenes_data=scenes, selected_scenes=new_selection,
-                 grouped_scenes=new_groups, **fields)
+    heir = [(s.number, o) for s, o in zip(new, heirs)]
+    chosen = set(selected)
+    return ([n for n, o in heir if o in chosen],
+            [[n for n, o in heir if o in m] for m in map(set, groups)])
 
 
 def _state(session) -> EditState:
@@ -493,7 +636,7 @@ def _state(session) -> EditState:
         duration_s=master.duration_s if master else None, fps=master.fps if master else None,
         threshold=detection.threshold, min_scene_len=detection.min_scene_len,
         cuts=cuts_of(scenes), scenes=scenes, selection=list(session.selected_scenes or []),
-        groups=session_groups(session))
+        groups=session_groups(session), scene_notes=list(spec.scene_notes))
 
 
 # --- one session opened for one call ---------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Literal
 
 import msgspec
 
-from backend.db.session_spec import Group
+from backend.db.session_spec import Group, SceneNote
 
 
 class ProcessRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -25,6 +25,8 @@ class ProcessRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     cuts: list[int] | None = None       # cuts edited by the user: replaces detection's cut list
     workers: int | None = None          # None: parallel_workers setting
     layout: Literal["folder", "bagit"] | None = None  # None: archive_layout setting
+    follows: str | None = None          # a finished archive's folder name: this is its next version (NAME_vN beside it)
+    scene_notes: list[SceneNote] | None = None  # labels and notes by start frame (a reopened project's)
 
 
 class Outcome(msgspec.Struct, kw_only=True):

@@ -21,7 +21,7 @@ from backend.db import history as db_history
 from backend.db import sessions, settings as db_settings
 from backend.db.session_spec import MasterSummary, SessionSpec
 from backend.errors import ArchiveError, Cancelled, InputError, OperatorError
-from backend.jobs import archive_claims, inputs, stale_outputs
+from backend.jobs import archive_claims, inputs, segment_prefetch, stale_outputs
 from backend.jobs.archive_lock import ArchiveBusy, ArchiveLock
 from backend.jobs.events import Event, Listener
 from backend.jobs.plan_rows import planned, units_of
@@ -239,6 +239,7 @@ class Runner:
             self._update_spec(job.session_id, export_planned=True)
 
     def _run_units(self, job: Job) -> None:
+        segment_prefetch.stop()  # the editor's background encode: the export takes over
         rows = sessions.operations(self.db, job.session_id)
         total = len(rows)
         units = units_of(rows)
@@ -247,6 +248,8 @@ class Runner:
                 if r.status in sessions.DONE or u.stage == Stage.ANALYSIS}
         todo = [u for u, r in zip(units, rows)
                 if r.status in ("pending", "failed") and u.stage != Stage.ANALYSIS]
+        if job.timeline is None and any(operators.get(u.op).needs_timeline for u in todo):
+            job.timeline = load_timeline(_ingested(job))  # a resume: from the ingest cache
         run_graph(todo, lambda u: self._run_unit(job, u, seq[u.name], total) is not None,
                   int(job.spec.workers or 1), self.cancel.is_set, key=lambda u: u.name,
                   needs=lambda u: u.needs, done=done,

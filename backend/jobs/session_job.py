@@ -80,9 +80,11 @@ def history_record(db, job: Job) -> HistoryRecord:
     for f in files:
         by_type[f.file_type] = by_type.get(f.file_type, 0) + 1
     frames = master.frame_count or 0
-    # the encode rate is the web master's: the unit that wrote it, whichever operator that is
+    # the encode rate is the web master's: the unit that wrote it, whichever operator that is,
+    # and the segments it joined (segments an earlier export left in the cache cost nothing)
     web = {f.file_path for f in files if f.file_type == "master_web"}
-    encode_s = sum(op.duration_seconds or 0.0 for op in ops if web & set(op.output_files or []))
+    encode_s = sum(op.duration_seconds or 0.0 for op in ops
+                   if web & set(op.output_files or []) or op.operation_type == "web_segments")
     master_size = spec.master_size
     return HistoryRecord(
         session_id=job.session_id, artwork_name=session.artwork_name,

@@ -22,6 +22,7 @@ from pathlib import Path
 import msgspec
 import psutil
 
+from backend import paths
 from backend.errors import MediaError, UnreadableFile
 from backend.media.atomic import fsync_dir
 from backend.media.ingest_result import MasterIdentity, Scene
@@ -153,7 +154,7 @@ class IngestCache:
         system error inside (disk full, no permission) becomes one MediaError naming the cache."""
         temp = self.root / f"{PARTIAL_PREFIX}{entry.name}-{os.getpid()}-{secrets.token_hex(4)}"
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            paths.private_dir(self.root)  # names and frames of unreleased work
             self._remove_orphans()
             temp.mkdir()
             yield temp

@@ -156,6 +156,8 @@ class Operator(abc.ABC):
     # Its units need every unit of the export in an earlier stage (contact sheet, verification,
     # bag): filled in at planning.
     needs_everything: ClassVar[bool] = False
+    # Its units read the frame timeline (job.timeline): a resume loads it from the ingest cache.
+    needs_timeline: ClassVar[bool] = False
 
     def check(self, job: Job) -> None:
         """Raise InputError if the job's inputs cannot work for this operator. Default: fine."""

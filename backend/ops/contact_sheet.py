@@ -42,6 +42,7 @@ class ContactSheetOperator(Operator):
         video = job.master_info.video
         rate = numbering_rate(job.master_info)
         selected = set(job.selected)
+        notes = {n.start_frame: n for n in job.spec.scene_notes}
         scenes = []
         for s in job.scenes:
             frame, _index = midpoint(job, s)
@@ -52,7 +53,9 @@ class ContactSheetOperator(Operator):
                 group=group_name(job, s.number), exported=exported,
                 clip=clip_path(job, s.number) if exported else None,
                 still_hq=hq if exported else None, still_web=web if exported else None,
-                thumbnail=thumbnail_path(job, s.number) if exported else None))
+                thumbnail=thumbnail_path(job, s.number) if exported else None,
+                label=notes[s.start_frame].label if s.start_frame in notes else "",
+                note=notes[s.start_frame].note if s.start_frame in notes else ""))
         info = job.master_info
         master = {"Master": job.master.name, "Resolution": f"{video.display_width}x{video.display_height}",
                   "Codec": video.codec, "Duration": f"{info.duration_s:.3f} s", "Frames": str(len(job.timeline))}

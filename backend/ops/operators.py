@@ -6,7 +6,7 @@ import importlib
 from backend.ops.base import Operator
 
 # Module per operator, in the order a session runs them.
-OPERATOR_MODULES = ["probe", "scene_detection", "master_copy", "optimization", "still_extraction",
+OPERATOR_MODULES = ["probe", "scene_detection", "master_copy", "web_segments", "optimization", "still_extraction",
                     "rd_processing", "interchange", "clip_export", "group_join", "thumbnails",
                     "contact_sheet", "verification", "bag"]
 

@@ -109,6 +109,8 @@ class VerificationOperator(Operator):
             "encoder": job.encoder.encoder, "layout": job.layout,
             "files": sorted(entries, key=lambda e: e["path"]),
         }
+        if job.spec.follows:  # a new version of a finished archive says which one it follows
+            manifest["follows"] = job.spec.follows
         data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
         write_bytes_atomic(job.path(unit.outputs[-1]), data)
         produced.append(FileRecord(file_path=unit.outputs[-1], file_type="manifest", file_category="archive",

@@ -46,3 +46,15 @@ export function fill(el, ...children) {
   el.replaceChildren(...children.flat().filter((c) => c != null && c !== false));
   return el;
 }
+
+// A progress bar people and screen readers can read: role progressbar, its name, its value.
+export function progressBar(id, label, attrs = {}) {
+  return h("div", { class: "progress", role: "progressbar", id, "aria-label": label, "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": "0", ...attrs },
+    h("div", { class: "fill" }));
+}
+
+export function setProgress(bar, fraction) {
+  const pct = Math.max(0, Math.min(100, fraction * 100));
+  bar.firstChild.style.width = `${pct.toFixed(1)}%`;
+  bar.setAttribute("aria-valuenow", pct.toFixed(0));
+}

@@ -1,19 +1,27 @@
 // The editor screen: viewer (or scene grid), timeline, cut review and groups, wired to the state
 // functions, the undo history and the bridge. Every edit goes through commit(): new state ->
-// history -> redraw -> autosave.
+// history -> redraw -> autosave. Its parts are in their own files, mixed in below: the keyboard
+// handler (keyboard.js, driven by keymap.js), autosave (autosave.js) and the views (views/: grid,
+// groups, scene, review); the player is viewer.js, the canvas timeline.js.
 
 import * as S from "./state.js";
 import * as H from "./history.js";
 import { constantRateMicroseconds, pruneCuts, replayCuts, snapToPeak } from "./cuts.js";
 import { TimelineView } from "./timeline.js";
 import { Viewer } from "./viewer.js";
+import { banner, fill, h } from "./dom.js";
+import { checkDetection, MAX_THRESHOLD } from "./rules.js";
+import { formatClock, formatTimecode } from "./timecode.js";
+import { autosave, bridgeGroups, bridgeNotes, sameJSON } from "./autosave.js";
+import { keyboard } from "./keyboard.js";
+import { grid } from "./views/grid.js";
+import { groups } from "./views/groups.js";
+import { review } from "./views/review.js";
+import { scenePanel } from "./views/scene.js";
 import { audioOnsets, loadWaveform, onsetFloor } from "./waveform.js";
 import { SharpFrame } from "./sharp.js";
 import { frameMap, valuesByNumber } from "./frames.js";
-import { formatClock, formatTimecode } from "./timecode.js";
-import { banner, fill, h } from "./dom.js";
 
-const SAVE_DELAY_MS = 150;
 const PROXY_POLL_MS = 1500;   // how often to ask whether the sharp proxy is ready
 
 export class Editor {
@@ -41,8 +49,8 @@ export class Editor {
     const num = (id, attrs) => h("input", { id, type: "number", class: "num", ...attrs });
     fill(this.root, 
       h("div", { class: "toolbar" },
-        h("label", { title: "Content score a frame needs to start a new scene (ContentDetector)" }, "Threshold", num("threshold", { min: 0, step: 0.5 })),
-        h("label", { title: "Scenes shorter than this merge (frames)" }, "Min length", num("min-len", { min: 0, step: 1 })),
+        h("label", { title: "Content score a frame needs to start a new scene (ContentDetector)" }, "Threshold", num("threshold", { min: 0.1, max: MAX_THRESHOLD, step: 0.5 })),
+        h("label", { title: "Scenes shorter than this merge (frames)" }, "Min length", num("min-len", { min: 1, step: 1 })),
         h("span", { id: "scene-count", class: "num" }),
         h("span", { class: "sep" }),
         h("label", { title: "Keep only the strongest of cuts closer than this many frames" }, "Prune <", num("prune-gap", { min: 1, step: 1, value: 12 }), "frames"),
@@ -53,6 +61,8 @@ export class Editor {
         h("button", { id: "redo", title: "Redo (Ctrl+Shift+Z)" }, "Redo"),
         h("span", { class: "sep" }),
         h("button", { id: "toggle-grid", title: "Scene grid (G)" }, "Scene grid"),
+        h("input", { id: "goto", type: "text", class: "goto", placeholder: "Go to… (T)", "aria-label": "Go to a timecode, frame or scene (#12)",
+                     title: "A frame (1234), a timecode (00:01:02:03), a time (1:02.5) or a scene (#12); Enter goes there" }),
         h("span", { class: "spacer" }),
         h("span", { id: "save-state", class: "muted" }),
         h("button", { id: "export", class: "primary" }, "Export…")),
@@ -63,16 +73,29 @@ export class Editor {
           h("div", { class: "hud", id: "hud" }),
           h("div", { class: "badge", id: "badge", hidden: true }),
           h("div", { class: "source-badge", id: "source", title: "The frame on screen: the proxy's, or the master's own once the playhead rests" }, "proxy")),
-        h("div", { class: "grid", id: "grid", hidden: true })),
-      h("div", { class: "timeline" }, h("canvas", { id: "timeline", tabindex: 0 })),
+        h("div", { class: "grid", id: "grid", hidden: true, role: "listbox", "aria-multiselectable": "true", "aria-label": "Scenes" })),
+      h("div", { class: "timeline" }, h("canvas", { id: "timeline", tabindex: 0, role: "application", "aria-label": "Timeline: cuts, scenes and scores. Press ? for its keys.", "aria-roledescription": "timeline" })),
       h("aside", { class: "side" },
+        h("section", { class: "scene", id: "scene-panel" }),
         h("section", { class: "review", id: "review" }),
         h("section", { class: "groups", id: "groups" })),
       h("div", { class: "statusbar", id: "statusbar" }));
     const $ = (id) => this.root.querySelector(`#${id}`);
     this.el = { threshold: $("threshold"), minLen: $("min-len"), sceneCount: $("scene-count"), pruneGap: $("prune-gap"),
                 undo: $("undo"), redo: $("redo"), save: $("save-state"), hud: $("hud"), badge: $("badge"), source: $("source"),
-                grid: $("grid"), viewer: $("viewer"), review: $("review"), groups: $("groups"), status: $("statusbar") };
+                grid: $("grid"), viewer: $("viewer"), review: $("review"), scene: $("scene-panel"), groups: $("groups"), status: $("statusbar"), goto: $("goto") };
+    this.el.goto.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); this.goTo(this.el.goto.value); } });
+    $("timeline").addEventListener("contextmenu", (e) => {
+      e.preventDefault();
+      const r = e.currentTarget.getBoundingClientRect();
+      const hit = this.timeline.hitTest(e.clientX - r.left, e.clientY - r.top);
+      if (hit.kind === "cut") { this.commit(S.selectCut(this.state, hit.cut)); this.openMenu("cut", e.clientX, e.clientY); }
+      else if (hit.kind === "scene") {
+        if (!S.isSelected(this.state, hit.start)) this.commit(S.select(this.state, hit.start, "click"));
+        this.commit(S.setPlayhead(this.state, hit.start));
+        this.openMenu("scene", e.clientX, e.clientY);
+      }
+    });
     this.el.threshold.addEventListener("change", () => this.typedThreshold());
     this.el.minLen.addEventListener("change", () => this.typedThreshold());
     $("prune").addEventListener("click", () => this.prune());
@@ -100,7 +123,7 @@ export class Editor {
     this.meta = timeline;
     this.rate = timeline.fps;
     this.history = H.createHistory(S.fromTimeline(timeline));
-    this.saved = { ...S.toBridge(this.state), groups: bridgeGroups(timeline.groups) };
+    this.saved = { ...S.toBridge(this.state), groups: bridgeGroups(timeline.groups), scene_notes: bridgeNotes(timeline.scene_notes) };
     // thumbnails the ingest made for its own scenes, by their frame span
     this.ingestThumbs = new Map();
     // (one base URL; a scene's is its midpoint's decoded index after it)
@@ -182,9 +205,10 @@ export class Editor {
     }
     // the page's HTML follows once per display frame, with the timeline, however many edits came
     if (s.selectedCut !== before.selectedCut) this.dirty.add("review");
+    if (s.notes !== before.notes || S.sceneStartAt(s, s.playhead) !== S.sceneStartAt(before, before.playhead) || s.cuts !== before.cuts) this.dirty.add("scene");
     // the panel is redrawn only when the groups change, so a selection never replaces the drop targets
     if (s.groups !== before.groups) this.dirty.add("groups");
-    if (s.groups !== before.groups || s.selection !== before.selection || s.cuts !== before.cuts) this.dirty.add("grid");
+    if (s.groups !== before.groups || s.selection !== before.selection || s.cuts !== before.cuts || s.notes !== before.notes) this.dirty.add("grid");
     this.renderSoon();
     this.timeline.requestDraw();
     if (save && !this.dragging) this.scheduleSave();
@@ -196,6 +220,7 @@ export class Editor {
     requestAnimationFrame(() => {
       this.renderPending = false;
       if (this.dirty.has("review")) this.renderReview();
+      if (this.dirty.has("scene")) this.renderScenePanel();
       if (this.dirty.has("groups")) this.renderGroups();
       if (this.dirty.has("grid")) this.renderGridSoon();
       this.dirty.clear();
@@ -204,61 +229,10 @@ export class Editor {
     });
   }
 
+  fail(err) { banner(err.message ?? String(err)); }
+
   undo() { const before = this.state; this.history = H.undo(this.history); this.afterChange(before); }
   redo() { const before = this.state; this.history = H.redo(this.history); this.afterChange(before); }
-
-  // --- autosave ------------------------------------------------------------------------------
-  scheduleSave() {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => this.save(), SAVE_DELAY_MS);
-    this.setSaveState("saving", "Saving…");
-  }
-
-  // Sends what differs from what the bridge has, in the order scene numbers depend on.
-  async save() {
-    if (this.saving) { this.saveAgain = true; return this.savingPromise; }
-    this.saving = true;
-    this.savingPromise = (async () => {
-      try {
-        do {
-          this.saveAgain = false;
-          const want = S.toBridge(this.state), have = this.saved;
-          const id = this.sessionId;
-          // each answer is the session as the bridge now holds it (it carries selection and groups
-          // over new cuts itself), so what is left to send is measured against that
-          const accept = (r, extra = {}) => { this.saved = { ...this.saved, ...extra, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups) }; };
-          if (want.threshold !== have.threshold || want.min_scene_len !== have.min_scene_len) {
-            accept(await this.bridge.call("edit.recut", { session_id: id, threshold: want.threshold, min_scene_len: want.min_scene_len }),
-                   { threshold: want.threshold, min_scene_len: want.min_scene_len });
-          }
-          if (!sameJSON(want.cuts, this.saved.cuts)) accept(await this.bridge.call("edit.set_cuts", { session_id: id, cuts: want.cuts }));
-          if (!sameJSON(want.groups, this.saved.groups)) accept(await this.bridge.call("edit.set_groups", { session_id: id, groups: want.groups }));
-          if (!sameJSON(want.selection, this.saved.selection)) accept(await this.bridge.call("edit.set_selection", { session_id: id, scenes: want.selection }));
-        } while (this.saveAgain);
-        this.setSaveState("", "All changes saved");
-      } catch (err) {
-        this.setSaveState("failed", "Not saved");
-        banner(`Your last edit was not saved: ${err.message}`);
-        throw err;
-      } finally {
-        this.saving = false;
-      }
-    })();
-    return this.savingPromise.catch(() => {});
-  }
-
-  async flush() {
-    clearTimeout(this.saveTimer);
-    await this.save();
-    if (this.el.save.classList.contains("failed")) throw new Error("the edits could not be saved, so export would not use them");
-  }
-
-  setSaveState(cls, text) {
-    this.el.save.className = cls || "muted";
-    this.el.save.textContent = text;
-  }
-
-  fail(err) { banner(err.message ?? String(err)); }
 
   // --- threshold -----------------------------------------------------------------------------
   recutLocally(threshold, minLen) {
@@ -267,7 +241,7 @@ export class Editor {
 
   threshold(value, phase) {
     const s = this.state;
-    const t = Math.round(value * 10) / 10;
+    const t = Math.min(MAX_THRESHOLD, Math.max(0.1, Math.round(value * 10) / 10));  // the core's range
     if (phase === "start") { this.dragging = { from: s.threshold, steps: 0 }; return; }
     if (phase === "cancel") { this.dragging = null; return; }
     const next = S.setThreshold(s, t, s.minSceneLen, this.recutLocally(t, s.minSceneLen));
@@ -278,8 +252,14 @@ export class Editor {
   }
 
   typedThreshold() {
-    const t = Number(this.el.threshold.value), m = Number(this.el.minLen.value);
-    if (!(t >= 0) || !Number.isInteger(m) || m < 0) { banner("Threshold must be a number ≥ 0 and minimum length a whole number of frames ≥ 0."); this.renderToolbar(); return; }
+    let t, m;
+    try { ({ threshold: t, minSceneLen: m } = checkDetection(this.el.threshold.value, this.el.minLen.value)); }
+    catch (err) {
+      // the core would refuse it too: said, and the fields show what is still in force
+      banner(`Not changed: ${err.message}.`);
+      this.el.threshold.value = this.state.threshold; this.el.minLen.value = this.state.minSceneLen;
+      return;
+    }
     this.commit(S.setThreshold(this.state, t, m, this.recutLocally(t, m)));
     this.confirmRecut();
   }
@@ -291,7 +271,7 @@ export class Editor {
     const s = this.state;
     try {
       const r = await this.bridge.call("edit.recut", { session_id: this.sessionId, threshold: s.threshold, min_scene_len: s.minSceneLen });
-      this.saved = { ...this.saved, threshold: s.threshold, min_scene_len: s.minSceneLen, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups) };
+      this.saved = { ...this.saved, threshold: s.threshold, min_scene_len: s.minSceneLen, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups), scene_notes: bridgeNotes(r.scene_notes) };
       if (this.state.threshold === s.threshold && !sameJSON(r.cuts, this.state.cuts)) {
         this.history = { ...this.history, present: S.setCuts(this.state, r.cuts) };
         this.afterChange(s, { save: false });
@@ -305,20 +285,26 @@ export class Editor {
   // --- cuts ----------------------------------------------------------------------------------
   addCutAtPlayhead() { this.commit(S.addCut(this.state, this.state.playhead)); }
 
-  deleteSelectedCut() {
-    const c = this.state.selectedCut;
-    if (c == null) { banner("Select a cut first (click its marker in the timeline).", { kind: "info", timeoutMs: 2500 }); return; }
-    this.commit(S.deleteCut(this.state, c));
+  // Delete: the selected cut, else the cuts that start the selected scenes (each joins the one before).
+  deleteSelected() {
+    const s = this.state;
+    if (s.selectedCut != null) { this.commit(S.deleteCut(s, s.selectedCut)); return; }
+    const starts = s.selection.filter((f) => f !== s.first);
+    if (!starts.length) { banner("Select a cut (X, [ or ], or click its marker) or a scene after the first (S) first.", { kind: "info", timeoutMs: 3000 }); return; }
+    this.commit(S.setCuts(s, s.cuts.filter((c) => !starts.includes(c))));
   }
 
+  // A drag is one gesture and one undo step: its first move makes the step, the later ones
+  // replace it (coalesce), until the pointer is released.
   moveCut(from, to, snapFrames, phase) {
-    if (phase === "end") return from;
+    if (phase === "start" || phase === "end") { this.cutDragStarted = false; return from; }
     const index = Math.max(1, Math.min(this.state.end - 1, to));
     const target = snapFrames > 0 ? this.snapTarget(index, snapFrames) : index;
     const next = S.moveCut(this.state, from, target);
     if (next === this.state) return from;
     const moved = next.selectedCut;
-    this.commit(next);
+    this.commit(next, { coalesce: !!this.cutDragStarted });
+    this.cutDragStarted = true;
     return moved;
   }
 
@@ -358,85 +344,6 @@ export class Editor {
   }
 
   // --- scenes and groups ---------------------------------------------------------------------
-  groupDrag(starts, x, y, phase) {
-    for (const el of this.root.querySelectorAll(".group.drop")) el.classList.remove("drop");
-    this.ghost?.remove();
-    this.ghost = null;
-    const target = document.elementFromPoint(x, y)?.closest?.("[data-group]");
-    if (phase === "move") {
-      target?.classList.add("drop");
-      this.ghost = h("div", { class: "drag-ghost", style: `left:${x + 12}px;top:${y + 8}px` }, `${starts.length} scene${starts.length === 1 ? "" : "s"}`);
-      document.body.append(this.ghost);
-      return;
-    }
-    if (phase === "drop" && target) {
-      const id = target.dataset.group === "none" ? null : Number(target.dataset.group);
-      this.commit(S.assignScenes(this.state, starts, id));
-    }
-  }
-
-  newGroup() {
-    try {
-      let k = this.state.groups.length + 1;
-      while (this.state.groups.some((g) => g.name === `Group ${k}`)) k++;
-      const next = S.createGroup(this.state, `Group ${k}`);
-      this.commit(this.state.selection.length ? S.assignScenes(next, next.selection, next.groups.at(-1).id) : next);
-    } catch (err) { this.fail(err); }
-  }
-
-  editGroup(fn) {
-    try { this.commit(fn(this.state)); } catch (err) { banner(err.message); this.renderGroups(); }
-  }
-
-  // --- keys ----------------------------------------------------------------------------------
-  key(e) {
-    if (e.target.closest?.("input, select, textarea") && e.key !== "Escape") return false;
-    const s = this.state, fps = this.rate.num / this.rate.den;
-    const ctrl = e.ctrlKey || e.metaKey;
-    const k = e.key;
-    const go = (f) => this.commit(S.setPlayhead(this.state, f), { follow: true });
-    if (ctrl && (k === "z" || k === "Z")) { e.shiftKey ? this.redo() : this.undo(); return true; }
-    if (ctrl && (k === "y")) { this.redo(); return true; }
-    if (ctrl && (k === "a" || k === "A")) { this.commit(S.selectAll(s)); return true; }
-    if (ctrl) return false;
-    switch (k) {
-      case " ": this.viewer.togglePlay(); return true;
-      case "k": case "K": this.viewer.stop(); return true;
-      case "l": case "L": this.viewer.shuttleStep(1); return true;
-      case "j": case "J": this.viewer.shuttleStep(-1); return true;
-      case "ArrowLeft": go(s.playhead - (e.shiftKey ? Math.round(fps) : 1)); return true;
-      case "ArrowRight": go(s.playhead + (e.shiftKey ? Math.round(fps) : 1)); return true;
-      case "ArrowUp": case "[": go(S.neighbourCut(s, -1)); return true;
-      case "ArrowDown": case "]": go(S.neighbourCut(s, 1)); return true;
-      case "Home": go(s.first); return true;
-      case "End": go(s.end - 1); return true;
-      case "c": case "C": this.addCutAtPlayhead(); return true;
-      case "m":
-        if (!this.viewer.toggleMute()) banner("This master has no sound.", { kind: "info", timeoutMs: 2000 });
-        this.renderHud();
-        return true;
-      case "M":
-        if (s.selection.length < 2) { banner("Select two or more scenes to merge them (Shift+click a range).", { kind: "info", timeoutMs: 2500 }); return true; }
-        this.commit(S.mergeScenes(s, s.selection));
-        return true;
-      case "Delete": case "Backspace": this.deleteSelectedCut(); return true;
-      case "f": case "F": this.showMasterFrame(); return true;
-      case "g": case "G": this.toggleGrid(); return true;
-      case "Escape": this.commit(S.selectCut(S.selectNone(s), null)); return true;
-      case "+": case "=": this.timeline.zoomAt(this.timeline.xOf(s.playhead), 0.5); return true;
-      case "-": case "_": this.timeline.zoomAt(this.timeline.xOf(s.playhead), 2); return true;
-      case "\\": this.timeline.fit(); return true;
-      case ",": this.nudgeSelectedCut(-1); return true;
-      case ".": this.nudgeSelectedCut(1); return true;
-      default:
-        if (/^[1-9]$/.test(k)) {
-          if (!s.selection.length) { banner("Select scenes first (click, Shift+click, Ctrl+click or Ctrl+A).", { kind: "info", timeoutMs: 2500 }); return true; }
-          this.commit(S.selectionToGroup(s, Number(k)));
-          return true;
-        }
-    }
-    return false;
-  }
 
   // The viewer's size in device pixels: the sharp frame is made at that size, not larger.
   viewerPixels() {
@@ -454,16 +361,9 @@ export class Editor {
     } catch (err) { this.fail(err); }
   }
 
-  toggleGrid() {
-    this.gridVisible = !this.gridVisible;
-    this.el.grid.hidden = !this.gridVisible;
-    this.el.viewer.hidden = this.gridVisible;
-    if (this.gridVisible) this.renderGrid();
-  }
-
   // --- rendering the HTML parts ---------------------------------------------------------------
   render() {
-    this.renderToolbar(); this.renderHud(); this.renderReview(); this.renderGroups(); this.renderStatus();
+    this.renderToolbar(); this.renderHud(); this.renderScenePanel(); this.renderReview(); this.renderGroups(); this.renderStatus();
     if (this.gridVisible) this.renderGrid();
     this.timeline.requestDraw();
   }
@@ -500,138 +400,6 @@ export class Editor {
       h("span", { id: "perf", class: "num" }));
   }
 
-  async renderReview() {
-    const s = this.state, el = this.el.review;
-    const cut = s.selectedCut;
-    if (cut == null) {
-      fill(el, h("h3", {}, "Cut"), h("p", { class: "muted" }, "Click a cut marker to see the frames on either side, with their scores. C adds a cut at the playhead."));
-      return;
-    }
-    const token = ++this.reviewToken;
-    const score = (f) => (this.frameScores?.[f] ?? 0).toFixed(1);
-    const body = h("div", { class: "pair" },
-      h("figure", {}, h("img", { id: "review-before", alt: `frame ${cut - 1}` }), h("figcaption", {}, `last before · frame ${cut - 1} · score ${score(cut - 1)}`)),
-      h("figure", {}, h("img", { id: "review-after", alt: `frame ${cut}` }), h("figcaption", {}, `first after · frame ${cut} · score ${score(cut)}`)));
-    fill(el, h("h3", {}, `Cut at frame ${cut} · ${formatTimecode(cut, this.rate)}`), body,
-      h("div", { class: "row" },
-        h("button", { title: "Move the cut one frame earlier (,)", onclick: () => this.nudgeSelectedCut(-1) }, "◀ 1"),
-        h("button", { title: "Move the cut one frame later (.)", onclick: () => this.nudgeSelectedCut(1) }, "1 ▶"),
-        h("button", { onclick: () => this.commit(S.setPlayhead(this.state, cut), { follow: true }) }, "Go to"),
-        h("button", { class: "danger", title: "Remove this cut, merging its scenes (Delete)", onclick: () => this.deleteSelectedCut() }, "Remove")));
-    try {
-      const r = await this.bridge.call("frame.around_cut", { session_id: this.sessionId, cut });
-      if (token !== this.reviewToken) return;
-      el.querySelector("#review-before").src = r.before_url;
-      el.querySelector("#review-after").src = r.after_url;
-      const caps = el.querySelectorAll("figcaption");
-      caps[0].textContent = `last before · frame ${cut - 1} · score ${Number(r.before_score).toFixed(1)}`;
-      caps[1].textContent = `first after · frame ${cut} · score ${Number(r.after_score).toFixed(1)}`;
-    } catch (err) {
-      if (token === this.reviewToken) el.append(h("p", { class: "muted" }, `Frames unavailable: ${err.message}`));
-    }
-  }
-
-  // A name being typed is kept as a draft until Enter or leaving the field, so a redraw of the
-  // panel (a drag, a save's answer) while typing loses neither the text nor the focus.
-  commitName(id, name) {
-    this.nameDrafts.delete(id);
-    const group = this.state.groups.find((g) => g.id === id);
-    if (group && group.name !== name) this.editGroup((st) => S.renameGroup(st, id, name));
-  }
-
-  renderGroups() {
-    const s = this.state, el = this.el.groups;
-    const active = document.activeElement;
-    const typing = active && active.matches?.("input.name") && el.contains(active)
-      ? { id: active.closest("[data-group]").dataset.group, start: active.selectionStart, end: active.selectionEnd } : null;
-    const rows = s.groups.map((g, i) => h("div", { class: "group", dataset: { group: String(g.id) } },
-      h("span", { class: "key", title: `Key ${i + 1}` }, i < 9 ? String(i + 1) : ""),
-      h("input", { type: "color", value: g.color, title: "Colour", onchange: (e) => this.editGroup((st) => S.recolorGroup(st, g.id, e.target.value)) }),
-      h("input", { class: "name", type: "text", value: this.nameDrafts.get(g.id) ?? g.name, title: "Rename",
-                   oninput: (e) => this.nameDrafts.set(g.id, e.target.value),
-                   onchange: (e) => this.commitName(g.id, e.target.value),
-                   onkeydown: (e) => { if (e.key === "Enter") this.commitName(g.id, e.target.value); } }),
-      h("span", { class: "count", title: "Scenes in this group" }, String(g.scenes.length)),
-      h("button", { class: "icon", title: "Select this group's scenes", onclick: () => this.commit({ ...this.state, selection: [...g.scenes] }) }, "⊙"),
-      h("button", { class: "icon", title: "Move up", disabled: i === 0, onclick: () => this.editGroup((st) => S.moveGroup(st, g.id, i - 1)) }, "↑"),
-      h("button", { class: "icon", title: "Move down", disabled: i === s.groups.length - 1, onclick: () => this.editGroup((st) => S.moveGroup(st, g.id, i + 1)) }, "↓"),
-      h("button", { class: "icon danger", title: "Remove the group (its scenes stay)", onclick: () => this.editGroup((st) => S.removeGroup(st, g.id)) }, "×")));
-    fill(el, h("h3", {}, "Groups"),
-      ...rows,
-      h("div", { class: "group none", dataset: { group: "none" }, title: "Drop scenes here to take them out of their group" }, "No group"),
-      h("div", { class: "row" }, h("button", { id: "new-group", onclick: () => this.newGroup(), title: "A new group (with the selected scenes)" }, "+ New group")),
-      h("p", { class: "muted" }, "Drag selected scenes from the timeline or the grid onto a group, or press 1–9."));
-    const input = typing && el.querySelector(`[data-group="${CSS.escape(typing.id)}"] input.name`);
-    if (input) { input.focus(); input.setSelectionRange(typing.start, typing.end); }
-  }
-
-  renderGridSoon() {
-    if (!this.gridVisible) return;
-    cancelAnimationFrame(this.gridFrame);
-    this.gridFrame = requestAnimationFrame(() => this.renderGrid());
-  }
-
-  renderGrid() {
-    const s = this.state;
-    const selected = new Set(s.selection);
-    const color = new Map();
-    for (const g of s.groups) for (const st of g.scenes) color.set(st, g.color);
-    const cells = S.scenes(s).map((sc) => {
-      const start = sc.start_frame;
-      const pic = h("span", { class: "pic" });
-      const url = this.ingestThumbs.get(`${sc.start_frame}-${sc.end_frame}`);
-      if (url) pic.style.backgroundImage = `url("${url}")`;
-      else this.spriteBackground(pic, sc.start_frame + Math.floor((sc.end_frame - sc.start_frame + 1) / 2));
-      const cell = h("div", { class: `cell${selected.has(start) ? " selected" : ""}`, dataset: { start: String(start) }, title: `Scene ${sc.number}: frames ${sc.start_frame}–${sc.end_frame}` },
-        pic, color.has(start) ? h("span", { class: "chip", style: `background:${color.get(start)}` }) : null,
-        h("span", { class: "cap" }, h("span", {}, `#${sc.number}`), h("span", { class: "num" }, `${sc.end_frame - sc.start_frame + 1} f`)));
-      return cell;
-    });
-    fill(this.el.grid, ...cells);
-    if (!this.gridWired) { this.wireGrid(); this.gridWired = true; }
-  }
-
-  spriteBackground(el, frame) {
-    const sheets = this.sprites;
-    if (!sheets.length) return;
-    let k = sheets.length - 1;
-    while (k > 0 && sheets[k].first_frame > frame) k--;
-    const sh = sheets[k];
-    const n = Math.max(0, Math.min(sh.columns * sh.rows - 1, Math.floor((frame - sh.first_frame) / sh.frame_step)));
-    const col = n % sh.columns, row = Math.floor(n / sh.columns);
-    el.style.backgroundImage = `url("${sh.url}")`;
-    el.style.backgroundSize = `${sh.columns * 100}% ${sh.rows * 100}%`;
-    el.style.backgroundPosition = `${sh.columns > 1 ? (col / (sh.columns - 1)) * 100 : 0}% ${sh.rows > 1 ? (row / (sh.rows - 1)) * 100 : 0}%`;
-  }
-
-  wireGrid() {
-    const grid = this.el.grid;
-    let press = null;
-    grid.addEventListener("pointerdown", (e) => {
-      const cell = e.target.closest(".cell");
-      if (!cell || e.button !== 0) return;
-      press = { start: Number(cell.dataset.start), x: e.clientX, y: e.clientY, moved: false, mode: e.shiftKey ? "shift" : (e.ctrlKey || e.metaKey) ? "ctrl" : "click" };
-      grid.setPointerCapture(e.pointerId);
-    });
-    grid.addEventListener("pointermove", (e) => {
-      if (!press) return;
-      if (!press.moved && Math.hypot(e.clientX - press.x, e.clientY - press.y) < 5) return;
-      if (!press.moved && !this.state.selection.includes(press.start)) this.commit(S.select(this.state, press.start, press.mode));
-      press.moved = true;
-      this.groupDrag(this.state.selection, e.clientX, e.clientY, "move");
-    });
-    grid.addEventListener("pointerup", (e) => {
-      if (!press) return;
-      if (press.moved) this.groupDrag(this.state.selection, e.clientX, e.clientY, "drop");
-      else this.commit(S.select(this.state, press.start, press.mode));
-      press = null;
-    });
-    grid.addEventListener("dblclick", (e) => {
-      const cell = e.target.closest(".cell");
-      if (cell) { this.toggleGrid(); this.commit(S.setPlayhead(this.state, Number(cell.dataset.start)), { follow: true }); }
-    });
-  }
-
   timelineHost() {
     return {
       state: () => this.history?.present ?? S.initialState({ end: 1 }),
@@ -646,11 +414,5 @@ export class Editor {
   }
 }
 
-// Groups as the bridge returns them, in the shape toBridge makes (for comparing).
-function bridgeGroups(groups) {
-  return (groups ?? []).map((g) => ({ name: g.name, color: g.color ?? null, scenes: [...g.scenes] }));
-}
-
-function sameJSON(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
+// The editor's parts, each in its own file, share its state and its one commit path.
+Object.assign(Editor.prototype, autosave, keyboard, grid, groups, scenePanel, review);

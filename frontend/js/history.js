@@ -4,7 +4,7 @@
 
 import { setCuts } from "./state.js";
 
-const EDITED = ["cuts", "groups", "nextGroupId", "threshold", "minSceneLen"];
+const EDITED = ["cuts", "groups", "nextGroupId", "threshold", "minSceneLen", "notes"];
 export const LIMIT = 500;
 
 export function createHistory(state) {

@@ -5,8 +5,14 @@
 import { connect } from "./rpc.js";
 import { formatBytes } from "./sizes.js";
 import { Editor } from "./editor.js";
+import { KEYMAP, keysLabel, lookup } from "./keymap.js";
 import { banner, clearBanner, h, showScreen } from "./dom.js";
-import { renderExport, renderHistory, renderIngest, renderPresets, renderSettings, renderStart } from "./screens.js";
+import { renderExport } from "./screens/export.js";
+import { renderHistory } from "./screens/history.js";
+import { renderIngest } from "./screens/ingest.js";
+import { renderPresets } from "./screens/presets.js";
+import { renderSettings } from "./screens/settings.js";
+import { renderStart } from "./screens/start.js";
 
 const app = { bridge: null, editor: null, ingest: null, exportView: null, sessionId: null, route: null };
 window.videoArchive = app;   // for tests and benchmarks: the live editor and its state
@@ -16,8 +22,11 @@ window.addEventListener("unhandledrejection", (e) => banner(`Something in the pa
 
 async function start() {
   showScreen("loading");
+  fillKeys();
   document.getElementById("help-button").addEventListener("click", () => toggleOverlay("help"));
   document.getElementById("about-button").addEventListener("click", () => toggleOverlay("about"));
+  document.getElementById("close-keep").addEventListener("click", () => toggleOverlay("close-ask"));
+  document.getElementById("close-pause").addEventListener("click", () => window.pywebview?.api?.pause_and_close?.());
   document.getElementById("banner-close").addEventListener("click", clearBanner);
   document.getElementById("fatal-retry").addEventListener("click", () => location.reload());
   try {
@@ -51,9 +60,10 @@ function onEvent(e) {
 }
 
 function onKey(e) {
-  if (e.key === "?" && !e.target.closest?.("input, select, textarea")) { toggleOverlay("help"); e.preventDefault(); return; }
+  if (lookup(e)?.row.action === "help" && !e.target.closest?.("input, select, textarea")) { toggleOverlay("help"); e.preventDefault(); return; }
   const open = document.querySelector(".overlay:not([hidden])");
-  if (open && e.key === "Escape") { open.hidden = true; e.preventDefault(); return; }
+  if (open && e.key === "Escape") { toggleOverlay(open.id); e.preventDefault(); return; }
+  if (open) return;  // a dialog is open: keys are its own
   if (app.route === "editor" && app.editor && app.editor.key(e)) e.preventDefault();
 }
 
@@ -67,13 +77,41 @@ function fillAbout(info) {
   document.getElementById("about-table").replaceChildren(...rows.map(([k, v]) => h("tr", {}, h("td", {}, k), h("td", { id: `about-${k.toLowerCase().replace(/\W+/g, "-")}` }, v))));
 }
 
-// the keys (?) and the About box: one open at a time, Esc closes it
+// the keys (?) and the About box: dialogs, one open at a time; the focus goes into the open one
+// and back to where it was when it closes (Esc, the same key, or the button again)
+let focusBefore = null;
 function toggleOverlay(id) {
   const overlay = document.getElementById(id);
   const show = overlay.hidden;
+  const wasOpen = document.querySelector(".overlay:not([hidden])");
   for (const o of document.querySelectorAll(".overlay")) o.hidden = true;
   overlay.hidden = !show;
+  if (show) {
+    if (!wasOpen) focusBefore = document.activeElement;
+    overlay.querySelector("[role=dialog]").focus();
+  } else {
+    focusBefore?.focus?.();
+    focusBefore = null;
+  }
 }
+
+// the keys box is drawn from the keymap, the same table the editor's handler reads
+function fillKeys() {
+  document.getElementById("keys-table").replaceChildren(...KEYMAP.map((row) =>
+    h("tr", { dataset: { action: row.action } }, h("td", {}, h("kbd", {}, keysLabel(row))), h("td", {}, row.what))));
+}
+
+// The desktop window's close button while exports run (App/shell.py calls these): the question
+// names the artworks; the shell takes it back, with a note, when the exports finish behind it.
+app.askClose = (names) => {
+  document.getElementById("close-text").textContent = `Close Video Archive and pause the export of ${names}? It is offered for resuming at the next start.`;
+  if (document.getElementById("close-ask").hidden) toggleOverlay("close-ask");
+  document.getElementById("close-keep").focus();
+};
+app.closeAskDone = (names) => {
+  if (!document.getElementById("close-ask").hidden) toggleOverlay("close-ask");
+  banner(`The export of ${names} finished: the window can be closed now.`, { kind: "info", timeoutMs: 15000 });
+};
 
 export function openSession(id) { location.hash = `#/session/${encodeURIComponent(id)}`; }
 
@@ -90,7 +128,11 @@ async function route() {
     } else if (name === "history") { app.route = "history"; showScreen("history"); await renderHistory(screen("history"), app.bridge); }
     else if (name === "presets") { app.route = "presets"; showScreen("presets"); await renderPresets(screen("presets"), app.bridge); }
     else if (name === "settings") { app.route = "settings"; showScreen("settings"); await renderSettings(screen("settings"), app.bridge); }
-    else { app.route = "start"; app.sessionId = null; showScreen("start"); await renderStart(screen("start"), app.bridge, { openSession }); }
+    else {
+      // #/new/PATH: `video-archive app FILE` (a desktop's "Open with") fills in the master
+      app.route = "start"; app.sessionId = null; showScreen("start");
+      await renderStart(screen("start"), app.bridge, { openSession, master: name === "new" && arg ? decodeURIComponent(arg) : "" });
+    }
   } catch (err) {
     banner(err.message);
     if (err.kind === "gone") { document.getElementById("fatal-text").textContent = err.message; showScreen("fatal"); }
@@ -126,8 +168,9 @@ async function openProject(id, toExport) {
     if (app.editor.sessionId !== id) await app.editor.open(id, timeline);
     app.route = "export";
     showScreen("export");
+    const { rows, selected } = await exportSummary(app.bridge, app.editor, opened);
     app.exportView = renderExport(document.getElementById("screen-export"), app.bridge, id, {
-      summary: await exportSummary(app.bridge, app.editor, opened), onBack: opened.stage === "export" ? null : () => { location.hash = `#/session/${encodeURIComponent(id)}`; },
+      summary: rows, scenesSelected: selected, onBack: opened.stage === "export" ? null : () => { location.hash = `#/session/${encodeURIComponent(id)}`; },
     });
     return;
   }
@@ -146,14 +189,14 @@ async function exportSummary(bridge, editor, opened) {
   catch (err) { banner(`The export summary's size estimate is not available: ${err.message}`); }
   const selected = plan?.scenes_selected ?? s.selection.length;
   const grouped = s.groups.filter((g) => g.scenes.some((st) => s.selection.includes(st))).length;
-  return [
+  return { selected, rows: [
     ["scenes selected", `${selected} of ${s.cuts.length + 1}`],
     ["clips", plan?.clips ?? selected + grouped],
     ["stills (HQ + web)", plan?.stills ?? selected * 2],
     ["groups", plan?.groups ?? grouped],
     ["estimated size", plan ? formatBytes(plan.estimated_bytes) : "–"],
     ["Archive folder", opened.archive_path ?? "–", true],
-  ];
+  ] };
 }
 
 start();

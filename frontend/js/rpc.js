@@ -28,7 +28,8 @@ async function login(location, storage, history) {
   storage.removeItem(RESUME_KEY);  // one use: a second tab from it must not race this one
   if (hash.has("code") || token) {
     url.searchParams.delete("token");
-    history.replaceState(history.state, "", url.pathname + url.search);
+    // the code goes with the address; a route after the token (#/history) stays
+    history.replaceState(history.state, "", url.pathname + url.search + (hash.has("code") ? "" : url.hash));
   }
   if (!code && !token) return null;
   const headers = { "Content-Type": "application/json" };

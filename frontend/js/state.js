@@ -14,9 +14,11 @@
 //   threshold, minSceneLen,
 //   playhead,              frame number under the playhead
 //   selectedCut,           frame number of the cut under review, or null
+//   notes,                 [{start, label, note}]: a person's words on scenes, by start frame, sorted
 // }
 
 import { scenesFromCuts } from "./cuts.js";
+import { checkGroupName, textProblem } from "./rules.js";
 
 export const GROUP_COLORS = ["#c4694f", "#c9a24a", "#7fa35a", "#4f9a94", "#4f7cc4",
                              "#8a6cc4", "#c45f9a", "#8c8c8c", "#b58a5c"];
@@ -25,7 +27,7 @@ export function initialState({ first = 0, end, cuts = [], threshold = 30, minSce
   if (!(Number.isInteger(end) && end > first)) throw new RangeError(`film end ${end} must follow its first frame ${first}`);
   return {
     first, end, cuts: normalCuts(cuts, first, end), selection: [], anchor: null, groups: [],
-    nextGroupId: 1, threshold, minSceneLen, playhead: first, selectedCut: null,
+    nextGroupId: 1, threshold, minSceneLen, playhead: first, selectedCut: null, notes: [],
   };
 }
 
@@ -78,9 +80,9 @@ export function clampFrame(state, frame) {
 
 // --- cuts ------------------------------------------------------------------------------------
 
-// New cuts with selection and groups carried over: a new scene takes after the old scene that
-// held its start frame (a split scene's halves both keep it; merged scenes keep the first's, and
-// the merged scene is selected when any part was).
+// New cuts with selection and groups carried over: a new scene takes after the old scene its
+// first frame was in (a split scene's halves both keep its choice; merged scenes keep the
+// first's), as the core does (carry_choices; tests/data/editor_rules.json).
 export function setCuts(state, cuts) {
   const next = normalCuts(cuts, state.first, state.end);
   if (sameArray(next, state.cuts)) return state;
@@ -91,26 +93,51 @@ export function setCuts(state, cuts) {
   for (const g of state.groups) for (const s of g.scenes) groupOfOld.set(s, g.id);
   const members = new Map(state.groups.map((g) => [g.id, []]));
   const selection = [];
-  // one pass over both sorted lists: old scenes [j, k) start inside new scene i
-  let j = 0;
-  for (let i = 0; i < newStarts.length; i++) {
-    const start = newStarts[i];
-    const stop = i + 1 < newStarts.length ? newStarts[i + 1] : state.end;
+  let j = 0;  // one pass over both sorted lists: old scene j holds new scene i's first frame
+  for (const start of newStarts) {
     while (j + 1 < oldStarts.length && oldStarts[j + 1] <= start) j++;
-    let k = j + 1;
-    while (k < oldStarts.length && oldStarts[k] < stop) k++;
-    let isSelected = false, gid = groupOfOld.get(oldStarts[j]);
-    for (let m = j; m < k; m++) {
-      if (selected.has(oldStarts[m])) isSelected = true;
-      if (gid == null) gid = groupOfOld.get(oldStarts[m]);
-    }
-    if (isSelected) selection.push(start);
+    if (selected.has(oldStarts[j])) selection.push(start);
+    const gid = groupOfOld.get(oldStarts[j]);
     if (gid != null) members.get(gid).push(start);
   }
   const groups = state.groups.map((g) => ({ ...g, scenes: members.get(g.id) }));
   const anchor = state.anchor == null ? null : newStarts[floorIndex(newStarts, state.anchor)];
   const selectedCut = state.selectedCut != null && next.includes(state.selectedCut) ? state.selectedCut : null;
-  return { ...state, cuts: next, selection, groups, anchor, selectedCut };
+  return { ...state, cuts: next, selection, groups, anchor, selectedCut, notes: carryNotes(state.notes, newStarts) };
+}
+
+// Notes over new scenes (`starts` sorted): a note stays with the scene its frame is in now; two
+// that land on one scene are joined, so no words are lost (the core's carry_notes).
+export function carryNotes(notes, starts) {
+  const out = [];
+  for (const n of notes) {
+    const start = starts[Math.max(0, floorIndex(starts, n.start))];
+    const last = out[out.length - 1];
+    if (last && last.start === start) {
+      out[out.length - 1] = { start, label: [last.label, n.label].filter(Boolean).join(" / "), note: [last.note, n.note].filter(Boolean).join("\n") };
+    } else out.push(n.start === start ? n : { ...n, start });
+  }
+  return out;
+}
+
+export const LABEL_CHARS = 80, NOTE_CHARS = 2000;
+
+// The label and note of the scene starting at `start` (both empty: none).
+export function setNote(state, start, label, note) {
+  if (!sceneStarts(state).includes(start)) throw new RangeError(`no scene starts at frame ${start}`);
+  const l = String(label ?? "").trim(), n = String(note ?? "").trim();
+  const bad = textProblem(l) ?? textProblem(n, { multiline: true });
+  if (bad) throw new RangeError(`The label or note ${bad}.`);
+  if (l.length > LABEL_CHARS || n.length > NOTE_CHARS) throw new RangeError(`A label is at most ${LABEL_CHARS} characters and a note at most ${NOTE_CHARS}.`);
+  const others = state.notes.filter((x) => x.start !== start);
+  const was = state.notes.find((x) => x.start === start);
+  if ((was?.label ?? "") === l && (was?.note ?? "") === n) return state;
+  const notes = l || n ? [...others, { start, label: l, note: n }].sort((a, b) => a.start - b.start) : others;
+  return { ...state, notes };
+}
+
+export function noteOf(state, start) {
+  return state.notes.find((x) => x.start === start) ?? null;
 }
 
 function sameArray(a, b) {
@@ -147,7 +174,24 @@ export function moveCut(state, from, to) {
     groups: state.groups.map((g) => ({ ...g, scenes: g.scenes.map(rename).sort((a, b) => a - b) })),
     anchor: state.anchor === from ? target : state.anchor,
     selectedCut: state.selectedCut === from ? target : state.selectedCut,
+    notes: state.notes.map((n) => (n.start === from ? { ...n, start: target } : n)),
   };
+}
+
+// I: the scene under `frame` starts there (its starting cut moves to it; in the first scene a cut
+// is added, so what came before becomes a scene of its own).
+export function markIn(state, frame) {
+  const f = clampFrame(state, frame), start = sceneStartAt(state, f);
+  if (f === start) return state;
+  return start === state.first ? addCut(state, f) : { ...moveCut(state, start, f), selectedCut: f };
+}
+
+// O: the scene under `frame` ends there (the cut after it moves to the next frame; in the last
+// scene a cut is added there).
+export function markOut(state, frame) {
+  const f = clampFrame(state, frame), next = state.cuts.find((c) => c > f);
+  if (next == null) return addCut(state, f + 1);
+  return next === f + 1 ? state : { ...moveCut(state, next, f + 1), selectedCut: f + 1 };
 }
 
 // Merges the scenes whose start frames are given (and any between them) into one.
@@ -228,13 +272,7 @@ export function createGroup(state, name, color) {
 }
 
 function checkName(state, name, exceptId) {
-  const clean = String(name ?? "").trim();
-  if (!clean) throw new RangeError("a group needs a name");
-  if (clean.length > 80) throw new RangeError("a group name is at most 80 characters");
-  if (state.groups.some((g) => g.id !== exceptId && g.name.toLowerCase() === clean.toLowerCase())) {
-    throw new RangeError(`there is already a group named "${clean}"`);
-  }
-  return clean;
+  return checkGroupName(name, state.groups.filter((g) => g.id !== exceptId).map((g) => g.name));
 }
 
 function checkColor(color) {
@@ -316,6 +354,7 @@ export function toBridge(state) {
     groups: state.groups.map((g) => ({ name: g.name, color: g.color, scenes: g.scenes.map((s) => numberOf.get(s)) })),
     threshold: state.threshold,
     min_scene_len: state.minSceneLen,
+    scene_notes: state.notes.map((n) => ({ start_frame: n.start, label: n.label, note: n.note })),
   };
 }
 
@@ -327,7 +366,8 @@ export function fromTimeline(t) {
   const starts = sceneStarts(state);
   const startOf = (n) => starts[n - 1];
   const valid = (n) => Number.isInteger(n) && n >= 1 && n <= starts.length;
-  state = { ...state, selection: (t.selection ?? []).filter(valid).map(startOf).sort((a, b) => a - b) };
+  state = { ...state, selection: (t.selection ?? []).filter(valid).map(startOf).sort((a, b) => a - b),
+            notes: (t.scene_notes ?? []).map((n) => ({ start: n.start_frame, label: n.label ?? "", note: n.note ?? "" })) };
   for (const g of t.groups ?? []) {
     state = createGroup(state, g.name, g.color);
     state = assignScenes(state, (g.scenes ?? []).filter(valid).map(startOf), state.groups.at(-1).id);

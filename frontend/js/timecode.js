@@ -30,10 +30,29 @@ export function formatDuration(seconds) {
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
 }
 
-export function formatBytes(n) {
-  if (!Number.isFinite(n)) return "–";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-  return `${n.toFixed(n < 10 && i ? 1 : 0)} ${units[i]}`;
+// Where "go to" sends the playhead: "#12" or "scene 12" (a scene's first frame), "00:01:02:03"
+// (a timecode with frames), "00:01:02.500" or "1:02" (a clock time), "1234" (a frame number).
+// Throws a RangeError that shows the forms it takes.
+export function parseGoTo(text, rate, sceneStarts) {
+  const t = String(text ?? "").trim();
+  const hint = "Go to takes a frame (1234), a timecode (00:01:02:03), a time (1:02.5) or a scene (#12)";
+  const scene = /^(?:#|s|scene\s*)(\d+)$/i.exec(t);
+  if (scene) {
+    const n = Number(scene[1]);
+    if (n < 1 || n > sceneStarts.length) throw new RangeError(`There is no scene ${n}: the film has ${sceneStarts.length}.`);
+    return sceneStarts[n - 1];
+  }
+  if (/^\d+$/.test(t)) return Number(t);
+  const parts = t.split(":");
+  if (parts.length >= 2 && parts.length <= 4 && parts.every((p) => /^\d+(\.\d+)?$/.test(p))) {
+    const fps = rate.num / rate.den;
+    if (parts.length === 4) {
+      const [h, m, s, f] = parts.map(Number);
+      if (!Number.isInteger(f) || f >= Math.round(fps)) throw new RangeError(`${t}: the frames part must be below ${Math.round(fps)}. ${hint}.`);
+      return (h * 3600 + m * 60 + s) * Math.round(fps) + f;
+    }
+    const seconds = parts.map(Number).reduce((acc, v) => acc * 60 + v, 0);
+    return Math.round((seconds * rate.num) / rate.den);
+  }
+  throw new RangeError(`"${t}" is not a place in the film. ${hint}.`);
 }

@@ -5,6 +5,7 @@
 // reported to the host as intentions (scrub, select, move a cut, drag the threshold, drag scenes
 // to a group); the host turns them into state edits and calls draw() again.
 
+import { tileOf } from "./sprites.js";
 import { floorIndex, groupOf, sceneStarts } from "./state.js";
 import { formatTimecode } from "./timecode.js";
 import { WAVE_LANE, drawWaveLane } from "./waveform.js";
@@ -206,8 +207,9 @@ export class TimelineView {
     const starts = sceneStarts(s);
     const from = Math.max(0, floorIndex(starts, first));
     const selected = new Set(s.selection);
-    const groupColor = new Map();
-    for (const g of s.groups) for (const start of g.scenes) groupColor.set(start, g.color);
+    const groupColor = new Map(), groupName = new Map();
+    for (const g of s.groups) for (const start of g.scenes) { groupColor.set(start, g.color); groupName.set(start, g.name); }
+    const notes = new Map((s.notes ?? []).filter((n) => n.label).map((n) => [n.start, n.label]));
     ctx.font = "10px system-ui, sans-serif";
     ctx.textBaseline = "middle";
     for (let k = from; k < starts.length && starts[k] <= last; k++) {
@@ -227,8 +229,12 @@ export class TimelineView {
         ctx.lineWidth = 1;
       }
       if (x1 - x0 > 22) {
+        // the scene's number, and its group's name where the scene is wide enough to hold it
         ctx.fillStyle = color ? "#111" : COLORS.sceneText;
-        ctx.fillText(String(k + 1), Math.max(x0, 0) + 4, (top + bottom) / 2);
+        const name = groupName.get(start), label = notes.get(start);
+        const full = [String(k + 1), label, name].filter(Boolean).join(" · ");
+        const room = x1 - Math.max(x0, 0) - 8;
+        ctx.fillText(ctx.measureText(full).width <= room ? full : String(k + 1), Math.max(x0, 0) + 4, (top + bottom) / 2);
       }
     }
   }
@@ -361,7 +367,7 @@ export class TimelineView {
     this.canvas.setPointerCapture(e.pointerId);
     this.gesture = { ...hit, x0: x, y0: y, moved: false, shift: e.shiftKey, ctrl: e.ctrlKey || e.metaKey, alt: e.altKey };
     if (hit.kind === "scrub") this.host.onScrub(this.frameAt(x), "start");
-    else if (hit.kind === "cut") this.host.onSelectCut(hit.cut);
+    else if (hit.kind === "cut") { this.host.onSelectCut(hit.cut); this.host.onCutMove(hit.cut, hit.cut, 0, "start"); }
     else if (hit.kind === "threshold") this.host.onThreshold(this.host.state().threshold, "start");
     this.requestDraw();
   }
@@ -444,23 +450,6 @@ export function rulerStep(fpp, fps) {
   const f = Math.round(fps);
   const steps = [1, 2, 5, 10, f, 2 * f, 5 * f, 10 * f, 30 * f, 60 * f, 120 * f, 300 * f, 600 * f, 1800 * f, 3600 * f];
   return steps.find((s) => s >= minFrames) ?? steps[steps.length - 1];
-}
-
-// The sprite tile showing `frame`: the last tile at or before it (sheets list the exact frame
-// under each tile; a variable-rate master skips numbers).
-function tileOf(sprites, frame) {
-  let k = sprites.length - 1;
-  while (k > 0 && sprites[k].first_frame > frame) k--;
-  const sheet = sprites[k];
-  let n;
-  if (sheet.frames?.length) {
-    n = Math.max(0, floorIndex(sheet.frames, frame));
-  } else {
-    n = Math.max(0, Math.floor((frame - sheet.first_frame) / sheet.frame_step));
-  }
-  n = Math.min(n, (sheet.count ?? sheet.columns * sheet.rows) - 1, sheet.columns * sheet.rows - 1);
-  if (n < 0) return null;
-  return { sheet, sx: (n % sheet.columns) * sheet.tile_width, sy: Math.floor(n / sheet.columns) * sheet.tile_height };
 }
 
 export { groupOf };

@@ -11,3 +11,4 @@ test("sizes read in decimal units, approximate", () => {
   assert.equal(formatBytes(3.2e9), "~3.2 GB");
   assert.equal(formatBytes(5e15), "~5000 TB");
 });
+test("a measured size is not marked approximate", () => { assert.equal(formatBytes(68_400_000, { approximate: false }), "68.4 MB"); });

@@ -31,7 +31,7 @@ test("adding a cut at an existing cut or the film's ends changes nothing", () =>
   assert.equal(S.addCut(s, 40), s);
 });
 
-test("deleting a cut merges; the merged scene is selected if a part was, keeps the first's group", () => {
+test("deleting a cut merges; the merged scene keeps the first's selection and group", () => {
   let s = S.select(film(), 20);
   s = S.selectionToGroup(s, 1);
   s = S.select(s, 10);
@@ -39,7 +39,7 @@ test("deleting a cut merges; the merged scene is selected if a part was, keeps t
   s = S.select(s, 20);
   s = S.deleteCut(s, 20);
   assert.deepEqual(s.cuts, [10, 30]);
-  assert.deepEqual(s.selection, [10]);
+  assert.deepEqual(s.selection, []);
   assert.deepEqual(s.groups.map((g) => g.scenes), [[], [10]]);
   assert.equal(S.deleteCut(s, 11), s);
 });
@@ -93,7 +93,7 @@ test("groups are created, renamed, recoloured, reordered and removed", () => {
   let s = S.createGroup(film(), "A");
   s = S.createGroup(s, "B", "#112233");
   const [a, b] = s.groups.map((g) => g.id);
-  assert.throws(() => S.createGroup(s, " a "), /already a group/);
+  assert.throws(() => S.createGroup(s, " a "), /share the folder/);
   assert.throws(() => S.createGroup(s, "  "), /needs a name/);
   assert.throws(() => S.recolorGroup(s, a, "red"), /not #rrggbb/);
   s = S.renameGroup(s, a, "Titles");
@@ -124,8 +124,8 @@ test("a new threshold's cuts keep selection and groups on the scenes they split 
   assert.deepEqual(s.selection, [10, 15]);
   assert.deepEqual(s.groups[0].scenes, [10, 15]);
   s = S.setThreshold(s, 50, 15, [30]);
-  assert.deepEqual(s.selection, [0]);
-  assert.deepEqual(s.groups[0].scenes, [0]);
+  assert.deepEqual(s.selection, [], "merged: the first part's choice, as the core keeps it");
+  assert.deepEqual(s.groups[0].scenes, []);
 });
 
 test("playhead is clamped and finds neighbouring cuts", () => {

@@ -32,12 +32,24 @@ SetCompressor /SOLID lzma
 
 !include "MUI2.nsh"
 !define MUI_FINISHPAGE_RUN "$INSTDIR\${APP}.exe"
+; the licence (GPL-3.0-or-later) before anything is installed; LICENSES names the folder of
+; bundled components' licences and the source offer (packaging/licenses.py's output)
+!insertmacro MUI_PAGE_LICENSE "${__FILEDIR__}\..\..\LICENSE"
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
 !insertmacro MUI_PAGE_FINISH
 !insertmacro MUI_UNPAGE_CONFIRM
 !insertmacro MUI_UNPAGE_INSTFILES
 !insertmacro MUI_LANGUAGE "English"
+
+!macro OpenWith EXT
+  WriteRegStr HKCU "Software\Classes\Applications\${APP}.exe\SupportedTypes" "${EXT}" ""
+  WriteRegStr HKCU "Software\Classes\${EXT}\OpenWithList\${APP}.exe" "" ""
+!macroend
+
+!macro UnOpenWith EXT
+  DeleteRegKey HKCU "Software\Classes\${EXT}\OpenWithList\${APP}.exe"
+!macroend
 
 Function .onVerifyInstDir
   ; A folder that already holds other things is never used: the uninstaller must be able to
@@ -65,7 +77,23 @@ Section "Install"
   File "${DIST}\video-archive.exe"
   File "${DIST}\${APP}.exe"
   File /r "${DIST}\_internal"
+  File "/oname=LICENSE.txt" "${__FILEDIR__}\..\..\LICENSE"
+!ifdef LICENSES
+  SetOutPath "$INSTDIR\licenses"
+  File /r "${LICENSES}\*"
+  SetOutPath "$INSTDIR"
+!endif
   WriteUninstaller "$INSTDIR\uninstall.exe"
+  ; "Open with" on video files (per user, HKCU): the windowed app with the file as its master
+  WriteRegStr HKCU "Software\Classes\Applications\${APP}.exe\shell\open\command" "" '"$INSTDIR\${APP}.exe" app "%1"'
+  WriteRegStr HKCU "Software\Classes\Applications\${APP}.exe" "FriendlyAppName" "${APP}"
+  !insertmacro OpenWith ".mp4"
+  !insertmacro OpenWith ".mov"
+  !insertmacro OpenWith ".mkv"
+  !insertmacro OpenWith ".mxf"
+  !insertmacro OpenWith ".webm"
+  !insertmacro OpenWith ".avi"
+  !insertmacro OpenWith ".m4v"
   CreateShortcut "$SMPROGRAMS\${APP}.lnk" "$INSTDIR\${APP}.exe"
   WriteRegStr HKCU "${UNINST_KEY}" "DisplayName" "${APP}"
   WriteRegStr HKCU "${UNINST_KEY}" "DisplayVersion" "${VERSION}"
@@ -83,7 +111,17 @@ Section "Uninstall"
   Delete "$INSTDIR\video-archive.exe"
   Delete "$INSTDIR\${APP}.exe"
   RMDir /r "$INSTDIR\_internal"
+  RMDir /r "$INSTDIR\licenses"
+  Delete "$INSTDIR\LICENSE.txt"
   Delete "$INSTDIR\uninstall.exe"
+  DeleteRegKey HKCU "Software\Classes\Applications\${APP}.exe"
+  !insertmacro UnOpenWith ".mp4"
+  !insertmacro UnOpenWith ".mov"
+  !insertmacro UnOpenWith ".mkv"
+  !insertmacro UnOpenWith ".mxf"
+  !insertmacro UnOpenWith ".webm"
+  !insertmacro UnOpenWith ".avi"
+  !insertmacro UnOpenWith ".m4v"
   RMDir "$INSTDIR"
   DeleteRegKey HKCU "${UNINST_KEY}"
 SectionEnd

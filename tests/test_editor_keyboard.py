@@ -1,0 +1,181 @@
+"""The editor without a mouse, in headless Chromium on counter.mp4 (30 frames at 10 fps): cuts
+selected and stepped from the keyboard, scenes selected at the playhead (Shift extends), Delete
+on either, I/O, go to, the scene grid's arrows and Enter, Space on a focused button, the context
+menu, the keys box drawn from the keymap, and a threshold field emptied by mistake."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from editor_page import chromium, create_project, cut_point, drag, press, save_screenshot, state, wait_saved
+
+SHOTS = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")  # a folder: docs/screens
+
+
+def keymap_rows(page) -> int:
+    return page.evaluate("() => import('/js/keymap.js').then((m) => m.KEYMAP.length)")
+
+
+def focused(page) -> str:
+    return page.evaluate("() => { const a = document.activeElement; return a.id || a.getAttribute('role') || a.tagName; }")
+
+
+def test_the_editor_from_the_keyboard(editor_server, media_dir, tmp_path):
+    url, db_path = editor_server
+    with chromium() as page:
+        create_project(page, url, media_dir / "counter.mp4", "Keyboard", tmp_path / "out")
+        press(page, "Home")
+        press(page, "Shift+ArrowRight")
+        press(page, "c")
+        press(page, "ArrowRight", 10)
+        press(page, "c")
+        assert state(page)["cuts"] == [10, 20]
+
+        # [ and ] go to a cut and select it; X selects the cut nearest the playhead
+        press(page, "Escape")
+        press(page, "Home")
+        press(page, "]")
+        assert (state(page)["playhead"], state(page)["selectedCut"]) == (10, 10)
+        press(page, "]")
+        assert (state(page)["playhead"], state(page)["selectedCut"]) == (20, 20)
+        press(page, "[")
+        assert state(page)["selectedCut"] == 10
+        press(page, "Escape")
+        press(page, "ArrowRight", 3)
+        press(page, "x")
+        assert state(page)["selectedCut"] == 10
+        press(page, "Delete")
+        assert state(page)["cuts"] == [20]
+        press(page, "Control+z")
+        assert state(page)["cuts"] == [10, 20]
+
+        # S selects the scene under the playhead, Shift+S extends; Delete joins them to the one before
+        press(page, "Escape")
+        press(page, "ArrowRight", 2)                     # frame 15
+        press(page, "s")
+        assert state(page)["selection"] == [10]
+        press(page, "ArrowRight", 10)                    # frame 25
+        press(page, "Shift+S")
+        assert state(page)["selection"] == [10, 20]
+        press(page, "Delete")
+        assert state(page)["cuts"] == []
+        press(page, "Control+z")
+        assert state(page)["cuts"] == [10, 20]
+
+        # I and O: the scene under the playhead starts / ends here
+        press(page, "Escape")
+        press(page, "Home")
+        press(page, "ArrowRight", 14)                    # frame 14, in the scene 10-19
+        press(page, "i")
+        assert state(page)["cuts"] == [14, 20]
+        press(page, "ArrowRight", 3)                     # frame 17
+        press(page, "o")
+        assert state(page)["cuts"] == [14, 18]
+
+        # T: go to a scene, a timecode, a frame; a wrong place is explained
+        press(page, "t")
+        assert focused(page) == "goto"
+        page.keyboard.type("#2")
+        page.keyboard.press("Enter")
+        assert state(page)["playhead"] == 14
+        press(page, "t")
+        page.keyboard.type("00:00:02:05")
+        page.keyboard.press("Enter")
+        assert state(page)["playhead"] == 25
+        press(page, "t")
+        page.keyboard.type("27")
+        page.keyboard.press("Enter")
+        assert state(page)["playhead"] == 27
+        press(page, "t")
+        page.keyboard.type("later")
+        page.keyboard.press("Enter")
+        assert "timecode (00:01:02:03)" in page.text_content("#banner-text")
+        page.keyboard.press("Escape")
+
+        # the grid: it opens on the playhead's scene; arrows move, Enter goes there
+        press(page, "g")
+        page.wait_for_selector("#grid:not([hidden]) .cell")
+        assert page.evaluate("() => document.activeElement.dataset.start") == "18"
+        page.keyboard.press("ArrowLeft")
+        assert page.evaluate("() => document.activeElement.dataset.start") == "14"
+        page.keyboard.press("Space")
+        assert state(page)["selection"] == [14]
+        page.keyboard.press("Enter")
+        assert page.locator("#grid").is_hidden()
+        assert state(page)["playhead"] == 14
+
+        # Space on a focused button presses it (here: Undo), it does not start playback
+        page.focus("#undo")
+        page.keyboard.press("Space")
+        assert state(page)["cuts"] == [14, 20]
+        assert page.evaluate("() => document.querySelector('#badge').hidden")
+
+        # the context menu, opened from the keyboard on the selected cut, lists the keys; Enter runs one
+        press(page, "x")
+        assert state(page)["selectedCut"] == 14
+        press(page, "Shift+F10")
+        page.wait_for_selector("[role=menu]")
+        save_screenshot(page, SHOTS, "context-menu")
+        items = page.locator("[role=menu] [role=menuitem]").all_text_contents()
+        assert any("Delete / Backspace" in i for i in items), items
+        assert focused(page) == "menuitem"
+        delete_at = next(k for k, i in enumerate(items) if "Delete / Backspace" in i)
+        for _ in range(delete_at):
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        assert page.locator("[role=menu]").count() == 0
+        assert state(page)["cuts"] == [20]
+        assert focused(page) == "timeline"
+        # and from the mouse, on a scene: Esc closes it, the focus goes back
+        box = page.locator("canvas#timeline").bounding_box()
+        lanes = page.evaluate("() => window.videoArchive.editor.timeline.lanes.scenes")
+        page.mouse.click(box["x"] + 20, box["y"] + (lanes[0] + lanes[1]) / 2, button="right")
+        page.wait_for_selector("[role=menu]")
+        assert any("Shift + S" in i for i in page.locator("[role=menu] [role=menuitem]").all_text_contents())
+        page.keyboard.press("Escape")
+        assert page.locator("[role=menu]").count() == 0
+
+        # one drag of a cut across many mouse moves is one undo step
+        drag(page, cut_point(page, 20), cut_point(page, 26), steps=10, modifiers=("Alt",))
+        assert state(page)["cuts"] == [26]
+        press(page, "Control+z")
+        assert state(page)["cuts"] == [20]
+
+        # a group's name is written on its scenes in the lane
+        press(page, "Control+a")
+        press(page, "1")
+        drawn = page.evaluate("""() => new Promise((resolve) => {
+            const seen = [], draw = CanvasRenderingContext2D.prototype.fillText;
+            CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) { seen.push(String(text)); return draw.call(this, text, ...rest); };
+            window.videoArchive.editor.timeline.requestDraw();
+            requestAnimationFrame(() => requestAnimationFrame(() => { CanvasRenderingContext2D.prototype.fillText = draw; resolve(seen); })); })""")
+        assert "1 · Group 1" in drawn and "2 · Group 1" in drawn, drawn
+        press(page, "Control+z")
+
+        # the keys box is the keymap: every row, Ctrl+Y too; a dialog that takes and gives back the focus
+        press(page, "?")
+        assert page.locator("#keys-table tr").count() == keymap_rows(page)
+        assert "Ctrl + Y" in page.text_content("#keys-table")
+        assert page.evaluate("() => document.activeElement.getAttribute('role')") == "dialog"
+        page.keyboard.press("Escape")
+        assert page.locator("#help").is_hidden() and focused(page) == "timeline"
+
+        # an emptied threshold field is refused as the core refuses it: nothing changes, nothing fails
+        before = state(page)
+        page.fill("#threshold", "")
+        page.dispatch_event("#threshold", "change")
+        assert "threshold must be a number above 0" in page.text_content("#banner-text")
+        after = state(page)
+        assert (after["threshold"], after["cuts"]) == (before["threshold"], before["cuts"])
+        assert page.input_value("#threshold") == str(before["threshold"]).removesuffix(".0")
+        wait_saved(page)
+
+        # every keyboard edit reached state.db
+        import apsw
+
+        db = apsw.Connection(str(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+        scenes = json.loads(db.execute("SELECT scenes_data FROM processing_state").fetchone()[0])
+        db.close()
+        assert [s["start_frame"] for s in scenes] == [0, 20]
+        assert not page.errors, page.errors
