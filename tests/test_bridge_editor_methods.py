@@ -199,8 +199,15 @@ def test_timeline_and_edits(call, media_dir, tmp_path):
     # saved at once: a fresh look (a closed window) finds the same
     again = call("timeline.get", {"session_id": sid})
     assert (again["cuts"], again["selection"], again["groups"]) == ([10, 20], [1, 3], groups)
+    # a scene's note follows its frames through new cuts, and stays put when they do not move it
+    call("edit.set_scene_notes", {"session_id": sid, "notes": [{"start_frame": 10, "label": "Walk"}]})
+    moved = call("edit.set_cuts", {"session_id": sid, "cuts": [12, 20]})
+    walk = [{"start_frame": 0, "label": "Walk", "note": ""}]
+    assert moved["scene_notes"] == walk
+    assert call("timeline.get", {"session_id": sid})["scene_notes"] == walk
     recut = call("edit.recut", {"session_id": sid, "threshold": 30.0, "min_scene_len": 15})
-    assert recut["cuts"] == []
+    assert recut["cuts"] == [] and recut["scene_notes"] == walk
+    assert call("timeline.get", {"session_id": sid})["scene_notes"] == walk
 
     for params, field in (({"cuts": [45]}, "cuts"), ({"cuts": [10, 10]}, "cuts"),
                           ({"cuts": [0]}, "cuts")):

@@ -596,9 +596,11 @@ def _save_scenes(db, session, scenes: list[Scene], **fields) -> EditState:
     new_groups = [Group(name=g.name, color=g.color, scenes=m) for g, m in zip(groups, members)]
     spec = session.process_metadata
     notes = carry_notes(spec.scene_notes, [s.start_frame for s in scenes])
+    if notes != spec.scene_notes:  # (the spec is written, and checked again, only if they moved)
+        fields["process_metadata"] = msgspec.structs.replace(spec, scene_notes=notes)
     state = _save(db, session, scenes_data=scenes, selected_scenes=new_selection,
                   grouped_scenes=new_groups,  # a group left empty stays, as the user made it
-                  process_metadata=msgspec.structs.replace(spec, scene_notes=notes), **fields)
+                  **fields)
     if segment_prefetch.following() == session.session_id:
         prepare_segments(db, session.session_id)  # the segments of the new cuts
     return state
