@@ -4,12 +4,12 @@ kernel when the process ends, even after a crash."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
 
 from backend import paths
 from backend.errors import StateError
+from backend.jobs.archive_lock import try_lock
 
 LOCK_NAME = "app.lock"
 
@@ -30,13 +30,14 @@ class InstanceLock:
         except OSError as exc:
             raise StateError(f"cannot use the state folder {self.path.parent}: "
                              f"{exc.strerror or exc}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        if not try_lock(fd):
+            try:
+                holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            except OSError:  # Windows refuses to read a byte another process has locked
+                holder = "unknown"
             os.close(fd)
             raise AlreadyRunning(f"Video Archive is already running (process {holder}) on "
-                             f"{self.path.parent}; use that window, or close it first") from None
+                                 f"{self.path.parent}; use that window, or close it first")
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd

@@ -149,11 +149,13 @@ class RunnerEvents:
 
     DECODE_OP = "scene_detection"
 
-    def __init__(self, emit: Callable[[dict], None], *, frames_total: int | None = None):
+    def __init__(self, emit: Callable[[dict], None], *, frames_total: int | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         from backend.jobs.estimate import RunEstimate
 
         self._emit = emit
-        self._estimate = RunEstimate()
+        self._clock = clock  # a test's own clock gives exact rates and times left
+        self._estimate = RunEstimate(clock)
         self._frames_total = frames_total
         self._decode_started: float | None = None
 
@@ -168,7 +170,7 @@ class RunnerEvents:
             page["type"] = "progress"
             page["unit_progress"] = event.progress
         if event.op == self.DECODE_OP and event.type in ("unit_started", "unit_progress"):
-            now = time.monotonic()
+            now = self._clock()
             if self._decode_started is None:
                 self._decode_started = now
             if self._frames_total and event.type == "unit_progress":

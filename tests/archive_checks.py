@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
+import traceback
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -52,19 +55,28 @@ class Result:
 
 
 class State:
-    """One state folder: state.db (VIDEO_ARCHIVE_DB) with the encoder and ingest caches beside it.
-    A fresh one means a first run: scene detection really decodes the master."""
+    """One state folder: state.db (VIDEO_ARCHIVE_DB) with the encoder and ingest caches beside it,
+    or in `cache` (VIDEO_ARCHIVE_CACHE; conftest's session-wide `shared_cache`), where a master
+    another test decoded is not decoded again. Without one, a first run really decodes the master:
+    what a test about the cache or about a detection it interrupts needs."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, cache: Path | None = None):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.db = folder / "state.db"
+        self.cache = cache
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {**os.environ, "VIDEO_ARCHIVE_DB": str(self.db), **extra}
+        shared = {"VIDEO_ARCHIVE_CACHE": str(self.cache)} if self.cache else {}
+        return {**os.environ, "VIDEO_ARCHIVE_DB": str(self.db), **shared, **extra}
 
     def run(self, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run(cli_argv(*args), env=env or self.env(), capture_output=True, text=True,
+        """`video-archive ARGS` to the end. With this state's own environment it runs in this
+        process (no interpreter start; nothing is signalled), else in a child with `env`."""
+        if env is None and threading.current_thread() is threading.main_thread():
+            return in_process(list(args), self.env())  # `process` installs signal handlers
+        env = env or self.env()
+        return subprocess.run(cli_argv(*args), env=env, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
 
     def json(self, *args: str, env: dict | None = None, timeout: float = 300) -> Result:
@@ -111,6 +123,32 @@ class State:
         return {table: self.rows(f"SELECT * FROM {table} ORDER BY rowid")
                 for table in ("processing_state", "operation_log", "file_registry",
                               "project_history", "user_presets", "app_settings")}
+
+
+def in_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`main(argv)` under `env`, its output captured, as a child process would have run it: an
+    exception that escapes is printed as a traceback on stderr with exit status 1."""
+    from backend.cli.main import main
+
+    saved = dict(os.environ)
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                rc = main(argv)
+            except SystemExit as exc:  # argparse: --help, a usage error
+                rc = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                if not isinstance(exc.code, (int, type(None))):
+                    print(exc.code, file=sys.stderr)
+            except Exception:
+                traceback.print_exc()
+                rc = 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(argv, rc, out.getvalue(), err.getvalue())
 
 
 def parse(rc: int, stdout: str, stderr: str) -> Result:

@@ -24,6 +24,28 @@ def ffmpeg_bin() -> Path:
     return find_ffmpeg()
 
 
+# Also `slow` (beside the modules that mark themselves): the desktop window, browser and
+# Blender drivers and the modules that run many real `process` jobs, the longest in
+# `--durations` (docs in README's Tests). `scripts/test -m "not slow"` is the quick loop.
+SLOW_MODULES = {"test_app_window", "test_editor_export_controls", "test_editor_browser",
+                "test_editor_keys", "test_bridge_browser", "test_blender_addon",
+                "test_process_hardening", "test_process_failures", "test_batch",
+                "test_invariants_property", "test_archive_verify", "test_db_trouble"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module is not None and item.module.__name__ in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    """One ingest and encoder cache for the session's CLI runs (archive_checks.State): each master
+    is decoded once, not once per test."""
+    return tmp_path_factory.mktemp("shared-cache")
+
+
 @pytest.fixture(scope="session")
 def made_master(tmp_path_factory, media_dir, ffmpeg_bin) -> Path:
     """The small make-master master: the media clips joined, scaled and letterboxed (hard cuts)."""

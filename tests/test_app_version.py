@@ -7,15 +7,15 @@ import json
 import apsw
 import pytest
 
-from backend import __version__, about
+from backend import __version__, about, paths
 from backend.cli.main import main
-from backend.db import backup, migrations, open_db, settings
+from backend.db import migrations, open_db, settings
 from backend.errors import InputError, StateError
 from db_v1 import make_v1_db
 
 
 def backups_of(db_path):
-    return [p.name for p in backup.list_backups(db_path.parent / "backups")]
+    return [p.name for p in paths.list_backups(db_path.parent / "backups")]
 
 
 def test_a_new_database_records_this_release_without_a_backup(db_path):

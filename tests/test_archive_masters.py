@@ -18,14 +18,14 @@ from backend.archive.interchange import edl
 from backend.archive.interchange.cuts import cuts_from_file, master_start_timecode, numbering_rate
 from backend.archive.verify import verify
 from backend.media import probe as media_probe
-from test_process_archive import MASTERS, made_master  # noqa: F401  (the make-master fixture)
+from test_process_archive import MASTERS
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def state(tmp_path_factory) -> State:
-    return State(tmp_path_factory.mktemp("state"))
+def state(tmp_path_factory, shared_cache) -> State:
+    return State(tmp_path_factory.mktemp("state"), shared_cache)
 
 
 @pytest.fixture(scope="module", params=MASTERS)

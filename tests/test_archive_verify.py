@@ -17,6 +17,7 @@ from PIL import Image
 from archive_checks import cli_argv
 from backend.archive.verify import verify
 from backend.db import open_db, settings as db_settings
+from backend.jobs import project
 from backend.jobs.request import ProcessRequest
 from backend.jobs.runner import Runner
 
@@ -31,7 +32,7 @@ def archives(tmp_path_factory, media_dir) -> dict[str, Path]:
     made = {}
     try:
         for layout in ("folder", "bagit"):
-            outcome = Runner(db).start(ProcessRequest(
+            outcome = project.process(db, ProcessRequest(
                 master=str(media_dir / "counter.mp4"), artwork="Verify Me", date="26-11-25",
                 out=str(root / layout), cuts=[10, 20], groups={"intro": [1, 2]}, layout=layout,
                 rd=str(media_dir / "rd-sample"), overrides=ULTRAFAST))
@@ -261,7 +262,7 @@ def test_a_file_dropped_into_the_bag_mid_run_is_refused_then_resume_finishes(med
 
     archive_dir = [str(tmp_path / "out" / "26-11-25_Stray")]
     try:
-        outcome = Runner(db, listener=drop_a_file).start(ProcessRequest(
+        outcome = project.process(db, listener=drop_a_file, request=ProcessRequest(
             master=str(media_dir / "counter.mp4"), artwork="Stray", date="26-11-25",
             out=str(tmp_path / "out"), layout="bagit", overrides=ULTRAFAST))
         assert outcome.status == "failed"

@@ -15,7 +15,7 @@ import pytest
 import browser
 from backend.db import open_db
 from backend.jobs.request import ProcessRequest
-from backend.jobs.runner import Runner
+from backend.jobs import project
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOT = REPO / "docs" / "contact-sheet.png"
@@ -57,7 +57,7 @@ def archives(tmp_path_factory, media_dir) -> dict[str, Path]:
     made = {}
     try:
         for layout in ("folder", "bagit"):
-            outcome = Runner(db).start(ProcessRequest(
+            outcome = project.process(db, ProcessRequest(
                 master=str(media_dir / "testvideo.mp4"), artwork="Contact Sheet", date="26-11-25",
                 out=str(root / layout), groups={"intro": [1, 2]}, scenes="1-3", layout=layout,
                 rd=str(media_dir / "rd-sample"), overrides={"video": {"x264_preset": "ultrafast"}}))

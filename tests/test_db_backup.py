@@ -3,7 +3,7 @@
 import pytest
 
 from backend import paths
-from backend.db import backup, open_db, sessions
+from backend.db import backup, open_db, restore, sessions
 from backend.errors import InputError, StateError
 from backend.db.schema import VERSION as LATEST
 from db_v1 import make_v1_db
@@ -28,7 +28,7 @@ def test_backup_is_a_verified_standalone_copy(db, db_path):
 
 def test_only_the_last_ten_are_kept(db, db_path):
     made = [backup.create_backup(db, f"n{i}").path for i in range(12)]
-    kept = [str(p) for p in backup.list_backups(paths.backups_dir(db_path))]
+    kept = [str(p) for p in paths.list_backups(paths.backups_dir(db_path))]
     assert kept == made[2:]
 
 
@@ -53,7 +53,7 @@ def test_restore_replaces_contents_and_keeps_the_replaced_ones(db, db_path):
     second = _new(db, "Second")
     other = open_db(db_path)  # another process's view of the same database
     try:
-        info = backup.restore(db_path, saved)
+        info = restore.restore(db_path, saved)
         assert [s.session_id for s in sessions.list_sessions(other)] == [first]
         assert info.backup_before_restore and info.schema_version == LATEST
         with open_db(info.backup_before_restore) as before:
@@ -64,7 +64,7 @@ def test_restore_replaces_contents_and_keeps_the_replaced_ones(db, db_path):
 
 def test_restore_of_a_v1_file_migrates_it(db, db_path, tmp_path):
     old = make_v1_db(tmp_path / "old.db")
-    info = backup.restore(db_path, old)
+    info = restore.restore(db_path, old)
     assert (info.restored_version, info.schema_version) == (1, LATEST)
     with open_db(db_path) as restored:
         assert sessions.get(restored, "s-done").artwork_name == "Dune"
@@ -75,9 +75,9 @@ def test_restore_refuses_bad_files_and_changes_nothing(db, db_path, tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_text("not a database" * 400)
     with pytest.raises(StateError):
-        backup.restore(db_path, junk)
+        restore.restore(db_path, junk)
     with pytest.raises(InputError):
-        backup.restore(db_path, tmp_path / "missing.db")
+        restore.restore(db_path, tmp_path / "missing.db")
     assert [s.session_id for s in sessions.list_sessions(db)] == [sid]
 
 

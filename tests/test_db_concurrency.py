@@ -8,6 +8,7 @@ import apsw
 import pytest
 
 from backend.db import backup, open_db, sessions
+from backend.db.schema import VERSION
 
 CTX = multiprocessing.get_context("fork")  # children import nothing again: fast on 2 cores
 
@@ -96,9 +97,8 @@ def test_reader_and_writer_while_another_process_holds_a_write(shared_db):
     try:
         assert held.wait(30)
         with open_db(shared_db) as db:
-            started = time.monotonic()
-            assert sessions.list_sessions(db) == []  # WAL: reading never waits for the writer
-            assert time.monotonic() - started < 0.5
+            # WAL: reading never waits for the writer, which holds its write until `release`
+            assert sessions.list_sessions(db) == []
             release.set()
             _new(db)  # waits on the busy timeout, then succeeds
             assert queue.get(timeout=30) == "ok"
@@ -128,7 +128,7 @@ def test_backup_while_another_process_writes(shared_db):
     assert isinstance(written, int), written
     counts = []
     for info in copies:
-        assert backup.verify(info.path) == 2
+        assert backup.verify(info.path) == VERSION
         conn = apsw.Connection(info.path, flags=apsw.SQLITE_OPEN_READONLY)
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         # a plan is one transaction: a copy has all of a plan's rows or none of them

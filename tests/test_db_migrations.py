@@ -6,6 +6,7 @@ import multiprocessing
 import apsw
 import pytest
 
+from backend import paths
 from backend.db import backup, migrations, open_db, sessions, settings
 from backend.db.connect import Database
 from backend.errors import StateError
@@ -122,7 +123,7 @@ def test_migrate_is_a_no_op_when_current(v1_path):
             migrations._to_v2(db)
         db.conn.execute("PRAGMA foreign_keys = ON")
         assert dump(db.conn) == first
-    assert len(backup.list_backups(v1_path.parent / "backups")) == 1
+    assert len(paths.list_backups(v1_path.parent / "backups")) == 1
 
 
 def test_unreadable_boolean_stops_the_migration_with_nothing_changed(tmp_path):

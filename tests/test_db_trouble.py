@@ -15,7 +15,7 @@ import pytest
 from archive_checks import cli_argv
 from backend.cli.main import main
 from backend.db import open_db
-from backend.presets import catalog as registry
+from backend.jobs import preset_catalog as registry
 
 WRITERS = [
     ["settings", "set", "artist_name", "Someone"],

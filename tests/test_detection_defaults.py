@@ -1,11 +1,11 @@
-"""The detection defaults are defined once (backend/media/detection_params.py); the SQL that
+"""The detection defaults are defined once (backend/model/detection_params.py); the SQL that
 cannot import them (the sessions table's column defaults, the settings' default rows, which the
 CLI and the editor start from) must say the same."""
 
 from __future__ import annotations
 
 from backend.db import settings as db_settings
-from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD, DetectionParams
+from backend.model.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD, DetectionParams
 
 
 def test_the_schema_and_settings_say_the_defaults_of_detection_params(db):

@@ -11,7 +11,7 @@ import pytest
 from backend.errors import InputError
 from backend.jobs.inputs import check_groups
 from backend.jobs.project import carry_choices
-from backend.media.detection_params import check_min_scene_len, check_threshold
+from backend.model.detection_params import check_min_scene_len, check_threshold
 from backend.media.scenes import Scene
 
 CASES = json.loads((Path(__file__).parent / "data" / "editor_rules.json").read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ from PIL import Image
 from archive_checks import DATE, FAST, State, no_traceback, sha256
 from backend.db import settings as db_settings
 from backend.errors import InputError
-from backend.jobs import rd_tree
+from backend.ops import rd_tree
 from backend.media.metadata import ArchiveMetadata
 from backend.media.stills import StillRequest, extract_frames
 from backend.presets.model import PresetFieldError, StillsHQ, to_preset

@@ -32,7 +32,7 @@ from backend.db.session_spec import SessionSpec
 from backend.errors import InputError
 from backend.jobs.inputs import check_groups, safe_name
 from backend.media import ingest, probe as media_probe
-from backend.media.detection_params import DetectionParams
+from backend.model.detection_params import DetectionParams
 from backend.media.encoders import Choice
 from backend.media.atomic import partial_name
 from backend.media.file_names import NAME_MAX_BYTES, byte_len

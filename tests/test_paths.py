@@ -1,5 +1,5 @@
 """Where state.db lives: App/config in a checkout, the per-user config dir when installed,
---db or VIDEO_ARCHIVE_DB above both."""
+--db or VIDEO_ARCHIVE_DB above both; the caches beside it unless VIDEO_ARCHIVE_CACHE moves them."""
 
 import os
 from pathlib import Path
@@ -31,6 +31,15 @@ def test_overrides_env_then_flag(monkeypatch, tmp_path):
     assert paths.db_path() == tmp_path / "env.db"
     assert Context(str(tmp_path / "flag.db"), False).db_path == tmp_path / "flag.db"
     assert Context(None, False).db_path == tmp_path / "env.db"
+
+
+def test_the_caches_sit_beside_the_database_unless_moved(monkeypatch, tmp_path):
+    monkeypatch.delenv("VIDEO_ARCHIVE_CACHE", raising=False)
+    db = tmp_path / "config" / "state.db"
+    assert paths.cache_dir(db) == tmp_path / "config" / "cache"
+    monkeypatch.setenv("VIDEO_ARCHIVE_CACHE", str(tmp_path / "shared"))
+    assert paths.cache_dir(db) == tmp_path / "shared"
+    assert paths.cache_dir(tmp_path / "other" / "state.db") == tmp_path / "shared"
 
 
 def _mode(path: Path) -> int:

@@ -16,7 +16,8 @@ from backend.cli.main import main
 from backend.db import presets as stored
 from backend.errors import InputError, StateError
 from backend.media import encode
-from backend.presets import catalog as registry, video_filters
+from backend.jobs import preset_catalog as registry
+from backend.presets import video_filters
 from backend.presets.model import (AdvancedSettings, PresetFieldError, VideoSettings, to_dict,
                                    to_preset)
 from backend.presets.builtin import get_builtin

@@ -18,7 +18,8 @@ from backend.db import open_db
 from backend.errors import InputError
 from backend.media import encode
 from backend.media.metadata import ArchiveMetadata, ffmpeg_metadata_args
-from backend.presets import catalog as registry, video_filters
+from backend.jobs import preset_catalog as registry
+from backend.presets import video_filters
 from backend.presets.builtin import get_builtin
 from backend.presets.model import GROUPS, PresetFieldError, to_dict
 

@@ -10,7 +10,7 @@ from backend.cli.main import main
 from backend.db import presets as stored
 from backend.db import settings
 from backend.errors import InputError, StateError
-from backend.presets import catalog
+from backend.jobs import preset_catalog as catalog
 from backend.presets.builtin import DEFAULT_PRESET_ID, builtin_presets
 from backend.presets.model import (Preset, PresetFieldError, apply_overrides, parse_assignments,
                                    to_dict, to_json, to_preset)

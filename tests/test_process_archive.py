@@ -23,6 +23,8 @@ from archive_checks import (COPYRIGHT, ARTIST, DATE, FAST, Result, State, check_
 from backend.archive.verify import verify
 from backend.media.metadata import read_image_metadata
 
+pytestmark = pytest.mark.slow  # full real-media runs; `scripts/test -m "not slow"` leaves them out
+
 MASTERS = ["counter.mp4", "testvideo.mp4", "goldeneye-vfr-drop3.mp4", "fades.mp4",
            "issue-195-aspect-ratio.mp4", "issue-236-split-copy.mkv", "make-master"]
 ARTWORK = "Blue Hour"            # has a space: the files say Blue-Hour, and the job warns so
@@ -62,8 +64,8 @@ class Archive:
 
 
 @pytest.fixture(scope="module")
-def state(tmp_path_factory) -> State:
-    return State(tmp_path_factory.mktemp("state"))
+def state(tmp_path_factory, shared_cache) -> State:
+    return State(tmp_path_factory.mktemp("state"), shared_cache)
 
 
 @pytest.fixture(scope="module", params=MASTERS)

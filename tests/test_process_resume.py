@@ -23,6 +23,8 @@ from backend.jobs.archive_lock import LOCK_NAME
 from archive_checks import (DATE, FAST, State, check_complete, leftovers, manifest_of,
                             no_traceback, processes_mentioning, run_until, tree, wait_gone)
 
+pytestmark = pytest.mark.slow  # full real-media runs; `scripts/test -m "not slow"` leaves them out
+
 ARTWORK = "Kill-Test"
 PREFIX = f"{DATE}_{ARTWORK}"
 # Written afresh by every run that reaches verification: the process log has each operation's
@@ -50,9 +52,9 @@ def job(tmp_path_factory, media_dir) -> Job:
 
 
 @pytest.fixture(scope="module")
-def reference(job, tmp_path_factory) -> dict[str, str]:
+def reference(job, tmp_path_factory, shared_cache) -> dict[str, str]:
     """The same job, never interrupted: path -> SHA-256."""
-    state = State(tmp_path_factory.mktemp("reference-state"))
+    state = State(tmp_path_factory.mktemp("reference-state"), shared_cache)
     out = tmp_path_factory.mktemp("reference-out")
     result = state.json(*job.args(out))
     assert result.rc == 0, result.stderr
@@ -143,9 +145,10 @@ def check_finished_files_intact(archive: Path, reference: dict[str, str]) -> Non
 
 
 @pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_sigkill_then_resume_gives_the_same_archive(point, job, reference, tmp_path):
+def test_sigkill_then_resume_gives_the_same_archive(point, job, reference, tmp_path, shared_cache):
     when, op_type = KILL_POINTS[point]
-    state = State(tmp_path / "state")  # fresh: scene detection really decodes
+    # a kill during scene detection needs a real decode: a cold cache; the others reuse the decode
+    state = State(tmp_path / "state", None if op_type == "scene_detection" else shared_cache)
     out = tmp_path / "out"
     sid, ops_at_kill = kill_at(job, state, out, when)
     archive = out / PREFIX
@@ -180,8 +183,8 @@ def test_sigkill_then_resume_gives_the_same_archive(point, job, reference, tmp_p
         assert path.stat().st_mtime_ns == mtime, f"{path.name} was written again"
 
 
-def test_killed_again_while_resuming(job, reference, tmp_path):
-    state = State(tmp_path / "state")
+def test_killed_again_while_resuming(job, reference, tmp_path, shared_cache):
+    state = State(tmp_path / "state", shared_cache)
     out = tmp_path / "out"
     sid, _ = kill_at(job, state, out, _progress("optimization", 2))
     killer = Killer(state)
@@ -209,8 +212,8 @@ def _ctrl_c(proc):
 
 @pytest.mark.parametrize("how", ["SIGTERM", "Ctrl-C"])
 @pytest.mark.parametrize("point", list(PAUSE_POINTS))
-def test_pause_stops_cleanly_and_resume_completes(how, point, job, reference, tmp_path):
-    state = State(tmp_path / "state")
+def test_pause_stops_cleanly_and_resume_completes(how, point, job, reference, tmp_path, shared_cache):
+    state = State(tmp_path / "state", None if point == "scene detection" else shared_cache)
     out = tmp_path / "out"
     result = run_until(state.start(*job.args(out)), PAUSE_POINTS[point],
                        _sigterm if how == "SIGTERM" else _ctrl_c)
@@ -258,10 +261,10 @@ def test_sessions_older_than_max_resume_age_are_not_offered(job, tmp_path):
     assert [s for s in state.rows("SELECT session_id FROM processing_state")] == [{"session_id": sid}]
 
 
-def test_a_running_session_is_not_resumed_twice(job, reference, tmp_path):
+def test_a_running_session_is_not_resumed_twice(job, reference, tmp_path, shared_cache):
     """The UI while the CLI runs: a resume of a session another live process is running is
     refused (with or without its id), and the running job finishes untouched."""
-    state, out = State(tmp_path / "state"), tmp_path / "out"
+    state, out = State(tmp_path / "state", shared_cache), tmp_path / "out"
     second: dict[str, subprocess.CompletedProcess] = {}
 
     def resume_meanwhile(proc) -> None:

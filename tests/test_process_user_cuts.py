@@ -6,7 +6,7 @@ import pytest
 
 from backend.errors import InputError
 from backend.jobs.request import ProcessRequest
-from backend.jobs.runner import Runner
+from backend.jobs import project
 
 
 def frame_count(path) -> int:
@@ -18,7 +18,7 @@ def test_user_cuts_make_the_scenes(db, media_dir, tmp_path):
     request = ProcessRequest(master=str(media_dir / "counter.mp4"), artwork="Cuts", date="26-11-25",
                              out=str(tmp_path / "out"), cuts=[10, 20],
                              overrides={"video": {"x264_preset": "ultrafast"}})
-    outcome = Runner(db).start(request)
+    outcome = project.process(db, request)
     assert outcome.status == "completed", outcome.error
     archive = tmp_path / "out" / "26-11-25_Cuts"
     clips = sorted((archive / "clips").glob("*.mp4"))
@@ -31,4 +31,4 @@ def test_a_cut_outside_the_master_is_refused(db, media_dir, tmp_path):
     request = ProcessRequest(master=str(media_dir / "counter.mp4"), artwork="Bad", date="26-11-25",
                              out=str(tmp_path / "out"), cuts=[45])
     with pytest.raises(InputError, match="cut at frame 45 is outside the master"):
-        Runner(db).start(request)
+        project.process(db, request)

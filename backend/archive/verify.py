@@ -7,7 +7,6 @@ writes into the archive."""
 from __future__ import annotations
 
 import concurrent.futures
-import hashlib
 import json
 import os
 import threading
@@ -21,7 +20,7 @@ from backend.archive import bag
 from backend.archive import layout as archive_layout
 from backend.errors import ArchiveError
 from backend.media import ffmpeg
-from backend.media.checksums import CHUNK
+from backend.media.checksums import sha256_file
 from backend.media.metadata import read_image_metadata, read_video_metadata
 
 MANIFEST_SUFFIX = "_manifest.json"
@@ -222,23 +221,13 @@ def _bag_info(root: Path) -> dict[str, str]:
     return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in text.splitlines()) if v}
 
 
-def _sha256(path: Path, cancel: threading.Event | None) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            if cancel is not None and cancel.is_set():
-                raise ArchiveError("verification stopped")
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _check_file(root: Path, e: _Expected, copyright_text: str | None, on_file, cancel) -> tuple[list[Problem], int, int]:
     path = root / e.disk
     problems: list[Problem] = []
     decoded = opened = 0
     if on_file:
         on_file(e.disk)
-    actual = _sha256(path, cancel)
+    actual = sha256_file(path, cancel)
     for source, want in (("manifest", e.sha256), ("bag manifest", e.bag_sha256)):
         if want and actual != want.lower():
             problems.append(Problem(path=e.path, kind="checksum",

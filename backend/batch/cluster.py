@@ -104,7 +104,7 @@ def _task(job: int, request: dict, archive: str, driver_db: str, driver_host: st
     """On a node: the job against this node's state.db (the driver's own when the task runs on
     the driver's machine; else VIDEO_ARCHIVE_DB or the node's per-user one)."""
     from backend import paths
-    from backend.batch.run import session_fraction
+    from backend.batch.events import session_fraction
 
     db_path = driver_db if socket.gethostname() == driver_host else str(paths.db_path(None))
     node = socket.gethostname()

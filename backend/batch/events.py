@@ -8,6 +8,10 @@ from typing import Callable
 
 import msgspec
 
+from backend.jobs.events import Event
+from backend.ops import operators
+from backend.ops.base import Stage
+
 
 class BatchEvent(msgspec.Struct, kw_only=True, omit_defaults=True):
     type: str                     # batch_started, job_started, job_progress, job_finished,
@@ -76,3 +80,15 @@ class Pace:
         if fraction <= 0:
             return None
         return (time.monotonic() - self.started) * (1 - fraction) / fraction
+
+
+ANALYSIS_SHARE = 0.1  # of a job's progress: probe and scene detection, before the export is planned
+
+
+def session_fraction(event: Event) -> float:
+    """How far a session is, from one of its unit events. Until the export is planned the
+    session counts only its analysis units, so those take the first tenth of the job."""
+    fraction = event.completed / event.total
+    if event.op in {op.id for op in operators.all_operators() if op.stage == Stage.ANALYSIS}:
+        return fraction * ANALYSIS_SHARE
+    return fraction

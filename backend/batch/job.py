@@ -26,7 +26,7 @@ import msgspec
 from backend.archive.verify import verify
 from backend.db import open_db
 from backend.errors import ArchiveError
-from backend.jobs import archive_claims, archive_lock
+from backend.jobs import archive_claims, archive_lock, project
 from backend.jobs.events import Listener
 from backend.jobs.request import ProcessRequest
 from backend.jobs.runner import Runner
@@ -95,7 +95,7 @@ def _process_or_resume(db_path: str, request: ProcessRequest, folder: Path, list
             if session.status in archive_claims.UNFINISHED:
                 return runner.export(session.session_id)
         _move_aside_if_abandoned(folder)
-        return runner.start(request)
+        return project.process(db, request, runner=runner)
     finally:
         db.close()
 

@@ -14,14 +14,12 @@ from pathlib import Path
 import msgspec
 
 from backend.batch import manifest
-from backend.batch.events import BatchEvent, BatchListener, Failure, Pace, Summary
+from backend.batch.events import BatchEvent, BatchListener, Failure, Pace, Summary, session_fraction
 from backend.batch.job import JobResult, run_job
 from backend.db import batches
 from backend.db.batches import BatchJob
 from backend.errors import InputError
 from backend.jobs.events import Event
-from backend.ops import operators
-from backend.ops.base import Stage
 
 
 def start(db, manifest_path: str, *, jobs_at_once: int = 1, ray_address: str | None = None,
@@ -130,18 +128,6 @@ class Driver:
             batches.update_job(self.db, self.batch_id, job, status=status, error=message)
             self.emit("job_waiting" if status == "waiting" else "job_finished", job=job,
                       archive=self.archives[job], status=status, message=message)
-
-
-ANALYSIS_SHARE = 0.1  # of a job's progress: probe and scene detection, before the export is planned
-
-
-def session_fraction(event: Event) -> float:
-    """How far a session is, from one of its unit events. Until the export is planned the
-    session counts only its analysis units, so those take the first tenth of the job."""
-    fraction = event.completed / event.total
-    if event.op in {op.id for op in operators.all_operators() if op.stage == Stage.ANALYSIS}:
-        return fraction * ANALYSIS_SHARE
-    return fraction
 
 
 def _run(db, batch_id: str, cpus_per_job: float, listener, cancel) -> Summary:

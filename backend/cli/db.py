@@ -2,7 +2,7 @@
 Each action is one call into backend/db; this module only parses and prints."""
 
 from backend import __version__
-from backend.db import backup, maintenance, migrations
+from backend.db import backup, maintenance, migrations, restore as db_restore
 from backend.db.connect import Database
 from backend.errors import StateError
 
@@ -80,7 +80,7 @@ def make_backup(args, ctx) -> int:
 
 
 def restore(args, ctx) -> int:
-    info = backup.restore(ctx.db_path, args.file)
+    info = db_restore.restore(ctx.db_path, args.file)
 
     def human(i):
         print(f"restored {i.restored_from} into {i.database} (schema version {i.schema_version})")

@@ -12,7 +12,7 @@ import time
 from backend import paths
 from backend.cli.context import print_table
 from backend.jobs import inputs
-from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD
+from backend.model.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD
 from backend.media.ingest import IngestProgress, IngestResult, ingest
 
 

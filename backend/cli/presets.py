@@ -1,11 +1,11 @@
 """`video-archive presets list | show | create | update | import | export | delete | default`:
-thin wrappers over backend.presets.catalog."""
+thin wrappers over backend.jobs.preset_catalog."""
 
 import sys
 
 from backend.cli.context import print_table
 from backend.jobs import own_files
-from backend.presets import catalog
+from backend.jobs import preset_catalog as catalog
 from backend.presets.model import parse_assignments, to_dict, to_json
 
 _SET_HELP = ("change one setting, GROUP.FIELD=VALUE (groups: stills_hq, stills_web, video, "

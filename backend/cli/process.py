@@ -11,6 +11,7 @@ from backend.cli.context import Context, print_pairs, to_json
 from backend.cli.progress import Bars, JsonLines
 from backend.jobs.inputs import load_groups
 from backend.jobs.request import Outcome, ProcessRequest
+from backend.jobs import project
 from backend.jobs.runner import Runner
 from backend.presets.model import parse_assignments
 
@@ -60,7 +61,7 @@ def cmd_process(args, ctx: Context) -> int:
         encoder=args.encoder, threshold=args.threshold, min_scene_len=args.min_scene_len,
         scenes=args.scenes, groups=load_groups(args.groups) or None, workers=args.workers,
         cuts=cuts_arg(args.cuts, args.master), layout=args.layout)
-    return _drive(ctx, lambda runner: runner.start(request))
+    return _drive(ctx, lambda runner: project.process(runner.db, request, runner=runner))
 
 
 def cmd_resume(args, ctx: Context) -> int:

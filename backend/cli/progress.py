@@ -19,9 +19,9 @@ class JsonLines:
 class Bars:
     """Redraws a small block on stderr: one overall bar, then a bar per running unit."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.live = stream.isatty()
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr  # the stderr of the moment, not of the first import
+        self.live = self.stream.isatty()
         self.running: dict[int, tuple[str, float]] = {}
         self.completed = 0
         self.total = 0

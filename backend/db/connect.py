@@ -207,9 +207,7 @@ def _immutable(path) -> apsw.Connection:
 
 
 def _restore_hint(path: Path) -> str:
-    from backend.db import backup  # backup opens databases through this module
-
-    newest = backup.list_backups(paths.backups_dir(path))
+    newest = paths.list_backups(paths.backups_dir(path))
     where = f" (newest: {newest[-1]})" if newest else ""
     return f"restore a backup with `video-archive db restore FILE`{where}"
 

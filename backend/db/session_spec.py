@@ -12,10 +12,9 @@ from typing import Annotated
 
 import msgspec
 
-from backend.media.encoders import Choice
-from backend.media.ingest_result import MasterIdentity
-from backend.media.metadata import ArchiveMetadata
-from backend.media.probe import MediaInfo
+from backend.model.archive_metadata import ArchiveMetadata
+from backend.model.encoder_choice import Choice
+from backend.model.media_info import MasterIdentity, MediaInfo
 from backend.presets.model import Preset
 
 SceneNumber = Annotated[int, msgspec.Meta(ge=1)]

@@ -19,9 +19,9 @@ from backend.db.connect import Database
 from backend.db.session_spec import GroupedScenes, SessionSpec
 from backend.db.structs import OperationDetails, decode_column, encode_column, row_to_struct
 from backend.errors import InputError, StateError
-from backend.media.detection_params import (DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD,
+from backend.model.detection_params import (DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD,
                                             check_min_scene_len, check_threshold)
-from backend.media.scenes import Scene
+from backend.model.scene import Scene
 
 STATUSES = ("initialized", "processing", "paused", "completed", "failed")
 RESUMABLE = ("processing", "paused", "failed")

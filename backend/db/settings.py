@@ -10,7 +10,7 @@ import msgspec
 
 from backend import text_rules
 from backend.errors import InputError, StateError
-from backend.media.detection_params import check_min_scene_len, check_threshold
+from backend.model.detection_params import check_min_scene_len, check_threshold
 
 # db_version follows PRAGMA user_version and only migrations change it.
 READ_ONLY = frozenset({"db_version", "app_version"})  # kept by the migrations
@@ -37,7 +37,7 @@ MINIMUM: dict[str, float] = {
 CHECKS = {"scene_threshold_default": check_threshold,
           "min_scene_length_default": check_min_scene_len}
 
-# settings written into every file's metadata: the limit metadata.TEXT_FIELDS holds them to
+# settings written into every file's metadata: the limit model.archive_metadata.TEXT_FIELDS holds them to
 TEXT_BYTES = {"copyright_text": 1000, "artist_name": 1000}
 
 # what a worker pool and a date can hold (the detection defaults: CHECKS)

@@ -12,7 +12,7 @@ import msgspec
 
 from backend.db.session_spec import GroupedScenes, SessionSpec
 from backend.errors import InputError, StateError
-from backend.media.scenes import Scene
+from backend.model.scene import Scene
 
 NonNegInt = Annotated[int, msgspec.Meta(ge=0)]
 NonNegFloat = Annotated[float, msgspec.Meta(ge=0)]

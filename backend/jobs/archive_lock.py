@@ -13,10 +13,12 @@ from backend.errors import InputError
 
 LOCK_NAME = ".video-archive.lock"
 
+# try_lock(fd): take an exclusive lock on the open file without waiting; False when another
+# process holds it. The kernel drops it when the holder exits. App/instance.py uses it too.
 try:
     import fcntl
 
-    def _try_lock(fd: int) -> bool:
+    def try_lock(fd: int) -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -25,7 +27,7 @@ try:
 except ImportError:  # Windows
     import msvcrt
 
-    def _try_lock(fd: int) -> bool:
+    def try_lock(fd: int) -> bool:
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
@@ -85,7 +87,7 @@ def acquire(archive: Path, holder: str) -> ArchiveLock:
                               f"({_holder(path)}) belongs to another user, or the folder is not "
                               "writable; let that user's run finish, or choose another --out",
                               "artwork") from None
-        if not _try_lock(fd):
+        if not try_lock(fd):
             os.close(fd)
             raise ArchiveBusy(f"another video-archive run ({_holder(path)}) is writing {archive} "
                               "right now: wait for it to finish, or pause it there first", "artwork")

@@ -26,7 +26,8 @@ import msgspec
 
 from backend.db import sessions
 from backend.errors import InputError
-from backend.jobs import project, session_job
+from backend.jobs import session_job
+from backend.media.geometry import fit
 from backend.media.timeline import load_timeline
 from backend.ops import operators
 from backend.ops.base import Job, Stage, Unit
@@ -58,7 +59,7 @@ def plan(db, session_id: str) -> ExportPlan:
     if spec is None or not spec.analysed:
         raise InputError(f"session {session_id} is not analysed yet", "session_id")
     job = session_job.build_job(db, session, None)
-    job.timeline = load_timeline(project._ingested(db, session))  # from the ingest cache
+    job.timeline = load_timeline(session_job.cached_ingest(job.master, job.detection, job.cache_root))
     units = [u for op in operators.all_operators() if op.stage != Stage.ANALYSIS for u in op.plan(job)]
     outputs = lambda op: sum(len(u.outputs) for u in units if u.op == op)  # noqa: E731
     selected = set(job.selected)
@@ -133,8 +134,7 @@ def _frames_bytes(job: Job, number: int) -> float:
 def _fit(job: Job, max_width: int, max_height: int) -> tuple[int, int]:
     """The master's display size fitted inside max_width x max_height, never enlarged."""
     width, height = job.spec.master.width or 0, job.spec.master.height or 0
-    scale = min(1.0, max_width / width, max_height / height) if width and height else 0.0
-    return round(width * scale), round(height * scale)
+    return fit(width, height, max_width, max_height, even=False) if width and height else (0, 0)
 
 
 def _jpeg_bytes(size: tuple[int, int], quality: int) -> float:

@@ -8,27 +8,15 @@ import json
 import os
 import re
 import threading
-import unicodedata
 from pathlib import Path
 
 import msgspec
 
-from backend import text_rules
 from backend.db.session_spec import Group
 from backend.errors import InputError
-from backend.jobs import rd_tree
-from backend.media.file_names import shorten
-from backend.ops.output_paths import path_key
+from backend.ops import rd_tree
+from backend.ops.output_paths import ARTWORK_MAX_BYTES, group_folder, path_key, safe_name  # noqa: F401
 from backend.media.readable import check_readable
-
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-             *(f"lpt{i}" for i in range(1, 10))}
-_UNSAFE = re.compile(r"[^\w.\-]+")  # \w is Unicode-aware: accented names stay readable
-# Bytes of UTF-8 a name part may take in file names. Every archive file name is the archive's
-# name plus at most about 40 bytes (scene, frame, group and a temporary name's marker), so with
-# these no file name passes the file system's 255 bytes; the planner checks every name anyway.
-ARTWORK_MAX_BYTES = 120
-GROUP_MAX_BYTES = 60
 
 
 def check_date(text: str) -> str:
@@ -38,28 +26,6 @@ def check_date(text: str) -> str:
     except ValueError:
         raise InputError(f"invalid project date {text!r}: use YY-MM-DD, e.g. 24-03-15", "date") from None
     return day.strftime("%y-%m-%d")
-
-
-def safe_name(text: str, what: str = "artwork name",
-              field: str | None = "artwork", max_bytes: int = ARTWORK_MAX_BYTES) -> tuple[str, str | None]:
-    """A name usable as one folder or file-name part on every OS, and a warning when it differs
-    from what the user typed. Slashes, '..' and reserved device names can never escape or
-    collide: they are replaced, not rejected, because the user's intent is clear. A name longer
-    than `max_bytes` (UTF-8) is shortened on a character boundary with '~' and a hash of the
-    whole name, so two long names that begin alike stay two names."""
-    raw = unicodedata.normalize("NFC", text or "").strip()
-    text_rules.check(raw, f"the {what}", field=field)  # also written into metadata as typed
-    if not raw:
-        raise InputError(f"the {what} is empty", field)
-    cleaned = _UNSAFE.sub("-", raw.replace(" ", "-"))
-    cleaned = re.sub(r"-{2,}", "-", cleaned).strip(".-_")
-    if not cleaned:
-        raise InputError(f"the {what} {text!r} has no letters or digits usable in a folder name", field)
-    if cleaned.split(".")[0].lower() in _RESERVED:
-        cleaned = f"{cleaned}_"
-    cleaned = shorten(cleaned, max_bytes)
-    warning = None if cleaned == raw else f"{what} {text!r} is used as {cleaned!r} in file names"
-    return cleaned, warning
 
 
 def _refuse_link_loop(path: Path, what: str, field: str) -> None:
@@ -175,11 +141,6 @@ def load_groups(path: str | os.PathLike | None) -> dict[str, list[int]]:
     except json.JSONDecodeError as exc:
         raise InputError(f"groups file {file} is not valid JSON: {exc.msg} at line {exc.lineno}", "groups") from None
     return check_groups(data, str(file))
-
-
-def group_folder(name: str) -> str:
-    """The folder a group's clips go into."""
-    return safe_name(name, "group name", "groups", GROUP_MAX_BYTES)[0]
 
 
 def check_groups(data, source: str = "groups") -> list[Group]:

@@ -28,13 +28,13 @@ from backend.jobs import archive_claims, inputs, segment_prefetch
 from backend.jobs.events import Event, Listener
 from backend.jobs.request import Outcome, ProcessRequest
 from backend.jobs.runner import Runner, waiting_for_edits
-from backend.jobs.session_job import build_job, detection_of, job_metadata, session_groups
+from backend.jobs.session_job import build_job, cached_ingest, detection_of, job_metadata, session_groups
 from backend.media import encoders, ffmpeg, ingest, ingest_cache
 from backend.media import probe as media_probe
-from backend.media.detection_params import DetectionParams
+from backend.model.detection_params import DetectionParams
 from backend.media.scenes import Scene, check_cuts, cuts_of, scenes_at_cuts
 from backend.media.timeline import load_timeline
-from backend.presets import catalog as presets
+from backend.jobs import preset_catalog as presets
 
 
 class Created(msgspec.Struct, kw_only=True):
@@ -581,10 +581,7 @@ def _save(db, session, **fields) -> EditState:
 
 
 def _ingested(db, session):
-    """The session's ingest from the cache: no decode unless the cache lost it."""
-    return ingest.ingest(session.master_path, threshold=session.scene_threshold,
-                         min_scene_len=session.min_scene_length,
-                         cache_root=paths.cache_dir(db.path), want_proxy=False)
+    return cached_ingest(session.master_path, detection_of(session), paths.cache_dir(db.path))
 
 
 def _save_scenes(db, session, scenes: list[Scene], **fields) -> EditState:

@@ -26,8 +26,8 @@ from backend.jobs.archive_lock import ArchiveBusy, ArchiveLock
 from backend.jobs.events import Event, Listener
 from backend.jobs.plan_rows import planned, units_of
 from backend.jobs.pool import run_graph
-from backend.jobs.request import Outcome, ProcessRequest
-from backend.jobs.session_job import build_job, history_record, session_groups
+from backend.jobs.request import Outcome
+from backend.jobs.session_job import build_job, cached_ingest, history_record, session_groups
 from backend.media import ffmpeg, ingest_cache
 from backend.media.atomic import remove_partials
 from backend.media.scenes import check_cuts, scenes_at_cuts
@@ -52,12 +52,6 @@ class Runner:
         self._emit_lock = threading.Lock()
 
     # --- entry points ---------------------------------------------------------------------------
-    def start(self, request: ProcessRequest) -> Outcome:
-        """`process`: create the session, analyse it and export it in one run."""
-        from backend.jobs import project  # the editor flow, which builds on this runner
-
-        return project.process(self.db, request, runner=self)
-
     def analyse(self, session_id: str) -> Outcome:
         """Probe and detect, then stop with the session waiting for edits (status paused,
         Outcome.status "analysed")."""
@@ -219,7 +213,7 @@ class Runner:
         """Plan every unit of every export operator from the session's scenes, selection and
         groups (as edited), before any output is written."""
         if job.timeline is None:
-            job.timeline = load_timeline(_ingested(job))
+            job.timeline = load_timeline(cached_ingest(job.master, job.detection, job.cache_root, job.cancel))
         units: list[Unit] = []
         for op in operators.all_operators():
             if op.stage != Stage.ANALYSIS:
@@ -249,7 +243,7 @@ class Runner:
         todo = [u for u, r in zip(units, rows)
                 if r.status in ("pending", "failed") and u.stage != Stage.ANALYSIS]
         if job.timeline is None and any(operators.get(u.op).needs_timeline for u in todo):
-            job.timeline = load_timeline(_ingested(job))  # a resume: from the ingest cache
+            job.timeline = load_timeline(cached_ingest(job.master, job.detection, job.cache_root, job.cancel))
         run_graph(todo, lambda u: self._run_unit(job, u, seq[u.name], total) is not None,
                   int(job.spec.workers or 1), self.cancel.is_set, key=lambda u: u.name,
                   needs=lambda u: u.needs, done=done,
@@ -395,15 +389,6 @@ def _absorb(job: Job, result: UnitResult) -> None:
         job.scenes = list(result.scenes)
     if result.timeline is not None:
         job.timeline = result.timeline
-
-
-def _ingested(job: Job):
-    """The session's ingest, from the cache (decoded again only when the cache lost it)."""
-    from backend.media import ingest
-
-    return ingest.ingest(job.master, threshold=job.detection.threshold,
-                         min_scene_len=job.detection.min_scene_len, cache_root=job.cache_root,
-                         want_proxy=False, cancel=job.cancel)
 
 
 def check_master_unchanged(session) -> None:

@@ -14,7 +14,8 @@ from backend.db import files as db_files
 from backend.db import sessions
 from backend.db.history import HistoryRecord
 from backend.db.session_spec import Group, MasterSummary, groups_of
-from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD, DetectionParams
+from backend.media import ingest
+from backend.model.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD, DetectionParams
 from backend.media.metadata import ArchiveMetadata
 from backend.ops.base import Job
 
@@ -51,6 +52,12 @@ def detection_of(session) -> DetectionParams:
         threshold=session.scene_threshold if session.scene_threshold is not None else DEFAULT_THRESHOLD,
         min_scene_len=session.min_scene_length if session.min_scene_length is not None
         else DEFAULT_MIN_SCENE_LEN)
+
+
+def cached_ingest(master, detection: DetectionParams, cache_root, cancel=None):
+    """A session's ingest from the cache: decoded again only when the cache lost it."""
+    return ingest.ingest(master, threshold=detection.threshold, min_scene_len=detection.min_scene_len,
+                         cache_root=cache_root, want_proxy=False, cancel=cancel)
 
 
 def session_groups(session) -> list[Group]:

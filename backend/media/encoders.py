@@ -17,6 +17,7 @@ import msgspec
 
 from backend.errors import MediaError
 from backend.media import ffmpeg as ff
+from backend.model.encoder_choice import Choice
 
 # name -> (family, codec, runs on the GPU)
 CANDIDATES = {
@@ -57,13 +58,6 @@ class EncoderReport(msgspec.Struct, frozen=True):
 
     def usable_names(self) -> list[str]:
         return [s.name for s in self.encoders if s.usable]
-
-
-class Choice(msgspec.Struct, frozen=True):
-    encoder: str           # ffmpeg -c:v value
-    family: str            # "x264" or "nvenc"
-    gpu: bool
-    warning: str | None = None  # set when the preference could not be honoured
 
 
 class _CacheFile(msgspec.Struct):

@@ -18,7 +18,7 @@ from scenedetect.scene_manager import compute_downscale_factor
 
 from backend.errors import Cancelled, InputError, MediaError
 from backend.media import frame_thumbs, scene_cuts, sprites, waveform
-from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD, DetectionParams
+from backend.model.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD, DetectionParams
 from backend.media.ingest_cache import (FORMAT_VERSION, RECORD_NAME, SCENES_NAME, CutRecord,
                                         DecodeRecord, IngestCache,
                                         master_identity)
@@ -27,6 +27,7 @@ from backend.media.ingest_pass import (PROXY_NAME, THUMBS_NAME, PassOutput, Pass
 from backend.media.ingest_result import (FrameThumbnails, IngestProgress, IngestResult,
                                          MasterIdentity, Scene, SpriteSheets)
 from backend.media.probe import probe
+from backend.media.timeline import load_frame_table
 
 __all__ = ["ingest", "recut", "load_frame_table", "load_scores", "frame_thumbnail", "sprite_frames",
            "IngestResult", "IngestProgress", "Scene", "SpriteSheets", "FrameThumbnails",
@@ -105,11 +106,6 @@ def recut_cached(master: Path | str, threshold: float, min_scene_len: int, *,
     if record is None or not all((entry / name).is_file() for name in (SCORES, FRAME_US)):
         return None
     return _result(cache, entry, record, threshold, min_scene_len, cached=True)
-
-
-def load_frame_table(result: IngestResult) -> tuple[np.ndarray, np.ndarray]:
-    """(frame numbers, presentation seconds) of every decoded frame, indexed by decoded index."""
-    return np.load(result.frame_numbers), np.load(result.frame_times)
 
 
 def sprite_frames(result: IngestResult) -> np.ndarray:

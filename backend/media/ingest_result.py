@@ -13,15 +13,9 @@ from pathlib import Path
 
 import msgspec
 
-from backend.media.scenes import Scene  # noqa: F401 - the one Scene type, part of a result
 from backend.media.waveform import WaveformRecord
-
-
-class MasterIdentity(msgspec.Struct, frozen=True):
-    path: str            # resolved absolute path
-    size_bytes: int
-    mtime_ns: int
-    content_hash: str    # sha256 over the size and the first, middle and last MiB
+from backend.model.media_info import MasterIdentity
+from backend.model.scene import Scene  # noqa: F401 - the one Scene type, part of a result
 
 
 class SpriteSheets(msgspec.Struct, frozen=True):

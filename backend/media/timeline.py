@@ -7,6 +7,8 @@ from __future__ import annotations
 import bisect
 from typing import Sequence
 
+import numpy as np
+
 
 class FrameTimeline:
     def __init__(self, numbers: Sequence[int], times: Sequence[float], origin: float = 0.0):
@@ -65,10 +67,14 @@ def seek_time(times: Sequence[float], index: int) -> float:
     return times[index] + step / 4
 
 
+def load_frame_table(result) -> tuple[np.ndarray, np.ndarray]:
+    """(frame numbers, presentation seconds) of every decoded frame of an ingest result, indexed
+    by decoded index."""
+    return np.load(result.frame_numbers), np.load(result.frame_times)
+
+
 def load_timeline(result) -> FrameTimeline:
     """The frame timeline of an ingest result, in absolute presentation times (what seeking the
     master works with)."""
-    from backend.media.ingest import load_frame_table  # ingest builds on this module's users
-
     numbers, seconds = load_frame_table(result)
     return FrameTimeline(numbers, seconds + result.time_origin_s, result.time_origin_s)

@@ -19,7 +19,7 @@ import msgspec
 from backend.archive import layout as archive_layout
 from backend.db.files import FileRecord
 from backend.db.session_spec import Group, SessionSpec
-from backend.media.detection_params import DetectionParams
+from backend.model.detection_params import DetectionParams
 from backend.media.encoders import Choice
 from backend.media.scenes import Scene
 

@@ -7,7 +7,7 @@ with an exact seek instead (backend.media.clips)."""
 import msgspec
 
 from backend.db.files import FileRecord
-from backend.jobs.inputs import group_folder
+from backend.ops.output_paths import group_folder
 from backend.media import clips
 from backend.media import probe as media_probe
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult

@@ -7,7 +7,7 @@ from backend.db.files import FileRecord
 from backend.media import clips
 from backend.media import probe as media_probe
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.jobs.inputs import group_folder
+from backend.ops.output_paths import group_folder
 from backend.ops.clip_export import clip_path, unit_name
 from backend.ops.operators import register
 

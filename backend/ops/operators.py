@@ -1,5 +1,5 @@
-"""The operators, registered by id: the runner, the CLI, the bridge and the tests find every
-operation here (`get`, `all_operators`). "Registry" alone means the file registry (file_operators)."""
+"""The operators, registered by id: the runner (backend/jobs) and the tests find every operation
+here (`get`, `all_operators`); the CLI and the bridge reach them only through the runner. "Registry" alone means the file registry (file_operators)."""
 
 import importlib
 

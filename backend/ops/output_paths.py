@@ -1,4 +1,5 @@
-"""The rule that no two outputs share a path, and that every output's name fits the file system.
+"""Safe names for the archive's folders and files, the rule that no two outputs share a path, and
+that every output's name fits the file system.
 
 Paths are compared as a case-insensitive, normalisation-insensitive file system (macOS, Windows,
 exFAT archive disks) compares them: `A.jpg`, `a.jpg` and an NFD `a.jpg` are one file there.
@@ -7,12 +8,50 @@ exFAT archive disks) compares them: `A.jpg`, `a.jpg` and an NFD `a.jpg` are one 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path, PurePosixPath
 
+from backend import text_rules
 from backend.errors import InputError
 from backend.media.atomic import partial_name
-from backend.media.file_names import NAME_MAX_BYTES, byte_len, fit_name, path_max_bytes, tagged
+from backend.media.file_names import NAME_MAX_BYTES, byte_len, fit_name, path_max_bytes, shorten, tagged
+
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+             *(f"lpt{i}" for i in range(1, 10))}
+_UNSAFE = re.compile(r"[^\w.\-]+")  # \w is Unicode-aware: accented names stay readable
+# Bytes of UTF-8 a name part may take in file names. Every archive file name is the archive's
+# name plus at most about 40 bytes (scene, frame, group and a temporary name's marker), so with
+# these no file name passes the file system's 255 bytes; the planner checks every name anyway.
+ARTWORK_MAX_BYTES = 120
+GROUP_MAX_BYTES = 60
+
+
+def safe_name(text: str, what: str = "artwork name",
+              field: str | None = "artwork", max_bytes: int = ARTWORK_MAX_BYTES) -> tuple[str, str | None]:
+    """A name usable as one folder or file-name part on every OS, and a warning when it differs
+    from what the user typed. Slashes, '..' and reserved device names can never escape or
+    collide: they are replaced, not rejected, because the user's intent is clear. A name longer
+    than `max_bytes` (UTF-8) is shortened on a character boundary with '~' and a hash of the
+    whole name, so two long names that begin alike stay two names."""
+    raw = unicodedata.normalize("NFC", text or "").strip()
+    text_rules.check(raw, f"the {what}", field=field)  # also written into metadata as typed
+    if not raw:
+        raise InputError(f"the {what} is empty", field)
+    cleaned = _UNSAFE.sub("-", raw.replace(" ", "-"))
+    cleaned = re.sub(r"-{2,}", "-", cleaned).strip(".-_")
+    if not cleaned:
+        raise InputError(f"the {what} {text!r} has no letters or digits usable in a folder name", field)
+    if cleaned.split(".")[0].lower() in _RESERVED:
+        cleaned = f"{cleaned}_"
+    cleaned = shorten(cleaned, max_bytes)
+    warning = None if cleaned == raw else f"{what} {text!r} is used as {cleaned!r} in file names"
+    return cleaned, warning
+
+
+def group_folder(name: str) -> str:
+    """The folder a group's clips go into."""
+    return safe_name(name, "group name", "groups", GROUP_MAX_BYTES)[0]
 
 
 def path_key(relative: str) -> str:

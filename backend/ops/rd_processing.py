@@ -18,7 +18,7 @@ from backend.db.files import FileRecord
 from typing import Literal
 
 from backend.errors import MediaError
-from backend.jobs import rd_tree
+from backend.ops import rd_tree
 from backend.media import encode
 from backend.media import probe as media_probe
 from backend.media.atomic import atomic_output, write_bytes_atomic

@@ -1,11 +1,11 @@
 """scene_detection: the master's scenes from ingest (one decode, cached by file identity, the same
 cuts as PySceneDetect's ContentDetector), with its frame timeline. Cuts the user edited replace
-these scenes once the analysis is done (backend.jobs.edits)."""
+these scenes once the analysis is done (backend.jobs.project)."""
 
 import msgspec
 
 from backend.media import ingest
-from backend.media.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD
+from backend.model.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD
 from backend.media.timeline import load_timeline
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.operators import register

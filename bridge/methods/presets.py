@@ -8,7 +8,7 @@ import msgspec
 
 from backend.errors import InputError
 from backend.jobs import own_files
-from backend.presets import catalog as presets
+from backend.jobs import preset_catalog as presets
 from backend.presets.builtin import is_builtin
 from backend.presets.model import Preset
 from bridge.context import Bridge
