@@ -181,12 +181,14 @@ def test_timeline_and_edits(call, media_dir, tmp_path):
     with Image.open(io.BytesIO(call.media(sheet["url"]))) as image:
         assert image.size == (sheet["columns"] * sheet["tile_width"], sheet["rows"] * sheet["tile_height"])
     assert sheet["frames"][0] == sheet["first_frame"] == 0
-    [thumb] = timeline["thumbs"]
-    assert thumb["scene"] == 1 and thumb["frame"] == 15
-    assert call.media(thumb["url"])[:2] == b"\xff\xd8"
+    [scene] = timeline["scenes"]
+    assert scene["midpoint_index"] == scene["midpoint_frame"] == 15
+    thumb = call.media(f"{timeline['thumbs_url']}/{scene['midpoint_index']}")
+    assert thumb[:2] == b"\xff\xd8" and "thumbs" not in timeline  # one base, not a URL a scene
 
     edited = call("edit.set_cuts", {"session_id": sid, "cuts": [20, 10]})
-    assert edited["cuts"] == [10, 20] and len(edited["thumbs"]) == 3
+    assert edited["cuts"] == [10, 20] and edited["thumbs_url"] == timeline["thumbs_url"]
+    assert [s["midpoint_index"] for s in edited["scenes"]] == [5, 15, 25]
     assert [(s["start_frame"], s["end_frame"]) for s in edited["scenes"]] == [(0, 9), (10, 19), (20, 29)]
     assert call("edit.set_selection", {"session_id": sid, "scenes": [3, 1]})["selection"] == [1, 3]
     groups = call("edit.set_groups", {"session_id": sid, "groups": [
@@ -195,8 +197,15 @@ def test_timeline_and_edits(call, media_dir, tmp_path):
     # saved at once: a fresh look (a closed window) finds the same
     again = call("timeline.get", {"session_id": sid})
     assert (again["cuts"], again["selection"], again["groups"]) == ([10, 20], [1, 3], groups)
+    # a scene's note follows its frames through new cuts, and stays put when they do not move it
+    call("edit.set_scene_notes", {"session_id": sid, "notes": [{"start_frame": 10, "label": "Walk"}]})
+    moved = call("edit.set_cuts", {"session_id": sid, "cuts": [12, 20]})
+    walk = [{"start_frame": 0, "label": "Walk", "note": ""}]
+    assert moved["scene_notes"] == walk
+    assert call("timeline.get", {"session_id": sid})["scene_notes"] == walk
     recut = call("edit.recut", {"session_id": sid, "threshold": 30.0, "min_scene_len": 15})
-    assert recut["cuts"] == []
+    assert recut["cuts"] == [] and recut["scene_notes"] == walk
+    assert call("timeline.get", {"session_id": sid})["scene_notes"] == walk
 
     for params, field in (({"cuts": [45]}, "cuts"), ({"cuts": [10, 10]}, "cuts"),
                           ({"cuts": [0]}, "cuts")):
@@ -219,7 +228,8 @@ def test_timeline_and_edits(call, media_dir, tmp_path):
     csv = tmp_path / "from-losslesscut.csv"
     csv.write_text("0,1.0,Intro\n1.0,2.5,\n2.5,3.0,End\n")
     imported = call("edit.import_cuts", {"session_id": sid, "path": str(csv)})
-    assert imported["cuts"] == [10, 25] and len(imported["thumbs"]) == 3
+    assert imported["cuts"] == [10, 25] and len(imported["scenes"]) == 3
+    assert imported["thumbs_url"] == timeline["thumbs_url"]
     assert call("timeline.get", {"session_id": sid})["cuts"] == [10, 25]
     (tmp_path / "bad.edl").write_text("TITLE: no events\n")
     with open(tmp_path / "huge.csv", "wb") as f:

@@ -176,6 +176,9 @@ def test_the_whole_job_in_the_page(editor_server, media_dir, tmp_path):
         assert [(g["name"], g["scenes"]) for g in s["groups"]] == [("Intro", [0, 30]), ("Group 2", [394, 512])]
         page.click("#toggle-grid")
         shot(page, "scene-grid")
+        # scenes the ingest cut show its midpoint thumbnail: the one base URL and the index
+        pics = page.eval_on_selector_all("#grid .cell .pic", "els => els.map((e) => e.style.backgroundImage)")
+        assert any(re.search(r'/media/[\w-]+/\d+"\)$', p) for p in pics), pics
         page.click("#toggle-grid")
 
         # --- reload mid-edit: everything is still there

@@ -17,7 +17,7 @@ import msgspec
 from backend.db import settings
 from backend.db.connect import Database
 from backend.db.session_spec import GroupedScenes, SessionSpec
-from backend.db.structs import OperationDetails, encode_column, row_to_struct
+from backend.db.structs import OperationDetails, decode_column, encode_column, row_to_struct
 from backend.errors import InputError, StateError
 from backend.model.detection_params import (DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD,
                                             check_min_scene_len, check_threshold)
@@ -181,6 +181,17 @@ def get(db: Database, session_id: str) -> Session:
     if row is None:
         raise StateError(f"no session {session_id}")
     return _session(row)
+
+
+def spec(db: Database, session_id: str) -> SessionSpec | None:
+    """Only the session's process_metadata: a check that needs its stage need not decode the
+    scenes (a 2-hour film's are half a megabyte)."""
+    row = db.query_one("SELECT process_metadata FROM processing_state WHERE session_id = ?",
+                       (session_id,))
+    if row is None:
+        raise StateError(f"no session {session_id}")
+    return decode_column("processing_state", session_id, "process_metadata",
+                         row["process_metadata"])
 
 
 def exists(db: Database, session_id: str) -> bool:

@@ -15,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import msgspec
+import numpy as np
 
 from backend import paths, text_rules
 from backend.archive import layout as archive_layout
@@ -256,10 +257,11 @@ LABEL_CHARS = 80
 NOTE_CHARS = 2000
 
 
-def set_scene_notes(db, session_id: str, notes: list[dict] | list[SceneNote]) -> EditState:
+def set_scene_notes(db, session_id: str, notes: list[dict] | list[SceneNote], *,
+                    opened: Project | None = None) -> EditState:
     """Labels and notes of scenes, each by its start frame (a scene's first frame now). Empty
     ones are dropped; a label is one line of at most 80 characters, a note at most 2,000."""
-    session = _editable(db, session_id)
+    session = _editable(db, session_id, opened and opened.session)
     starts = {s.start_frame for s in session.scenes_data or []}
     kept: dict[int, SceneNote] = {}
     for item in notes:
@@ -279,10 +281,8 @@ def set_scene_notes(db, session_id: str, notes: list[dict] | list[SceneNote]) ->
                              f"{NOTE_CHARS} (the scene at frame {note.start_frame})", "scene_notes")
         if label or text:
             kept[note.start_frame] = SceneNote(start_frame=note.start_frame, label=label, note=text)
-    spec = session.process_metadata
-    sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
-        spec, scene_notes=[kept[f] for f in sorted(kept)]))
-    return timeline(db, session_id)
+    return _save(db, session, process_metadata=msgspec.structs.replace(
+        session.process_metadata, scene_notes=[kept[f] for f in sorted(kept)]))
 
 
 def carry_notes(notes: list[SceneNote], starts: list[int]) -> list[SceneNote]:
@@ -381,7 +381,10 @@ def process(db, request: ProcessRequest, *, listener: Listener | None = None,
 def stage(session) -> str:
     """What the session waits for or does: "analyse", "edit" (waiting for edits) or "export"
     (asked for or planned: edits are refused)."""
-    spec = session.process_metadata
+    return _stage_of(session.process_metadata)
+
+
+def _stage_of(spec) -> str:
     if spec and (spec.export_planned or spec.export_requested):
         return "export"
     return "edit" if spec and spec.analysed else "analyse"
@@ -437,9 +440,9 @@ def prepare_segments(db, session_id: str) -> bool:
 
 # --- edits ----------------------------------------------------------------------------------------
 
-def timeline(db, session_id: str) -> EditState:
-    """The session's scenes, cuts, selection and groups as they stand."""
-    return _state(sessions.get(db, session_id))
+def timeline(db, session_id: str, *, opened: Project | None = None) -> EditState:
+    """The session's scenes, cuts, selection and groups as they stand (as `opened` read them)."""
+    return _state(opened.session if opened else sessions.get(db, session_id))
 
 
 def set_cuts(db, session_id: str, cuts: list[int], *, opened: Project | None = None) -> EditState:
@@ -472,15 +475,14 @@ def recut(db, session_id: str, threshold: float, min_scene_len: int, *,
                                  cache_root=paths.cache_dir(db.path)) \
         or ingest.recut(opened.ingest, params.threshold, params.min_scene_len)
     opened.cut_at(result)
-    with db.transaction():
-        sessions.update(db, session_id, scene_threshold=params.threshold,
+    return _save_scenes(db, session, list(result.scenes), scene_threshold=params.threshold,
                         min_scene_length=params.min_scene_len)
-        return _save_scenes(db, session, list(result.scenes))
 
 
-def set_selection(db, session_id: str, scenes: list[int]) -> EditState:
+def set_selection(db, session_id: str, scenes: list[int], *,
+                  opened: Project | None = None) -> EditState:
     """The scenes to export, by number."""
-    session = _editable(db, session_id)
+    session = _editable(db, session_id, opened and opened.session)
     count = len(session.scenes_data or [])
     if not isinstance(scenes, list) or not all(
             isinstance(n, int) and not isinstance(n, bool) for n in scenes):
@@ -489,21 +491,16 @@ def set_selection(db, session_id: str, scenes: list[int]) -> EditState:
     if bad:
         raise InputError(f"scene {bad[0]} does not exist: the master has {count} scene"
                          + ("" if count == 1 else "s"), "scenes")
-    with db.transaction():
-        _editable(db, session_id)  # again, with the write: export.start may have come between
-        sessions.update(db, session_id, selected_scenes=sorted(set(scenes)))
-    return timeline(db, session_id)
+    return _save(db, session, selected_scenes=sorted(set(scenes)))
 
 
-def set_groups(db, session_id: str, groups: list[Group] | list[dict]) -> EditState:
+def set_groups(db, session_id: str, groups: list[Group] | list[dict], *,
+               opened: Project | None = None) -> EditState:
     """The ordered groups ({name, color, scenes}); a scene is in at most one group."""
-    session = _editable(db, session_id)
+    session = _editable(db, session_id, opened and opened.session)
     checked = inputs.check_groups(groups, "groups")
     inputs.check_groups_against(checked, len(session.scenes_data or []))
-    with db.transaction():
-        _editable(db, session_id)
-        sessions.update(db, session_id, grouped_scenes=checked)
-    return timeline(db, session_id)
+    return _save(db, session, grouped_scenes=checked)
 
 
 def ingested(db, session_id: str):
@@ -564,35 +561,51 @@ def _existing(db, session_id: str):
 
 def _editable(db, session_id: str, session=None):
     session = session or _existing(db, session_id)
-    spec = session.process_metadata
-    if not waiting_for_edits(spec) or spec.export_requested:
-        what = ("its export has started" if stage(session) == "export"
-                else "it is not analysed yet")
-        raise InputError(f"session {session_id} cannot be edited: {what} (stage "
-                         f"{stage(session)})", "session_id")
+    _check_editable(session_id, session.process_metadata)
     return session
+
+
+def _check_editable(session_id: str, spec) -> None:
+    if not waiting_for_edits(spec) or spec.export_requested:
+        now = _stage_of(spec)
+        what = "its export has started" if now == "export" else "it is not analysed yet"
+        raise InputError(f"session {session_id} cannot be edited: {what} (stage {now})",
+                         "session_id")
+
+
+def _save(db, session, **fields) -> EditState:
+    """Write an edit's columns, checking in the same transaction that the session still takes
+    edits (export.start may have come since it was read: only its spec is read again, not the
+    whole row), and show the session as it now stands without reading it back."""
+    with db.transaction():
+        if not sessions.exists(db, session.session_id):
+            raise InputError(f"no session {session.session_id}", "session_id")
+        _check_editable(session.session_id, sessions.spec(db, session.session_id))
+        sessions.update(db, session.session_id, **fields)
+    return _state(msgspec.structs.replace(session, **fields))
 
 
 def _ingested(db, session):
     return cached_ingest(session.master_path, detection_of(session), paths.cache_dir(db.path))
 
 
-def _save_scenes(db, session, scenes: list[Scene]) -> EditState:
-    """Store new scenes; the selection and the groups follow the frames (carry_choices)."""
+def _save_scenes(db, session, scenes: list[Scene], **fields) -> EditState:
+    """Store new scenes (with `fields`, other columns the same edit changes); the selection, the
+    groups and the scene notes follow the frames (carry_choices, carry_notes)."""
     groups = session_groups(session)
     new_selection, members = carry_choices(list(session.scenes_data or []), scenes,
                                            session.selected_scenes or [], [g.scenes for g in groups])
     new_groups = [Group(name=g.name, color=g.color, scenes=m) for g, m in zip(groups, members)]
     spec = session.process_metadata
     notes = carry_notes(spec.scene_notes, [s.start_frame for s in scenes])
-    with db.transaction():
-        _editable(db, session.session_id)
-        sessions.update(db, session.session_id, scenes_data=scenes, selected_scenes=new_selection,
-                        grouped_scenes=new_groups,  # a group left empty stays, as the user made it
-                        process_metadata=msgspec.structs.replace(spec, scene_notes=notes))
+    if notes != spec.scene_notes:  # (the spec is written, and checked again, only if they moved)
+        fields["process_metadata"] = msgspec.structs.replace(spec, scene_notes=notes)
+    state = _save(db, session, scenes_data=scenes, selected_scenes=new_selection,
+                  grouped_scenes=new_groups,  # a group left empty stays, as the user made it
+                  **fields)
     if segment_prefetch.following() == session.session_id:
         prepare_segments(db, session.session_id)  # the segments of the new cuts
-    return timeline(db, session.session_id)
+    return state
 
 
 def carry_choices(old: list[Scene], new: list[Scene], selected: list[int],
@@ -600,16 +613,21 @@ def carry_choices(old: list[Scene], new: list[Scene], selected: list[int],
     """The selection and each group's members (scene numbers) over new scenes: each new scene
     takes the choice of the old scene its first frame was in, so scenes merged by removing a cut
     keep the first one's. The editor page applies the same rule (tests/data/editor_rules.json)."""
-    starts = [o.start_frame for o in old]  # scenes are in frame order: found by bisection
-
-    def old_of(scene: Scene) -> int | None:
-        i = bisect.bisect_right(starts, scene.start_frame) - 1
-        return old[i].number if i >= 0 and scene.start_frame <= old[i].end_frame else None
-
-    heir = {s.number: old_of(s) for s in new}
+    # the old scene each new one starts in (0: none): scenes are in frame order, so one
+    # bisection of all the new starts into the old ones (a 2-hour film's recut has 1,500)
+    heirs = [0] * len(new)
+    if old and new:
+        old_starts = np.array([o.start_frame for o in old], dtype=np.int64)
+        old_ends = np.array([o.end_frame for o in old], dtype=np.int64)
+        old_numbers = np.array([o.number for o in old], dtype=np.int64)
+        starts = np.array([s.start_frame for s in new], dtype=np.int64)
+        at = np.maximum(np.searchsorted(old_starts, starts, side="right") - 1, 0)
+        inside = (starts >= old_starts[at]) & (starts <= old_ends[at])
+        heirs = np.where(inside, old_numbers[at], 0).tolist()
+    heir = [(s.number, o) for s, o in zip(new, heirs)]
     chosen = set(selected)
-    return ([n for n, o in heir.items() if o in chosen],
-            [[n for n, o in heir.items() if o in set(m)] for m in groups])
+    return ([n for n, o in heir if o in chosen],
+            [[n for n, o in heir if o in m] for m in map(set, groups)])
 
 
 def _state(session) -> EditState:

@@ -5,6 +5,8 @@ threshold replays the stored scores and never decodes again. docs/ingest.md has 
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
 from collections.abc import Callable
 from fractions import Fraction
@@ -220,11 +222,11 @@ def _store_cuts(folder: Path, entry: Path, record: DecodeRecord, rate: Fraction,
                 microseconds: np.ndarray) -> CutRecord:
     """Scenes for one set of parameters. Their midpoint thumbnails are not copied out: each is
     read from the frame-thumbnail bundle when shown, so a recut of a long film writes one file."""
-    numbers = np.load(entry / FRAME_NUMBERS)
-    seconds = np.load(entry / FRAME_TIMES)
+    numbers = _frame_array(entry / FRAME_NUMBERS)
+    seconds = _frame_array(entry / FRAME_TIMES)
     scenes = _scenes(cut_indices, microseconds, rate, numbers, seconds)
     record_out = CutRecord(threshold=float(threshold), min_scene_len=min_scene_len,
-                           cuts=[int(numbers[i]) for i in cut_indices], cut_indices=cut_indices,
+                           cuts=numbers[cut_indices].tolist(), cut_indices=cut_indices,
                            scenes=scenes)
     (folder / SCENES_NAME).write_bytes(msgspec.json.encode(record_out))
     return record_out
@@ -236,27 +238,42 @@ def _scenes(cut_indices: list[int], microseconds: np.ndarray, rate: Fraction,
     frame 0 to the first cut, cut to cut, the last cut to `scene_end`. A boundary's frame number
     and seconds are read from the frame table, which holds the very values its FrameTimecode
     computes (frame_table)."""
-    indices = [0] + list(cut_indices)
-    end = scene_cuts.scene_end(len(microseconds), rate)
-    frames = [int(numbers[i]) for i in indices] + [end.frame_num]
-    times = [float(seconds[i]) for i in indices] + [end.seconds]
-    timecodes = [scene_cuts.timecode(i, int(microseconds[i]), rate) for i in indices] + \
+    count = len(microseconds)
+    first = np.array([0, *cut_indices], dtype=np.int64)
+    last = np.append(first[1:] - 1, count - 1)
+    middle = first + (last - first + 1) // 2
+    end = scene_cuts.scene_end(count, rate)
+    # gathered from the frame table in one go: no per-scene lookups into numpy
+    frames = [*numbers[first].tolist(), end.frame_num]
+    times = [*seconds[first].tolist(), end.seconds]
+    timecodes = scene_cuts.timecodes(first.tolist(), microseconds[first].tolist(), rate) + \
         [end.get_timecode()]
-    ends = [i - 1 for i in indices[1:]] + [len(microseconds) - 1]
-    scenes = []
-    for k, (first, last) in enumerate(zip(indices, ends)):
-        middle = first + (last - first + 1) // 2
-        scenes.append(Scene(
-            number=k + 1, start_frame=frames[k], end_frame=frames[k + 1] - 1,
-            start_time=times[k], end_time=times[k + 1],
-            start_timecode=timecodes[k], end_timecode=timecodes[k + 1],
-            length_frames=frames[k + 1] - frames[k], start_index=first, end_index=last,
-            midpoint_index=middle, midpoint_frame=int(numbers[middle]),
-            midpoint_time=float(seconds[middle])))
-    return scenes
+    return [Scene(number=k + 1, start_frame=frames[k], end_frame=frames[k + 1] - 1,
+                  start_time=times[k], end_time=times[k + 1], start_timecode=timecodes[k],
+                  end_timecode=timecodes[k + 1], length_frames=frames[k + 1] - frames[k],
+                  start_index=a, end_index=b, midpoint_index=m, midpoint_frame=mf,
+                  midpoint_time=mt)
+            for k, (a, b, m, mf, mt) in enumerate(zip(
+                first.tolist(), last.tolist(), middle.tolist(), numbers[middle].tolist(),
+                seconds[middle].tolist()))]
 
 
 # --- reading back ---------------------------------------------------------------------------
+
+def _frame_array(path: Path) -> np.ndarray:
+    """A per-frame array of a cache entry (read-only), kept in memory while its file is
+    unchanged: a threshold slider recuts the same film again and again, and a 2-hour film's four
+    arrays take longer to read than its cuts take to replay."""
+    stat = os.stat(path)
+    return _array_at(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)  # two films' four arrays: about 10 MB for 2 hours each
+def _array_at(path: str, mtime_ns: int, size: int) -> np.ndarray:
+    array = np.load(path)
+    array.flags.writeable = False
+    return array
+
 
 def _usable_record(cache: IngestCache, entry: Path) -> DecodeRecord | None:
     record = cache.load_record(entry)
@@ -273,8 +290,8 @@ def _result(cache: IngestCache, entry: Path, record: DecodeRecord, threshold: fl
     cut_record = cache.load_cuts(entry, threshold, min_scene_len)
     if cut_record is None:
         rate = Fraction(record.fps_rational)
-        microseconds = np.load(entry / FRAME_US)
-        cuts = scene_cuts.replay_cut_indices(np.load(entry / SCORES), microseconds, rate,
+        microseconds = _frame_array(entry / FRAME_US)
+        cuts = scene_cuts.replay_cut_indices(_frame_array(entry / SCORES), microseconds, rate,
                                              float(threshold), min_scene_len)
         with cache.partial(entry) as temp:
             cut_record = _store_cuts(temp, entry, record, rate, cuts, threshold, min_scene_len,

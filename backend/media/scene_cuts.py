@@ -102,13 +102,18 @@ def replay_cut_indices(scores: np.ndarray, microseconds: np.ndarray, rate: Fract
     ones feeding every frame through FlashFilter.filter gives (tests/test_scene_cuts_replay.py
     compares the two), about 1,000 times faster on a 2-hour master: a threshold slider can recut."""
     count = len(scores)
-    above = np.flatnonzero(np.asarray(scores, dtype=np.float64) >= threshold).tolist()
+    above_at = np.flatnonzero(np.asarray(scores, dtype=np.float64) >= threshold)
+    above = above_at.tolist()
     if count == 0:
         return []
     if min_scene_len <= 0:  # the filter is off: every frame above the threshold is a cut
         return [p.index for p in unique_cuts([position(i, int(microseconds[i]), rate) for i in above])]
     times = _Times(microseconds, rate)
     met = functools.partial(_length_met, length=min_scene_len, rate=float(rate))
+    # whether each frame above is min_scene_len past the one above before it (the first frame
+    # before the first): one array operation instead of a test per frame in the loop below
+    before = np.concatenate(([0], above_at[:-1])).astype(above_at.dtype) if above else above_at
+    long_enough_at = times.met_pairs(before, above_at, min_scene_len).tolist()
     cuts: list[int] = []
     last = 0                    # decoded index of the last frame above (the first frame at first)
     merge_enabled = merging = False
@@ -117,7 +122,7 @@ def replay_cut_indices(scores: np.ndarray, microseconds: np.ndarray, rate: Fract
     def below(lo: int, hi: int) -> None:
         """Frames lo..hi-1, all below the threshold: where a merge ends, if it does."""
         nonlocal merging
-        if not merging or lo >= hi or not met(times.at(merge_start), times.at(last)):
+        if lo >= hi or not met(times.at(merge_start), times.at(last)):
             return
         end = times.first_true(lo, hi, lambda t: met(times.at(last), times.at(t)))
         if end is not None:
@@ -125,9 +130,9 @@ def replay_cut_indices(scores: np.ndarray, microseconds: np.ndarray, rate: Fract
             cuts.append(last)
 
     previous = 0
-    for index in above:
-        below(previous, index)
-        long_enough = met(times.at(last), times.at(index))
+    for index, long_enough in zip(above, long_enough_at):
+        if merging:
+            below(previous, index)
         last = index
         previous = index + 1
         if merging:
@@ -137,17 +142,9 @@ def replay_cut_indices(scores: np.ndarray, microseconds: np.ndarray, rate: Fract
             cuts.append(index)
         elif merge_enabled:
             merging, merge_start = True, index
-    below(previous, count)
-    # as unique_cuts (sorted(set(...))) leaves them: the first cut of each exact time, in time
-    # order; FrameTimecode's own comparisons would make this the slowest step
-    # Each time as an exact integer count of 1/lcm(10^6, rate numerator) s: both time bases
-    # divide it, so equal times get equal keys and the order is kept, with no Fraction made.
-    unit = math.lcm(1_000_000, rate.numerator)
-    kept: dict[int, int] = {}
-    for i in cuts:
-        pts, base = times.at(i)
-        kept.setdefault(pts * base.numerator * (unit // base.denominator), i)
-    return [i for _, i in sorted(kept.items(), key=lambda kv: kv[0])]
+    if merging:
+        below(previous, count)
+    return times.first_of_each_time(cuts)
 
 
 class _Times:
@@ -157,15 +154,58 @@ class _Times:
         self.us = microseconds
         self.rate = rate
         self.index_base = Fraction(1, rate.numerator)
-        seconds = np.where(microseconds <= 0, np.arange(len(microseconds)) / float(rate),
-                           microseconds / 1e6)
-        self.sorted = bool(np.all(np.diff(seconds) >= 0))
+        self.rate_f = float(rate)
+        timed = microseconds > 0
+        self.all_timed = bool(timed[1:].all())  # the usual file: only the first frame at 0
+        if self.all_timed:  # the first frame's time is 0 or its own, the rest microseconds
+            first = max(int(microseconds[0]), 0) if len(microseconds) else 0
+            self.sorted = bool(np.all(np.diff(microseconds[1:]) >= 0)) and (
+                len(microseconds) < 2 or first <= int(microseconds[1]))
+        else:
+            seconds = np.where(timed, microseconds / 1e6,
+                               np.arange(len(microseconds)) / self.rate_f)
+            self.sorted = bool(np.all(np.diff(seconds) >= 0))
 
     def at(self, index: int) -> tuple[int, Fraction]:
         us = int(self.us[index])
         if us <= 0:  # as position(): the frame's place at the nominal rate
             return index * self.rate.denominator, self.index_base
         return us, _MICROSECOND
+
+    def met_pairs(self, a: np.ndarray, b: np.ndarray, length: int) -> np.ndarray:
+        """`_length_met(at(a[k]), at(b[k]))` for every k at once. Pairs of two timed frames (or
+        two untimed) share a time base: the same integer difference, the same correctly rounded
+        division and product, and the same round-half-even as the scalar; a pair mixing the two
+        bases (rare: a frame without a timestamp) takes the scalar's exact Fractions."""
+        us_a, us_b = self.us[a], self.us[b]
+        timed_a, timed_b = us_a > 0, us_b > 0
+        out = np.empty(len(a), dtype=bool)
+        both = timed_a & timed_b
+        pts = np.maximum(us_b[both] - us_a[both], 0)
+        out[both] = np.rint(pts / 1_000_000 * self.rate_f) >= length
+        neither = ~timed_a & ~timed_b
+        pts = np.maximum(b[neither] - a[neither], 0) * self.rate.denominator
+        out[neither] = np.rint(pts / self.rate.numerator * self.rate_f) >= length
+        for k in np.flatnonzero(timed_a != timed_b).tolist():
+            out[k] = _length_met(self.at(int(a[k])), self.at(int(b[k])), length=length,
+                                 rate=self.rate_f)
+        return out
+
+    def first_of_each_time(self, cuts: list[int]) -> list[int]:
+        """The cuts as unique_cuts (sorted(set(...))) leaves them: the first cut of each exact
+        time, in time order (FrameTimecode's own comparisons would make this the slowest step)."""
+        us = self.us[cuts] if cuts else np.empty(0, dtype=np.int64)
+        if np.all(us > 0):  # one time base: the microseconds are the key
+            _, first = np.unique(us, return_index=True)
+            return [cuts[k] for k in first.tolist()]
+        # Each time as an exact integer count of 1/lcm(10^6, rate numerator) s: both time bases
+        # divide it, so equal times get equal keys and the order is kept, with no Fraction made.
+        unit = math.lcm(1_000_000, self.rate.numerator)
+        kept: dict[int, int] = {}
+        for i in cuts:
+            pts, base = self.at(i)
+            kept.setdefault(pts * base.numerator * (unit // base.denominator), i)
+        return [i for _, i in sorted(kept.items(), key=lambda kv: kv[0])]
 
     def first_true(self, lo: int, hi: int, test) -> int | None:
         """The first index in lo..hi-1 where `test` (false, then true as time goes on) holds."""
@@ -213,6 +253,12 @@ def timecode(index: int, microseconds: int, rate: Fraction) -> str:
     """scenedetect's timecode (HH:MM:SS.nnn) of decoded frame `index`. Kept once made: dragging
     the threshold asks for the same cut frames again and again."""
     return _timecode(index, microseconds, rate.numerator, rate.denominator)
+
+
+def timecodes(indices: list[int], microseconds: list[int], rate: Fraction) -> list[str]:
+    """`timecode` of many frames (a recut's cut frames), the rate taken apart once."""
+    num, den = rate.numerator, rate.denominator
+    return [_timecode(i, us, num, den) for i, us in zip(indices, microseconds)]
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -126,8 +126,8 @@ export class Editor {
     this.saved = { ...S.toBridge(this.state), groups: bridgeGroups(timeline.groups), scene_notes: bridgeNotes(timeline.scene_notes) };
     // thumbnails the ingest made for its own scenes, by their frame span
     this.ingestThumbs = new Map();
-    const byNumber = new Map((timeline.thumbs ?? []).map((t) => [t.scene, t.url]));
-    for (const sc of timeline.scenes) if (byNumber.has(sc.number)) this.ingestThumbs.set(`${sc.start_frame}-${sc.end_frame}`, byNumber.get(sc.number));
+    // (one base URL; a scene's is its midpoint's decoded index after it)
+    for (const sc of timeline.scenes) if (sc.midpoint_index != null) this.ingestThumbs.set(`${sc.start_frame}-${sc.end_frame}`, `${timeline.thumbs_url}/${sc.midpoint_index}`);
     const sprites = (timeline.sprites ?? []).map((s) => ({ ...s, img: Object.assign(new Image(), { src: s.url, decoding: "async" }) }));
     this.sprites = sprites;
     const [scores, times, wave] = await Promise.all([this.fetchFloats(timeline.scores_url, Float32Array),
