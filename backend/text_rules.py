@@ -40,6 +40,16 @@ def _describe(char: str) -> str:
     return f"U+{ord(char):04X} {name}".strip()
 
 
+def one_line(text: str) -> str:
+    """`text` safe to show on one line of a terminal or a log: every character this module
+    refuses (line breaks, ESC, bidirectional marks, ...) written as its escape (\\n, \\x1b,
+    \\u202e), so a file name that holds one cannot split or restyle an error message."""
+    if not any(_bad(c, False) for c in text):
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii") if _bad(c, False) else c
+                   for c in text)
+
+
 def problem(text: str, *, multiline: bool = False, max_bytes: int | None = None) -> str | None:
     """Why `text` cannot be used (None: it can)."""
     for index, char in enumerate(text):

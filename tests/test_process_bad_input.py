@@ -115,7 +115,12 @@ CASES = {
                          "group 'a' must be a list of scene numbers"),
     "R&D folder missing": ({"extra": ("--rd", "no-such-folder")}, "R&D folder not found"),
     "threshold out of range": ({"extra": ("--threshold", "0")}, "scene threshold 0"),
-    "workers 0": ({"extra": ("--workers", "0")}, "workers must be at least 1"),
+    "workers 0": ({"extra": ("--workers", "0")}, "workers must be 1 to 256 (got 0)"),
+    "workers 10**30": ({"extra": ("--workers", str(10**30))}, "workers must be 1 to 256"),
+    # a name is untrusted text: its line feed or ESC is shown escaped, the error stays one line
+    "master name with a line feed": ({"master": "missing\nvideo.mov"},
+                                     "master video not found: "),
+    "master name with ESC": ({"master": "missing\x1b[2Jvideo.mov"}, "\\x1b[2J"),
 }
 
 

@@ -17,6 +17,7 @@ from backend.errors import InputError
 from backend.jobs import inputs, project
 from backend.jobs.request import ProcessRequest
 from backend.ops.output_paths import path_key
+from backend.text_rules import one_line
 
 REQUIRED = ("master", "artwork", "date", "out")
 OPTIONAL = ("rd", "preset", "groups", "cuts", "encoder", "threshold", "min_scene_len")
@@ -129,7 +130,7 @@ def _csv_rows(path: Path, text: str) -> list[tuple[int, dict]]:
 def _check_row(db, base: Path, number: int, row, errors: list[RowError],
                local_encoder: bool) -> Job | None:
     def fail(field, message):
-        errors.append(RowError(row=number, field=field, message=message))
+        errors.append(RowError(row=number, field=field, message=one_line(message)))
 
     if not isinstance(row, dict):
         fail(None, "a job must be an object of columns")

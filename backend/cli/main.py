@@ -9,6 +9,7 @@ import apsw
 
 from backend.cli.context import Context, to_json
 from backend.errors import ArchiveError
+from backend.text_rules import one_line
 
 # Each module registers its own sub-commands; adding a command group is adding a module here.
 COMMAND_MODULES = ["db", "settings", "doctor", "probe", "presets", "process", "state", "detect",
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         code = args.func(args, ctx)
         return int(code or 0)
     except ArchiveError as exc:
-        print(f"video-archive: error: {exc}", file=sys.stderr)
+        print(f"video-archive: error: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except apsw.BusyError:
         print("video-archive: error: the state database stayed locked by another process; "
