@@ -35,14 +35,6 @@ def lib_stem(name: str) -> str:
     return re.sub(r"\.so(\.\d+)*$", "", name)
 
 
-def is_elf(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(4) == b"\x7fELF"
-    except OSError:
-        return False
-
-
 def readelf(args: list[str], path: Path) -> str:
     return subprocess.run(["readelf", *args, str(path)], capture_output=True, text=True).stdout
 
@@ -70,7 +62,7 @@ def problems_in(app: Path, files: list[Path]) -> list[str]:
     nss = sorted({lib_stem(f.name) for f in files if lib_stem(f.name) in NSS})
     if nss and set(nss) != set(NSS):
         problems.append(f"a partial NSS is packaged ({', '.join(nss)}): bundle all of it or none")
-    ffmpegs = [f for f in files if f.name.startswith("ffmpeg") and is_elf(f)]
+    ffmpegs = [f for f in files if f.name.startswith("ffmpeg") and tidy.is_elf(f)]
     if len(ffmpegs) != 1:
         problems.append(f"expected one bundled ffmpeg, found {len(ffmpegs)}")
     elif not ffmpegs[0].stat().st_mode & 0o111:
@@ -161,7 +153,7 @@ def main(app: Path, report_path: Path) -> int:
     sizes: dict[str, int] = defaultdict(int)
     for f in files:
         sizes[part_of(f.relative_to(app))] += f.stat().st_size
-    elfs = [f for f in files if is_elf(f)]
+    elfs = [f for f in files if tidy.is_elf(f)]
     libs, versions = system_libraries(elfs)
     glibc = versions["glibc"]
     packages, unowned = debian_packages(libs)

@@ -20,6 +20,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from tidy import is_elf  # one test of "is this a binary" for the build
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = "/usr/share/doc/video-archive"
 COMMON = "/usr/share/common-licenses"
@@ -112,14 +114,6 @@ def dpkg_owner(src: str) -> str | None:
 def lib_stem(name: str) -> str:
     stem = re.sub(r"\.so(\.\d+)*$", "", name)
     return re.sub(r"-[0-9a-f]{8}(?:[-.].*)?$", "", stem)  # auditwheel's hash suffix
-
-
-def is_elf(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(4) == b"\x7fELF"
-    except OSError:
-        return False
 
 
 def ffmpeg_license(app: Path) -> tuple[str, str]:
