@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import contextlib
-import signal
 import sys
 import threading
 
 from backend.batch import folder, manifest, run as batch_run
 from backend.batch.events import BatchEvent, Summary
 from backend.cli.context import Context, print_pairs, print_table, to_json
+from backend.cli.interrupt import pausing
 from backend.db import batches
 
 ACTIONS = ("resume", "status")
@@ -88,22 +88,11 @@ def _drive(ctx: Context, work) -> int:
     cancel = threading.Event()
     show = _JsonLines(sys.stdout) if ctx.json else _Lines()
 
-    def pause(signum, frame):
-        if cancel.is_set():
-            raise KeyboardInterrupt
-        cancel.set()
-        if not ctx.json:
-            print("pausing every job (Ctrl-C again to stop at once)", file=sys.stderr)
-
-    previous = {s: signal.signal(s, pause) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        # stdout carries only the batch's own lines: Ray prints what its workers and raylets say
-        # (a worker lost, a task retried) there, so anything else goes to stderr meanwhile
-        with contextlib.redirect_stdout(sys.stderr):
-            summary = work(show, cancel)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    # stdout carries only the batch's own lines: Ray prints what its workers and raylets say
+    # (a worker lost, a task retried) there, so anything else goes to stderr meanwhile
+    with pausing(cancel, quiet=ctx.json, message="pausing every job (Ctrl-C again to stop at once)"), \
+            contextlib.redirect_stdout(sys.stderr):
+        summary = work(show, cancel)
     if ctx.json:
         print(to_json(summary), flush=True)
     else:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 
 from backend.archive.interchange.cuts import cuts_arg
 from backend.cli.context import Context, print_pairs, to_json
+from backend.cli.interrupt import pausing
 from backend.cli.progress import Bars, JsonLines
 from backend.jobs.inputs import load_groups
 from backend.jobs.request import Outcome, ProcessRequest
@@ -76,19 +76,9 @@ def _drive(ctx: Context, work) -> int:
     listener = JsonLines() if ctx.json else Bars()
     runner = Runner(ctx.db(), listener=listener, cancel=cancel)
 
-    def pause(signum, frame):
-        if cancel.is_set():
-            raise KeyboardInterrupt
-        cancel.set()
-        if not ctx.json:
-            print("pausing: stopping running jobs (Ctrl-C again to stop at once)", file=sys.stderr)
-
-    previous = {s: signal.signal(s, pause) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with pausing(cancel, quiet=ctx.json,
+                 message="pausing: stopping running jobs (Ctrl-C again to stop at once)"):
         outcome = work(runner)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     if ctx.json:
         print(to_json(outcome), flush=True)
     else:
