@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import msgspec
@@ -63,10 +64,15 @@ class DefaultPreset(msgspec.Struct, kw_only=True):
     default_preset: str
 
 
-def _named(exc: InputError, field: str) -> InputError:
-    if getattr(exc, "field", None) is None:
-        exc.field = field
-    return exc
+@contextlib.contextmanager
+def _naming(field: str):
+    """An InputError from the catalog that names no field is put on `field` of the request."""
+    try:
+        yield
+    except InputError as exc:
+        if getattr(exc, "field", None) is None:
+            exc.field = field
+        raise exc from None
 
 
 @table.method("presets.list")
@@ -78,47 +84,35 @@ def presets_list(ctx: Bridge, p: NoParams) -> list[presets.PresetInfo]:
 @table.method("presets.get")
 def presets_get(ctx: Bridge, p: PresetId) -> Preset:
     """A preset's settings (the form presets.import reads)."""
-    try:
+    with _naming("id"):
         return presets.resolve(ctx.db, p.id)
-    except InputError as exc:
-        raise _named(exc, "id") from None
 
 
 @table.method("presets.create")
 def presets_create(ctx: Bridge, p: PresetCreate) -> Preset:
     """A new user preset: `base` with `overrides` applied."""
-    try:
+    with _naming("base"):
         presets.resolve(ctx.db, p.base)
-    except InputError as exc:
-        raise _named(exc, "base") from None
-    try:
+    with _naming("overrides"):
         return presets.create(ctx.db, p.id, p.name, base=p.base, overrides=p.overrides,
                               description=p.description)
-    except InputError as exc:
-        raise _named(exc, "overrides") from None
 
 
 @table.method("presets.update")
 def presets_update(ctx: Bridge, p: PresetUpdate) -> Preset:
     """Change one of your presets."""
-    try:
+    with _naming("id"):
         presets.resolve(ctx.db, p.id)
-    except InputError as exc:
-        raise _named(exc, "id") from None
-    try:
+    with _naming("id" if is_builtin(p.id) else "overrides"):
         return presets.update(ctx.db, p.id, overrides=p.overrides, name=p.name,
                               description=p.description)
-    except InputError as exc:
-        raise _named(exc, "id" if is_builtin(p.id) else "overrides") from None
 
 
 @table.method("presets.delete")
 def presets_delete(ctx: Bridge, p: PresetId) -> PresetDeleted:
     """Delete one of your presets."""
-    try:
+    with _naming("id"):
         return PresetDeleted(id=p.id, new_default=presets.delete(ctx.db, p.id))
-    except InputError as exc:
-        raise _named(exc, "id") from None
 
 
 @table.method("presets.import")
@@ -127,13 +121,11 @@ def presets_import(ctx: Bridge, p: PresetImport) -> Preset:
     if (p.preset is None) == (p.path is None):
         raise InputError("give the preset itself or the path of its file, not both",
                          field="preset")
-    try:
+    with _naming("path" if p.path is not None else "preset"):
         if p.path is not None:
             return presets.import_file(ctx.db, p.path, preset_id=p.id, replace=p.replace)
         return presets.import_data(ctx.db, p.preset, "the imported preset", preset_id=p.id,
                                    replace=p.replace)
-    except InputError as exc:
-        raise _named(exc, "path" if p.path is not None else "preset") from None
 
 
 @table.method("presets.export")
@@ -143,18 +135,14 @@ def presets_export(ctx: Bridge, p: PresetExport) -> PresetExported:
     if p.path is None:
         return PresetExported(preset=preset)
     own_files.refuse_own_file(ctx.db, p.path, "path")
-    try:
+    with _naming("path"):
         written = presets.export_file(ctx.db, p.id, p.path, overwrite=p.overwrite)
-    except InputError as exc:
-        raise _named(exc, "path") from None
     return PresetExported(preset=preset, path=str(written))
 
 
 @table.method("presets.set_default")
 def presets_set_default(ctx: Bridge, p: PresetId) -> DefaultPreset:
     """Make a preset the default for new projects."""
-    try:
+    with _naming("id"):
         presets.set_default(ctx.db, p.id)
-    except InputError as exc:
-        raise _named(exc, "id") from None
     return DefaultPreset(default_preset=presets.default_id(ctx.db))
