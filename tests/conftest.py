@@ -1,5 +1,6 @@
 """Fixtures shared by every test module. Module-specific fixtures live in their own test files."""
 
+import fcntl
 import os
 import subprocess
 from pathlib import Path
@@ -33,26 +34,53 @@ SLOW_MODULES = {"test_app_window", "test_editor_export_controls", "test_editor_b
                 "test_invariants_property", "test_archive_verify", "test_db_trouble"}
 
 
+# The longest modules, longest first (from `--durations=0`, README's Tests): scripts/test's
+# workers (pytest-xdist, --dist loadscope) take whole modules in collection order, so these start
+# first and the short ones fill in beside them, and the workers finish close together.
+LONGEST_FIRST = ["test_packaged_app", "test_editor_export_controls", "test_app_window",
+                 "test_editor_browser", "test_web_segments", "test_process_archive",
+                 "test_process_resume", "test_process_hardening", "test_bridge_workflow",
+                 "test_archive_masters", "test_bridge_editor_methods", "test_editor_keyboard"]
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if item.module is not None and item.module.__name__ in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    # stable: each module's tests stay together and in their own order
+    items.sort(key=lambda item: rank.get(item.module.__name__ if item.module else "", len(rank)))
+
+
+def run_folder(tmp_path_factory, name: str) -> Path:
+    """A folder of this run that every pytest-xdist worker sees (each worker's basetemp is a
+    folder of one shared parent); without xdist, the session's own."""
+    root = tmp_path_factory.getbasetemp()
+    folder = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / name
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory) -> Path:
     """One ingest and encoder cache for the session's CLI runs (archive_checks.State): each master
-    is decoded once, not once per test."""
-    return tmp_path_factory.mktemp("shared-cache")
+    is decoded once, not once per test, and once for all the workers (entries are written
+    atomically: backend/paths.cache_dir)."""
+    return run_folder(tmp_path_factory, "shared-cache")
 
 
 @pytest.fixture(scope="session")
 def made_master(tmp_path_factory, media_dir, ffmpeg_bin) -> Path:
     """The small make-master master: the media clips joined, scaled and letterboxed (hard cuts)."""
-    out = tmp_path_factory.mktemp("make-master") / "master.mp4"
-    subprocess.run([str(media_dir.parent / "tools" / "make-master"), str(out), "--codec", "h264",
-                    "--size", "640x360", "--loops", "1"],
-                   env={**os.environ, "FFMPEG": str(ffmpeg_bin)}, check=True, capture_output=True)
+    folder = run_folder(tmp_path_factory, "make-master")
+    out = folder / "master.mp4"
+    with open(folder / ".lock", "w") as lock:  # one worker builds it, the others wait and read it
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".built").exists():
+            subprocess.run([str(media_dir.parent / "tools" / "make-master"), str(out), "--codec", "h264",
+                            "--size", "640x360", "--loops", "1"],
+                           env={**os.environ, "FFMPEG": str(ffmpeg_bin)}, check=True, capture_output=True)
+            (folder / ".built").touch()
     return out
 
 
