@@ -34,13 +34,14 @@ SLOW_MODULES = {"test_app_window", "test_editor_export_controls", "test_editor_b
                 "test_invariants_property", "test_archive_verify", "test_db_trouble"}
 
 
-# The longest modules, longest first (from `--durations=0`, README's Tests): scripts/test's
-# workers (pytest-xdist, --dist loadscope) take whole modules in collection order, so these start
-# first and the short ones fill in beside them, and the workers finish close together.
-LONGEST_FIRST = ["test_packaged_app", "test_editor_export_controls", "test_app_window",
-                 "test_editor_browser", "test_web_segments", "test_process_archive",
-                 "test_process_resume", "test_process_hardening", "test_bridge_workflow",
-                 "test_archive_masters", "test_bridge_editor_methods", "test_editor_keyboard"]
+# The longest modules, longest first (summed `--durations=0` of an xdist run, README's Tests):
+# scripts/test's workers (pytest-xdist, --dist loadscope) take whole modules in collection order,
+# so these start first, the short ones fill in beside them, and the workers finish together.
+LONGEST_FIRST = ["test_packaged_app", "test_app_window", "test_process_resume", "test_web_segments",
+                 "test_process_archive", "test_editor_browser", "test_archive_masters",
+                 "test_editor_export_controls", "test_process_hardening", "test_batch",
+                 "test_bridge_workflow", "test_bridge_editor_methods", "test_archive_verify",
+                 "test_ingest"]
 
 
 def pytest_collection_modifyitems(items):
