@@ -188,8 +188,11 @@ def test_timeline_and_edits(call, media_dir, tmp_path):
 
     edited = call("edit.set_cuts", {"session_id": sid, "cuts": [20, 10]})
     assert edited["cuts"] == [10, 20] and edited["thumbs_url"] == timeline["thumbs_url"]
-    assert [s["midpoint_index"] for s in edited["scenes"]] == [5, 15, 25]
-    assert [(s["start_frame"], s["end_frame"]) for s in edited["scenes"]] == [(0, 9), (10, 19), (20, 29)]
+    # the scenes are not sent again: the spans between the cuts, each with its midpoint
+    assert "scenes" not in edited and edited["midpoints"] == [5, 15, 25]
+    stored = call("timeline.get", {"session_id": sid})["scenes"]
+    assert [(s["start_frame"], s["end_frame"]) for s in stored] == [(0, 9), (10, 19), (20, 29)]
+    assert [s["midpoint_index"] for s in stored] == edited["midpoints"]
     assert call("edit.set_selection", {"session_id": sid, "scenes": [3, 1]})["selection"] == [1, 3]
     groups = call("edit.set_groups", {"session_id": sid, "groups": [
         {"name": "Loop", "color": "#ff8800", "scenes": [2, 3]}]})["groups"]
@@ -228,7 +231,7 @@ def test_timeline_and_edits(call, media_dir, tmp_path):
     csv = tmp_path / "from-losslesscut.csv"
     csv.write_text("0,1.0,Intro\n1.0,2.5,\n2.5,3.0,End\n")
     imported = call("edit.import_cuts", {"session_id": sid, "path": str(csv)})
-    assert imported["cuts"] == [10, 25] and len(imported["scenes"]) == 3
+    assert imported["cuts"] == [10, 25] and len(imported["midpoints"]) == 3
     assert imported["thumbs_url"] == timeline["thumbs_url"]
     assert call("timeline.get", {"session_id": sid})["cuts"] == [10, 25]
     (tmp_path / "bad.edl").write_text("TITLE: no events\n")

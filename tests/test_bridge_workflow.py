@@ -130,7 +130,9 @@ def test_whole_workflow_over_the_bridge(tmp_path, media_dir):
         edited = rpc.call("edit.set_cuts", {"session_id": sid, "cuts": [500, 30, 394, 185]})
         assert edited["cuts"] == cuts
         bounds = [(0, 29), (30, 184), (185, 393), (394, 499), (500, frames - 1)]
-        assert [(s["start_frame"], s["end_frame"]) for s in edited["scenes"]] == bounds
+        stored = rpc.call("timeline.get", {"session_id": sid})["scenes"]
+        assert [(s["start_frame"], s["end_frame"]) for s in stored] == bounds
+        assert edited["midpoints"] == [s["midpoint_index"] for s in stored]
         # 5. group scenes 2 and 3; every scene exported
         rpc.call("edit.set_selection", {"session_id": sid, "scenes": [1, 2, 3, 4, 5]})
         rpc.call("edit.set_groups", {"session_id": sid, "groups": [

@@ -174,11 +174,13 @@ def test_the_whole_job_in_the_page(editor_server, media_dir, tmp_path):
         s = state(page)
         assert s["selection"] == [0, 394, 512], s
         assert [(g["name"], g["scenes"]) for g in s["groups"]] == [("Intro", [0, 30]), ("Group 2", [394, 512])]
+        wait_saved(page)
         page.click("#toggle-grid")
         shot(page, "scene-grid")
-        # scenes the ingest cut show its midpoint thumbnail: the one base URL and the index
+        # every scene shows its midpoint thumbnail (the one base URL and the index), those the
+        # edits made too: each edit's answer gives the midpoints of the scenes between its cuts
         pics = page.eval_on_selector_all("#grid .cell .pic", "els => els.map((e) => e.style.backgroundImage)")
-        assert any(re.search(r'/media/[\w-]+/\d+"\)$', p) for p in pics), pics
+        assert pics and all(re.search(r'/media/[\w-]+/\d+"\)$', p) for p in pics), pics
         page.click("#toggle-grid")
 
         # --- reload mid-edit: everything is still there

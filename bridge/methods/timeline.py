@@ -106,12 +106,16 @@ class Timeline(msgspec.Struct, kw_only=True):
 
 
 class EditView(msgspec.Struct, kw_only=True):
-    """What an edit changed: the scenes and choices as the session now holds them."""
+    """What an edit changed: the cuts and choices as the session now holds them. The scenes are
+    not sent again (a 2-hour film's 1,500 would be half a megabyte a recut): scene k spans from
+    cut k-1 (the first frame for k = 0) to the frame before cut k (the last frame for the last),
+    the rule the page's state and the core's scenes_at_cuts share; `midpoints[k]` is its
+    thumbnail's index after `thumbs_url`."""
     cuts: list[int]
-    scenes: list[Scene]
+    midpoints: list[int | None]  # each scene's midpoint_index (None: a session from before them)
     selection: list[int]
     groups: list[Group]
-    thumbs_url: str          # as Timeline's: one base, each scene's midpoint_index after it
+    thumbs_url: str          # as Timeline's: one base, a scene's midpoint index after it
     scene_notes: list[SceneNote] = []
 
 
@@ -148,7 +152,8 @@ def _thumbs_url(ctx: Bridge, sid: str, result) -> str:
 
 
 def _edit_view(ctx: Bridge, state, result) -> EditView:
-    return EditView(cuts=state.cuts, scenes=state.scenes, selection=state.selection,
+    return EditView(cuts=state.cuts, midpoints=[s.midpoint_index for s in state.scenes],
+                    selection=state.selection,
                     groups=state.groups, thumbs_url=_thumbs_url(ctx, state.session_id, result),
                     scene_notes=state.scene_notes)
 

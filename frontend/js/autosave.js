@@ -26,7 +26,7 @@ export const autosave = {
           const id = this.sessionId;
           // each answer is the session as the bridge now holds it (it carries selection and groups
           // over new cuts itself), so what is left to send is measured against that
-          const accept = (r, extra = {}) => { this.saved = { ...this.saved, ...extra, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups), scene_notes: bridgeNotes(r.scene_notes) }; };
+          const accept = (r, extra = {}) => { this.learnThumbs(r); this.saved = { ...this.saved, ...extra, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups), scene_notes: bridgeNotes(r.scene_notes) }; };
           if (want.threshold !== have.threshold || want.min_scene_len !== have.min_scene_len) {
             accept(await this.bridge.call("edit.recut", { session_id: id, threshold: want.threshold, min_scene_len: want.min_scene_len }),
                    { threshold: want.threshold, min_scene_len: want.min_scene_len });

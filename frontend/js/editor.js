@@ -6,7 +6,7 @@
 
 import * as S from "./state.js";
 import * as H from "./history.js";
-import { constantRateMicroseconds, pruneCuts, replayCuts, snapToPeak } from "./cuts.js";
+import { constantRateMicroseconds, pruneCuts, replayCuts, scenesFromCuts, snapToPeak } from "./cuts.js";
 import { TimelineView } from "./timeline.js";
 import { Viewer } from "./viewer.js";
 import { banner, fill, h } from "./dom.js";
@@ -124,10 +124,10 @@ export class Editor {
     this.rate = timeline.fps;
     this.history = H.createHistory(S.fromTimeline(timeline));
     this.saved = { ...S.toBridge(this.state), groups: bridgeGroups(timeline.groups), scene_notes: bridgeNotes(timeline.scene_notes) };
-    // thumbnails the ingest made for its own scenes, by their frame span
-    this.ingestThumbs = new Map();
+    // scene thumbnails by frame span: the stored scenes', then those of each edit's answer
+    this.sceneThumbs = new Map();
     // (one base URL; a scene's is its midpoint's decoded index after it)
-    for (const sc of timeline.scenes) if (sc.midpoint_index != null) this.ingestThumbs.set(`${sc.start_frame}-${sc.end_frame}`, `${timeline.thumbs_url}/${sc.midpoint_index}`);
+    for (const sc of timeline.scenes) if (sc.midpoint_index != null) this.sceneThumbs.set(`${sc.start_frame}-${sc.end_frame}`, `${timeline.thumbs_url}/${sc.midpoint_index}`);
     const sprites = (timeline.sprites ?? []).map((s) => ({ ...s, img: Object.assign(new Image(), { src: s.url, decoding: "async" }) }));
     this.sprites = sprites;
     const [scores, times, wave] = await Promise.all([this.fetchFloats(timeline.scores_url, Float32Array),
@@ -231,6 +231,14 @@ export class Editor {
 
   fail(err) { banner(err.message ?? String(err)); }
 
+  // An edit's answer sends its cuts and each scene's midpoint, not the scenes: the spans come
+  // from the cuts by the rule the core shares (scenesFromCuts), so each gets its thumbnail.
+  learnThumbs(r) {
+    const spans = scenesFromCuts(r.cuts, this.state.first, this.state.end);
+    if (spans.length !== r.midpoints.length) return;  // (never pair a span with another span's picture)
+    spans.forEach((sc, k) => { if (r.midpoints[k] != null) this.sceneThumbs.set(`${sc.start_frame}-${sc.end_frame}`, `${r.thumbs_url}/${r.midpoints[k]}`); });
+  }
+
   undo() { const before = this.state; this.history = H.undo(this.history); this.afterChange(before); }
   redo() { const before = this.state; this.history = H.redo(this.history); this.afterChange(before); }
 
@@ -271,6 +279,7 @@ export class Editor {
     const s = this.state;
     try {
       const r = await this.bridge.call("edit.recut", { session_id: this.sessionId, threshold: s.threshold, min_scene_len: s.minSceneLen });
+      this.learnThumbs(r);
       this.saved = { ...this.saved, threshold: s.threshold, min_scene_len: s.minSceneLen, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups), scene_notes: bridgeNotes(r.scene_notes) };
       if (this.state.threshold === s.threshold && !sameJSON(r.cuts, this.state.cuts)) {
         this.history = { ...this.history, present: S.setCuts(this.state, r.cuts) };
@@ -338,8 +347,9 @@ export class Editor {
     try {
       // the core reads and checks the file; the cuts come back into the history, so Ctrl+Z undoes them
       const r = await this.bridge.call("edit.import_cuts", { session_id: this.sessionId, path: path.trim() });
+      this.learnThumbs(r);
       this.commit(S.setCuts(this.state, r.cuts));
-      banner(`Imported ${r.cuts.length} cut${r.cuts.length === 1 ? "" : "s"}: ${r.scenes.length} scene${r.scenes.length === 1 ? "" : "s"}.`, { kind: "info", timeoutMs: 4000 });
+      banner(`Imported ${r.cuts.length} cut${r.cuts.length === 1 ? "" : "s"}: ${r.midpoints.length} scene${r.midpoints.length === 1 ? "" : "s"}.`, { kind: "info", timeoutMs: 4000 });
     } catch (err) { this.fail(err); }
   }
 

@@ -32,7 +32,7 @@ export const grid = {
     const cells = S.scenes(s).map((sc) => {
       const start = sc.start_frame;
       const pic = h("span", { class: "pic" });
-      const url = this.ingestThumbs.get(`${sc.start_frame}-${sc.end_frame}`);
+      const url = this.sceneThumbs.get(`${sc.start_frame}-${sc.end_frame}`);
       if (url) pic.style.backgroundImage = `url("${url}")`;
       else tileBackground(pic, this.sprites, sc.start_frame + Math.floor((sc.end_frame - sc.start_frame + 1) / 2));
       const cell = h("div", { class: `cell${selected.has(start) ? " selected" : ""}`, dataset: { start: String(start) }, title: `Scene ${sc.number}: frames ${sc.start_frame}–${sc.end_frame}`,
