@@ -13,12 +13,13 @@
   let seed = 7;
   const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 
-  // --- scrub latency: input -> the video element has presented the frame (its own callback)
-  const v = e.viewer.video;
+  // --- scrub latency: input -> the scrubbing proxy (viewer.js: paused frames are its) has
+  // presented the frame (its own callback) and is the one on top
+  const v = e.viewer.scrub;
   const presented = (target, timeoutMs = 3000) => new Promise((resolve) => {
     const timer = setTimeout(() => resolve(null), timeoutMs);
     const tick = (now, meta) => {
-      if (e.viewer.frameOf(meta.mediaTime) === target) { clearTimeout(timer); resolve(performance.now()); }
+      if (e.viewer.frameOf(meta.mediaTime) === target && e.viewer.onScreen === v) { clearTimeout(timer); resolve(performance.now()); }
       else v.requestVideoFrameCallback(tick);
     };
     v.requestVideoFrameCallback(tick);
