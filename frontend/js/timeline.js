@@ -37,7 +37,6 @@ export class TimelineView {
     this.hover = null;
     this.lastDrawMs = 0;
     this.draws = 0;
-    this.imagesLoaded = 0;       // sprite sheets loaded so far: the layer is drawn again for each
     this.layer = null;           // everything but the playhead (draw())
     this.layerKey = null;
     canvas.addEventListener("pointerdown", (e) => this.pointerDown(e));
@@ -57,7 +56,7 @@ export class TimelineView {
     this.sprites = sprites ?? [];
     this.rate = rate ?? this.rate;
     this.scoreScale = scoreScaleOf(scores, this.host.state().threshold);
-    for (const s of this.sprites) if (s.img && !s.img.complete) s.img.addEventListener("load", () => { this.imagesLoaded++; this.requestDraw(); }, { once: true });
+    for (const s of this.sprites) if (s.img && !s.img.complete) s.img.addEventListener("load", () => this.invalidate(), { once: true });
     this.requestDraw();
   }
 
@@ -136,6 +135,9 @@ export class TimelineView {
   }
   viewChanged() { this.host.onViewChange?.(); this.requestDraw(); }
 
+  // Draws everything again at the next display frame (a sprite sheet has loaded).
+  invalidate() { this.layerKey = null; this.requestDraw(); }
+
   requestDraw() {
     if (this.pending) return;
     this.pending = true;
@@ -152,7 +154,7 @@ export class TimelineView {
     const ctx = this.ctx, dpr = window.devicePixelRatio || 1;
     const key = [this.canvas.width, this.canvas.height, dpr, this.start, this.fpp, s.first, s.end, s.cuts, s.selection,
                  s.groups, s.notes, s.threshold, s.selectedCut, this.hover, this.gesture?.kind === "threshold",
-                 this.scores, this.wave, this.sprites, this.scoreScale, this.imagesLoaded];
+                 this.scores, this.wave, this.sprites, this.scoreScale];
     if (!this.layerKey || key.some((v, i) => v !== this.layerKey[i])) {
       this.drawLayer(s, dpr);
       this.layerKey = key;
