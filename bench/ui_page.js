@@ -13,12 +13,13 @@
   let seed = 7;
   const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 
-  // --- scrub latency: input -> the video element has presented the frame (its own callback)
-  const v = e.viewer.video;
+  // --- scrub latency: input -> the scrubbing proxy (viewer.js: paused frames are its) has
+  // presented the frame (its own callback) and is the one on top
+  const v = e.viewer.scrub;
   const presented = (target, timeoutMs = 3000) => new Promise((resolve) => {
     const timer = setTimeout(() => resolve(null), timeoutMs);
     const tick = (now, meta) => {
-      if (e.viewer.frameOf(meta.mediaTime) === target) { clearTimeout(timer); resolve(performance.now()); }
+      if (e.viewer.frameOf(meta.mediaTime) === target && e.viewer.onScreen === v) { clearTimeout(timer); resolve(performance.now()); }
       else v.requestVideoFrameCallback(tick);
     };
     v.requestVideoFrameCallback(tick);
@@ -85,7 +86,10 @@
     e.recutLocally(30, 15);  // prepared once, as opening does
     await frame();
 
-    // pan and zoom once per display frame; frames per second the timeline actually drew
+    // pan and zoom once per display frame; frames per second the timeline actually drew. From a
+    // twentieth of the film in view: at the whole film a pan moves nothing (nothing to draw)
+    e.timeline.zoomAt(e.timeline.width / 2, 0.05);
+    await frame();
     const drawMs = [];
     const original = e.timeline.draw;
     e.timeline.draw = function () { const d0 = performance.now(); original.call(this); drawMs.push(performance.now() - d0); };

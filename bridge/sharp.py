@@ -22,7 +22,7 @@ class SharpProxies:
         """(the sharp proxy when made, whether it is still being made, why it failed), starting
         it when it is wanted and not yet under way."""
         done = sharp_proxy.sharp_proxy(result)
-        if done is not None or not sharp_proxy.wanted(result):
+        if not sharp_proxy.wanted(result) or (done is not None and sharp_proxy.scrub_proxy(result)):
             return done, False, None
         entry = Path(result.scores).parent
         with self._lock:

@@ -122,16 +122,17 @@ def create_project(page, url: str, master: Path, artwork: str, out: Path, rd: Pa
 
 def wait_frame_shown(page, timeout_s: float = 10) -> None:
     """Until the viewer has no seek in flight, then two display frames more."""
-    page.wait_for_function("""() => { const v = window.videoArchive.editor.viewer;
-        return v.video.readyState >= 2 && !v.video.seeking && v.target == null && v.queued == null
+    page.wait_for_function("""() => { const v = window.videoArchive.editor.viewer, el = v.onScreen;
+        return el.readyState >= 2 && !el.seeking && v.target == null && v.queued == null
                && v.presented === window.videoArchive.editor.state.playhead; }""", timeout=timeout_s * 1000)
     page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 def shown_luma(page, box: tuple[int, int, int, int]) -> np.ndarray:
-    """Luma of the video element's current picture at its own size, inside box (x0, y0, x1, y1)."""
+    """Luma of the picture of the video element on top (viewer.js: the playing or the scrubbing
+    proxy) at its own size, inside box (x0, y0, x1, y1)."""
     x0, y0, x1, y1 = box
-    values = page.evaluate(f"""() => {{ const v = document.querySelector('#proxy');
+    values = page.evaluate(f"""() => {{ const v = window.videoArchive.editor.viewer.onScreen;
         const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
         const x = c.getContext('2d', {{willReadFrequently: true}}); x.drawImage(v, 0, 0);
         const d = x.getImageData({x0}, {y0}, {x1 - x0}, {y1 - y0}).data; const out = new Array(d.length / 4);

@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from conftest import make_hits_master
@@ -158,6 +159,12 @@ def test_timeline_serves_the_waveform_peaks_as_binary(call, tmp_path, ffmpeg_bin
     assert call.media(state["url"])[:4] == b"\x1aE\xdf\xa3"
     again = call("timeline.get", {"session_id": sid})
     assert (again["proxy_url"], again["proxy_width"], again["proxy_pending"]) == (state["url"], 320, False)
+    # for scrubbing while paused: the small one's picture, every frame, without the sound
+    assert again["scrub_url"] == state["scrub_url"] not in (None, again["proxy_url"])
+    (tmp_path / "scrub.webm").write_bytes(call.media(again["scrub_url"]))
+    with av.open(str(tmp_path / "scrub.webm")) as scrub, av.open(str(result.proxy)) as small:
+        assert not scrub.streams.audio and small.streams.audio
+        assert [p.pts for p in scrub.demux(video=0) if p.size] == [p.pts for p in small.demux(video=0) if p.size]
 
 
 def test_timeline_and_edits(call, media_dir, tmp_path):

@@ -45,7 +45,7 @@ def test_scrubbing_shows_the_frame_under_the_playhead(editor_server, media_dir, 
     url, _ = editor_server
     with chromium() as page:
         create_project(page, url, media_dir / "counter.mp4", "Counter", tmp_path / "out")
-        proxy_url = page.evaluate("() => window.videoArchive.editor.meta.proxy_url")
+        proxy_url = page.evaluate("() => window.videoArchive.editor.meta.scrub_url")
         refs = Reference(fetch(page, proxy_url, tmp_path / "proxy.webm"))
         assert len(refs) == 30
         shot(page, "editor-counter")

@@ -148,7 +148,7 @@ def test_the_editor_from_the_keyboard(editor_server, media_dir, tmp_path):
         drawn = page.evaluate("""() => new Promise((resolve) => {
             const seen = [], draw = CanvasRenderingContext2D.prototype.fillText;
             CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) { seen.push(String(text)); return draw.call(this, text, ...rest); };
-            window.videoArchive.editor.timeline.requestDraw();
+            window.videoArchive.editor.timeline.invalidate();
             requestAnimationFrame(() => requestAnimationFrame(() => { CanvasRenderingContext2D.prototype.fillText = draw; resolve(seen); })); })""")
         assert "1 · Group 1" in drawn and "2 · Group 1" in drawn, drawn
         press(page, "Control+z")

@@ -43,7 +43,7 @@ def test_a_finished_project_is_reopened_as_a_new_version(editor_server, media_di
         drawn = page.evaluate("""() => new Promise((resolve) => {
             const seen = [], draw = CanvasRenderingContext2D.prototype.fillText;
             CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) { seen.push(String(text)); return draw.call(this, text, ...rest); };
-            window.videoArchive.editor.timeline.requestDraw();
+            window.videoArchive.editor.timeline.invalidate();
             requestAnimationFrame(() => requestAnimationFrame(() => { CanvasRenderingContext2D.prototype.fillText = draw; resolve(seen); })); })""")
         assert "2 · Title card" in drawn, drawn
         save_screenshot(page, SHOTS, "scene-notes")

@@ -44,7 +44,7 @@ def test_vfr_master_indexes_scores_and_frames_by_number(editor_server, media_dir
         assert page.evaluate(f"() => window.videoArchive.editor.prune && (window.videoArchive.editor.el.pruneGap.value = '{late}', window.videoArchive.editor.prune(), window.videoArchive.editor.state.cuts)") == [strongest]
         press(page, "Control+z")
         # the viewer at the cut shows the proxy's frame for that decoded index
-        proxy = page.evaluate("() => window.videoArchive.editor.meta.proxy_url")
+        proxy = page.evaluate("() => window.videoArchive.editor.meta.scrub_url")
         refs = Reference(fetch(page, proxy, tmp_path / "proxy.webm"))
         press(page, "Home")
         press(page, "ArrowDown", 2)

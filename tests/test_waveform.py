@@ -113,3 +113,9 @@ def test_the_sharp_proxy_has_the_same_frames_and_sound_wider(tmp_path, ffmpeg_bi
     want = expected_hits(6, 0.2)
     assert len(found) == len(want) and np.abs(found - want).max() <= 1.0, (found, want)
     assert sharp_proxy.sharp_size(1920, 1080) == (640, 360) and sharp_proxy.sharp_size(704, 576) == (640, 524)
+    # the scrub copy beside it: the small proxy's frames at the same times, keyframes and size, no sound
+    with av.open(str(sharp_proxy.scrub_proxy(result))) as scrub:
+        assert not scrub.streams.audio
+        frames = list(scrub.decode(video=0))
+        assert [f.time for f in frames] == small_times and (frames[0].width, frames[0].height) == (256, 144)
+        assert [i for i, f in enumerate(frames) if f.key_frame][:3] == [0, 24, 48]

@@ -65,6 +65,7 @@ class ProxyState(msgspec.Struct, kw_only=True):
     sharp: bool              # it is the sharp one (backend/media/sharp_proxy.py)
     pending: bool            # the sharp one is still being made
     error: str | None        # why the sharp one could not be made (the small one stays)
+    scrub_url: str | None    # seeked while paused: the small proxy, without sound once copied
 
 
 def _proxy_state(ctx: Bridge, sid: str, result) -> ProxyState:
@@ -72,10 +73,15 @@ def _proxy_state(ctx: Bridge, sid: str, result) -> ProxyState:
     if sharp is not None:
         width, height = sharp_proxy.sharp_size(result.display_width, result.display_height)
         return ProxyState(url=ctx.media_url(sharp, sid), width=width, height=height, sharp=True,
-                          pending=False, error=None)
+                          pending=pending, error=None, scrub_url=_scrub_url(ctx, sid, result))
     return ProxyState(url=ctx.media_url(result.proxy, sid) if result.proxy else None,
                       width=result.proxy_width, height=result.proxy_height, sharp=False,
-                      pending=pending, error=error)
+                      pending=pending, error=error, scrub_url=_scrub_url(ctx, sid, result))
+
+
+def _scrub_url(ctx: Bridge, sid: str, result) -> str | None:
+    scrub = sharp_proxy.scrub_proxy(result) or result.proxy
+    return ctx.media_url(scrub, sid) if scrub else None
 
 
 class Timeline(msgspec.Struct, kw_only=True):
@@ -97,6 +103,8 @@ class Timeline(msgspec.Struct, kw_only=True):
     proxy_width: int | None
     proxy_height: int | None
     proxy_pending: bool      # a sharper proxy is being made: ask timeline.proxy for it
+    scrub_url: str | None    # the small proxy (same frames; without sound once copied): seeked
+                             # while paused, as a seek decodes up to proxy_gop - 1 frames
     scores_url: str          # little-endian float32, one content score per decoded frame
     score_count: int
     frame_us_url: str        # little-endian float64, each decoded frame's time in microseconds
@@ -186,6 +194,7 @@ def timeline_get(ctx: Bridge, p: SessionId) -> Timeline:
         groups=state.groups, scene_notes=state.scene_notes,
         proxy_url=proxy.url, proxy_width=proxy.width, proxy_height=proxy.height,
         proxy_pending=proxy.pending,
+        scrub_url=proxy.scrub_url,
         scores_url=ctx.media_url(ctx.scores_file(result), sid), score_count=result.frame_count,
         frame_us_url=ctx.media_url(ctx.frame_us_file(result), sid),
         sprites=sheets, thumbs_url=_thumbs_url(ctx, sid, result),

@@ -69,6 +69,7 @@ export class Editor {
       h("div", { class: "stage" },
         h("div", { class: "viewer", id: "viewer" },
           h("video", { id: "proxy", playsinline: true, disablepictureinpicture: true }),
+          h("video", { id: "scrub", playsinline: true, disablepictureinpicture: true, "aria-hidden": "true" }),
           h("img", { class: "still", id: "still", hidden: true, alt: "" }),
           h("div", { class: "hud", id: "hud" }),
           h("div", { class: "badge", id: "badge", hidden: true }),
@@ -104,7 +105,7 @@ export class Editor {
     this.el.redo.addEventListener("click", () => this.redo());
     $("toggle-grid").addEventListener("click", () => this.toggleGrid());
     $("export").addEventListener("click", () => this.flush().then(() => this.onExport(this.sessionId)).catch((e) => this.fail(e)));
-    this.viewer = new Viewer($("proxy"), $("still"), {
+    this.viewer = new Viewer($("proxy"), $("scrub"), $("still"), {
       onFrame: (f) => this.commit(S.setPlayhead(this.state, f), { follow: true, fromVideo: true }),
       onPlayState: (speed, err) => { if (speed === 0) this.sharp.rest(this.state.playhead); else this.sharp.cancel(); this.el.badge.hidden = speed === 0; this.el.badge.textContent = speed > 0 ? `▶ ${speed}×` : `◀ ${-speed}×`; if (err) banner(`Playback failed: ${err.message}`); },
     });
@@ -147,7 +148,8 @@ export class Editor {
     this.root.classList.toggle("has-sound", wave != null);
     this.timeline.setMedia({ scores: this.frameScores, sprites, rate: this.rate, wave });
     this.timeline.fit();
-    this.viewer.load(timeline.proxy_url, this.rate, timeline.frame_count, times ? Array.from(times, (us) => Math.max(0, us) / 1e6) : null, this.frames)
+    this.viewer.load(timeline.proxy_url, this.rate, timeline.frame_count, times ? Array.from(times, (us) => Math.max(0, us) / 1e6) : null, this.frames,
+                     timeline.scrub_url ?? timeline.proxy_url)
       .then(() => { this.viewer.show(this.state.playhead); this.sharp.rest(this.state.playhead); })
       .catch((err) => banner(`The viewer cannot play the proxy: ${err.message}`));
     this.proxyPending = !!timeline.proxy_pending;
@@ -168,12 +170,13 @@ export class Editor {
         await new Promise((resolve) => setTimeout(resolve, PROXY_POLL_MS));
         const p = await this.bridge.call("timeline.proxy", { session_id: sid });
         if (this.sessionId !== sid) return;
-        if (p.sharp) {
-          await this.viewer.swap(p.url, () => this.state.playhead);
-          this.meta = { ...this.meta, proxy_url: p.url, proxy_width: p.width, proxy_height: p.height };
-          return;
+        if (p.pending) continue;
+        // the sharp one (unless it failed: the small one plays on), and the soundless scrub copy
+        if (p.sharp || p.scrub_url !== this.meta.scrub_url) {
+          await this.viewer.swap(p.sharp ? p.url : null, p.scrub_url, () => this.state.playhead);
+          this.meta = { ...this.meta, scrub_url: p.scrub_url, ...(p.sharp ? { proxy_url: p.url, proxy_width: p.width, proxy_height: p.height } : {}) };
         }
-        if (!p.pending) return;   // it failed: the small proxy stays
+        return;
       }
     } catch (err) {
       banner(`The sharp proxy could not be loaded: ${err.message}`, { kind: "info", timeoutMs: 4000 });

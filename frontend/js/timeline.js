@@ -37,6 +37,8 @@ export class TimelineView {
     this.hover = null;
     this.lastDrawMs = 0;
     this.draws = 0;
+    this.layer = null;           // everything but the playhead (draw())
+    this.layerKey = null;
     canvas.addEventListener("pointerdown", (e) => this.pointerDown(e));
     canvas.addEventListener("pointermove", (e) => this.pointerMove(e));
     canvas.addEventListener("pointerup", (e) => this.pointerUp(e));
@@ -54,7 +56,7 @@ export class TimelineView {
     this.sprites = sprites ?? [];
     this.rate = rate ?? this.rate;
     this.scoreScale = scoreScaleOf(scores, this.host.state().threshold);
-    for (const s of this.sprites) if (s.img && !s.img.complete) s.img.addEventListener("load", () => this.requestDraw(), { once: true });
+    for (const s of this.sprites) if (s.img && !s.img.complete) s.img.addEventListener("load", () => this.invalidate(), { once: true });
     this.requestDraw();
   }
 
@@ -133,6 +135,9 @@ export class TimelineView {
   }
   viewChanged() { this.host.onViewChange?.(); this.requestDraw(); }
 
+  // Draws everything again at the next display frame (a sprite sheet has loaded).
+  invalidate() { this.layerKey = null; this.requestDraw(); }
+
   requestDraw() {
     if (this.pending) return;
     this.pending = true;
@@ -140,10 +145,36 @@ export class TimelineView {
   }
 
   // --- drawing -----------------------------------------------------------------------------
+  // Everything but the playhead is drawn into a layer kept while nothing it shows changes, so a
+  // scrub or a step (the playhead alone moving) costs one copy of it: the main thread is free
+  // sooner for the viewer's seek. The state is immutable, so its parts compare by identity.
   draw() {
     const t0 = performance.now();
     const s = this.host.state();
-    const ctx = this.ctx, dpr = window.devicePixelRatio || 1, W = this.width, H = this.height;
+    const ctx = this.ctx, dpr = window.devicePixelRatio || 1;
+    const key = [this.canvas.width, this.canvas.height, dpr, this.start, this.fpp, s.first, s.end, s.cuts, s.selection,
+                 s.groups, s.notes, s.threshold, s.selectedCut, this.hover, this.gesture?.kind === "threshold",
+                 this.scores, this.wave, this.sprites, this.scoreScale];
+    if (!this.layerKey || key.some((v, i) => v !== this.layerKey[i])) {
+      this.drawLayer(s, dpr);
+      this.layerKey = key;
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this.layer, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    this.drawPlayhead(ctx, s);
+    if (this.gesture?.kind === "group-drag") this.drawDragCount(ctx);
+    this.lastDrawMs = performance.now() - t0;
+    this.draws++;
+  }
+
+  drawLayer(s, dpr) {
+    if (!this.layer) this.layer = document.createElement("canvas");
+    if (this.layer.width !== this.canvas.width || this.layer.height !== this.canvas.height) {
+      this.layer.width = this.canvas.width; this.layer.height = this.canvas.height;
+      this.layerCtx = this.layer.getContext("2d", { alpha: false });
+    }
+    const ctx = this.layerCtx, W = this.width, H = this.height;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = COLORS.bg;
     ctx.fillRect(0, 0, W, H);
@@ -154,10 +185,6 @@ export class TimelineView {
     this.drawGraph(ctx, s, first, last);
     this.drawRuler(ctx, first, last);
     this.drawCuts(ctx, s, first, last);
-    this.drawPlayhead(ctx, s);
-    if (this.gesture?.kind === "group-drag") this.drawDragCount(ctx);
-    this.lastDrawMs = performance.now() - t0;
-    this.draws++;
   }
 
   drawRuler(ctx, first, last) {

@@ -1,54 +1,79 @@
 import { audible } from "./sound.js";
 
-// The viewer: the VP9 scrubbing proxy (with the master's sound, sound.js) in a <video>, seeked to the exact frame under the playhead
-// (decoded index i is the proxy's frame i at the master's own timestamp minus the first's; a seek
-// aims at the middle of the frame so rounding never shows its neighbour), the master's own frame at
-// full quality on request, and J/K/L shuttle. The frame it reports while playing comes from the
-// frame the compositor presented (requestVideoFrameCallback), not from currentTime.
+// The viewer: two <video>s of the same frames, stacked. The playing one (`video`) holds the sharp
+// proxy with the master's sound (sound.js); the scrubbing one (`scrub`) holds the ingest's small
+// proxy and shows every paused frame (a scrub, a step, reverse shuttle): a seek decodes from the
+// keyframe before, up to proxy_gop - 1 frames, and the small proxy's have a sixth of the pixels,
+// so a seek lands within a display frame on a long film too. Whichever last presented the frame
+// under the playhead is on top. A seek goes to the exact frame (decoded index i is the proxy's
+// frame i at the master's own timestamp minus the first's) and aims at the middle of the frame so
+// rounding never shows its neighbour. The frame it reports while playing comes from the frame the
+// compositor presented (requestVideoFrameCallback), not from currentTime. The master's own frame
+// (a still over both) is shown on request, and J/K/L shuttle.
 
 export class Viewer {
-  constructor(video, still, { onFrame, onPlayState }) {
-    this.video = video;
+  constructor(video, scrub, still, { onFrame, onPlayState }) {
+    this.video = video;           // plays: the sharp proxy once made, with the sound
+    this.scrub = scrub;           // paused frames: the small proxy, always muted
+    this.onScreen = video;        // the one on top
     this.still = still;           // <img> for the master's own frame
     this.onFrame = onFrame;       // frame presented while playing
     this.onPlayState = onPlayState;
     this.rate = { num: 25, den: 1 };
     this.times = null;            // seconds of each frame from the first (VFR); null: frame / fps
     this.frameCount = 0;
-    this.target = null;           // frame a seek is on its way to
+    this.target = null;           // frame a seek of the scrubbing proxy is on its way to
     this.queued = null;           // frame to seek to once that seek lands
     this.shuttle = 0;             // 0 stopped, >0 forward speed, <0 backward speed
     this.reverseTimer = null;
-    this.presented = null;        // frame last presented (known from the video frame callback)
+    this.presented = null;        // frame on screen (from the seek that landed, or the frame callback)
     this.seekStartedAt = 0;
     this.lastSeekMs = null;
     this.sound = { hasAudio: false, userMuted: false };
-    video.muted = true;
-    video.preload = "auto";
-    video.addEventListener("seeked", () => this.seeked());
+    for (const v of [video, scrub]) { v.muted = true; v.preload = "auto"; }
+    scrub.addEventListener("seeked", () => this.seeked());
     video.addEventListener("pause", () => this.onPlayState?.(this.shuttle));
     video.addEventListener("ended", () => this.stop());
+    this.front(video);
     this.watchFrames();
   }
 
-  // `frames` (frames.js): frame numbers <-> decoded indices; the proxy has one frame per index.
-  load(url, rate, frameCount, times = null, frames = null) {
-    this.rate = rate; this.frameCount = frameCount; this.times = times;
-    this.frames = frames && !frames.same ? frames : null;
-    this.video.src = url;
-    return new Promise((resolve, reject) => {
-      this.video.addEventListener("loadeddata", () => resolve(), { once: true });
-      this.video.addEventListener("error", () => reject(new Error(`the proxy ${url} cannot be played (${this.video.error?.message || "no decoder"})`)), { once: true });
-    });
+  get ready() { return this.video.readyState >= 2 && this.scrub.readyState >= 2; }
+
+  // Puts `el` on top (the other stays under it, decoding, so either swaps in at once).
+  front(el) {
+    this.onScreen = el;
+    el.classList.add("front");
+    (el === this.video ? this.scrub : this.video).classList.remove("front");
   }
 
-  // Another proxy of the same frames (the sharp one, made after the ingest), swapped in while
-  // paused; `frameNow()` says which frame to show once it is loaded.
-  async swap(url, frameNow) {
+  // `frames` (frames.js): frame numbers <-> decoded indices; the proxies have one frame per index.
+  // `scrubUrl`: the small proxy (the same as `url` until the sharp one is made).
+  load(url, rate, frameCount, times = null, frames = null, scrubUrl = url) {
+    this.rate = rate; this.frameCount = frameCount; this.times = times;
+    this.frames = frames && !frames.same ? frames : null;
+    return Promise.all([loadInto(this.video, url), loadInto(this.scrub, scrubUrl)]);
+  }
+
+  // The sharp proxy (made after the ingest; null: none) replaces the playing one and the scrub
+  // copy (the small one without sound) the scrubbing one, while paused. Each is loaded while the
+  // other shows the frame under the playhead (`frameNow()`).
+  async swap(url, scrubUrl, frameNow) {
     while (this.playing) await new Promise((resolve) => setTimeout(resolve, 200));
-    this.target = null; this.queued = null; this.presented = null;
-    await this.load(url, this.rate, this.frameCount, this.times, this.frames);
+    if (scrubUrl && this.scrub.src !== new URL(scrubUrl, location.href).href) {
+      if (this.onScreen === this.scrub) {
+        this.video.currentTime = this.timeOf(frameNow());
+        await new Promise((resolve) => this.video.addEventListener("seeked", resolve, { once: true }));
+        this.front(this.video);
+      }
+      this.target = null; this.queued = null;
+      await loadInto(this.scrub, scrubUrl);
+    }
+    if (!url) return;
+    this.presented = null;
     this.show(frameNow());
+    for (let waited = 0; (this.target != null || this.onScreen !== this.scrub) && waited < 3000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    await loadInto(this.video, url);
   }
 
   timeOf(frame) {
@@ -73,28 +98,33 @@ export class Viewer {
     return Math.max(0, Math.min(this.frameCount - 1, Math.round((seconds * this.rate.num) / this.rate.den)));
   }
 
-  // Shows `frame`. Seeks do not pile up: while one is in flight only the latest wish is kept.
+  // Shows `frame` (paused) on the scrubbing proxy. Seeks do not pile up: while one is in flight
+  // only the latest wish is kept.
   show(frame) {
     this.hideStill();
-    if (!this.video.src) return;
+    if (!this.scrub.src) return;
     if (this.target != null) { this.queued = frame; return; }
-    if (this.presented === frame && !this.video.seeking) return;
+    if (this.presented === frame && !this.scrub.seeking) return;
     this.target = frame;
     this.seekStartedAt = performance.now();
-    this.video.currentTime = this.timeOf(frame);
+    this.scrub.currentTime = this.timeOf(frame);
   }
 
   seeked() {
     this.lastSeekMs = performance.now() - this.seekStartedAt;
     this.presented = this.target;
     this.target = null;
+    if (this.onScreen !== this.scrub && !this.playing) this.front(this.scrub);
     if (this.queued != null) { const f = this.queued; this.queued = null; if (f !== this.presented) this.show(f); }
   }
 
+  // While playing, the playing proxy goes on top with its first presented frame (not before: until
+  // its seek lands it still holds the frame it stopped at).
   watchFrames() {
     if (!this.video.requestVideoFrameCallback) return;
     const tick = (_now, meta) => {
       if (!this.video.paused) {
+        if (this.onScreen !== this.video) this.front(this.video);
         const f = this.frameOf(meta.mediaTime);
         this.presented = f;
         this.onFrame?.(f);
@@ -115,6 +145,9 @@ export class Viewer {
     this.shuttle = speed;
     this.video.muted = !audible(this.sound, speed);
     if (speed > 0) {
+      // from the frame on screen, which the scrubbing proxy may have moved to
+      const at = this.timeOf(this.presented ?? 0);
+      if (this.video.paused && Math.abs(this.video.currentTime - at) > (0.5 * this.rate.den) / this.rate.num) this.video.currentTime = at;
       this.video.playbackRate = speed;
       this.video.play().catch((err) => this.onPlayState?.(0, err));
     } else {
@@ -165,4 +198,12 @@ export class Viewer {
   hideStill() {
     if (!this.still.hidden) { this.still.hidden = true; this.still.removeAttribute("src"); }
   }
+}
+
+function loadInto(video, url) {
+  video.src = url;
+  return new Promise((resolve, reject) => {
+    video.addEventListener("loadeddata", () => resolve(), { once: true });
+    video.addEventListener("error", () => reject(new Error(`the proxy ${url} cannot be played (${video.error?.message || "no decoder"})`)), { once: true });
+  });
 }
