@@ -20,7 +20,7 @@ from bridge.methods.common import table, Params, NoParams, SessionId, known_sess
 class ProjectCreate(Params):
     master: str
     artwork: str
-    date: str                          # YY-MM-DD
+    date: str                          # YY-MM-DD or YYYY-MM-DD (kept as YY-MM-DD)
     out: str                           # the archive folder is made inside it
     rd: str | None = None              # R&D folder
     preset: str | None = None          # None: the default preset
