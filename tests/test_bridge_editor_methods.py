@@ -113,7 +113,7 @@ def test_create_starts_the_ingest_and_returns_at_once(call, media_dir, tmp_path)
 
 
 @pytest.mark.parametrize("change, field", [
-    ({"master": "/no/such.mov"}, "master"), ({"date": "2026-12-01"}, "date"),
+    ({"master": "/no/such.mov"}, "master"), ({"date": "2026-12-32"}, "date"),
     ({"artwork": "///"}, "artwork"), ({"preset": "nope"}, "preset"),
     ({"threshold": 0.0}, "threshold"), ({"min_scene_len": 0}, "min_scene_len"),
     ({"rd": "/no/such/folder"}, "rd"), ({"overrides": {"video": {"crf": "x"}}}, "video.crf"),
@@ -352,3 +352,30 @@ def test_export_plan_and_empty_groups(call, media_dir, tmp_path):
     assert sorted(f["file_path"] for f in files if f["file_type"] == "clip") == [
         "clips/Ends/26-12-01_Counter_s001.mp4", "clips/Ends/26-12-01_Counter_s003.mp4"]
     call.fails("export.plan", {"session_id": "nope"}, field="session_id")
+
+
+def test_edit_apply_saves_a_whole_change_or_nothing(call, media_dir, tmp_path):
+    """The page's autosave: one edit.apply with every part of a change, in one transaction."""
+    sid = create(call, media_dir, tmp_path)["session_id"]
+    done = call("edit.apply", {"session_id": sid, "cuts": [10, 20], "selection": [3, 1],
+                               "groups": [{"name": "Loop", "color": None, "scenes": [2, 3]}],
+                               "scene_notes": [{"start_frame": 10, "label": "Walk"}]})
+    # each part checked against what the parts before it made: scene 3 exists after the cuts
+    assert (done["cuts"], done["selection"]) == ([10, 20], [1, 3])
+    assert done["groups"] == [{"name": "Loop", "color": None, "scenes": [2, 3]}]
+    assert done["scene_notes"] == [{"start_frame": 10, "label": "Walk", "note": ""}]
+    before = call("timeline.get", {"session_id": sid})
+    # a part refused saves none: the good cuts before the bad selection stay unsaved
+    call.fails("edit.apply", {"session_id": sid, "cuts": [5], "selection": [3]}, field="scenes")
+    call.fails("edit.apply", {"session_id": sid, "threshold": 30.0, "min_scene_len": 15,
+                              "scene_notes": [{"start_frame": 7, "label": "x"}]}, field="scene_notes")
+    after = call("timeline.get", {"session_id": sid})
+    assert {k: after[k] for k in ("cuts", "selection", "groups", "scene_notes", "threshold")} == \
+        {k: before[k] for k in ("cuts", "selection", "groups", "scene_notes", "threshold")}
+    # a recut and its new cuts in one call; nothing asked, nothing changed
+    assert call("edit.apply", {"session_id": sid, "threshold": 30.0, "min_scene_len": 15,
+                               "cuts": [15]})["cuts"] == [15]
+    assert call("edit.apply", {"session_id": sid})["cuts"] == [15]
+    # refused once the export has started, like every edit
+    call("export.start", {"session_id": sid})
+    call.fails("edit.apply", {"session_id": sid, "selection": [1]}, field="session_id")
