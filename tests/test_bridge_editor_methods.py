@@ -318,8 +318,11 @@ def test_cancel_and_discard(call, media_dir, tmp_path):
     assert status["job"]["state"] in ("cancelled", "completed")
     if status["job"]["state"] == "completed":
         pytest.skip("the export finished before the cancel reached it")
+    # the files it wrote are deleted and it is no unfinished session; it can still be discarded
+    assert [p for p in (tmp_path / "out").rglob("*") if p.is_file()] == []
+    assert sid not in {p["session_id"] for p in call("project.list")}
     gone = call("project.discard", {"session_id": sid})
-    assert gone["session_id"] == sid and gone["archive_removed"] is False  # files were written
+    assert gone["session_id"] == sid
     assert sid not in {p["session_id"] for p in call("project.list")}
     call.fails("export.status", {"session_id": sid}, field="session_id")
     assert call.wait(job).state == "cancelled"

@@ -7,6 +7,7 @@ edits; edit it (`apply_edit` a whole change, or one part: `set_cuts`, `recut`, `
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import re
 import threading
@@ -20,7 +21,7 @@ import numpy as np
 from backend import paths, text_rules
 from backend.archive import layout as archive_layout
 from backend.archive.interchange.cuts import cuts_from_file
-from backend.db import sessions, settings as db_settings
+from backend.db import files as db_files, sessions, settings as db_settings
 from backend.db.session_spec import Group, SceneNote, SessionSpec
 from backend.db.sessions import NewSession
 from backend.errors import InputError, MediaError
@@ -567,24 +568,37 @@ def ingested(db, session_id: str):
     return _ingested(db, session)
 
 
-def cancel_export(db, session_id: str) -> None:
-    """An export stopped for good (Cancel, unlike Pause): its plan, log and file records go and
-    the session is back to editing, its cuts, selection and groups as they were, so the next
-    Start export plans it afresh. Files it already wrote stay in the archive folder and the next
-    export writes them again. The caller has stopped the export's job first."""
+def cancel_export(db, session_id: str) -> int:
+    """An export stopped for good (Cancel, unlike Pause): the files it wrote into the archive
+    folder are deleted (those its file records name: nothing else there is touched), its plan,
+    log and records go, and the session is 'cancelled': no longer an unfinished export (the start
+    screen's Unfinished and `resume` leave it out), its cuts, selection and groups as they were,
+    so Start export plans it afresh. Returns how many files were deleted. The caller has stopped
+    the export's job first."""
     session = _existing(db, session_id)
     spec = session.process_metadata
     if session.status == "completed":
         raise InputError(f"session {session_id} is completed: its archive {session.output_path} "
                          "is kept", "session_id")
     if spec is None or stage(session) != "export":
-        return
+        return 0
+    archive = Path(session.output_path)
+    written = [archive / f.file_path for f in db_files.list_for(db, session_id)]
     with db.transaction():
         db.execute("DELETE FROM operation_log WHERE session_id = ?", (session_id,))
         db.execute("DELETE FROM file_registry WHERE session_id = ?", (session_id,))
         sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
                             spec, export_planned=False, export_requested=False),
-                        status="paused", current_operation=None, error_message=None)
+                        status="cancelled", current_operation=None, error_message=None)
+    deleted = 0
+    for path in written:
+        if archive in path.parents and path.is_file() and not path.is_symlink():
+            path.unlink()
+            deleted += 1
+    for folder in sorted((p for p in archive.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        with contextlib.suppress(OSError):
+            folder.rmdir()   # only the empty ones
+    return deleted
 
 
 def discard(db, session_id: str) -> Discarded:

@@ -110,8 +110,9 @@ def export_pause(ctx: Bridge, p: SessionId) -> ExportStatus:
 
 @table.method("export.cancel")
 def export_cancel(ctx: Bridge, p: SessionId) -> ExportStatus:
-    """Stop the running export for good: the session is back to editing and Start export plans
-    it again (files already written stay in the archive folder; the next export rewrites them)."""
+    """Stop the export for good (running or paused): the files it wrote are deleted, the session
+    is no longer an unfinished export (project.list leaves it out) and is back to editing, and
+    Start export plans it again."""
     _stop(ctx, p.session_id, cancel=True)
     if ctx.jobs.running_for(p.session_id):
         raise StateError(f"the export of session {p.session_id} did not stop within a minute; try again")

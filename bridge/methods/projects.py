@@ -44,7 +44,7 @@ class ProjectInfo(msgspec.Struct, kw_only=True):
     date: str
     master: str
     archive_path: str
-    status: str                        # initialized, processing, paused, completed, failed
+    status: str                        # initialized, processing, paused, completed, failed, cancelled
     stage: Literal["analyse", "edit", "export"]  # what the session waits for or does
     completed: int                     # operations done
     total: int
