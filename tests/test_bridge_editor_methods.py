@@ -342,6 +342,7 @@ def test_export_plan_and_empty_groups(call, media_dir, tmp_path):
     assert {k: plan[k] for k in ("session_id", "scenes_selected", "clips", "stills", "groups")} == {
         "session_id": sid, "scenes_selected": 2, "clips": 2, "stills": 4, "groups": 1}
     assert plan["estimated_bytes"] > (media_dir / "counter.mp4").stat().st_size  # the master copy at least
+    assert call("export.plan", {"session_id": sid, "estimate": False})["estimated_bytes"] is None
     assert "export.plan" in {m["name"] for m in call("rpc.discover")["methods"]}
     opened = []  # the desktop shell's auto_open_output, on a real export's events
     watch = OpenOnFinish(call.bridge.events, call.bridge.db, opened.append)

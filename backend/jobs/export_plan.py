@@ -56,12 +56,13 @@ class ExportPlan(msgspec.Struct, kw_only=True):
     stills: int              # HQ and web stills
     groups: int              # groups with a selected scene (empty ones export nothing)
     files: int               # every file the export writes
-    estimated_bytes: int
+    estimated_bytes: int | None   # None when not asked for (estimate=False): it samples the master
 
 
-def plan(db, session_id: str) -> ExportPlan:
+def plan(db, session_id: str, *, estimate: bool = True) -> ExportPlan:
     """The export of the session as it stands, planned by the operators without writing
-    anything, with its estimated size."""
+    anything, with its estimated size (which encodes a few of the master's segments and writes a
+    few stills to measure, seconds on a long film: `estimate=False` gives the counts at once)."""
     if not sessions.exists(db, session_id):
         raise InputError(f"no session {session_id}", "session_id")
     session = sessions.get(db, session_id)
@@ -79,7 +80,7 @@ def plan(db, session_id: str) -> ExportPlan:
         clips=outputs("clip_export") + outputs("group_join"), stills=outputs("still_extraction"),
         groups=sum(1 for g in job.groups if selected & set(g.scenes)),
         files=sum(len(u.outputs) for u in units),
-        estimated_bytes=int(sum(sizes.unit(u) for u in units)))
+        estimated_bytes=int(sum(sizes.unit(u) for u in units)) if estimate else None)
 
 
 class _Sizes:

@@ -135,8 +135,14 @@ def export_status(ctx: Bridge, p: SessionId) -> ExportStatus:
         job=ctx.jobs.latest_for(p.session_id, "export"), steps=_export_steps(ops))
 
 
+class PlanParams(SessionId):
+    estimate: bool = True
+
+
 @table.method("export.plan")
-def export_plan(ctx: Bridge, p: SessionId) -> ExportPlan:
+def export_plan(ctx: Bridge, p: PlanParams) -> ExportPlan:
     """What the export of the session as edited will write: counts of clips, stills, groups and
-    files, and an estimated size in bytes (planned by the core; nothing is written)."""
-    return plan_export(ctx.db, p.session_id)
+    files, and an estimated size in bytes measured on the master's own frames (a few of its
+    segments encoded into the cache, a few stills written aside: seconds on a long film;
+    `estimate: false` answers the counts at once, with estimated_bytes null)."""
+    return plan_export(ctx.db, p.session_id, estimate=p.estimate)

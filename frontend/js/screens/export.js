@@ -26,7 +26,7 @@ export function renderExport(root, bridge, sessionId, { summary, scenesSelected,
   fill(root, h("div", { class: "panel narrow", style: "max-width:720px" },
     h("h2", {}, "Export"),
     h("div", { class: "stats", id: "export-summary" },
-      ...summary.filter(([, , wide]) => !wide).map(([label, value]) => h("div", { class: "stat" }, h("b", {}, value), h("span", {}, label)))),
+      ...summary.filter(([, , wide]) => !wide).map(([label, value]) => h("div", { class: "stat", dataset: { stat: label } }, h("b", {}, value), h("span", {}, label)))),
     ...summary.filter(([, , wide]) => wide).map(([label, value]) => h("p", { class: "muted" }, `${label}: `, h("code", {}, value))),
     progress, line, ops, controls, report));
   // The counts come from the operation log (export.status), never from one run's events: they
