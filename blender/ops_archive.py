@@ -139,7 +139,7 @@ class VA_OT_archive(_Run, bpy.types.Operator):
     bl_options = {"REGISTER"}
 
     artwork: StringProperty(name="Artwork", description="The artwork's name, in every file name")
-    date: StringProperty(name="Date", description="The project's date, YY-MM-DD")
+    date: StringProperty(name="Date", description="The project's date, YY-MM-DD (or YYYY-MM-DD)")
     rd: StringProperty(name="R&D Folder", subtype="DIR_PATH",
                        description="Sketches, tests and renders to archive beside it (optional)")
     out: StringProperty(name="Output Folder", subtype="DIR_PATH",

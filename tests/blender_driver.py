@@ -138,7 +138,7 @@ def panel(args):
 
 def bad_date(args):
     add_master(args["master"], False)
-    return {"result": op(bpy.ops.video_archive.archive, artwork="Blue Hour", date="2024-03-15",
+    return {"result": op(bpy.ops.video_archive.archive, artwork="Blue Hour", date="2024-02-30",
                          out=args["out"])}
 
 

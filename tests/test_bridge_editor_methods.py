@@ -114,7 +114,7 @@ def test_create_starts_the_ingest_and_returns_at_once(call, media_dir, tmp_path)
 
 
 @pytest.mark.parametrize("change, field", [
-    ({"master": "/no/such.mov"}, "master"), ({"date": "2026-12-01"}, "date"),
+    ({"master": "/no/such.mov"}, "master"), ({"date": "2026-12-32"}, "date"),
     ({"artwork": "///"}, "artwork"), ({"preset": "nope"}, "preset"),
     ({"threshold": 0.0}, "threshold"), ({"min_scene_len": 0}, "min_scene_len"),
     ({"rd": "/no/such/folder"}, "rd"), ({"overrides": {"video": {"crf": "x"}}}, "video.crf"),
@@ -328,8 +328,11 @@ def test_cancel_and_discard(call, media_dir, tmp_path):
     assert status["job"]["state"] in ("cancelled", "completed")
     if status["job"]["state"] == "completed":
         pytest.skip("the export finished before the cancel reached it")
+    # the files it wrote are deleted and it is no unfinished session; it can still be discarded
+    assert [p for p in (tmp_path / "out").rglob("*") if p.is_file()] == []
+    assert sid not in {p["session_id"] for p in call("project.list")}
     gone = call("project.discard", {"session_id": sid})
-    assert gone["session_id"] == sid and gone["archive_removed"] is False  # files were written
+    assert gone["session_id"] == sid
     assert sid not in {p["session_id"] for p in call("project.list")}
     call.fails("export.status", {"session_id": sid}, field="session_id")
     assert call.wait(job).state == "cancelled"
@@ -349,6 +352,7 @@ def test_export_plan_and_empty_groups(call, media_dir, tmp_path):
     assert {k: plan[k] for k in ("session_id", "scenes_selected", "clips", "stills", "groups")} == {
         "session_id": sid, "scenes_selected": 2, "clips": 2, "stills": 4, "groups": 1}
     assert plan["estimated_bytes"] > (media_dir / "counter.mp4").stat().st_size  # the master copy at least
+    assert call("export.plan", {"session_id": sid, "estimate": False})["estimated_bytes"] is None
     assert "export.plan" in {m["name"] for m in call("rpc.discover")["methods"]}
     opened = []  # the desktop shell's auto_open_output, on a real export's events
     watch = OpenOnFinish(call.bridge.events, call.bridge.db, opened.append)
@@ -362,3 +366,30 @@ def test_export_plan_and_empty_groups(call, media_dir, tmp_path):
     assert sorted(f["file_path"] for f in files if f["file_type"] == "clip") == [
         "clips/Ends/26-12-01_Counter_s001.mp4", "clips/Ends/26-12-01_Counter_s003.mp4"]
     call.fails("export.plan", {"session_id": "nope"}, field="session_id")
+
+
+def test_edit_apply_saves_a_whole_change_or_nothing(call, media_dir, tmp_path):
+    """The page's autosave: one edit.apply with every part of a change, in one transaction."""
+    sid = create(call, media_dir, tmp_path)["session_id"]
+    done = call("edit.apply", {"session_id": sid, "cuts": [10, 20], "selection": [3, 1],
+                               "groups": [{"name": "Loop", "color": None, "scenes": [2, 3]}],
+                               "scene_notes": [{"start_frame": 10, "label": "Walk"}]})
+    # each part checked against what the parts before it made: scene 3 exists after the cuts
+    assert (done["cuts"], done["selection"]) == ([10, 20], [1, 3])
+    assert done["groups"] == [{"name": "Loop", "color": None, "scenes": [2, 3]}]
+    assert done["scene_notes"] == [{"start_frame": 10, "label": "Walk", "note": ""}]
+    before = call("timeline.get", {"session_id": sid})
+    # a part refused saves none: the good cuts before the bad selection stay unsaved
+    call.fails("edit.apply", {"session_id": sid, "cuts": [5], "selection": [3]}, field="scenes")
+    call.fails("edit.apply", {"session_id": sid, "threshold": 30.0, "min_scene_len": 15,
+                              "scene_notes": [{"start_frame": 7, "label": "x"}]}, field="scene_notes")
+    after = call("timeline.get", {"session_id": sid})
+    assert {k: after[k] for k in ("cuts", "selection", "groups", "scene_notes", "threshold")} == \
+        {k: before[k] for k in ("cuts", "selection", "groups", "scene_notes", "threshold")}
+    # a recut and its new cuts in one call; nothing asked, nothing changed
+    assert call("edit.apply", {"session_id": sid, "threshold": 30.0, "min_scene_len": 15,
+                               "cuts": [15]})["cuts"] == [15]
+    assert call("edit.apply", {"session_id": sid})["cuts"] == [15]
+    # refused once the export has started, like every edit
+    call("export.start", {"session_id": sid})
+    call.fails("edit.apply", {"session_id": sid, "selection": [1]}, field="session_id")

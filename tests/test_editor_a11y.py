@@ -1,11 +1,13 @@
 """Every screen of the page, checked by axe-core (WCAG 2 A and AA rules) in headless Chromium at
-the desktop window's minimum size (1024x640): the start screen with its forms and lists, the
+1024x640 (the editor's toolbar also at the desktop window's minimum, 960x600): the start screen with its forms and lists, the
 editor (and its grid, keys box and About box), the export screen, history, presets with a preset
 open, settings. The toolbar fits; the page loads without a console error (its icon is there)."""
 
 from __future__ import annotations
 
 import os
+
+from App.geometry import MINIMUM as WINDOW_MINIMUM
 
 from editor_page import axe_violations, chromium, create_project, save_screenshot, wait_saved
 
@@ -51,6 +53,13 @@ def test_every_screen_passes_axe_at_the_minimum_size(editor_server, media_dir, t
         # the toolbar fits: Export… is on screen at 1024 px
         box = page.locator("#export").bounding_box()
         assert box and box["x"] + box["width"] <= 1024 and box["y"] + box["height"] <= 640, box
+        # and at the desktop window's minimum size (its page area): every toolbar button on screen
+        page.set_viewport_size({"width": WINDOW_MINIMUM[0], "height": WINDOW_MINIMUM[1]})
+        off = page.evaluate("""([w, h]) => [...document.querySelectorAll('.toolbar button, .toolbar select, .toolbar input')]
+            .filter((b) => b.offsetParent).map((b) => [b.id || b.textContent, b.getBoundingClientRect()])
+            .filter(([, r]) => r.right > w || r.bottom > h || r.left < 0).map(([n]) => n)""", list(WINDOW_MINIMUM))
+        assert off == [], off
+        page.set_viewport_size({"width": 1024, "height": 640})
         check(page, "editor", found)
         # the timeline has a name and shows where the focus is
         page.locator("canvas#timeline").focus()
@@ -78,7 +87,18 @@ def test_every_screen_passes_axe_at_the_minimum_size(editor_server, media_dir, t
         # settings with a fixed list of values are lists, not free text
         assert page.evaluate("() => document.querySelector('#setting-encoder_preference').tagName") == "SELECT"
         assert page.evaluate("() => document.querySelector('#setting-archive_layout').tagName") == "SELECT"
-        assert page.evaluate("() => document.querySelector('#setting-window_geometry').disabled")  # the window keeps it
+        # what the app remembers (the window's place, the last folders) is no typed setting: shown in
+        # words with a Forget button that works
+        assert page.locator("#setting-window_geometry").count() == 0
+        page.evaluate("() => window.videoArchive.bridge.call('settings.set', {key: 'window_geometry', value: {width: 1200, height: 760, x: 10, y: 20}})")
+        page.click("[data-nav=history]")
+        page.click("[data-nav=settings]")
+        page.wait_for_selector("#remembered-window_geometry")
+        assert page.text_content("#remembered-window_geometry") == "1200 × 760 at 10, 20"
+        page.click("#forget-window_geometry")
+        page.wait_for_function("() => document.querySelector('#forget-window_geometry').disabled")
+        assert page.evaluate("() => window.videoArchive.bridge.call('settings.get', {key: 'window_geometry'})")["value"] is None
+        check(page, "settings, remembered", found)
         page.click("[data-nav=presets]")
         page.click("#screen-presets table button")
         page.wait_for_selector("#preset-editor form")

@@ -196,7 +196,8 @@ def test_the_whole_job_in_the_page(editor_server, media_dir, tmp_path):
         page.click("#export")
         page.wait_for_selector("#screen-export:not([hidden]) #export-start")
         # the summary's size comes from the core's export.plan
-        page.wait_for_function("() => /estimated size/.test(document.querySelector('#export-summary').textContent)")
+        # (measured on the master's frames after the screen shows: the counts come at once)
+        page.wait_for_function("() => /~[\\d.]+ [KMG]?B/.test(document.querySelector('#export-summary').textContent)")
         assert re.search(r"~[\d.]+ [KMG]?B", page.locator("#export-summary").text_content())
         shot(page, "export-summary")
         page.click("#export-start")

@@ -53,7 +53,8 @@ def test_pause_resume_and_cancel_from_the_export_screen(editor_server, media_dir
         sid = create_project(page, url, media_dir / "testvideo.mp4", "Controls", out, preset="slow")
         page.click("#export")
         page.wait_for_selector("#screen-export:not([hidden]) #export-start")
-        page.on("dialog", lambda dialog: dialog.accept())   # Cancel asks first
+        asked = []
+        page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))   # Cancel asks first
         # before the export starts the screen says so: no "paused", no operation counts
         page.wait_for_function("() => /Not started/.test(document.querySelector('#export-line').textContent)")
         assert "operations" not in page.text_content("#export-line")
@@ -81,16 +82,21 @@ def test_pause_resume_and_cancel_from_the_export_screen(editor_server, media_dir
         counts = page.evaluate("() => window.shownCounts")
         assert counts and counts == sorted(counts), counts   # across pause and resume
 
-        # Cancel means cancel: the export's log goes, the project is back to editing (not an
-        # unfinished export), and Start export works again
+        # Cancel means cancel: the confirm says what becomes of the files written; they are
+        # deleted, the export's log goes, the project is no unfinished session any more (the start
+        # screen's list), and Start export works again
+        written = [p for p in out.rglob("*") if p.is_file()]
+        assert written
         page.click("#export-cancel")
         enabled(page, "export-start")
+        assert "files it has written so far are deleted" in asked[-1], asked
         assert page.locator("#export-resume").is_disabled()
         page.wait_for_function("() => /Not started/.test(document.querySelector('#export-line').textContent)")
         status, done_after_cancel, total = session_row(db_path, sid)
-        assert (status, total) == ("paused", 0), (status, total)
+        assert (status, total) == ("cancelled", 0), (status, total)
+        assert [p for p in out.rglob("*") if p.is_file()] == []
         listed = page.evaluate("() => window.videoArchive.bridge.call('project.list')")
-        assert [(p["session_id"], p["stage"]) for p in listed] == [(sid, "edit")]
+        assert listed == [], listed
 
         page.evaluate("() => { window.shownCounts = []; }")
         page.click("#export-start")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backend.errors import InputError
-from backend.jobs.inputs import check_groups
+from backend.jobs.inputs import check_date, check_groups
 from backend.jobs.project import carry_choices
 from backend.model.detection_params import check_min_scene_len, check_threshold
 from backend.media.scenes import Scene
@@ -25,6 +25,15 @@ def test_group_names(case):
     else:
         with pytest.raises(InputError):
             check_groups(groups)
+
+
+@pytest.mark.parametrize("case", CASES["dates"], ids=lambda c: repr(c["text"]))
+def test_dates(case):
+    if case["want"]:
+        assert check_date(case["text"]) == case["want"]
+    else:
+        with pytest.raises(InputError, match="use YY-MM-DD or YYYY-MM-DD"):
+            check_date(case["text"])
 
 
 @pytest.mark.parametrize("case", CASES["detection"], ids=lambda c: f"{c['threshold']}-{c['min_scene_len']}")

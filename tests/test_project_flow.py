@@ -29,7 +29,7 @@ def frame_count(path) -> int:
 
 
 @pytest.mark.parametrize("fields, field", [
-    ({"date": "2026-11-30"}, "date"), ({"master": "/no/such/master.mov"}, "master"),
+    ({"date": "2026-11-31"}, "date"), ({"master": "/no/such/master.mov"}, "master"),
     ({"artwork": "///"}, "artwork"), ({"threshold": 0.0}, "threshold"),
     ({"min_scene_len": 0}, "min_scene_len"), ({"workers": 0}, "workers"),
     ({"preset": "no_such_preset"}, "preset"), ({"scenes": "2-1"}, "scenes"),

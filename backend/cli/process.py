@@ -25,7 +25,8 @@ def register(sub) -> None:
                                    "completed, 1 failed, 3 paused.")
     p.add_argument("master", metavar="MASTER")
     p.add_argument("--artwork", required=True, metavar="NAME")
-    p.add_argument("--date", required=True, metavar="YY-MM-DD")
+    p.add_argument("--date", required=True, metavar="YY-MM-DD",
+                   help="the project's date; an ISO date YYYY-MM-DD is taken and shortened")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--rd", metavar="DIR", help="R&D folder (sketches, tests, renders)")
     p.add_argument("--preset", metavar="ID", help="default: the default_preset setting")

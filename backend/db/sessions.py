@@ -23,7 +23,7 @@ from backend.model.detection_params import (DEFAULT_MIN_SCENE_LEN, DEFAULT_THRES
                                             check_min_scene_len, check_threshold)
 from backend.model.scene import Scene
 
-STATUSES = ("initialized", "processing", "paused", "completed", "failed")
+STATUSES = ("initialized", "processing", "paused", "completed", "failed", "cancelled")  # cancelled: its export was (project.cancel_export)
 RESUMABLE = ("processing", "paused", "failed")
 OPERATION_STATUSES = ("pending", "processing", "completed", "failed", "skipped")
 FINISHED = ("completed", "failed", "skipped")
@@ -434,8 +434,8 @@ def all_sessions(db: Database) -> list[Session]:
 
 
 def unfinished(db: Database) -> list[Session]:
-    """Every session not completed (initialized, processing, paused, failed), most recently
-    active first, completed_operations counted from the log: what the editor offers to open."""
+    """Every session not completed (initialized, processing, paused, failed; not one whose
+    export was cancelled), most recently active first, completed_operations counted from the log: what the editor offers to open."""
     rows = db.query(
         "SELECT ps.*, (SELECT COUNT(*) FROM operation_log ol WHERE ol.session_id = ps.session_id "
         "AND ol.status IN ('completed', 'skipped')) AS done "

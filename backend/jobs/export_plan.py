@@ -2,41 +2,51 @@
 stills, groups and files (from the export operators' own plans, so they are exact) and an
 estimate of the bytes, for the editor's export summary.
 
-How the size is estimated (an order of magnitude, not a promise):
-- the master copy is the master's own size, exactly;
-- the web master and the clips: H.264 at CRF 23 spends about 0.08 bits per pixel per frame on
-  typical animation (HEVC about 0.6 of that), halving with every 6 CRF steps (NVENC's CQ read as
-  the CRF); pixels are the master's fitted into the preset's max width/height (never enlarged),
-  the rate the master's (capped at max_fps), the bitrate capped at max_bitrate_kbps, plus the AAC
-  bitrate when audio is on. Clips are cut from the web master, so each costs its frames' share of
-  it; a group's joined clip is a stream copy of its clips, so it costs their sum;
-- an HQ still: PNG of animation keeps about 40 % of the raw pixels (8 or 16 bits a channel),
-  uncompressed TIFF all of them; a web still and a thumbnail (JPEG/WebP): about 0.15 bytes a pixel
-  at quality 85, scaled with the quality;
-- the R&D folder: every original is copied (its size, exactly) and each image or video also gets
-  a compressed copy, counted at its original size or, for an image, at a fitted JPEG's, whichever
-  is smaller;
-- the small files (contact sheet, manifest, log, edit lists, bag tags): 32 KiB each."""
+How the size is estimated: from what this master's own frames cost, measured, not guessed from
+a bits-per-pixel rule (a flat cartoon costs a twentieth of what film grain does at one CRF; the
+rule was off by 1.4x to 20x on the shared media):
+- the master copy and the R&D originals are their own sizes, exactly;
+- the web master is its scene segments (backend/media/segments.py) as the export encodes them,
+  with the same settings: those already in the segment cache (the editor encodes them in the
+  background while the user edits, issue 21) count at their real size; the rest at the bytes per
+  frame of those, and when none is there yet, SAMPLE_SEGMENTS of the film's segments, spread over
+  it, are encoded now into the cache (the export then reuses them). Audio at its bitrate;
+- a clip is cut from the web master at its scene's segments, so it costs their sum, and a group's
+  joined clip the sum of its clips;
+- stills and thumbnails: SAMPLE_STILLS of the export's own still frames are written now (to a
+  temporary folder) with the preset's settings, and each still and thumbnail costs their mean;
+- an R&D image's compressed copy: a JPEG of its own size fitted into the preset's box, at most
+  the original's size; a video's: its original size;
+- the small files (manifest, log, edit lists, bag tags, contact sheet) grow with the scenes.
+Measured against real exports in docs/editor.md ("The export summary")."""
 
 from __future__ import annotations
 
+import functools
 import os
+import tempfile
+from pathlib import Path
 
 import msgspec
+import PIL.Image
 
 from backend.db import sessions
 from backend.errors import InputError
 from backend.jobs import session_job
+from backend.media import stills
 from backend.media.geometry import fit
 from backend.media.timeline import load_timeline
 from backend.ops import operators
+from backend.ops import still_extraction, web_segments
 from backend.ops.base import Job, Stage, Unit
 
-BITS_PER_PIXEL_H264_CRF23 = 0.08
-HEVC_FACTOR = 0.6
-PNG_RAW_SHARE = 0.4
 JPEG_BYTES_PER_PIXEL_Q85 = 0.15
-SMALL_FILE_BYTES = 32 * 1024
+SAMPLE_SEGMENTS = 6
+SAMPLE_STILLS = 3
+SMALL_FILE_BYTES = 2048          # a small file with no scenes listed
+SMALL_FILE_BYTES_A_SCENE = 700   # each scene's lines in it (edit lists, manifests, the log)
+CONTACT_SHEET_BYTES = 10 * 1024    # its title and tiles' frame
+CONTACT_SHEET_BYTES_A_SCENE = 1400
 
 
 class ExportPlan(msgspec.Struct, kw_only=True):
@@ -46,12 +56,13 @@ class ExportPlan(msgspec.Struct, kw_only=True):
     stills: int              # HQ and web stills
     groups: int              # groups with a selected scene (empty ones export nothing)
     files: int               # every file the export writes
-    estimated_bytes: int
+    estimated_bytes: int | None   # None when not asked for (estimate=False): it samples the master
 
 
-def plan(db, session_id: str) -> ExportPlan:
+def plan(db, session_id: str, *, estimate: bool = True) -> ExportPlan:
     """The export of the session as it stands, planned by the operators without writing
-    anything, with its estimated size."""
+    anything, with its estimated size (which encodes a few of the master's segments and writes a
+    few stills to measure, seconds on a long film: `estimate=False` gives the counts at once)."""
     if not sessions.exists(db, session_id):
         raise InputError(f"no session {session_id}", "session_id")
     session = sessions.get(db, session_id)
@@ -63,78 +74,110 @@ def plan(db, session_id: str) -> ExportPlan:
     units = [u for op in operators.all_operators() if op.stage != Stage.ANALYSIS for u in op.plan(job)]
     outputs = lambda op: sum(len(u.outputs) for u in units if u.op == op)  # noqa: E731
     selected = set(job.selected)
+    sizes = _Sizes(job)
     return ExportPlan(
         session_id=session_id, scenes_selected=len(job.selected_scenes()),
         clips=outputs("clip_export") + outputs("group_join"), stills=outputs("still_extraction"),
         groups=sum(1 for g in job.groups if selected & set(g.scenes)),
         files=sum(len(u.outputs) for u in units),
-        estimated_bytes=int(sum(_unit_bytes(job, u) for u in units)))
+        estimated_bytes=int(sum(sizes.unit(u) for u in units)) if estimate else None)
 
 
-def _unit_bytes(job: Job, unit: Unit) -> float:
-    master = job.spec.master
-    if unit.op == "master_copy":
-        return job.spec.master_size or _size(job.master)
-    if unit.op == "optimization":
-        return video_bytes_per_second(job) * (master.duration_s or 0.0)
-    if unit.op == "clip_export":
-        return _frames_bytes(job, unit.params.scene)
-    if unit.op == "group_join":
-        return sum(_frames_bytes(job, n) for n in unit.params.scenes)
-    if unit.op == "still_extraction":
-        return still_hq_bytes(job) + _jpeg_bytes(_fit(job, job.preset.stills_web.max_width,
-                                                      job.preset.stills_web.max_height),
-                                                 job.preset.stills_web.quality)
-    if unit.op == "thumbnails":
-        width = job.preset.thumbnail.width
-        return len(unit.outputs) * _jpeg_bytes(_fit(job, width, 1 << 16), job.preset.thumbnail.quality)
-    if unit.op == "rd_processing":
-        original = _size(unit.input_file)
-        if len(unit.outputs) < 2:
-            return original
-        images = job.preset.advanced.rd_images
-        if unit.params.kind == "image":
-            return original + min(original, _jpeg_bytes((images.max_width, images.max_height),
-                                                        images.quality))
+class _Sizes:
+    """The bytes each unit will write, from this master's frames (see the module's notes)."""
+
+    def __init__(self, job: Job):
+        self.job = job
+
+    def unit(self, unit: Unit) -> float:
+        job = self.job
+        if unit.op == "master_copy":
+            return job.spec.master_size or _size(job.master)
+        if unit.op == "optimization":
+            return sum(self._segment_bytes.values()) + self._audio_bytes(job.master_info.duration_s or 0.0)
+        if unit.op == "clip_export":
+            return self._scene_bytes(unit.params.scene)
+        if unit.op == "group_join":
+            return sum(self._scene_bytes(n) for n in unit.params.scenes)
+        if unit.op == "still_extraction":
+            return self._still_bytes["hq"] + self._still_bytes["web"]
+        if unit.op == "thumbnails":
+            return len(unit.outputs) * self._still_bytes["thumbnail"]
+        if unit.op == "rd_processing":
+            return _rd_bytes(job, unit)
+        if unit.op == "web_segments":
+            return 0.0   # in the cache, not the archive
+        if unit.op == "contact_sheet":
+            return CONTACT_SHEET_BYTES + CONTACT_SHEET_BYTES_A_SCENE * len(job.scenes)
+        return len(unit.outputs) * (SMALL_FILE_BYTES + SMALL_FILE_BYTES_A_SCENE * len(job.scenes))
+
+    def _scene_bytes(self, number: int) -> float:
+        scene = next(s for s in self.job.scenes if s.number == number)
+        first, last = self.job.decoded_range(scene)
+        frames = last - first + 1
+        return sum(size for seg, size in self._segment_bytes.items() if first <= seg.first and seg.last <= last) \
+            + self._audio_bytes(frames / (self.job.spec.master.fps or 25.0))
+
+    def _audio_bytes(self, seconds: float) -> float:
+        video = self.job.preset.video
+        has_audio = self.job.master_info is not None and bool(self.job.master_info.audio)
+        return video.audio_bitrate_kbps * 125 * seconds if video.audio == "aac" and has_audio else 0.0
+
+    @functools.cached_property
+    def _segment_bytes(self) -> dict:
+        """Each of the film's segments at its real size where the cache has it, else at the bytes
+        per frame of those that are there (a few encoded now when none is)."""
+        job = self.job
+        wanted = web_segments.job_segments(job)
+        store = web_segments.store(job)
+        if wanted and len(store.missing(wanted)) == len(wanted):
+            step = max(1, len(wanted) // SAMPLE_SEGMENTS)
+            web_segments.encode_segments(job, wanted[step // 2::step][:SAMPLE_SEGMENTS])
+        known = {seg: _size(store.path(seg)) for seg in wanted if store.path(seg).is_file()}
+        rate = sum(known.values()) / max(1, sum(seg.frames for seg in known))
+        return {seg: known.get(seg, rate * seg.frames) for seg in wanted}
+
+    @functools.cached_property
+    def _still_bytes(self) -> dict[str, float]:
+        """Mean bytes of an HQ still, a web still and a thumbnail, written now from up to
+        SAMPLE_STILLS of the scenes' midpoint frames, spread over the film."""
+        job = self.job
+        scenes = job.selected_scenes() or job.scenes
+        if not scenes:
+            return {"hq": 0.0, "web": 0.0, "thumbnail": 0.0}
+        step = max(1, len(scenes) // SAMPLE_STILLS)
+        picked = scenes[step // 2::step][:SAMPLE_STILLS]
+        sizes: dict[str, list[int]] = {"hq": [], "web": [], "thumbnail": []}
+        with tempfile.TemporaryDirectory(prefix="size-sample-") as folder:
+            requests = []
+            for scene in picked:
+                _, index = still_extraction.midpoint(job, scene)
+                paths = {k: str(Path(folder) / f"{scene.number}-{k}") for k in sizes}
+                requests.append(stills.StillRequest(
+                    frame_index=index, pts_seconds=job.timeline.times[index], hq_path=paths["hq"],
+                    web_path=paths["web"], thumbnail_path=paths["thumbnail"]))
+            for result in stills.extract_frames(job.master, requests, hq=job.preset.stills_hq,
+                                                web=job.preset.stills_web,
+                                                thumbnail=job.preset.thumbnail, cancel=job.cancel):
+                for out in result.outputs:
+                    sizes[out.kind].append(out.size_bytes)
+        return {k: sum(v) / len(v) if v else 0.0 for k, v in sizes.items()}
+
+
+def _rd_bytes(job: Job, unit: Unit) -> float:
+    original = _size(unit.input_file)
+    if len(unit.outputs) < 2:
+        return original
+    if unit.params.kind != "image":
         return 2 * original
-    return SMALL_FILE_BYTES * len(unit.outputs)
-
-
-def video_bytes_per_second(job: Job) -> float:
-    video = job.preset.video
-    master = job.spec.master
-    width, height = _fit(job, video.max_width or 1 << 16, video.max_height or 1 << 16)
-    fps = min(master.fps or 25.0, video.max_fps or float("inf"))
-    quality = video.nvenc_cq if job.encoder.family == "nvenc" else video.crf
-    bpp = BITS_PER_PIXEL_H264_CRF23 * 2 ** ((23 - quality) / 6)
-    bits = bpp * (HEVC_FACTOR if video.codec == "hevc" else 1.0) * width * height * fps
-    if video.max_bitrate_kbps:
-        bits = min(bits, video.max_bitrate_kbps * 1000)
-    if video.audio == "aac":
-        bits += video.audio_bitrate_kbps * 1000
-    return bits / 8
-
-
-def still_hq_bytes(job: Job) -> float:
-    hq = job.preset.stills_hq
-    master = job.spec.master
-    raw = (master.width or 0) * (master.height or 0) * 3 * hq.bit_depth // 8
-    if hq.format == "tiff" and hq.tiff_compression == "none":
-        return raw
-    return raw * PNG_RAW_SHARE
-
-
-def _frames_bytes(job: Job, number: int) -> float:
-    scene = next(s for s in job.scenes if s.number == number)
-    first, last = job.decoded_range(scene)
-    fps = job.spec.master.fps or 25.0
-    return video_bytes_per_second(job) * (last - first + 1) / fps
-
-
-def _fit(job: Job, max_width: int, max_height: int) -> tuple[int, int]:
-    """The master's display size fitted inside max_width x max_height, never enlarged."""
-    width, height = job.spec.master.width or 0, job.spec.master.height or 0
-    return fit(width, height, max_width, max_height, even=False) if width and height else (0, 0)
+    box = job.preset.advanced.rd_images
+    try:
+        with PIL.Image.open(unit.input_file) as image:   # the header only
+            width, height = image.size
+    except (OSError, ValueError):
+        return 2 * original
+    fitted = fit(width, height, box.max_width or width, box.max_height or height, even=False)
+    return original + min(original, _jpeg_bytes(fitted, box.quality))
 
 
 def _jpeg_bytes(size: tuple[int, int], quality: int) -> float:

@@ -19,13 +19,28 @@ from backend.ops.output_paths import ARTWORK_MAX_BYTES, group_folder, path_key, 
 from backend.media.readable import check_readable
 
 
+DATE_FORMS = "YY-MM-DD or YYYY-MM-DD"
+_DATE = re.compile(r"(\d{2}|\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+
+
 def check_date(text: str) -> str:
-    """A project date as YY-MM-DD that names a real calendar day."""
+    """A project date that names a real calendar day, as YY-MM-DD (the archive folder's name has
+    it so). An ISO date YYYY-MM-DD, what date pickers and most tools write, is the same day and is
+    taken, checked against its own year and shortened: 2026-12-04 is 26-12-04. The one rule for
+    the CLI, the bridge, the page (frontend/js/rules.js, same cases) and the Blender add-on."""
+    found = _DATE.fullmatch(str(text).strip())
     try:
-        day = dt.datetime.strptime(text.strip(), "%y-%m-%d")
+        if found is None:
+            raise ValueError
+        year, month, day = (int(g) for g in found.groups())
+        if len(found.group(1)) == 2:   # YY as strptime's %y reads it: 69-99 are 19xx
+            year += 1900 if year >= 69 else 2000
+        if year < 1000:
+            raise ValueError
+        return dt.date(year, month, day).strftime("%y-%m-%d")
     except ValueError:
-        raise InputError(f"invalid project date {text!r}: use YY-MM-DD, e.g. 24-03-15", "date") from None
-    return day.strftime("%y-%m-%d")
+        raise InputError(f"invalid project date {text!r}: use {DATE_FORMS}, e.g. 24-03-15",
+                         "date") from None
 
 
 def _refuse_link_loop(path: Path, what: str, field: str) -> None:

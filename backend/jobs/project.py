@@ -1,12 +1,13 @@
 """The editor's flow as typed library calls, for the bridge and the CLI alike: `create` a project
 (a session) from a request with exactly the checks `process` makes and nothing written when one
 fails; `analyse` it (probe, ingest, scene detection) and stop with the session waiting for
-edits; edit it (`set_cuts`, `recut`, `set_selection`, `set_groups`: each checked and saved to the
-session at once); `export` it from what the session holds. `process` is the three in one run."""
+edits; edit it (`apply_edit` a whole change, or one part: `set_cuts`, `recut`, `set_selection`,
+`set_groups`: each checked and saved to the session at once); `export` it from what the session holds. `process` is the three in one run."""
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import re
 import threading
@@ -20,7 +21,7 @@ import numpy as np
 from backend import paths, text_rules
 from backend.archive import layout as archive_layout
 from backend.archive.interchange.cuts import cuts_from_file
-from backend.db import sessions, settings as db_settings
+from backend.db import files as db_files, sessions, settings as db_settings
 from backend.db.session_spec import Group, SceneNote, SessionSpec
 from backend.db.sessions import NewSession
 from backend.errors import InputError, MediaError
@@ -261,7 +262,13 @@ def set_scene_notes(db, session_id: str, notes: list[dict] | list[SceneNote], *,
                     opened: Project | None = None) -> EditState:
     """Labels and notes of scenes, each by its start frame (a scene's first frame now). Empty
     ones are dropped; a label is one line of at most 80 characters, a note at most 2,000."""
-    session = _editable(db, session_id, opened and opened.session)
+    return apply_edit(db, session_id, Edit(scene_notes=notes), opened=opened)
+
+
+def _checked_notes(session, notes) -> SessionSpec:
+    """The session's spec with `notes` checked and kept (set_scene_notes)."""
+    if not isinstance(notes, list):
+        raise InputError("scene_notes must be a list of {start_frame, label, note}", "scene_notes")
     starts = {s.start_frame for s in session.scenes_data or []}
     kept: dict[int, SceneNote] = {}
     for item in notes:
@@ -281,8 +288,8 @@ def set_scene_notes(db, session_id: str, notes: list[dict] | list[SceneNote], *,
                              f"{NOTE_CHARS} (the scene at frame {note.start_frame})", "scene_notes")
         if label or text:
             kept[note.start_frame] = SceneNote(start_frame=note.start_frame, label=label, note=text)
-    return _save(db, session, process_metadata=msgspec.structs.replace(
-        session.process_metadata, scene_notes=[kept[f] for f in sorted(kept)]))
+    return msgspec.structs.replace(session.process_metadata,
+                                   scene_notes=[kept[f] for f in sorted(kept)])
 
 
 def carry_notes(notes: list[SceneNote], starts: list[int]) -> list[SceneNote]:
@@ -445,14 +452,49 @@ def timeline(db, session_id: str, *, opened: Project | None = None) -> EditState
     return _state(opened.session if opened else sessions.get(db, session_id))
 
 
+class Edit(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One whole change of the editor's (an autosave): what is None stays as it is."""
+    threshold: float | None = None       # with min_scene_len: cut again from the stored scores
+    min_scene_len: int | None = None
+    cuts: list[int] | None = None
+    groups: list[Group] | list[dict] | None = None
+    selection: list[int] | None = None
+    scene_notes: list[SceneNote] | list[dict] | None = None
+
+
+def apply_edit(db, session_id: str, edit: Edit, *, opened: Project | None = None) -> EditState:
+    """Apply a whole change at once: a recut, then the cuts, the groups, the selection and the
+    scene notes, in the order scene numbers depend on, each checked against the state the parts
+    before it made (new cuts carry the selection, the groups and the notes over first). Saved in
+    one transaction, or not at all: a part refused (an InputError naming its field) saves none of
+    them, and an export started since refuses the whole."""
+    opened = opened or Project(db, session_id)
+    session = _editable(db, session_id, opened.session)
+    fields: dict = {}
+    now = lambda: msgspec.structs.replace(session, **fields)  # noqa: E731
+    recut_asked = edit.threshold is not None or edit.min_scene_len is not None
+    if recut_asked:
+        fields.update(_recut_fields(db, now(), opened, edit.threshold, edit.min_scene_len))
+    if edit.cuts is not None:
+        line = opened.frames
+        scenes = scenes_at_cuts(check_cuts(edit.cuts, line), line, detected=now().scenes_data or [])
+        fields.update(_scene_fields(now(), scenes))
+    if edit.groups is not None:
+        fields.update(grouped_scenes=_checked_groups(now(), edit.groups))
+    if edit.selection is not None:
+        fields.update(selected_scenes=_checked_selection(now(), edit.selection))
+    if edit.scene_notes is not None:
+        fields.update(process_metadata=_checked_notes(now(), edit.scene_notes))
+    state = _save(db, session, **fields) if fields else _state(session)
+    if (recut_asked or edit.cuts is not None) and segment_prefetch.following() == session_id:
+        prepare_segments(db, session_id)  # the segments of the new cuts
+    return state
+
+
 def set_cuts(db, session_id: str, cuts: list[int], *, opened: Project | None = None) -> EditState:
     """Replace the session's cuts (frame numbers, each the first frame of a scene after the first).
     A cut outside the film or given twice is an InputError naming "cuts"; nothing is saved then."""
-    opened = opened or Project(db, session_id)
-    session = _editable(db, session_id, opened.session)
-    line = opened.frames
-    scenes = scenes_at_cuts(check_cuts(cuts, line), line, detected=session.scenes_data or [])
-    return _save_scenes(db, session, scenes)
+    return apply_edit(db, session_id, Edit(cuts=cuts), opened=opened)
 
 
 def import_cuts(db, session_id: str, path: str, *, opened: Project | None = None) -> EditState:
@@ -468,21 +510,38 @@ def recut(db, session_id: str, threshold: float, min_scene_len: int, *,
     """Cut again at another threshold / minimum scene length from the stored per-frame scores
     (no decode), replacing the session's cuts. `opened`: the call's handle, whose ingest is
     reused."""
-    params = DetectionParams(threshold=threshold, min_scene_len=min_scene_len)
-    opened = opened or Project(db, session_id)
-    session = _editable(db, session_id, opened.session)
-    result = ingest.recut_cached(session.master_path, params.threshold, params.min_scene_len,
-                                 cache_root=paths.cache_dir(db.path)) \
-        or ingest.recut(opened.ingest, params.threshold, params.min_scene_len)
-    opened.cut_at(result)
-    return _save_scenes(db, session, list(result.scenes), scene_threshold=params.threshold,
-                        min_scene_length=params.min_scene_len)
+    return apply_edit(db, session_id, Edit(threshold=threshold, min_scene_len=min_scene_len),
+                      opened=opened)
 
 
 def set_selection(db, session_id: str, scenes: list[int], *,
                   opened: Project | None = None) -> EditState:
     """The scenes to export, by number."""
-    session = _editable(db, session_id, opened and opened.session)
+    return apply_edit(db, session_id, Edit(selection=scenes), opened=opened)
+
+
+def set_groups(db, session_id: str, groups: list[Group] | list[dict], *,
+               opened: Project | None = None) -> EditState:
+    """The ordered groups ({name, color, scenes}); a scene is in at most one group."""
+    return apply_edit(db, session_id, Edit(groups=groups), opened=opened)
+
+
+def _recut_fields(db, session, opened: Project, threshold: float | None,
+                  min_scene_len: int | None) -> dict:
+    """A recut's columns (scenes from the stored scores; the detection parameters), a parameter
+    left out kept as the session has it."""
+    now = detection_of(session)
+    params = DetectionParams(threshold=now.threshold if threshold is None else threshold,
+                             min_scene_len=now.min_scene_len if min_scene_len is None else min_scene_len)
+    result = ingest.recut_cached(session.master_path, params.threshold, params.min_scene_len,
+                                 cache_root=paths.cache_dir(db.path)) \
+        or ingest.recut(opened.ingest, params.threshold, params.min_scene_len)
+    opened.cut_at(result)
+    return {**_scene_fields(session, list(result.scenes)), "scene_threshold": params.threshold,
+            "min_scene_length": params.min_scene_len}
+
+
+def _checked_selection(session, scenes) -> list[int]:
     count = len(session.scenes_data or [])
     if not isinstance(scenes, list) or not all(
             isinstance(n, int) and not isinstance(n, bool) for n in scenes):
@@ -491,16 +550,13 @@ def set_selection(db, session_id: str, scenes: list[int], *,
     if bad:
         raise InputError(f"scene {bad[0]} does not exist: the master has {count} scene"
                          + ("" if count == 1 else "s"), "scenes")
-    return _save(db, session, selected_scenes=sorted(set(scenes)))
+    return sorted(set(scenes))
 
 
-def set_groups(db, session_id: str, groups: list[Group] | list[dict], *,
-               opened: Project | None = None) -> EditState:
-    """The ordered groups ({name, color, scenes}); a scene is in at most one group."""
-    session = _editable(db, session_id, opened and opened.session)
+def _checked_groups(session, groups) -> list[Group]:
     checked = inputs.check_groups(groups, "groups")
     inputs.check_groups_against(checked, len(session.scenes_data or []))
-    return _save(db, session, grouped_scenes=checked)
+    return checked
 
 
 def ingested(db, session_id: str):
@@ -512,24 +568,37 @@ def ingested(db, session_id: str):
     return _ingested(db, session)
 
 
-def cancel_export(db, session_id: str) -> None:
-    """An export stopped for good (Cancel, unlike Pause): its plan, log and file records go and
-    the session is back to editing, its cuts, selection and groups as they were, so the next
-    Start export plans it afresh. Files it already wrote stay in the archive folder and the next
-    export writes them again. The caller has stopped the export's job first."""
+def cancel_export(db, session_id: str) -> int:
+    """An export stopped for good (Cancel, unlike Pause): the files it wrote into the archive
+    folder are deleted (those its file records name: nothing else there is touched), its plan,
+    log and records go, and the session is 'cancelled': no longer an unfinished export (the start
+    screen's Unfinished and `resume` leave it out), its cuts, selection and groups as they were,
+    so Start export plans it afresh. Returns how many files were deleted. The caller has stopped
+    the export's job first."""
     session = _existing(db, session_id)
     spec = session.process_metadata
     if session.status == "completed":
         raise InputError(f"session {session_id} is completed: its archive {session.output_path} "
                          "is kept", "session_id")
     if spec is None or stage(session) != "export":
-        return
+        return 0
+    archive = Path(session.output_path)
+    written = [archive / f.file_path for f in db_files.list_for(db, session_id)]
     with db.transaction():
         db.execute("DELETE FROM operation_log WHERE session_id = ?", (session_id,))
         db.execute("DELETE FROM file_registry WHERE session_id = ?", (session_id,))
         sessions.update(db, session_id, process_metadata=msgspec.structs.replace(
                             spec, export_planned=False, export_requested=False),
-                        status="paused", current_operation=None, error_message=None)
+                        status="cancelled", current_operation=None, error_message=None)
+    deleted = 0
+    for path in written:
+        if archive in path.parents and path.is_file() and not path.is_symlink():
+            path.unlink()
+            deleted += 1
+    for folder in sorted((p for p in archive.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        with contextlib.suppress(OSError):
+            folder.rmdir()   # only the empty ones
+    return deleted
 
 
 def discard(db, session_id: str) -> Discarded:
@@ -589,23 +658,20 @@ def _ingested(db, session):
     return cached_ingest(session.master_path, detection_of(session), paths.cache_dir(db.path))
 
 
-def _save_scenes(db, session, scenes: list[Scene], **fields) -> EditState:
-    """Store new scenes (with `fields`, other columns the same edit changes); the selection, the
-    groups and the scene notes follow the frames (carry_choices, carry_notes)."""
+def _scene_fields(session, scenes: list[Scene]) -> dict:
+    """New scenes' columns: the selection, the groups and the scene notes follow the frames
+    (carry_choices, carry_notes)."""
     groups = session_groups(session)
     new_selection, members = carry_choices(list(session.scenes_data or []), scenes,
                                            session.selected_scenes or [], [g.scenes for g in groups])
-    new_groups = [Group(name=g.name, color=g.color, scenes=m) for g, m in zip(groups, members)]
+    fields = dict(scenes_data=scenes, selected_scenes=new_selection,
+                  # a group left empty stays, as the user made it
+                  grouped_scenes=[Group(name=g.name, color=g.color, scenes=m) for g, m in zip(groups, members)])
     spec = session.process_metadata
     notes = carry_notes(spec.scene_notes, [s.start_frame for s in scenes])
     if notes != spec.scene_notes:  # (the spec is written, and checked again, only if they moved)
         fields["process_metadata"] = msgspec.structs.replace(spec, scene_notes=notes)
-    state = _save(db, session, scenes_data=scenes, selected_scenes=new_selection,
-                  grouped_scenes=new_groups,  # a group left empty stays, as the user made it
-                  **fields)
-    if segment_prefetch.following() == session.session_id:
-        prepare_segments(db, session.session_id)  # the segments of the new cuts
-    return state
+    return fields
 
 
 def carry_choices(old: list[Scene], new: list[Scene], selected: list[int],

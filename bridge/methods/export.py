@@ -110,8 +110,9 @@ def export_pause(ctx: Bridge, p: SessionId) -> ExportStatus:
 
 @table.method("export.cancel")
 def export_cancel(ctx: Bridge, p: SessionId) -> ExportStatus:
-    """Stop the running export for good: the session is back to editing and Start export plans
-    it again (files already written stay in the archive folder; the next export rewrites them)."""
+    """Stop the export for good (running or paused): the files it wrote are deleted, the session
+    is no longer an unfinished export (project.list leaves it out) and is back to editing, and
+    Start export plans it again."""
     _stop(ctx, p.session_id, cancel=True)
     if ctx.jobs.running_for(p.session_id):
         raise StateError(f"the export of session {p.session_id} did not stop within a minute; try again")
@@ -134,8 +135,14 @@ def export_status(ctx: Bridge, p: SessionId) -> ExportStatus:
         job=ctx.jobs.latest_for(p.session_id, "export"), steps=_export_steps(ops))
 
 
+class PlanParams(SessionId):
+    estimate: bool = True
+
+
 @table.method("export.plan")
-def export_plan(ctx: Bridge, p: SessionId) -> ExportPlan:
+def export_plan(ctx: Bridge, p: PlanParams) -> ExportPlan:
     """What the export of the session as edited will write: counts of clips, stills, groups and
-    files, and an estimated size in bytes (planned by the core; nothing is written)."""
-    return plan_export(ctx.db, p.session_id)
+    files, and an estimated size in bytes measured on the master's own frames (a few of its
+    segments encoded into the cache, a few stills written aside: seconds on a long film;
+    `estimate: false` answers the counts at once, with estimated_bytes null)."""
+    return plan_export(ctx.db, p.session_id, estimate=p.estimate)

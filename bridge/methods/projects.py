@@ -20,7 +20,7 @@ from bridge.methods.common import table, Params, NoParams, SessionId, known_sess
 class ProjectCreate(Params):
     master: str
     artwork: str
-    date: str                          # YY-MM-DD
+    date: str                          # YY-MM-DD or YYYY-MM-DD (kept as YY-MM-DD)
     out: str                           # the archive folder is made inside it
     rd: str | None = None              # R&D folder
     preset: str | None = None          # None: the default preset
@@ -44,7 +44,7 @@ class ProjectInfo(msgspec.Struct, kw_only=True):
     date: str
     master: str
     archive_path: str
-    status: str                        # initialized, processing, paused, completed, failed
+    status: str                        # initialized, processing, paused, completed, failed, cancelled
     stage: Literal["analyse", "edit", "export"]  # what the session waits for or does
     completed: int                     # operations done
     total: int

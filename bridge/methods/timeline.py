@@ -258,6 +258,26 @@ def edit_set_groups(ctx: Bridge, p: SetGroups) -> EditView:
                                                      opened=opened))
 
 
+class ApplyEdit(Params):
+    session_id: str
+    threshold: float | None = None
+    min_scene_len: int | None = None
+    cuts: list[int] | None = None
+    groups: list[Group] | None = None
+    selection: list[int] | None = None
+    scene_notes: list[dict] | None = None
+
+
+@table.method("edit.apply")
+def edit_apply(ctx: Bridge, p: ApplyEdit) -> EditView:
+    """A whole change at once (the page's autosave): a recut, cuts, groups, selection and scene
+    notes, each left out when null; saved in one transaction or not at all."""
+    edit = project.Edit(threshold=p.threshold, min_scene_len=p.min_scene_len, cuts=p.cuts,
+                        groups=p.groups, selection=p.selection, scene_notes=p.scene_notes)
+    return _edited(ctx, p.session_id, lambda opened: project.apply_edit(
+        ctx.db, p.session_id, edit, opened=opened))
+
+
 class SceneNotesParams(Params):
     session_id: str
     notes: list[dict]

@@ -1,5 +1,5 @@
 // Autosave: every edit is saved as it happens (150 ms after the last change), sending only what
-// differs from what the bridge last accepted, in the order scene numbers depend on. Mixed into
+// differs from what the bridge last accepted, as one edit.apply. Mixed into
 // the Editor (methods use its state, bridge and status field).
 
 import * as S from "./state.js";
@@ -14,7 +14,7 @@ export const autosave = {
     this.setSaveState("saving", "Saving…");
   },
 
-  // Sends what differs from what the bridge has, in the order scene numbers depend on.
+  // Sends what differs from what the bridge has, in one call.
   async save() {
     if (this.saving) { this.saveAgain = true; return this.savingPromise; }
     this.saving = true;
@@ -23,18 +23,17 @@ export const autosave = {
         do {
           this.saveAgain = false;
           const want = S.toBridge(this.state), have = this.saved;
-          const id = this.sessionId;
-          // each answer is the session as the bridge now holds it (it carries selection and groups
-          // over new cuts itself), so what is left to send is measured against that
-          const accept = (r, extra = {}) => { this.learnThumbs(r); this.saved = { ...this.saved, ...extra, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups), scene_notes: bridgeNotes(r.scene_notes) }; };
-          if (want.threshold !== have.threshold || want.min_scene_len !== have.min_scene_len) {
-            accept(await this.bridge.call("edit.recut", { session_id: id, threshold: want.threshold, min_scene_len: want.min_scene_len }),
-                   { threshold: want.threshold, min_scene_len: want.min_scene_len });
-          }
-          if (!sameJSON(want.cuts, this.saved.cuts)) accept(await this.bridge.call("edit.set_cuts", { session_id: id, cuts: want.cuts }));
-          if (!sameJSON(want.groups, this.saved.groups)) accept(await this.bridge.call("edit.set_groups", { session_id: id, groups: want.groups }));
-          if (!sameJSON(want.selection, this.saved.selection)) accept(await this.bridge.call("edit.set_selection", { session_id: id, scenes: want.selection }));
-          if (!sameJSON(want.scene_notes, this.saved.scene_notes)) accept(await this.bridge.call("edit.set_scene_notes", { session_id: id, notes: want.scene_notes }));
+          // one edit.apply with every part that differs from what the bridge holds: saved in one
+          // transaction or not at all (the core orders the parts as scene numbers need)
+          const change = {};
+          if (want.threshold !== have.threshold || want.min_scene_len !== have.min_scene_len) Object.assign(change, { threshold: want.threshold, min_scene_len: want.min_scene_len });
+          for (const key of ["cuts", "groups", "selection", "scene_notes"]) if (!sameJSON(want[key], have[key])) change[key] = want[key];
+          if (!Object.keys(change).length) continue;
+          const r = await this.bridge.call("edit.apply", { session_id: this.sessionId, ...change });
+          // the answer is the session as the bridge now holds it (selection and groups carried
+          // over new cuts), so the next save is measured against that
+          this.learnThumbs(r);
+          this.saved = { ...this.saved, threshold: want.threshold, min_scene_len: want.min_scene_len, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups), scene_notes: bridgeNotes(r.scene_notes) };
         } while (this.saveAgain);
         this.setSaveState("", "All changes saved");
       } catch (err) {

@@ -172,6 +172,8 @@ async function openProject(id, toExport) {
     app.exportView = renderExport(document.getElementById("screen-export"), app.bridge, id, {
       summary: rows, scenesSelected: selected, onBack: opened.stage === "export" ? null : () => { location.hash = `#/session/${encodeURIComponent(id)}`; },
     });
+    // the size is measured on the master's own frames (seconds on a long film): it follows
+    if (opened.stage !== "export") fillEstimate(app.bridge, id);
     return;
   }
   app.route = "editor";
@@ -185,8 +187,8 @@ async function openProject(id, toExport) {
 async function exportSummary(bridge, editor, opened) {
   const s = editor.state;
   let plan = null;
-  try { plan = await bridge.call("export.plan", { session_id: opened.session_id }); }
-  catch (err) { banner(`The export summary's size estimate is not available: ${err.message}`); }
+  try { plan = await bridge.call("export.plan", { session_id: opened.session_id, estimate: false }); }
+  catch (err) { banner(`The export summary is not available: ${err.message}`); }
   const selected = plan?.scenes_selected ?? s.selection.length;
   const grouped = s.groups.filter((g) => g.scenes.some((st) => s.selection.includes(st))).length;
   return { selected, rows: [
@@ -194,9 +196,17 @@ async function exportSummary(bridge, editor, opened) {
     ["clips", plan?.clips ?? selected + grouped],
     ["stills (HQ + web)", plan?.stills ?? selected * 2],
     ["groups", plan?.groups ?? grouped],
-    ["estimated size", plan ? formatBytes(plan.estimated_bytes) : "–"],
+    ["estimated size", opened.stage === "export" || !plan ? "–" : "measuring…"],
     ["Archive folder", opened.archive_path ?? "–", true],
   ] };
+}
+
+async function fillEstimate(bridge, sessionId) {
+  const cell = () => document.querySelector('#export-summary [data-stat="estimated size"] b');
+  try {
+    const plan = await bridge.call("export.plan", { session_id: sessionId });
+    if (cell()) cell().textContent = formatBytes(plan.estimated_bytes);
+  } catch (err) { if (cell()) cell().textContent = "–"; banner(`The export summary's size estimate is not available: ${err.message}`); }
 }
 
 start();

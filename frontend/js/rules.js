@@ -61,3 +61,19 @@ export function checkDetection(threshold, minSceneLen) {
   }
   return { threshold: t, minSceneLen: m };
 }
+
+// A project date as the core keeps it (backend.jobs.inputs.check_date): YY-MM-DD, or an ISO
+// YYYY-MM-DD checked against its own year and shortened (2026-12-04 is 26-12-04); otherwise a
+// RangeError with the format hint.
+export function checkDate(text) {
+  const found = /^(\d{2}|\d{4})-(\d{1,2})-(\d{1,2})$/.exec(String(text ?? "").trim());
+  const refuse = () => Object.assign(new RangeError(`invalid project date "${text}": use YY-MM-DD or YYYY-MM-DD, e.g. 24-03-15`), { field: "date" });
+  if (!found) throw refuse();
+  let [year, month, day] = found.slice(1).map(Number);
+  if (found[1].length === 2) year += year >= 69 ? 1900 : 2000;   // as the core's %y reads YY
+  const d = new Date(Date.UTC(2000, 0, 1));
+  d.setUTCFullYear(year, month - 1, day);
+  if (year < 1000 || d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) throw refuse();
+  const two = (n) => String(n).padStart(2, "0");
+  return `${two(year % 100)}-${two(month)}-${two(day)}`;
+}

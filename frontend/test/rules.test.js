@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { checkDetection } from "../js/rules.js";
+import { checkDate, checkDetection } from "../js/rules.js";
 import * as S from "../js/state.js";
 
 const CASES = JSON.parse(readFileSync(new URL("../../tests/data/editor_rules.json", import.meta.url)));
@@ -41,4 +41,11 @@ test("new cuts carry selection and groups over as the core does", () => {
 
 test("scene notes follow their frames as the core carries them", () => {
   for (const c of CASES.notes_carry) assert.deepEqual(S.carryNotes(c.notes, c.new_starts), c.want, c.why);
+});
+
+test("project dates: YY-MM-DD or an ISO date, kept as the core keeps them", () => {
+  for (const c of CASES.dates) {
+    if (c.want) assert.equal(checkDate(c.text), c.want, c.text);
+    else assert.throws(() => checkDate(c.text), /use YY-MM-DD or YYYY-MM-DD/, c.text);
+  }
 });

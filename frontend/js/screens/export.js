@@ -21,12 +21,12 @@ export function renderExport(root, bridge, sessionId, { summary, scenesSelected,
     btn("export-start", "Start export", "primary", start),
     btn("export-pause", "Pause", "", call("export.pause")),
     btn("export-resume", "Resume", "", async () => { view.started(); await call("export.resume")(); }),
-    btn("export-cancel", "Cancel", "danger", async () => { if (confirm("Cancel the export? The files already written stay in the archive folder; Resume goes on from them, Discard (on Projects) forgets the project.")) await call("export.cancel")(); }),
+    btn("export-cancel", "Cancel", "danger", async () => { if (confirm("Cancel the export? The files it has written so far are deleted from the archive folder and the project leaves Unfinished; your edits stay, and Start export begins again from the start. (Pause keeps them, to resume later.)")) await call("export.cancel")(); }),
     onBack ? btn("export-back", "Back to the timeline", "", onBack) : null);
   fill(root, h("div", { class: "panel narrow", style: "max-width:720px" },
     h("h2", {}, "Export"),
     h("div", { class: "stats", id: "export-summary" },
-      ...summary.filter(([, , wide]) => !wide).map(([label, value]) => h("div", { class: "stat" }, h("b", {}, value), h("span", {}, label)))),
+      ...summary.filter(([, , wide]) => !wide).map(([label, value]) => h("div", { class: "stat", dataset: { stat: label } }, h("b", {}, value), h("span", {}, label)))),
     ...summary.filter(([, , wide]) => wide).map(([label, value]) => h("p", { class: "muted" }, `${label}: `, h("code", {}, value))),
     progress, line, ops, controls, report));
   // The counts come from the operation log (export.status), never from one run's events: they
@@ -56,7 +56,7 @@ export function renderExport(root, bridge, sessionId, { summary, scenesSelected,
         (st.steps ?? []).forEach((step, i) => setProgress(ops.children[i].querySelector("[role=progressbar]"), step.total ? step.done / step.total : 0));
         root.querySelector("#export-start").disabled = exporting;
         root.querySelector("#export-pause").disabled = !running;
-        root.querySelector("#export-cancel").disabled = !running;
+        root.querySelector("#export-cancel").disabled = !exporting || st.status === "completed";   // a paused export can be cancelled too
         root.querySelector("#export-resume").disabled = running || !exporting || st.status === "completed";
         if (st.failed?.length) fill(report, h("h3", {}, "Failed"), ...st.failed.map((f) => h("p", { class: "muted" }, f)), h("p", {}, "Resume retries what failed; what is done stays."));
         if (st.status === "completed") view.finished({ status: "completed", archive_path: st.archive_path });

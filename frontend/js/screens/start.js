@@ -2,6 +2,7 @@
 // sessions and the recent projects.
 
 import { banner, fill, h, todayYYMMDD } from "../dom.js";
+import { checkDate } from "../rules.js";
 import { clearErrors, fieldError } from "./forms.js";
 import { historyTable } from "./history.js";
 
@@ -53,12 +54,14 @@ export async function renderStart(root, bridge, { openSession, master = "" }) {
     clearErrors(form);
     const v = Object.fromEntries(new FormData(form));
     const params = { master: v.master.trim(), artwork: v.artwork.trim(), date: v.date.trim(), out: v.out.trim() };
-    // an ISO date (what date pickers and most tools write) is taken: the archive's name has YY-MM-DD
-    const iso = /^(\d{2})(\d{2})-(\d{2})-(\d{2})$/.exec(params.date);
-    if (iso) { params.date = `${iso[2]}-${iso[3]}-${iso[4]}`; form.querySelector("#f-date").value = params.date; }
-    const missing = Object.keys(REQUIRED).filter((k) => !params[k]);
-    if (missing.length) {
-      missing.forEach((k, i) => fieldError(form, k, REQUIRED[k], { focus: i === 0 }));
+    // the date by the core's own rule (rules.js, same cases): an ISO date is taken and shown
+    // shortened, a date that is no day is said at once with the others
+    const problems = Object.keys(REQUIRED).filter((k) => !params[k]).map((k) => [k, REQUIRED[k]]);
+    if (params.date) {
+      try { params.date = checkDate(params.date); form.querySelector("#f-date").value = params.date; } catch (err) { problems.push(["date", err.message]); }
+    }
+    if (problems.length) {
+      problems.forEach(([k, text], i) => fieldError(form, k, text, { focus: i === 0 }));
       return;
     }
     if (v.rd.trim()) params.rd = v.rd.trim();
