@@ -306,14 +306,18 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel,
 
 
 def _settled_below(detector: ContentDetector, index: int) -> int:
-    """Frames below this decoded index can no longer become a cut. ContentDetector's flash
-    filter (MERGE) emits a cut either at the frame just scored or, when a merge ends, at its
-    `_last_above` (the last frame over the threshold), which is the one frame held back while it
-    merges. Without that state (another scenedetect) nothing is settled until the end."""
+    """Frames below this decoded index can no longer become a cut, now that frame `index` is
+    scored. ContentDetector's flash filter (MERGE) emits a cut either at the frame just scored or,
+    when a merge ends, at its `_last_above` (the last frame over the threshold) then, and only
+    once that frame is min_scene_len past the merge's start: while it is, that one frame is held
+    back (at most min_scene_len + 1 frames behind); before, only later frames can be cuts.
+    Without that state (another scenedetect) nothing is settled until the end."""
     flash = getattr(detector, "_flash_filter", None)
-    if flash is None or not hasattr(flash, "_merge_triggered"):
+    if flash is None or not all(hasattr(flash, name) for name in (
+            "_merge_triggered", "_last_above", "_merge_start", "_min_length_met")):
         return 0
-    if flash._merge_triggered and flash._last_above is not None:
+    if (flash._merge_triggered and flash._last_above is not None
+            and flash._min_length_met(flash._merge_start, flash._last_above)):
         return getattr(flash._last_above, "index", 0)
     return index + 1
 

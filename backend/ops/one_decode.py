@@ -52,6 +52,8 @@ def spec_for(job: Job) -> web_branch.BranchSpec | None:
                                         job.preset.video, info.video.avg_fps,
                                         job.preset.advanced.extra_video_filters)
     codec, options = web_branch.codec_options(job.preset.video, job.encoder.family)
+    if not _encodes(codec):  # PyAV's own libraries may lack it (h264_nvenc): two passes then
+        return None
     color = _colour(job.master)
     key = web_branch.settings_key({
         "chain": chain, "size": [w, h], "codec": codec, "options": options, "color": color,
@@ -107,6 +109,14 @@ def mux(job: Job, prepared: web_branch.Prepared, out: Path, check, cancel) -> ff
              *encode.audio_args(settings, audio)]
     return encode.encode_file(args, out, settings=settings, metadata=job.metadata,
                               duration=info.duration_s, cancel=cancel, check=check)
+
+
+def _encodes(codec: str) -> bool:
+    try:
+        av.codec.Codec(codec, "w")
+    except (av.FFmpegError, ValueError):
+        return False
+    return True
 
 
 def _colour(master) -> dict[str, int]:
