@@ -235,3 +235,32 @@ def test_nvenc_one_decode_keeps_the_cuts_on_idr_frames(media_dir, tmp_path):
     prepared = _prepared(cache)
     assert _video_packets(web) == _video_packets(Path(prepared["video"]))
     assert set(_first_indices(state, sid)) <= set(_keyframes(web))
+
+
+# --- the branch itself, on a short clip (fast) ------------------------------------------------
+
+def test_the_ingest_decode_encodes_every_frame_with_an_idr_at_each_cut(media_dir, tmp_path):
+    from backend.media import ingest, web_branch
+
+    codec, options = web_branch.codec_options(_Settings(), "x264")
+    spec = web_branch.BranchSpec(chain="scale=320:240:flags=lanczos,setsar=1,format=yuv420p",
+                                 width=320, height=240, codec=codec, options=options,
+                                 out=str(tmp_path / "web.mp4"))
+    seen = []
+    result = ingest.ingest(media_dir / "testvideo.mp4", cache_root=tmp_path / "cache",
+                           want_proxy=False, web=spec, on_web=seen.append)
+    [output] = seen
+    prepared = output.prepared
+    assert prepared is not None, output.web_error
+    cuts = [s.start_index for s in result.scenes[1:]]
+    assert cuts and set(cuts) <= set(prepared.idr_indices)
+    assert prepared.frames == result.frame_count == len(packet_times(tmp_path / "web.mp4"))
+    assert set(cuts) <= set(_keyframes(tmp_path / "web.mp4"))
+    # a bounded buffer: about min_scene_len + 1 frames, plus ffmpeg's skew between its outputs
+    # (16: room for ffmpeg's queues between its two outputs; 9 frames were seen here)
+    assert output.web_peak_frames <= result.min_scene_len + 2 + 16
+
+
+class _Settings:
+    codec, x264_preset, crf, profile, x264_tune, max_bitrate_kbps = \
+        "h264", "ultrafast", 23, "high", None, None
