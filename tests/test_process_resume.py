@@ -43,6 +43,19 @@ class Job:
                 "--out", str(out), "--rd", str(self.rd), *FAST)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def two_pass():
+    """This module kills the two-pass path's web master encode (an ffmpeg the kill must take
+    down); the one-decode run's kill points are tests/test_one_decode.py's."""
+    before = os.environ.get("VIDEO_ARCHIVE_ONE_DECODE")
+    os.environ["VIDEO_ARCHIVE_ONE_DECODE"] = "0"
+    yield
+    if before is None:
+        del os.environ["VIDEO_ARCHIVE_ONE_DECODE"]
+    else:
+        os.environ["VIDEO_ARCHIVE_ONE_DECODE"] = before
+
+
 @pytest.fixture(scope="module")
 def job(tmp_path_factory, media_dir) -> Job:
     folder = tmp_path_factory.mktemp("job")

@@ -103,12 +103,14 @@ def command(args: list[str], ffmpeg: Path | None = None) -> list[str]:
 
 
 def spawn(args: list[str], *, ffmpeg: Path | None = None, stdout=subprocess.DEVNULL,
-          stderr=subprocess.PIPE, die_with_parent: bool = False) -> subprocess.Popen:
+          stderr=subprocess.PIPE, die_with_parent: bool = False,
+          pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
     """Start ffmpeg with `args` (everything after the binary). Callers that stream frames read
     `stdout`; everything else goes through `run` below. `die_with_parent` is safe only when the
     starting thread outlives the child (see the module docstring)."""
     return subprocess.Popen(command(args, ffmpeg), stdin=subprocess.DEVNULL, stdout=stdout,
-                            stderr=stderr, preexec_fn=_death_signal_hook() if die_with_parent else None)
+                            stderr=stderr, pass_fds=pass_fds,
+                            preexec_fn=_death_signal_hook() if die_with_parent else None)
 
 
 # --- run: one ffmpeg job with progress and cancel ---------------------------------------------

@@ -5,6 +5,7 @@ threshold replays the stored scores and never decodes again. docs/ingest.md has 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import threading
@@ -24,6 +25,7 @@ from backend.media.ingest_cache import (FORMAT_VERSION, RECORD_NAME, SCENES_NAME
                                         master_identity)
 from backend.media.ingest_pass import (PROXY_NAME, THUMBS_NAME, PassOutput, PassPlan,
                                        run_pass)
+from backend.media.web_branch import BranchSpec
 from backend.media.ingest_result import (FrameThumbnails, IngestProgress, IngestResult,
                                          MasterIdentity, Scene, SpriteSheets)
 from backend.media.probe import probe
@@ -51,11 +53,14 @@ THUMBS_INDEX = "frames.index.npy"
 def ingest(master: Path, *, threshold: float = DEFAULT_THRESHOLD,
            min_scene_len: int = DEFAULT_MIN_SCENE_LEN, cache_root: Path,
            want_proxy: bool = True, on_progress: Callable[[IngestProgress], None] | None = None,
-           cancel: threading.Event | None = None) -> IngestResult:
+           cancel: threading.Event | None = None, web: BranchSpec | None = None,
+           on_web: Callable[[PassOutput], None] | None = None) -> IngestResult:
     """Scenes, scores, thumbnails and (with want_proxy) a proxy for `master`, from the cache when
     this file was ingested before, else from one decode. Raises InputError (bad path or
     parameters), MediaError (not a usable video, ffmpeg failed, the cache cannot be
-    written) or Cancelled."""
+    written) or Cancelled. With `web`, the decode also encodes the
+    web master (web_branch) and hands the pass's output to `on_web`; a cached result decodes
+    nothing."""
     _check_parameters(threshold, min_scene_len)
     path = Path(master).expanduser().resolve()
     identity = master_identity(path)
@@ -67,9 +72,11 @@ def ingest(master: Path, *, threshold: float = DEFAULT_THRESHOLD,
     if cancel is not None and cancel.is_set():
         raise Cancelled(f"ingest of {path.name} was cancelled")
 
-    plan = plan_pass(path, threshold, min_scene_len, want_proxy)
+    plan = dataclasses.replace(plan_pass(path, threshold, min_scene_len, want_proxy), web=web)
     with cache.partial(entry) as temp:
         output = run_pass(plan, temp, on_progress=on_progress, cancel=cancel)
+        if on_web is not None and web is not None:
+            on_web(output)
         if master_identity(path) != identity:
             raise MediaError(f"{path} changed while it was being read; ingest it again")
         record = _store_pass(temp, identity, plan, output)

@@ -35,6 +35,7 @@ from backend.errors import Cancelled, MediaError
 from backend.media import scene_cuts, waveform
 from backend.media.ffmpeg import spawn, stop, strip_log_prefix
 from backend.media.ingest_result import IngestProgress
+from backend.media.web_branch import Branch, BranchSpec, Prepared
 
 THUMBS_NAME = "frames.mjpeg"
 PROXY_NAME = "proxy.webm"
@@ -66,6 +67,7 @@ class PassPlan:
     audio_stream: int | None = None  # absolute index of the audio stream decoded for peaks/proxy
     audio_channels: int = 0          # channels kept (waveform.MAX_CHANNELS at most)
     audio_rate: int = 0              # its sample rate
+    web: BranchSpec | None = None    # encode the web master from this decode (web_branch)
 
 
 @dataclasses.dataclass
@@ -74,9 +76,12 @@ class PassOutput:
     scores: np.ndarray           # float64 per decoded frame: ContentDetector's content_val
     cuts: list[scene_cuts.FramePosition]
     seconds: float
+    prepared: Prepared | None = None   # the web master from this decode (plan.web)
+    web_error: str | None = None       # why the web branch gave nothing, when it failed
+    web_peak_frames: int = 0           # most full-size frames it held at once
 
 
-def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
+def build_args(plan: PassPlan, out_dir: Path, threads: int, web_fd: int | None = None) -> list[str]:
     """ffmpeg arguments (after the binary) for the pass. Timestamps are copied untouched
     (-copyts) so the detection branch reports the stream's own pts; the proxy restarts at zero.
 
@@ -88,10 +93,17 @@ def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
     tw, th = plan.thumb_size
     resize = "" if plan.detect_size == plan.frame_size else f"scale={dw}:{dh}:flags=fast_bilinear,"
     branches = "split=3[det][thumb_in][prx_in]" if plan.proxy_size else "split=2[det][thumb_in]"
-    chains = [
+    source = f"[0:{plan.stream_index}]"
+    chains = []
+    if plan.web is not None and web_fd is not None:
+        # the full-size picture, before the detection scaler, through the web master's chain
+        chains.append(f"{source}split=2[full][det_src]")
+        chains.append(f"[full]{plan.web.chain}[web]")
+        source = "[det_src]"
+    chains += [
         # fast_bilinear straight to BGR24 is what gives PySceneDetect's cuts (bilinear, area and
         # bicubic made false cuts on fades); OpenCV's own resize cannot be reproduced exactly
-        f"[0:{plan.stream_index}]{resize}format=bgr24,showinfo@det=checksum=0,{branches}",
+        f"{source}{resize}format=bgr24,showinfo@det=checksum=0,{branches}",
         f"[thumb_in]scale={tw}:{th}:flags=area:out_range=pc,setsar=1,format=yuv420p[thumbs]",
     ]
     if plan.audio_stream is not None:
@@ -110,6 +122,9 @@ def build_args(plan: PassPlan, out_dir: Path, threads: int) -> list[str]:
                  "-f", "s16le", str(out_dir / waveform.PCM_NAME)]
     if plan.proxy_size:
         args += proxy_output_args(plan, out_dir / PROXY_NAME)
+    if plan.web is not None and web_fd is not None:
+        args += ["-map", "[web]", "-fps_mode", "passthrough", "-f", "rawvideo",
+                 "-pix_fmt", "yuv420p", f"pipe:{web_fd}"]
     return args
 
 
@@ -159,11 +174,21 @@ def run_pass(plan: PassPlan, out_dir: Path, *,
     detection results. Raises Cancelled (ffmpeg stopped) or MediaError."""
     threads = threads or usable_cores()
     started = time.monotonic()
+    web_read, web_write = _web_pipe(plan)
     try:
-        proc = spawn(build_args(plan, out_dir, threads), stdout=subprocess.PIPE,
-                     stderr=subprocess.PIPE, die_with_parent=True)
+        proc = spawn(build_args(plan, out_dir, threads, web_write), stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE, die_with_parent=True,
+                     pass_fds=() if web_write is None else (web_write,))
     except OSError as exc:
+        for fd in (web_read, web_write):
+            if fd is not None:
+                os.close(fd)
         raise MediaError(f"cannot start ffmpeg: {exc.strerror or exc}") from None
+    branch = None
+    if web_write is not None:
+        os.close(web_write)  # ffmpeg holds it now: its exit ends the reader's stream
+        branch = Branch(plan.web, web_read, time_base=plan.time_base, start_pts=plan.start_pts,
+                        min_scene_len=plan.min_scene_len)
     _widen_pipe(proc.stdout, 4 * plan.detect_size[0] * plan.detect_size[1] * 3)
     log = _LogReader(proc.stderr)
     finished = threading.Event()
@@ -174,7 +199,7 @@ def run_pass(plan: PassPlan, out_dir: Path, *,
         watcher.start()
     try:
         try:
-            output = _detect(plan, proc, log, on_progress, cancel, started)
+            output = _detect(plan, proc, log, on_progress, cancel, started, branch)
             returncode = proc.wait()
         except MediaError:
             # a cancel kills ffmpeg mid-frame: that torn stream is the cancel, not a failure
@@ -184,6 +209,8 @@ def run_pass(plan: PassPlan, out_dir: Path, *,
     finally:
         finished.set()
         stop(proc)
+        if branch is not None:
+            prepared = branch.close()
         log.join(timeout=5)
         proc.stdout.close()
         proc.stderr.close()
@@ -202,7 +229,26 @@ def run_pass(plan: PassPlan, out_dir: Path, *,
         raise MediaError(f"{plan.master.name}: {count} frames arrived but ffmpeg reported "
                          f"{log.timestamps_seen} timestamps")
     output.seconds = time.monotonic() - started
+    if branch is not None:
+        output.prepared, output.web_error = prepared, branch.error
+        output.web_peak_frames = branch.peak_buffered
+        if prepared is not None and prepared.frames != count:
+            output.prepared = None
+            output.web_error = f"the web branch encoded {prepared.frames} of {count} frames"
     return output
+
+
+def _web_pipe(plan: PassPlan) -> tuple[int | None, int | None]:
+    """The pipe the full-size web frames come on (POSIX: ffmpeg writes it as pipe:N)."""
+    if plan.web is None or os.name != "posix":
+        return None, None
+    read, write = os.pipe()
+    if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:
+            fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, 1 << 20)
+        except OSError:
+            pass
+    return read, write
 
 
 def usable_cores() -> int:
@@ -212,7 +258,7 @@ def usable_cores() -> int:
 
 
 def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel,
-            started: float) -> PassOutput:
+            started: float, branch: Branch | None = None) -> PassOutput:
     width, height = plan.detect_size
     frame_bytes = width * height * 3
     buffer = bytearray(frame_bytes)
@@ -235,7 +281,11 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel,
         pts = log.next_pts()
         us = 0 if pts is None else _microseconds(pts, log.time_base, plan)
         pos = scene_cuts.position(index, us, plan.rate)
-        cuts += detector.process_frame(pos, frame)
+        found = detector.process_frame(pos, frame)
+        cuts += found
+        if branch is not None:
+            branch.settle(index, _stream_pts(pts, log.time_base, plan), [c.index for c in found],
+                          _settled_below(detector, index))
         scores.append(score_of())
         microseconds.append(us)
         index += 1
@@ -246,11 +296,37 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel,
                 on_progress(IngestProgress(index, max(plan.frames_total, index),
                                            index / (now - started)))
     cuts += detector.post_process(scene_cuts.position(max(index - 1, 0), 0, plan.rate))
+    if branch is not None and not (cancel is not None and cancel.is_set()):
+        branch.finish(index)
     if on_progress is not None and index and not (cancel is not None and cancel.is_set()):
         on_progress(IngestProgress(index, index, index / max(time.monotonic() - started, 1e-9)))
     return PassOutput(microseconds=np.frombuffer(microseconds, dtype=np.int64).copy(),
                       scores=np.frombuffer(scores, dtype=np.float64).copy(),
                       cuts=scene_cuts.unique_cuts(cuts), seconds=0.0)
+
+
+def _settled_below(detector: ContentDetector, index: int) -> int:
+    """Frames below this decoded index can no longer become a cut, now that frame `index` is
+    scored. ContentDetector's flash filter (MERGE) emits a cut either at the frame just scored or,
+    when a merge ends, at its `_last_above` (the last frame over the threshold) then, and only
+    once that frame is min_scene_len past the merge's start: while it is, that one frame is held
+    back (at most min_scene_len + 1 frames behind); before, only later frames can be cuts.
+    Without that state (another scenedetect) nothing is settled until the end."""
+    flash = getattr(detector, "_flash_filter", None)
+    if flash is None or not all(hasattr(flash, name) for name in (
+            "_merge_triggered", "_last_above", "_merge_start", "_min_length_met")):
+        return 0
+    if (flash._merge_triggered and flash._last_above is not None
+            and flash._min_length_met(flash._merge_start, flash._last_above)):
+        return getattr(flash._last_above, "index", 0)
+    return index + 1
+
+
+def _stream_pts(pts: int | None, time_base: Fraction | None, plan: PassPlan) -> int | None:
+    """A showinfo pts in the video stream's own time base (the filter graph may use another)."""
+    if pts is None or time_base is None or time_base == plan.time_base:
+        return pts
+    return round(pts * time_base / plan.time_base)
 
 
 def _microseconds(pts: int, time_base: Fraction | None, plan: PassPlan) -> int:

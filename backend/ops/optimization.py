@@ -13,7 +13,8 @@ from backend.media import web_master
 from backend.media.segments import Segment
 from backend.media.geometry import aspect_ratio
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
-from backend.ops import web_segments
+from backend.media import probe as media_probe
+from backend.ops import one_decode, web_segments
 from backend.ops.operators import register
 
 UNIT_NAME = "encode web master"
@@ -63,6 +64,8 @@ class OptimizationOperator(Operator):
         settings = job.preset.video
         if p.segments:
             w, h, result, cpu = _joined(unit, job)
+        elif (made := _from_one_decode(unit, job)) is not None:
+            w, h, result, cpu = made
         else:
             made = web_master.encode_web_master(
                 job.master, job.path(unit.outputs[0]), settings=settings,
@@ -97,6 +100,27 @@ def _joined(unit: Unit, job: Job):
         info=job.master_info, cancel=job.cancel)
     _, (w, h) = web_segments.scaled(job)
     return w, h, result, (made.cpu_seconds or 0.0) + (result.cpu_seconds or 0.0)
+
+
+def _from_one_decode(unit: Unit, job: Job):
+    """The web master from the ingest's own encode (one_decode), when it holds every frame and
+    an IDR at every cut; None sends the unit to the two-pass encode."""
+    p: WebMasterParams = unit.params
+    cuts = [job.first_index(s) for s in job.scenes[1:]]
+    prepared = one_decode.prepared_for(job, cuts, p.expected_frames)
+    if prepared is None:
+        return None
+    counted: list[int] = []
+
+    def check(temp) -> None:
+        counted.append(media_probe.probe(temp).video.frame_count)
+        if counted[0] != p.expected_frames:
+            raise MediaError(f"the web master has {counted[0]} frames, the master "
+                             f"{p.expected_frames}")
+
+    result = one_decode.mux(job, prepared, job.path(unit.outputs[0]), check, job.cancel)
+    # the encode's CPU was spent (and counted) in the ingest's decode
+    return prepared.width, prepared.height, result, result.cpu_seconds
 
 
 def web_master_path(job: Job) -> str:
