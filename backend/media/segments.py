@@ -41,7 +41,7 @@ from backend.media.timeline import FrameTimeline
 
 FORMAT_VERSION = 1          # bump when a segment's content for the same key changes
 SEGMENT_SECONDS = 2.0       # the grid inside a scene: a usual streaming GOP
-PREROLL = 8                 # frames encoded before a segment to settle the rate control
+PREROLL = 20              # frames encoded before a segment: x264 rates an IDR by the last ~20 P frames
 POSTROLL = 8                # and after it: the segment ends as it would before an IDR
 FOLDER = "segments"
 
