@@ -78,10 +78,10 @@ def in_use(folder: Path, names: Iterable[str]) -> Iterator[None]:
 
 def touch(paths: Iterable[Path]) -> None:
     """Mark segments as used now (their atime; their mtime stays the encode's)."""
-    now = time.time()
+    now = time.time_ns()
     for path in paths:
         with contextlib.suppress(OSError):
-            os.utime(path, (now, path.stat().st_mtime))
+            os.utime(path, ns=(now, path.stat().st_mtime_ns))
 
 
 def after_export(folder: Path, keep: Iterable[str], cache_root: Path,
