@@ -14,6 +14,7 @@ import numpy as np
 
 from backend import paths, scratch
 from backend.db import open_db
+from backend.media import segment_cache
 from backend.media.ingest import FRAME_US
 from bridge.events import EventHub
 from bridge.jobs import JobManager
@@ -38,6 +39,7 @@ class Bridge:
         # frames rendered on request (frame.get) live here for this run only, bounded by
         # FRAMES_BYTES; a folder a killed run left behind goes at the next start
         self.scratch = scratch.make_dir(SCRATCH_PREFIX)
+        segment_cache.clean(paths.cache_dir(self.db_path))  # leftovers of dead runs, the size bound
         self._lock = threading.Lock()
 
     def for_transport(self, name: str) -> Bridge:

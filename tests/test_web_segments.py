@@ -100,11 +100,13 @@ class Encoded:
         segments.assemble(master, self.store, self.segments, self.web, timeline=self.timeline,
                           settings=self.settings, metadata=META, info=self.info)
 
-    def one_pass(self, out: Path) -> Path:
-        """The web master as it was made before segments: one encode, IDRs at the cuts."""
+    def one_pass(self, out: Path, keyframes: list[int] | None = None) -> Path:
+        """The web master as it was made before segments: one encode, IDRs at the cuts (or at
+        `keyframes`)."""
         web_master.encode_web_master(
             self.master, out, settings=self.settings, encoder_family="x264", metadata=META,
-            cut_times=web_master.cut_times(self.timeline, self.cuts, self.info.start_time_s),
+            cut_times=web_master.cut_times(self.timeline, self.cuts if keyframes is None
+                                           else keyframes, self.info.start_time_s),
             info=self.info)
         return out
 
@@ -151,12 +153,17 @@ def full_frames(path: Path, wanted: set[int]) -> dict[int, np.ndarray]:
 
 
 def check_joins(enc: Encoded, ffmpeg_bin: Path, tmp: Path, *, alike: float = 0.0,
-                quality: bool = True, worst_db: float | None = 0.5) -> None:
+                quality: bool = True) -> None:
     """The join proofs: no decode error, every frame of the master once and in order, the
     master's timestamps, and at every join the quality of a one-pass encode (PSNR against the
     master within 0.5 dB). Each web master frame must look most like its own master frame;
     `alike` (mean squared difference of the small grey pictures) allows near-duplicate frames
-    in masters that have them."""
+    in masters that have them.
+
+    One exception, measured and explained in docs/archive.md: the frame before a grid join (an
+    IDR inside a scene, which the one-pass encode does not have) may fall further in a fade;
+    that frame must then match a one-pass encode with IDRs at the same joins (within 0.2 dB),
+    so the loss is the extra IDR's, not the segments'."""
     assert decode_errors(ffmpeg_bin, enc.web) == ""
     master_times, master_pics = decoded(enc.master)
     web_times, web_pics = decoded(enc.web)
@@ -177,9 +184,17 @@ def check_joins(enc: Encoded, ffmpeg_bin: Path, tmp: Path, *, alike: float = 0.0
     single = full_frames(enc.one_pass(tmp / "one-pass.mp4"), at)
     ours = {i: psnr(joined[i], reference[i]) for i in at}
     theirs = {i: psnr(single[i], reference[i]) for i in at}
-    for i in sorted(at) if worst_db is not None else []:
-        assert ours[i] >= theirs[i] - worst_db, \
-            f"frame {i} at a join: {ours[i]:.2f} dB, one pass {theirs[i]:.2f} dB"
+    below = [i for i in sorted(at) if ours[i] < theirs[i] - 0.5]
+    grid = {j for j in joins if j not in enc.cuts}
+    for i in below:
+        assert i + 1 in grid, f"frame {i} at a join: {ours[i]:.2f} dB, one pass {theirs[i]:.2f} dB"
+    if below:
+        same = full_frames(enc.one_pass(tmp / "one-pass-joins.mp4", keyframes=joins), set(below))
+        for i in below:
+            alike_idrs = psnr(same[i], reference[i])
+            assert ours[i] >= alike_idrs - 0.2, \
+                f"frame {i} before a grid join: {ours[i]:.2f} dB, one pass {theirs[i]:.2f} dB, " \
+                f"one pass with the same IDRs {alike_idrs:.2f} dB"
     assert np.mean(list(ours.values())) >= np.mean(list(theirs.values())) - 0.1
 
 
@@ -211,9 +226,8 @@ def test_make_master_joins(made_master, ffmpeg_bin, tmp_path, shared_cache):
     cuts = [s.start_index for s in result.scenes[1:]]
     assert len(cuts) > 5
     enc = Encoded(made_master, cuts, tmp_path)
-    # its clips hold still, repeated frames; the join frames' mean PSNR is the one-pass
-    # encode's or better, single frames are not (docs/archive.md: 3 dB below in a fade)
-    check_joins(enc, ffmpeg_bin, tmp_path, alike=2.0, worst_db=None)
+    # its clips hold still, repeated frames; two grid joins sit in the fades of fades.mp4
+    check_joins(enc, ffmpeg_bin, tmp_path, alike=2.0)
 
 
 def test_segments_are_encoded_once_and_reused(media_dir, tmp_path):
@@ -257,7 +271,7 @@ def test_segment_values_are_decoded_indices():
 
 # --- the editor: segments in the background, an export that encodes only what changed ----------
 
-def _wait_idle(seconds: float = 120) -> None:
+def _wait_idle(seconds: float = 600) -> None:
     import time
     from backend.jobs import segment_prefetch
 
@@ -389,3 +403,25 @@ def test_an_export_started_before_the_background_encode_wins(db, media_dir, tmp_
     assert project.begin_export(db, sid)
     assert project.prepare_segments(db, sid) is False
     assert segment_prefetch.following() is None
+
+
+BIG_MASTER = Path(os.environ.get("VIDEO_ARCHIVE_BIG_MASTER", "/tmp/i21/master.mov"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not BIG_MASTER.is_file(), reason=f"no 1080p make-master master at {BIG_MASTER} "
+                    "(VIDEO_ARCHIVE_BIG_MASTER names one)")
+def test_1080p_make_master_span_joins(ffmpeg_bin, tmp_path):
+    """24 s of the 1080p ProRes make-master master (stream copy: the same frames), its cuts
+    and grid joins: the join proofs, each join frame within 0.5 dB of one pass."""
+    from backend.media import ingest
+
+    span = tmp_path / "span.mov"
+    subprocess.run([str(ffmpeg_bin), "-v", "error", "-ss", "100", "-i", str(BIG_MASTER), "-t", "24",
+                    "-map", "0:v:0", "-c", "copy", "-y", str(span)], check=True)
+    result = ingest.ingest(span, threshold=27.0, min_scene_len=15, cache_root=tmp_path / "ingest",
+                           want_proxy=False)
+    cuts = [s.start_index for s in result.scenes[1:]]
+    assert len(cuts) >= 3
+    enc = Encoded(span, cuts, tmp_path)
+    check_joins(enc, ffmpeg_bin, tmp_path, alike=2.0)

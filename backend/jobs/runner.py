@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import threading
 import time
 from pathlib import Path
@@ -32,8 +33,10 @@ from backend.media import ffmpeg, ingest_cache
 from backend.media.atomic import remove_partials
 from backend.media.scenes import check_cuts, scenes_at_cuts
 from backend.media.timeline import load_timeline
-from backend.ops import operators, output_paths
+from backend.ops import operators, output_paths, web_segments
 from backend.ops.base import Job, Stage, Unit, UnitResult
+
+log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.25
 
@@ -169,6 +172,10 @@ class Runner:
             return self._fail(job, f"{len(left)} operation(s) could not run; first: "
                                    f"{left[0].operation_name}", warnings)
         sessions.set_status(self.db, sid, "completed")
+        try:
+            web_segments.tidy(job)  # the segment cache keeps this export's segments
+        except OSError as exc:  # the archive is complete; a cache left as it was harms nothing
+            log.warning("the segment cache was not cleaned after the export: %s", exc)
         return self._finish(job, "completed", None, warnings)
 
     def _analyse(self, job: Job) -> None:
@@ -244,13 +251,14 @@ class Runner:
                 if r.status in ("pending", "failed") and u.stage != Stage.ANALYSIS]
         if job.timeline is None and any(operators.get(u.op).needs_timeline for u in todo):
             job.timeline = load_timeline(cached_ingest(job.master, job.detection, job.cache_root, job.cancel))
-        run_graph(todo, lambda u: self._run_unit(job, u, seq[u.name], total) is not None,
-                  int(job.spec.workers or 1), self.cancel.is_set, key=lambda u: u.name,
-                  needs=lambda u: u.needs, done=done,
-                  urgent=lambda u: operators.get(u.op).critical_path,
-                  # what others build on first; then later stages, so a clip goes as soon as the
-                  # web master is there instead of after every R&D file
-                  priority=lambda u: (-int(u.stage),))
+        with web_segments.in_use(job):  # no cache cleanup removes what this export joins
+            run_graph(todo, lambda u: self._run_unit(job, u, seq[u.name], total) is not None,
+                      int(job.spec.workers or 1), self.cancel.is_set, key=lambda u: u.name,
+                      needs=lambda u: u.needs, done=done,
+                      urgent=lambda u: operators.get(u.op).critical_path,
+                      # what others build on first; then later stages, so a clip goes as soon
+                      # as the web master is there instead of after every R&D file
+                      priority=lambda u: (-int(u.stage),))
         if self.cancel.is_set():
             raise Cancelled("paused")
 

@@ -33,7 +33,7 @@ import av
 import msgspec
 
 from backend.errors import MediaError
-from backend.media import encode, ffmpeg, ingest_cache, stills
+from backend.media import encode, ffmpeg, ingest_cache, segment_cache, stills
 from backend.media import probe as media_probe
 from backend.media.atomic import PARTIAL_MARKER, atomic_output
 from backend.media.metadata import ArchiveMetadata
@@ -41,7 +41,7 @@ from backend.media.timeline import FrameTimeline
 
 FORMAT_VERSION = 1          # bump when a segment's content for the same key changes
 SEGMENT_SECONDS = 2.0       # the grid inside a scene: a usual streaming GOP
-PREROLL = 8                 # frames encoded before a segment to settle the rate control
+PREROLL = 20              # frames encoded before a segment: x264 rates an IDR by the last ~20 P frames
 POSTROLL = 8                # and after it: the segment ends as it would before an IDR
 FOLDER = "segments"
 
@@ -124,6 +124,7 @@ def encode_missing(master: str | os.PathLike, store: Store, segments: Sequence[S
     """Encode those of `segments` the store lacks, one ffmpeg each. Returns (segments encoded,
     CPU seconds, peak RSS bytes) of the ffmpeg runs."""
     todo = store.missing(segments)
+    segment_cache.touch(store.path(s) for s in segments if s not in todo)  # used again
     total = sum(s.frames for s in todo) or 1
     done_frames, made, cpu, rss = 0, 0, 0.0, 0.0
     for seg in todo:
@@ -254,6 +255,7 @@ def assemble(master: str | os.PathLike, store: Store, segments: Sequence[Segment
         raise MediaError(f"{len(lost)} web master segment(s) are not in the cache (first: "
                          f"{lost[0]}): run the export again to encode them")
     check_parameter_sets(paths)
+    segment_cache.touch(paths)
     expected = sum(s.frames for s in segments)
     lines = []
     for seg, path in zip(segments, paths):

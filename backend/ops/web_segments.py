@@ -5,9 +5,12 @@ earlier export of the same master with the same settings left them) is not encod
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import msgspec
 
-from backend.media import encode, ingest_cache, segments
+from backend.media import encode, ingest_cache, segment_cache, segments
 from backend.media.segments import Segment
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.operators import register
@@ -45,6 +48,24 @@ def store(job: Job) -> segments.Store:
     identity = job.spec.master_identity or ingest_cache.master_identity(job.master)
     return segments.store_for(job.cache_root, identity, settings=job.preset.video,
                               family=job.encoder.family, chain=scaled(job)[0])
+
+
+@contextlib.contextmanager
+def in_use(job: Job) -> Iterator[None]:
+    """While an export runs, its segments are pinned: no cleanup removes them."""
+    if not segmented(job) or job.timeline is None:
+        yield
+        return
+    with segment_cache.in_use(store(job).folder, [s.name for s in job_segments(job)]):
+        yield
+
+
+def tidy(job: Job) -> None:
+    """After a completed export: its store keeps this export's segments (a reopened project
+    reuses them), the rest of the store goes, and the cache stays within its bound."""
+    if segmented(job) and job.timeline is not None:
+        segment_cache.after_export(store(job).folder, [s.name for s in job_segments(job)],
+                                   job.cache_root)
 
 
 def unit_name(seg: Segment) -> str:
