@@ -18,6 +18,7 @@ import apsw
 import pytest
 
 import browser
+from backend.archive.verify import verify
 from conftest import make_hits_master
 
 CHILD = Path(__file__).with_name("app_window_child.py")
@@ -97,13 +98,13 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     assert (geometry["width"], geometry["height"]) == (1440, 900), geometry
 
 
-def _close_child(display, db, media_dir, tmp_path) -> dict:
+def _close_child(display, db, media_dir, tmp_path, *mode: str) -> dict:
     runtime = tempfile.mkdtemp(prefix="app-runtime-")
     os.chmod(runtime, 0o700)
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
     proc = subprocess.run([sys.executable, str(CLOSE_CHILD), str(db), str(media_dir / "testvideo.mp4"),
-                           str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=900)
+                           str(tmp_path / "out"), *mode], env=env, capture_output=True, text=True, timeout=900)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("APP-RESULT ")]
     assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{proc.stderr[-3000:]}"
     result = json.loads(lines[-1][len("APP-RESULT "):])
@@ -167,6 +168,17 @@ def test_a_second_instance_is_refused(tmp_path):
             InstanceLock(tmp_path).acquire()
     with InstanceLock(tmp_path):  # released: the next start works
         pass
+
+
+def test_the_close_question_closes_itself_when_the_export_finishes_behind_it(display, media_dir, tmp_path):
+    """In the real window: closed during an export, it asks (naming the artwork); nobody answers,
+    the export finishes, the question goes by itself with a note, and the window then closes
+    without asking again; the archive is complete."""
+    db = tmp_path / "config" / "state.db"
+    result = _close_child(display, db, media_dir, tmp_path, "finish")
+    assert len(result["asked"]) == 1 and "Close Test" in result["asked"][0], result
+    assert "finished: the window can be closed now" in result["banner"], result
+    assert verify(result["archive"]).status == "intact"
 
 
 def test_the_close_question_is_taken_back_when_the_exports_finish():

@@ -45,6 +45,13 @@ def test_every_screen_passes_axe_at_the_minimum_size(editor_server, media_dir, t
         page.click("#about-button")
         check(page, "about", found)
         page.keyboard.press("Escape")
+        # the desktop shell's close question (App/shell.py calls these): it opens with the focus
+        # on "Keep working", and goes by itself when the export finishes behind it
+        page.evaluate("() => window.videoArchive.askClose('\u201cReach\u201d')")
+        assert page.evaluate("() => document.activeElement.id") == "close-keep"
+        check(page, "close question", found)
+        page.evaluate("() => window.videoArchive.closeAskDone('\u201cReach\u201d')")
+        assert page.locator("#close-ask").is_hidden()
 
         # an ISO date is taken (the archive is named YY-MM-DD)
         create_project(page, url, media_dir / "counter.mp4", "Reach", tmp_path / "out", date="2026-11-25")

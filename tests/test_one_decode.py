@@ -121,6 +121,27 @@ def test_process_encodes_the_web_master_from_the_ingest_decode(clip, media_dir, 
 
 
 @pytest.mark.slow
+def test_another_thresholds_encode_is_never_taken_for_this_one(media_dir, tmp_path):
+    """A run at threshold 15 leaves its one-decode encode (IDRs at its own cuts) in the cache;
+    a later run at threshold 30 on the same master must not mux it: its web master has no IDR
+    where only threshold 15 cut, and every clip is still its scene exactly."""
+    master = tmp_path / "master.mp4"
+    shutil.copy(media_dir / "testvideo.mp4", master)
+    state = State(tmp_path / "state", tmp_path / "cache")
+    first = _process(state, master, tmp_path / "out-t15", "--threshold", "15")
+    assert first.rc == 0, first.stderr
+    after = _process(state, master, tmp_path / "out")
+    assert after.rc == 0, after.stderr
+    check_complete(state, after.outcome["session_id"], tmp_path / "out" / PREFIX)
+    web = tmp_path / "out" / PREFIX / "masters" / f"{PREFIX}_master-web.mp4"
+    fifteen = set(_first_indices(state, first.outcome["session_id"]))
+    thirty = set(_first_indices(state, after.outcome["session_id"]))
+    assert fifteen - thirty, "threshold 15 should cut where 30 does not"
+    assert thirty <= set(_keyframes(web))
+    assert not (fifteen - thirty) & set(_keyframes(web))
+
+
+@pytest.mark.slow
 def test_a_lost_encode_falls_back_to_two_passes(media_dir, tmp_path):
     """The prepared encode gone between analysis and export (a cleaned cache): the web master
     unit encodes from the master as before; the archive is complete."""
@@ -253,7 +274,7 @@ def test_the_ingest_decode_encodes_every_frame_with_an_idr_at_each_cut(media_dir
     prepared = output.prepared
     assert prepared is not None, output.web_error
     cuts = [s.start_index for s in result.scenes[1:]]
-    assert cuts and set(cuts) <= set(prepared.idr_indices)
+    assert cuts and set(prepared.idr_indices) == {0, *cuts}
     assert prepared.frames == result.frame_count == len(packet_times(tmp_path / "web.mp4"))
     assert set(cuts) <= set(_keyframes(tmp_path / "web.mp4"))
     # a bounded buffer: about min_scene_len + 1 frames, plus ffmpeg's skew between its outputs

@@ -15,6 +15,7 @@ from backend.db import sessions
 from backend.db.history import HistoryRecord
 from backend.db.session_spec import Group, MasterSummary, groups_of
 from backend.media import ingest
+from backend.media import probe as media_probe
 from backend.model.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESHOLD, DetectionParams
 from backend.media.metadata import ArchiveMetadata
 from backend.ops.base import Job
@@ -40,6 +41,10 @@ def build_job(db, session, cancel, *, master_info=None) -> Job:
               metadata=spec.metadata, spec=spec, cache_root=paths.cache_dir(db.path),
               master_info=master_info or spec.master_info, cancel=cancel,
               detection=detection_of(session))
+    if job.master_info is None and (spec.analysed or spec.export_planned):
+        # analysed by code that did not keep the probe: the analysis does not run again, and the
+        # export's operators size and time their outputs by it
+        job.master_info = media_probe.probe(job.master)
     # Operators that summarise the session (the process log, the manifest) read it through these.
     job.journal = lambda: sessions.operations(db, sid)
     job.registered = lambda: db_files.list_for(db, sid)

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from backend.media.atomic import PARTIAL_MARKER
 
+FOLDER = "segments"  # under the cache root: segments/<master key>/<settings key>/
+
 DEFAULT_LIMIT = 20 * 1024 ** 3   # bytes of segments kept across all masters
 PIN = ".pin-"
 _PIN_OWNER = re.compile(r"\.pin-(\d+)-")
@@ -136,8 +138,6 @@ def clean(cache_root: Path, limit: int = DEFAULT_LIMIT) -> list[Path]:
 
 
 def _stores(cache_root: Path) -> list[Path]:
-    from backend.media.segments import FOLDER
-
     return [p for p in (Path(cache_root) / FOLDER).glob("*/*") if p.is_dir()]
 
 

@@ -43,7 +43,7 @@ FORMAT_VERSION = 1          # bump when a segment's content for the same key cha
 SEGMENT_SECONDS = 2.0       # the grid inside a scene: a usual streaming GOP
 PREROLL = 20              # frames encoded before a segment: x264 rates an IDR by the last ~20 P frames
 POSTROLL = 8                # and after it: the segment ends as it would before an IDR
-FOLDER = "segments"
+FOLDER = segment_cache.FOLDER
 
 
 class Segment(msgspec.Struct, frozen=True, array_like=True):

@@ -58,7 +58,9 @@ def spec_for(job: Job) -> web_branch.BranchSpec | None:
     key = web_branch.settings_key({
         "chain": chain, "size": [w, h], "codec": codec, "options": options, "color": color,
         "av": av.__version__, "libs": {k: list(v) for k, v in av.library_versions.items()},
-        "ffmpeg": list(_binary_identity())})
+        "ffmpeg": list(_binary_identity()),
+        # the IDRs sit on this detection's cuts: another threshold keeps its own file
+        "detection": [job.detection.threshold, job.detection.min_scene_len]})
     folder = Path(job.cache_root) / web_branch.PREPARED_DIR
     name = f"{entry_key(master_identity(Path(job.master).resolve()))}-{key}.mp4"
     return web_branch.BranchSpec(chain=chain, width=w, height=h, codec=codec, options=options,
@@ -78,8 +80,8 @@ def record(spec: web_branch.BranchSpec, prepared: web_branch.Prepared) -> None:
 
 
 def prepared_for(job: Job, cut_indices: list[int], frames: int) -> web_branch.Prepared | None:
-    """The one-decode encode of this job's master and settings, if it holds every frame and an
-    IDR at every cut."""
+    """The one-decode encode of this job's master and settings, if it holds every frame and its
+    IDRs are the first frame and the cuts."""
     spec = spec_for(job)
     if spec is None:
         return None
@@ -89,7 +91,8 @@ def prepared_for(job: Job, cut_indices: list[int], frames: int) -> web_branch.Pr
     except (OSError, msgspec.DecodeError):
         return None
     if (prepared.video != spec.out or not Path(spec.out).is_file() or prepared.frames != frames
-            or not set(cut_indices) <= set(prepared.idr_indices)):
+            or set(prepared.idr_indices) != {0, *cut_indices}):
+        # exactly the cuts' IDRs: an archive never depends on which run left the file
         return None
     return prepared
 

@@ -88,7 +88,7 @@ function toggleOverlay(id) {
   overlay.hidden = !show;
   if (show) {
     if (!wasOpen) focusBefore = document.activeElement;
-    overlay.querySelector("[role=dialog]").focus();
+    overlay.querySelector("[role=dialog], [role=alertdialog]").focus();
   } else {
     focusBefore?.focus?.();
     focusBefore = null;
