@@ -30,7 +30,7 @@ def drive(window) -> None:
     try:
         wait(window, "!!document.querySelector('#new-project') && document.querySelector('#f-preset').options.length > 0", 60, "the start screen")
         window.evaluate_js("""window.videoArchive.bridge.call('presets.create', {id: 'slow', name: 'Slow',
-            overrides: {video: {x264_preset: 'veryslow'}}}).then(() => { window.__preset = true; })""")
+            overrides: {video: {x264_preset: 'veryslow', max_width: 640, max_height: 360}}}).then(() => { window.__preset = true; })""")
         wait(window, "window.__preset === true", 30, "the slow preset")
         window.evaluate_js("location.reload()")
         wait(window, "!!document.querySelector('#new-project') && [...document.querySelector('#f-preset').options].some((o) => o.value === 'slow')", 60, "the start screen again")

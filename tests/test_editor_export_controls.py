@@ -47,9 +47,10 @@ def test_pause_resume_and_cancel_from_the_export_screen(editor_server, media_dir
     with chromium() as page:
         page.goto(url)
         page.wait_for_selector("#new-project")
-        # a slow preset (x264 veryslow), so that the export is still running when Pause is pressed
+        # a slow preset (x264 veryslow, at 640x360 so that the whole export after the cancel stays short),
+        # so that the export is still running when Pause is pressed
         page.evaluate("""() => window.videoArchive.bridge.call('presets.create', {id: 'slow', name: 'Slow',
-            overrides: {video: {x264_preset: 'veryslow'}}})""")
+            overrides: {video: {x264_preset: 'veryslow', max_width: 640, max_height: 360}}})""")
         sid = create_project(page, url, media_dir / "testvideo.mp4", "Controls", out, preset="slow")
         page.click("#export")
         page.wait_for_selector("#screen-export:not([hidden]) #export-start")

@@ -48,6 +48,11 @@ def media(tmp_path_factory, ffmpeg_bin) -> Path:
     ffmpeg(ffmpeg_bin, "-i", str(folder / "two.mp4"), "-vf",
            "setpts='if(lt(N,10),N/25/TB,(N+N*N/150)/25/TB)'", "-fps_mode", "passthrough",
            "-c:v", "libx264", "-pix_fmt", "yuv420p", str(folder / "vfr-two.mp4"))
+    # long enough that a kill sent when detection starts lands while it runs (a cold cache)
+    ffmpeg(ffmpeg_bin, "-f", "lavfi", "-i", "testsrc2=size=480x270:rate=25:duration=10",
+           "-f", "lavfi", "-i", "mandelbrot=size=480x270:rate=25", "-t", "20",
+           "-filter_complex", two, "-map", "[v]", "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", str(folder / "long.mp4"))
     return folder
 
 
@@ -289,10 +294,16 @@ def test_verification_counts_clip_frames_in_the_files(media, tmp_path):
 # --- sessions: one writer per folder, a finished archive never written again -------------------
 
 def kill_during_detection(state: State, master: Path, out: Path) -> str:
-    proc = state.start("process", str(master), "--artwork", "Hard", "--date", DATE, "--out", str(out), *FAST)
+    """A run killed while it detects: a cold cache of its own, so the detection decodes."""
+    cold = state.env(VIDEO_ARCHIVE_CACHE=str(out.parent / "cold-cache"))
+    proc = state.start("process", str(master), "--artwork", "Hard", "--date", DATE, "--out", str(out),
+                       *FAST, env=cold)
     result = run_until(proc, lambda e, _: e["type"] == "unit_started" and e.get("op") == "scene_detection",
                        lambda p: os.killpg(p.pid, signal.SIGKILL))
-    return result.first(type="session_started")["session_id"]
+    sid = result.first(type="session_started")["session_id"]
+    spec = json.loads(state.session(sid)["process_metadata"])
+    assert not spec.get("analysed"), "the kill landed after the detection (the test's premise)"
+    return sid
 
 
 def pause_after_stills(state: State, master: Path, out: Path, *extra: str,
@@ -307,8 +318,8 @@ def pause_after_stills(state: State, master: Path, out: Path, *extra: str,
 
 def test_a_stale_session_is_replaced_and_never_resumed_into_the_finished_archive(state, media, tmp_path):
     out = tmp_path / "out"
-    stale = kill_during_detection(state, media / "two.mp4", out)
-    result = process(state, media / "two.mp4", out)
+    stale = kill_during_detection(state, media / "long.mp4", out)
+    result = process(state, media / "long.mp4", out)
     assert result.rc == 0, result.stderr
     assert any(stale in w and "replaced" in w for w in result.outcome["warnings"])
     archive = Path(result.outcome["archive_path"])
