@@ -235,6 +235,38 @@ def test_kill_anywhere_in_the_one_decode_run_resumes_to_the_same_archive(
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
+# --- the cache folder that jobs share ----------------------------------------------------------
+
+def test_a_job_never_removes_the_encode_another_job_is_writing(tmp_path):
+    """Two jobs (a batch, Ray tasks) share the cache: starting one removes what dead writers of
+    its own output left, and partial files nobody has written for a day, but never another job's
+    encode in progress; a second writer of the same output leaves it to the first."""
+    import time
+
+    from backend.media.web_branch import BranchSpec
+    from backend.ops import one_decode
+
+    folder = tmp_path / PREPARED_DIR
+    spec = {"chain": "", "width": 2, "height": 2, "codec": "libx264", "options": {}}
+    mine, theirs = (BranchSpec(**spec, out=str(folder / f"{name}.mp4")) for name in ("a-1", "b-2"))
+    with one_decode.writing(theirs) as taken:
+        assert taken == theirs
+        running = folder / ".b-2.partial-00aa11bb.mp4"
+        running.write_bytes(b"being written")
+        dead_mine = folder / ".a-1.partial-0badc0de.mp4"
+        dead_mine.write_bytes(b"left by a killed run")
+        old = folder / ".c-3.partial-12345678.mp4"
+        old.write_bytes(b"left two days ago")
+        two_days = time.time() - 2 * 86400
+        os.utime(old, (two_days, two_days))
+        with one_decode.writing(mine) as taken_mine:
+            assert taken_mine == mine
+            assert running.exists() and not dead_mine.exists() and not old.exists()
+        with one_decode.writing(theirs) as second:
+            assert second is None  # the first writer of that output is still at it
+        assert running.exists()
+
+
 # --- NVENC: the same forced IDRs (runs where an NVENC encode works) ---------------------------
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ folder, then rename. A killed process leaves at most a `.partial-` file, never a
 import contextlib
 import os
 import secrets
+import time
 from pathlib import Path
 
 from backend.errors import MediaError
@@ -11,6 +12,7 @@ from backend.media.file_names import NAME_MAX_BYTES, cut_to_bytes, split_suffix
 
 # Every temporary name carries this marker, so resume and cleanup can recognise leftovers.
 PARTIAL_MARKER = ".partial-"
+STALE_PARTIAL_S = 86400  # a temporary file untouched this long belongs to a dead run
 
 
 def partial_name(path: Path) -> Path:
@@ -68,6 +70,23 @@ def remove_partials(folder: str | os.PathLike) -> list[Path]:
         if candidate.is_file() and is_partial(candidate):
             candidate.unlink()
             removed.append(candidate)
+    return removed
+
+
+def remove_stale_partials(folder: str | os.PathLike, *,
+                          older_than_s: float = STALE_PARTIAL_S) -> list[Path]:
+    """Delete the temporary files in `folder` (not below) that nobody has written for
+    `older_than_s`: for a folder live processes may be writing into (a cache that several jobs
+    share), where remove_partials would pull a running job's file from under it."""
+    cutoff = time.time() - older_than_s
+    removed = []
+    for candidate in Path(folder).glob(f".*{PARTIAL_MARKER}*"):
+        try:
+            if is_partial(candidate) and candidate.is_file() and candidate.stat().st_mtime < cutoff:
+                candidate.unlink()
+                removed.append(candidate)
+        except OSError:  # gone meanwhile (its writer renamed it), or not ours to remove
+            continue
     return removed
 
 

@@ -25,14 +25,13 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from backend.media.atomic import PARTIAL_MARKER
+from backend.media.atomic import PARTIAL_MARKER, STALE_PARTIAL_S
 
 FOLDER = "segments"  # under the cache root: segments/<master key>/<settings key>/
 
 DEFAULT_LIMIT = 20 * 1024 ** 3   # bytes of segments kept across all masters
 PIN = ".pin-"
 _PIN_OWNER = re.compile(r"\.pin-(\d+)-")
-STALE_PARTIAL_S = 86400          # a temporary file untouched this long belongs to a dead run
 _guard = threading.Lock()        # one cleanup or pin write at a time in this process
 
 

@@ -9,22 +9,29 @@ pipe). `VIDEO_ARCHIVE_ONE_DECODE=0` keeps the two-pass path (bench/process measu
 
 The encode lives in the cache (`CACHE/web-one-decode/<master key>-<settings key>.mp4` and its
 `.json`), never in the archive: a kill -9 during the decode leaves at most a `.partial-` file
-there (removed by the next one-decode run), and the analysis is run again on resume; a kill after
+there (removed by the next one-decode run of the same master and settings, or after a day), and the analysis is run again on resume; a kill after
 it finds the file and muxes it. When the file is gone, or its IDR frames do not hold the cuts,
 the web master unit encodes in a second pass as before: every path ends in the same archive."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
 import msgspec
 
 from backend.media import encode, ffmpeg, web_branch
-from backend.media.atomic import remove_partials, write_bytes_atomic
+from backend.media.atomic import PARTIAL_MARKER, remove_stale_partials, write_bytes_atomic
 from backend.media.ingest_cache import entry_key, master_identity
 from backend.ops.base import Job
+
+try:
+    import fcntl
+except ImportError:  # Windows: no one decode there (eligible)
+    fcntl = None
 
 ENV_SWITCH = "VIDEO_ARCHIVE_ONE_DECODE"
 
@@ -67,11 +74,33 @@ def spec_for(job: Job) -> web_branch.BranchSpec | None:
                                  out=str(folder / name), color=color)
 
 
-def clean(spec: web_branch.BranchSpec) -> None:
-    """Leftovers of a killed one-decode run (`.partial-` files) go before a new one starts."""
-    folder = Path(spec.out).parent
-    if folder.is_dir():
-        remove_partials(folder)
+@contextlib.contextmanager
+def writing(spec: web_branch.BranchSpec | None) -> Iterator[web_branch.BranchSpec | None]:
+    """Held while this job's ingest encodes `spec.out`: an exclusive lock beside it, which the
+    kernel drops when the job dies. Taken, it yields `spec`, after removing what dead writers of
+    this output left (`.partial-` files) and any other partial untouched for a day; other jobs
+    sharing the cache may be encoding their own files in this folder right now. Not taken
+    (another job encodes the same master with the same settings now), it yields None: this job
+    encodes its web master in the second pass."""
+    if spec is None or fcntl is None:
+        yield None
+        return
+    out = Path(spec.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out.with_name(out.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield None
+            return
+        for left in out.parent.glob(f".{out.stem}{PARTIAL_MARKER}*"):
+            with contextlib.suppress(OSError):
+                left.unlink()
+        remove_stale_partials(out.parent)
+        yield spec
+    finally:
+        os.close(fd)
 
 
 def record(spec: web_branch.BranchSpec, prepared: web_branch.Prepared) -> None:

@@ -34,23 +34,21 @@ class SceneDetectionOperator(Operator):
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         p: DetectParams = unit.params
         # a headless run encodes its web master from this decode (one_decode)
-        web = one_decode.spec_for(job)
         warnings: list[str] = []
-        if web is not None:
-            one_decode.clean(web)
+        with one_decode.writing(one_decode.spec_for(job)) as web:
 
-        def took(output) -> None:
-            if output.prepared is not None:
-                one_decode.record(web, output.prepared)
-            elif output.web_error:
-                warnings.append(f"one decode: {output.web_error}; the web master is encoded "
-                                "in a second pass")
+            def took(output) -> None:
+                if output.prepared is not None:
+                    one_decode.record(web, output.prepared)
+                elif output.web_error:
+                    warnings.append(f"one decode: {output.web_error}; the web master is "
+                                    "encoded in a second pass")
 
-        result = ingest.ingest(
-            job.master, threshold=p.threshold, min_scene_len=p.min_scene_len,
-            cache_root=job.cache_root, want_proxy=p.want_proxy, cancel=job.cancel,
-            on_progress=lambda pr: progress(min(1.0, pr.frames_done / max(pr.frames_total, 1))),
-            web=web, on_web=took)
+            result = ingest.ingest(
+                job.master, threshold=p.threshold, min_scene_len=p.min_scene_len,
+                cache_root=job.cache_root, want_proxy=p.want_proxy, cancel=job.cancel,
+                on_progress=lambda pr: progress(min(1.0, pr.frames_done / max(pr.frames_total, 1))),
+                web=web, on_web=took)
         progress(1.0)
         return UnitResult(scenes=list(result.scenes), timeline=load_timeline(result),
                           warnings=warnings)
