@@ -92,6 +92,12 @@ def test_the_editor_from_the_keyboard(editor_server, media_dir, tmp_path):
         page.keyboard.press("Enter")
         assert "timecode (00:01:02:03)" in page.text_content("#banner-text")
         page.keyboard.press("Escape")
+        press(page, "t")  # past the end: said, and the playhead stays
+        page.keyboard.type("123")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => /outside the film/.test(document.querySelector('#banner-text').textContent)")
+        assert state(page)["playhead"] == 27
+        page.keyboard.press("Escape")
 
         # the grid: it opens on the playhead's scene; arrows move, Enter goes there
         press(page, "g")

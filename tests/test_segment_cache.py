@@ -18,7 +18,7 @@ SIZE = 1000  # bytes of each fake segment
 
 
 def store_folder(root: Path, master: str = "m", settings: str = "s") -> Path:
-    return root / segments.FOLDER / master / settings
+    return root / segment_cache.FOLDER / master / settings
 
 
 def encode(folder: Path, plan: list[segments.Segment]) -> None:
@@ -152,7 +152,7 @@ def test_cleanup_during_a_real_export_is_safe_and_the_export_keeps_its_own(
     monkeypatch.setattr(segments, "assemble", cleaning_assemble)
     outcome = project.export(db, sid)
     assert outcome.status == "completed", outcome.error
-    left = {p.name for p in (cache / segments.FOLDER).rglob("*.mp4")}
+    left = {p.name for p in (cache / segment_cache.FOLDER).rglob("*.mp4")}
     assert left == {"0000000-0000006.mp4", "0000007-0000014.mp4", "0000015-0000020.mp4",
                     "0000021-0000029.mp4"}
     # the cleanups during the export removed only the segments no cut list of the export used

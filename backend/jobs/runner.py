@@ -123,6 +123,8 @@ class Runner:
         ffmpeg.configure(db_settings.get(self.db, "ffmpeg_path"))
         check_master_unchanged(session)
         job = build_job(self.db, session, self.cancel)
+        if job.spec.master_info is None and job.master_info is not None:
+            self._update_spec(sid, master_info=job.master_info)  # probed now for an old session
         sessions.reset_unfinished(self.db, sid)
         remove_partials(job.archive)
         self._run_started = time.monotonic()

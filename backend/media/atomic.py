@@ -2,6 +2,7 @@
 folder, then rename. A killed process leaves at most a `.partial-` file, never a torn final file."""
 
 import contextlib
+import glob
 import os
 import secrets
 import time
@@ -73,14 +74,16 @@ def remove_partials(folder: str | os.PathLike) -> list[Path]:
     return removed
 
 
-def remove_stale_partials(folder: str | os.PathLike, *,
-                          older_than_s: float = STALE_PARTIAL_S) -> list[Path]:
+def remove_stale_partials(folder: str | os.PathLike, *, older_than_s: float = STALE_PARTIAL_S,
+                          of: Path | None = None) -> list[Path]:
     """Delete the temporary files in `folder` (not below) that nobody has written for
-    `older_than_s`: for a folder live processes may be writing into (a cache that several jobs
-    share), where remove_partials would pull a running job's file from under it."""
+    `older_than_s` (only those of the final file `of`, when given): for a folder live processes
+    may be writing into (a cache that several jobs share), where remove_partials would pull a
+    running job's file from under it."""
     cutoff = time.time() - older_than_s
     removed = []
-    for candidate in Path(folder).glob(f".*{PARTIAL_MARKER}*"):
+    stem = "*" if of is None else glob.escape(split_suffix(Path(of).name)[0])
+    for candidate in Path(folder).glob(f".{stem}{PARTIAL_MARKER}*"):
         try:
             if is_partial(candidate) and candidate.is_file() and candidate.stat().st_mtime < cutoff:
                 candidate.unlink()

@@ -43,7 +43,6 @@ FORMAT_VERSION = 1          # bump when a segment's content for the same key cha
 SEGMENT_SECONDS = 2.0       # the grid inside a scene: a usual streaming GOP
 PREROLL = 20              # frames encoded before a segment: x264 rates an IDR by the last ~20 P frames
 POSTROLL = 8                # and after it: the segment ends as it would before an IDR
-FOLDER = segment_cache.FOLDER
 
 
 class Segment(msgspec.Struct, frozen=True, array_like=True):
@@ -85,7 +84,8 @@ class Store:
     """One folder of the segment cache: one master, one set of encoder settings."""
 
     def __init__(self, cache_root: str | os.PathLike, master_key: str, settings_key: str):
-        self.folder = Path(cache_root).expanduser().absolute() / FOLDER / master_key / settings_key
+        self.folder = (Path(cache_root).expanduser().absolute() / segment_cache.FOLDER / master_key
+                       / settings_key)
 
     def path(self, seg: Segment) -> Path:
         return self.folder / seg.name

@@ -24,7 +24,7 @@ import av
 import msgspec
 
 from backend.media import encode, ffmpeg, web_branch
-from backend.media.atomic import PARTIAL_MARKER, remove_stale_partials, write_bytes_atomic
+from backend.media.atomic import remove_stale_partials, write_bytes_atomic
 from backend.media.ingest_cache import entry_key, master_identity
 from backend.ops.base import Job
 
@@ -94,9 +94,7 @@ def writing(spec: web_branch.BranchSpec | None) -> Iterator[web_branch.BranchSpe
         except BlockingIOError:
             yield None
             return
-        for left in out.parent.glob(f".{out.stem}{PARTIAL_MARKER}*"):
-            with contextlib.suppress(OSError):
-                left.unlink()
+        remove_stale_partials(out.parent, of=out, older_than_s=0)  # its dead writers' (the lock)
         remove_stale_partials(out.parent)
         yield spec
     finally:

@@ -24,8 +24,8 @@ def segmented(job: Job) -> bool:
     """An editor's project (SessionSpec.web_segments) whose preset puts keyframes at the cuts
     and keeps every frame: a frame-rate cap (an fps filter) chooses frames by the whole film's
     clock, so such a preset encodes in one pass."""
-    if not job.spec.web_segments or job.master_info is None:
-        return False   # a headless run, or a session planned before segments (nothing probed)
+    if not job.spec.web_segments:
+        return False   # a headless run
     video = job.preset.video
     fps = job.master_info.video.avg_fps
     capped = bool(video.max_fps and fps and fps > video.max_fps + 1e-3)

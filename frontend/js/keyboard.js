@@ -83,6 +83,8 @@ export const keyboard = {
   goTo(text) {
     try {
       const frame = parseGoTo(text, this.rate, S.sceneStarts(this.state));
+      const { first, end } = this.state;  // past either end is said, not silently clamped
+      if (frame < first || frame >= end) throw new RangeError(`${String(text).trim()} is outside the film: its frames are ${first} to ${end - 1}.`);
       this.commit(S.setPlayhead(this.state, frame), { follow: true });
       this.el.goto.value = "";
       this.timeline.canvas.focus();
