@@ -86,8 +86,12 @@ def writing(spec: web_branch.BranchSpec | None) -> Iterator[web_branch.BranchSpe
         yield None
         return
     out = Path(spec.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out.with_name(out.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out.with_name(out.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:  # a cache it cannot write: the one decode is only a saving
+        yield None
+        return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
