@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 
-from editor_page import chromium, create_project, cut_point, drag, press, save_screenshot, state, wait_saved
+from editor_page import chromium, create_project, cut_point, drag, press, save_screenshot, state, wait_saved, wait_until
 
 SHOTS = os.environ.get("VIDEO_ARCHIVE_SCREENSHOTS")  # a folder: docs/screens
 
@@ -184,4 +184,51 @@ def test_the_editor_from_the_keyboard(editor_server, media_dir, tmp_path):
         scenes = json.loads(db.execute("SELECT scenes_data FROM processing_state").fetchone()[0])
         db.close()
         assert [s["start_frame"] for s in scenes] == [0, 20]
+        assert not page.errors, page.errors
+
+
+def saved_cuts(db_path, session_id: str) -> list[int]:
+    import apsw
+
+    db = apsw.Connection(str(db_path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        scenes = json.loads(db.execute("SELECT scenes_data FROM processing_state WHERE session_id = ?",
+                                       (session_id,)).fetchone()[0])
+    finally:
+        db.close()
+    return [s["start_frame"] for s in scenes][1:]
+
+
+def test_all_changes_saved_is_never_said_while_an_edit_waits(editor_server, media_dir, tmp_path):
+    """An edit made while the one before it is still on its way to the bridge: the page says
+    "All changes saved" only once that second edit is in state.db too (CI once read state.db
+    on that word and found an older edit); and an edit not sent yet when another project is
+    opened is saved to its own project."""
+    url, db_path = editor_server
+    with chromium() as page:
+        other = create_project(page, url, media_dir / "counter.mp4", "Other", tmp_path / "out")
+        page.goto(url)
+        sid = create_project(page, url, media_dir / "counter.mp4", "Waiting", tmp_path / "out")
+        # the first save is held at the bridge until the test lets it go
+        page.evaluate("""() => { const b = window.videoArchive.editor.bridge, call = b.call.bind(b);
+            let release; window.heldSave = new Promise((r) => { release = r; }); window.releaseSave = release;
+            b.call = async (method, params) => { if (method === 'edit.apply' && window.heldSave) { const h = window.heldSave;
+              window.heldSave = null; await h; } return call(method, params); }; }""")
+        press(page, "Home")
+        press(page, "ArrowRight", 10)
+        press(page, "c")
+        page.wait_for_function("() => window.videoArchive.editor.saving && !window.heldSave")
+        press(page, "ArrowRight", 10)
+        press(page, "c")                                  # waits its 150 ms before it is sent
+        page.evaluate("() => window.releaseSave()")
+        wait_saved(page)
+        assert state(page)["cuts"] == [10, 20]
+        assert saved_cuts(db_path, sid) == [10, 20]
+
+        # a cut and, before its save is sent, the other project opened
+        page.evaluate("""(other) => import('/js/state.js').then((S) => { const e = window.videoArchive.editor;
+            e.commit(S.addCut(e.state, 5)); location.hash = `#/session/${other}`; })""", other)
+        page.wait_for_function("(other) => window.videoArchive.editor.sessionId === other && window.videoArchive.editor.scores", arg=other)
+        wait_until(lambda: saved_cuts(db_path, sid) == [5, 10, 20], 10, "the first project's last cut in state.db")
+        assert saved_cuts(db_path, other) == []
         assert not page.errors, page.errors

@@ -10,7 +10,7 @@ const SAVE_DELAY_MS = 150;
 export const autosave = {
   scheduleSave() {
     clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => this.save(), SAVE_DELAY_MS);
+    this.saveTimer = setTimeout(() => { this.saveTimer = null; this.save(); }, SAVE_DELAY_MS);
     this.setSaveState("saving", "Saving…");
   },
 
@@ -35,7 +35,8 @@ export const autosave = {
           this.learnThumbs(r);
           this.saved = { ...this.saved, threshold: want.threshold, min_scene_len: want.min_scene_len, cuts: r.cuts, selection: r.selection, groups: bridgeGroups(r.groups), scene_notes: bridgeNotes(r.scene_notes) };
         } while (this.saveAgain);
-        this.setSaveState("", "All changes saved");
+        // an edit made while this save was out is still waiting for its timer: not saved yet
+        if (this.saveTimer == null) this.setSaveState("", "All changes saved");
       } catch (err) {
         this.setSaveState("failed", "Not saved");
         banner(`Your last edit was not saved: ${err.message}`);
@@ -49,6 +50,7 @@ export const autosave = {
 
   async flush() {
     clearTimeout(this.saveTimer);
+    this.saveTimer = null;
     await this.save();
     if (this.el.save.classList.contains("failed")) throw new Error("the edits could not be saved, so export would not use them");
   },

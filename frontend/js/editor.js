@@ -120,6 +120,8 @@ export class Editor {
   // --- opening -------------------------------------------------------------------------------
   async open(sessionId, timeline) {
     const t0 = performance.now();
+    // the last edit of the project open before is saved to that project first, not dropped
+    if (this.sessionId && this.sessionId !== sessionId) await this.flush().catch(() => {});
     this.sessionId = sessionId;
     this.meta = timeline;
     this.rate = timeline.fps;
@@ -279,6 +281,8 @@ export class Editor {
   // the page's (float32) only where a score sits on the threshold to within float32 precision.
   async confirmRecut() {
     clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    this.setSaveState("saving", "Saving…");  // (the recut is the save of the new threshold)
     const s = this.state;
     try {
       const r = await this.bridge.call("edit.recut", { session_id: this.sessionId, threshold: s.threshold, min_scene_len: s.minSceneLen });
