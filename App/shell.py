@@ -27,6 +27,7 @@ from bridge.webview import WebviewApi, attach
 
 TITLE = "Video Archive"
 PAUSE_WAIT_S = 60
+SAVE_WAIT_S = 10  # for the page's last edit to reach state.db when the window closes
 # the window's own icon (_NET_WM_ICON on X11), drawn by packaging/icon.py
 ICON = Path(__file__).resolve().parent / "icons" / "video-archive.png"
 
@@ -161,6 +162,28 @@ def take_back_when_done(window, jobs, sessions: list[str], names: str, answered:
     return False
 
 
+def save_edits(window, wait_s: float = SAVE_WAIT_S) -> bool:
+    """Have the page send its last edit (one still waiting for its autosave timer) before the
+    window goes: True once the page says it is saved. A page that does not answer in `wait_s`
+    does not keep the window open."""
+    done = threading.Event()
+    saved: list = []
+
+    def answered(value) -> None:
+        saved.append(value)
+        done.set()
+
+    def ask() -> None:
+        try:  # (pywebview calls back with a promise's value; a page gone answers nothing)
+            window.evaluate_js("window.videoArchive.saveEdits()", answered)
+        except Exception:  # noqa: BLE001 - a page that cannot be asked has nothing to send
+            done.set()
+
+    threading.Thread(target=ask, daemon=True).start()
+    done.wait(wait_s)
+    return saved == [True]
+
+
 def exit_process(code: int):
     """End the process once the window has closed and `run` has closed everything of ours.
     pywebview answers each js_api call on a non-daemon thread that waits for the page to take the
@@ -257,14 +280,24 @@ def run(db_path: str | Path | None = None, *, master: str | None = None, url_suf
             window.evaluate_js(f"window.videoArchive.askClose({json.dumps(names)})")
             take_back_when_done(window, bridge.jobs, sessions, names, closing_allowed)
 
+        def settle_then_close() -> None:
+            # the last edit first (its autosave may be waiting), then the exports' question
+            if not save_edits(window):
+                print("video-archive: the page did not confirm its last edit saved", file=sys.stderr)
+            running = exports.sessions()
+            if running:
+                ask_then_close(running)
+                return
+            closing_allowed.set()
+            window.destroy()
+
         def on_closing():
             remember_geometry()
-            running = exports.sessions()
-            if running and not closing_allowed.is_set():
-                # the dialog must not block the GUI thread that is closing the window
-                threading.Thread(target=ask_then_close, args=(running,), daemon=True).start()
-                return False
-            return True
+            if closing_allowed.is_set():
+                return True
+            # neither the page nor the dialog may block the GUI thread that is closing the window
+            threading.Thread(target=settle_then_close, daemon=True).start()
+            return False
 
         window.events.closing += on_closing
         try:

@@ -2,11 +2,14 @@
 WebEngine, under the Xvfb display in DISPLAY), starts an export, then closes the window while the
 export runs (a slow preset). The close asks first (the page's own dialog, naming the artwork);
 the person presses "Pause and close"; the export must then pause, not die. Prints one JSON line
-with what it saw. Usage: app_close_child.py DB MASTER OUT [finish]
+with what it saw. Usage: app_close_child.py DB MASTER OUT [finish|edit]
 
 With `finish`, the preset is the default one and nobody answers: the export finishes behind the
 question, which must close itself (saying the window can be closed now); the window is then
-closed again and closes without asking."""
+closed again and closes without asking.
+
+With `edit`, no export: a cut is made and the window closed at once, before the autosave's timer
+sends it; the window must send it before it goes."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from window_driver import wait  # noqa: E402
 
 DB, MASTER, OUT = sys.argv[1:4]
 FINISH = sys.argv[4:5] == ["finish"]
+EDIT = sys.argv[4:5] == ["edit"]
 result: dict = {"asked": []}
 ASKING = "!document.getElementById('close-ask').hidden"
 
@@ -29,17 +33,23 @@ ASKING = "!document.getElementById('close-ask').hidden"
 def drive(window) -> None:
     try:
         wait(window, "!!document.querySelector('#new-project') && document.querySelector('#f-preset').options.length > 0", 60, "the start screen")
-        window.evaluate_js("""window.videoArchive.bridge.call('presets.create', {id: 'slow', name: 'Slow',
-            overrides: {video: {x264_preset: 'veryslow', max_width: 640, max_height: 360}}}).then(() => { window.__preset = true; })""")
-        wait(window, "window.__preset === true", 30, "the slow preset")
-        window.evaluate_js("location.reload()")
-        wait(window, "!!document.querySelector('#new-project') && [...document.querySelector('#f-preset').options].some((o) => o.value === 'slow')", 60, "the start screen again")
+        if not (FINISH or EDIT):
+            window.evaluate_js("""window.videoArchive.bridge.call('presets.create', {id: 'slow', name: 'Slow',
+                overrides: {video: {x264_preset: 'veryslow', max_width: 640, max_height: 360}}}).then(() => { window.__preset = true; })""")
+            wait(window, "window.__preset === true", 30, "the slow preset")
+            window.evaluate_js("location.reload()")
+            wait(window, "!!document.querySelector('#new-project') && [...document.querySelector('#f-preset').options].some((o) => o.value === 'slow')", 60, "the start screen again")
         window.evaluate_js(f"""(() => {{ const set = (id, v) => {{ document.getElementById(id).value = v; }};
             set('f-master', {json.dumps(MASTER)}); set('f-artwork', 'Close Test'); set('f-date', '26-11-25');
-            set('f-out', {json.dumps(OUT)}); if (!{json.dumps(FINISH)}) set('f-preset', 'slow');
+            set('f-out', {json.dumps(OUT)}); if (!{json.dumps(FINISH or EDIT)}) set('f-preset', 'slow');
             document.getElementById('create').click(); return true; }})()""")
         wait(window, "!!(window.videoArchive.editor && window.videoArchive.editor.scores && !document.getElementById('screen-editor').hidden)", 180, "the editor after ingest")
         result["session_id"] = window.evaluate_js("window.videoArchive.editor.sessionId")
+        if EDIT:
+            result["cuts"] = window.evaluate_js("""(() => { const e = window.videoArchive.editor;
+                e.commit({...e.state, cuts: [...e.state.cuts, 7].sort((a, b) => a - b)}); return e.state.cuts; })()""")
+            window.destroy()  # as the window's close button, within the autosave's 150 ms
+            return
         window.evaluate_js("document.getElementById('export').click()")
         wait(window, "!!document.querySelector('#screen-export:not([hidden]) #export-start')", 30, "the export screen")
         window.evaluate_js("document.getElementById('export-start').click()")

@@ -98,12 +98,12 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     assert (geometry["width"], geometry["height"]) == (1440, 900), geometry
 
 
-def _close_child(display, db, media_dir, tmp_path, *mode: str) -> dict:
+def _close_child(display, db, media_dir, tmp_path, *mode: str, master: str = "testvideo.mp4") -> dict:
     runtime = tempfile.mkdtemp(prefix="app-runtime-")
     os.chmod(runtime, 0o700)
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
-    proc = subprocess.run([sys.executable, str(CLOSE_CHILD), str(db), str(media_dir / "testvideo.mp4"),
+    proc = subprocess.run([sys.executable, str(CLOSE_CHILD), str(db), str(media_dir / master),
                            str(tmp_path / "out"), *mode], env=env, capture_output=True, text=True, timeout=900)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("APP-RESULT ")]
     assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{proc.stderr[-3000:]}"
@@ -179,6 +179,21 @@ def test_the_close_question_closes_itself_when_the_export_finishes_behind_it(dis
     assert len(result["asked"]) == 1 and "Close Test" in result["asked"][0], result
     assert "finished: the window can be closed now" in result["banner"], result
     assert verify(result["archive"]).status == "intact"
+
+
+def test_closing_the_window_right_after_an_edit_saves_it(display, media_dir, tmp_path):
+    """The close button pressed within the autosave's wait after a cut: the window sends the cut
+    to state.db before it goes (it was lost with the page before)."""
+    db = tmp_path / "config" / "state.db"
+    result = _close_child(display, db, media_dir, tmp_path, "edit", master="counter.mp4")
+    assert 7 in result["cuts"], result
+    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        (scenes,) = conn.execute("SELECT scenes_data FROM processing_state WHERE session_id = ?",
+                                 (result["session_id"],)).fetchone()
+    finally:
+        conn.close()
+    assert [s["start_frame"] for s in json.loads(scenes)][1:] == result["cuts"]
 
 
 def test_the_close_question_is_taken_back_when_the_exports_finish():

@@ -202,8 +202,8 @@ def saved_cuts(db_path, session_id: str) -> list[int]:
 def test_all_changes_saved_is_never_said_while_an_edit_waits(editor_server, media_dir, tmp_path):
     """An edit made while the one before it is still on its way to the bridge: the page says
     "All changes saved" only once that second edit is in state.db too (CI once read state.db
-    on that word and found an older edit); and an edit not sent yet when another project is
-    opened is saved to its own project."""
+    on that word and found an older edit); an edit not sent yet when another project is opened
+    is saved to its own project, and one not sent yet when the tab goes is sent as it goes."""
     url, db_path = editor_server
     with chromium() as page:
         other = create_project(page, url, media_dir / "counter.mp4", "Other", tmp_path / "out")
@@ -231,4 +231,9 @@ def test_all_changes_saved_is_never_said_while_an_edit_waits(editor_server, medi
         page.wait_for_function("(other) => window.videoArchive.editor.sessionId === other && window.videoArchive.editor.scores", arg=other)
         wait_until(lambda: saved_cuts(db_path, sid) == [5, 10, 20], 10, "the first project's last cut in state.db")
         assert saved_cuts(db_path, other) == []
+
+        # a cut and, before its save is sent, the tab reloaded (as closed): sent as the page goes
+        page.evaluate("""() => import('/js/state.js').then((S) => { const e = window.videoArchive.editor;
+            e.commit(S.addCut(e.state, 7)); location.reload(); })""")
+        wait_until(lambda: saved_cuts(db_path, other) == [7], 10, "the cut made as the tab went")
         assert not page.errors, page.errors

@@ -22,13 +22,8 @@ export const autosave = {
       try {
         do {
           this.saveAgain = false;
-          const want = S.toBridge(this.state), have = this.saved;
-          // one edit.apply with every part that differs from what the bridge holds: saved in one
-          // transaction or not at all (the core orders the parts as scene numbers need)
-          const change = {};
-          if (want.threshold !== have.threshold || want.min_scene_len !== have.min_scene_len) Object.assign(change, { threshold: want.threshold, min_scene_len: want.min_scene_len });
-          for (const key of ["cuts", "groups", "selection", "scene_notes"]) if (!sameJSON(want[key], have[key])) change[key] = want[key];
-          if (!Object.keys(change).length) continue;
+          const want = S.toBridge(this.state), change = this.unsavedChange();
+          if (!change) continue;
           const r = await this.bridge.call("edit.apply", { session_id: this.sessionId, ...change });
           // the answer is the session as the bridge now holds it (selection and groups carried
           // over new cuts), so the next save is measured against that
@@ -46,6 +41,25 @@ export const autosave = {
       }
     })();
     return this.savingPromise.catch(() => {});
+  },
+
+  // One edit.apply's parts: each that differs from what the bridge holds, saved in one
+  // transaction or not at all (the core orders the parts as scene numbers need); null: none.
+  unsavedChange() {
+    const want = S.toBridge(this.state), have = this.saved, change = {};
+    if (want.threshold !== have.threshold || want.min_scene_len !== have.min_scene_len) Object.assign(change, { threshold: want.threshold, min_scene_len: want.min_scene_len });
+    for (const key of ["cuts", "groups", "selection", "scene_notes"]) if (!sameJSON(want[key], have[key])) change[key] = want[key];
+    return Object.keys(change).length ? change : null;
+  },
+
+  // The tab closing or reloading: an edit still waiting for its timer (or behind the save out
+  // now) is sent at once, in a request the browser finishes after the page has gone.
+  saveOnLeave() {
+    if (!this.sessionId || (this.saveTimer == null && !this.saveAgain)) return;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    const change = this.unsavedChange();
+    if (change) this.bridge.call("edit.apply", { session_id: this.sessionId, ...change }, { keepalive: true }).catch(() => {});
   },
 
   async flush() {

@@ -41,6 +41,7 @@ async function start() {
   }
   app.bridge.onEvent(onEvent);
   window.addEventListener("hashchange", route);
+  window.addEventListener("pagehide", () => app.editor?.saveOnLeave());
   document.addEventListener("keydown", onKey);
   route();
 }
@@ -108,6 +109,9 @@ app.askClose = (names) => {
   if (document.getElementById("close-ask").hidden) toggleOverlay("close-ask");
   document.getElementById("close-keep").focus();
 };
+// The window's close button (App/shell.py): the last edit is sent before the window goes; always a
+// promise (the shell waits for its value): true once nothing is left unsaved.
+app.saveEdits = () => (app.editor?.sessionId ? app.editor.flush() : Promise.resolve()).then(() => true, () => false);
 app.closeAskDone = (names) => {
   if (!document.getElementById("close-ask").hidden) toggleOverlay("close-ask");
   banner(`The export of ${names} finished: the window can be closed now.`, { kind: "info", timeoutMs: 15000 });

@@ -63,11 +63,12 @@ function httpTransport({ token, events }) {
   let source = null;
   const transport = {
     kind: "http",
-    async call(method, params = {}) {
+    // keepalive: the browser finishes the request after the page has gone (a tab closing)
+    async call(method, params = {}, { keepalive = false } = {}) {
       let response;
       try {
         response = await fetch("/rpc", {
-          method: "POST",
+          method: "POST", keepalive,
           headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
           body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }),
         });
