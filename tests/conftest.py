@@ -134,14 +134,36 @@ def make_hits_master(ffmpeg: Path, out: Path, *, seconds=6, audio_delay_s=0.0, c
     return out
 
 
+FAST_DEFAULT = "tests-fast"
+
+
+def fast_default_preset(db_file: Path) -> None:
+    """The default preset of a state.db whose tests export from the page or the window with the
+    default: the built-in default at x264 `ultrafast` (encode speed only: every frame, cut and file
+    is the same as at `slow`, which costs 5-10x the CPU and took a third of those tests' time)."""
+    from backend.db import open_db
+    from backend.db.presets import set_default_preset
+    from backend.jobs import preset_catalog
+
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    database = open_db(db_file)
+    try:
+        preset_catalog.create(database, FAST_DEFAULT, "Tests (fast encode)",
+                              overrides={"video": {"x264_preset": "ultrafast"}})
+        set_default_preset(database, FAST_DEFAULT)
+    finally:
+        database.close()
+
+
 @pytest.fixture
 def editor_server(tmp_path):
     """`video-archive serve` on a fresh state.db, for a test that drives the editor in a browser:
-    (its address, the database's path)."""
+    (its address, the database's path). Its default preset encodes fast (fast_default_preset)."""
     import browser
     from editor_page import serve
 
     browser.require_system_deps()
     db = tmp_path / "config" / "state.db"
+    fast_default_preset(db)
     with serve(db) as url:
         yield url, db

@@ -19,7 +19,7 @@ import pytest
 
 import browser
 from backend.archive.verify import verify
-from conftest import make_hits_master
+from conftest import fast_default_preset, make_hits_master
 
 CHILD = Path(__file__).with_name("app_window_child.py")
 CLOSE_CHILD = Path(__file__).with_name("app_close_child.py")
@@ -45,6 +45,7 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     os.chmod(runtime, 0o700)
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
+    fast_default_preset(db)
     # a stored geometry is where the window opens (top left, where the screenshots look)
     stored = subprocess.run(cli("--db", str(db), "settings", "set", "window_geometry",
                                 '{"width": 1440, "height": 900, "x": 0, "y": 0}'),
@@ -99,6 +100,7 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
 
 
 def _close_child(display, db, media_dir, tmp_path, *mode: str, master: str = "testvideo.mp4") -> dict:
+    fast_default_preset(db)
     runtime = tempfile.mkdtemp(prefix="app-runtime-")
     os.chmod(runtime, 0o700)
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
