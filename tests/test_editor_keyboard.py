@@ -237,3 +237,33 @@ def test_all_changes_saved_is_never_said_while_an_edit_waits(editor_server, medi
             e.commit(S.addCut(e.state, 7)); location.reload(); })""")
         wait_until(lambda: saved_cuts(db_path, other) == [7], 10, "the cut made as the tab went")
         assert not page.errors, page.errors
+
+
+def test_a_label_being_typed_survives_the_playhead_moving_on(editor_server, media_dir, tmp_path):
+    """Typing a scene's label while the playhead crosses into the next scene (playing): the words
+    stay in the field, and Enter saves them on the scene they were typed for (the panel was
+    redrawn for the new scene under the cursor, and the typing lost)."""
+    url, db_path = editor_server
+    with chromium() as page:
+        sid = create_project(page, url, media_dir / "counter.mp4", "Typing", tmp_path / "out")
+        press(page, "Home")
+        press(page, "ArrowRight", 10)
+        press(page, "c")
+        press(page, "Home")
+        page.wait_for_function("() => document.querySelector('#scene-panel h3').textContent === 'Scene 1'")
+        page.click("#scene-label")
+        page.keyboard.type("Open")
+        # the frames the video shows move the playhead, as playing does: into scene 2 at frame 12
+        page.evaluate("""() => import('/js/state.js').then((S) => { const e = window.videoArchive.editor;
+            e.commit(S.setPlayhead(e.state, 12), { follow: true, fromVideo: true }); })""")
+        page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        page.keyboard.type("ing")
+        assert page.input_value("#scene-label") == "Opening"
+        page.keyboard.press("Enter")
+        wait_saved(page)
+        notes = page.evaluate("(sid) => window.videoArchive.bridge.call('timeline.get', {session_id: sid})"
+                              ".then((t) => t.scene_notes)", sid)
+        assert [(n["start_frame"], n["label"]) for n in notes] == [(0, "Opening")]
+        # and the panel then follows the playhead again
+        page.wait_for_function("() => document.querySelector('#scene-panel h3').textContent === 'Scene 2'")
+        assert not page.errors, page.errors

@@ -36,6 +36,7 @@ def test_a_finished_project_is_reopened_as_a_new_version(editor_server, media_di
         press(page, "c")
         press(page, "Control+a")
         # a label and a note on the second scene (the playhead's), kept by the core
+        page.wait_for_function("() => document.querySelector('#scene-panel h3').textContent === 'Scene 2'")
         page.fill("#scene-label", "Title card")
         page.fill("#scene-note", "white on black")
         page.press("#scene-label", "Enter")

@@ -9,8 +9,9 @@ export const scenePanel = {
     const s = this.state, el = this.el.scene;
     const start = S.sceneStartAt(s, s.playhead);
     const number = S.sceneStarts(s).indexOf(start) + 1;
-    const active = document.activeElement;
-    if (el.contains(active) && el.dataset.start === String(start)) return;  // being typed in: kept
+    // being typed in: kept, for the scene it was opened on, until Enter or leaving the field saves
+    // it (the playhead may cross into another scene meanwhile, playing; the words are not lost)
+    if (el.contains(document.activeElement)) return;
     const note = S.noteOf(s, start);
     const save = () => {
       try { this.commit(S.setNote(this.state, start, el.querySelector("#scene-label").value, el.querySelector("#scene-note").value)); }
