@@ -162,10 +162,10 @@ def take_back_when_done(window, jobs, sessions: list[str], names: str, answered:
     return False
 
 
-def save_edits(window, wait_s: float = SAVE_WAIT_S) -> bool:
+def save_edits(window, wait_s: float = SAVE_WAIT_S) -> bool | None:
     """Have the page send its last edit (one still waiting for its autosave timer) before the
-    window goes: True once the page says it is saved. A page that does not answer in `wait_s`
-    does not keep the window open."""
+    window goes: True once the page says it is saved, False when its save failed, None when it
+    did not answer in `wait_s` (which does not keep the window open)."""
     done = threading.Event()
     saved: list = []
 
@@ -181,7 +181,21 @@ def save_edits(window, wait_s: float = SAVE_WAIT_S) -> bool:
 
     threading.Thread(target=ask, daemon=True).start()
     done.wait(wait_s)
-    return saved == [True]
+    return saved[0] if saved and isinstance(saved[0], bool) else None
+
+
+def unsaved_edit_keeps_window(window, told: threading.Event, wait_s: float = SAVE_WAIT_S) -> bool:
+    """Before the window closes, its last edit is sent (save_edits). When the page says that save
+    failed, the window stays open once, and the page says so: closing it again closes it without
+    that edit. True: stay open."""
+    saved = save_edits(window, wait_s)
+    if saved is None:
+        print("video-archive: the page did not confirm its last edit saved", file=sys.stderr)
+    if saved is not False or told.is_set():
+        return False
+    told.set()
+    window.evaluate_js("window.videoArchive.closeUnsaved()")
+    return True
 
 
 def exit_process(code: int):
@@ -248,6 +262,7 @@ def run(db_path: str | Path | None = None, *, master: str | None = None, url_suf
 
         listener = handoff.Listener(db_file.parent, on_second_start)
         closing_allowed = threading.Event()
+        told_unsaved = threading.Event()  # a failed last save keeps the window open once
 
         def remember_geometry() -> None:
             try:
@@ -282,8 +297,8 @@ def run(db_path: str | Path | None = None, *, master: str | None = None, url_suf
 
         def settle_then_close() -> None:
             # the last edit first (its autosave may be waiting), then the exports' question
-            if not save_edits(window):
-                print("video-archive: the page did not confirm its last edit saved", file=sys.stderr)
+            if unsaved_edit_keeps_window(window, told_unsaved):
+                return
             running = exports.sessions()
             if running:
                 ask_then_close(running)

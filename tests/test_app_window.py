@@ -198,6 +198,31 @@ def test_closing_the_window_right_after_an_edit_saves_it(display, media_dir, tmp
     assert [s["start_frame"] for s in json.loads(scenes)][1:] == result["cuts"]
 
 
+def test_a_last_edit_that_failed_to_save_keeps_the_window_open_once():
+    """The close button: the page is asked to send its last edit. A save that failed keeps the
+    window open once, saying so; closing again closes. A saved edit, or a page that does not
+    answer, never keeps it open."""
+    from App.shell import unsaved_edit_keeps_window
+
+    class Window:
+        def __init__(self, answer):
+            self.answer, self.said = answer, []
+
+        def evaluate_js(self, script, callback=None):
+            self.said.append(script)
+            if callback is not None and self.answer is not None:
+                callback(self.answer)
+
+    failing, told = Window(False), threading.Event()
+    assert unsaved_edit_keeps_window(failing, told)
+    assert failing.said == ["window.videoArchive.saveEdits()", "window.videoArchive.closeUnsaved()"]
+    assert not unsaved_edit_keeps_window(failing, told)          # closing again closes
+    saved = Window(True)
+    assert not unsaved_edit_keeps_window(saved, threading.Event())
+    assert saved.said == ["window.videoArchive.saveEdits()"]
+    assert not unsaved_edit_keeps_window(Window(None), threading.Event(), wait_s=0.05)
+
+
 def test_the_close_question_is_taken_back_when_the_exports_finish():
     """The shell watches the exports the question is about and takes it back once none runs; an
     answer first (Pause and close) ends the watch."""

@@ -22,7 +22,7 @@ export const autosave = {
       try {
         do {
           this.saveAgain = false;
-          const want = S.toBridge(this.state), change = this.unsavedChange();
+          const want = S.toBridge(this.state), change = this.unsavedChange(want);
           if (!change) continue;
           const r = await this.bridge.call("edit.apply", { session_id: this.sessionId, ...change });
           // the answer is the session as the bridge now holds it (selection and groups carried
@@ -45,8 +45,8 @@ export const autosave = {
 
   // One edit.apply's parts: each that differs from what the bridge holds, saved in one
   // transaction or not at all (the core orders the parts as scene numbers need); null: none.
-  unsavedChange() {
-    const want = S.toBridge(this.state), have = this.saved, change = {};
+  unsavedChange(want = S.toBridge(this.state)) {
+    const have = this.saved, change = {};
     if (want.threshold !== have.threshold || want.min_scene_len !== have.min_scene_len) Object.assign(change, { threshold: want.threshold, min_scene_len: want.min_scene_len });
     for (const key of ["cuts", "groups", "selection", "scene_notes"]) if (!sameJSON(want[key], have[key])) change[key] = want[key];
     return Object.keys(change).length ? change : null;

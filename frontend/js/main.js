@@ -112,6 +112,7 @@ app.askClose = (names) => {
 // The window's close button (App/shell.py): the last edit is sent before the window goes; always a
 // promise (the shell waits for its value): true once nothing is left unsaved.
 app.saveEdits = () => (app.editor?.sessionId ? app.editor.flush() : Promise.resolve()).then(() => true, () => false);
+app.closeUnsaved = () => banner("Your last edit could not be saved, so the window stayed open. Close it again to close without that edit.");
 app.closeAskDone = (names) => {
   if (!document.getElementById("close-ask").hidden) toggleOverlay("close-ask");
   banner(`The export of ${names} finished: the window can be closed now.`, { kind: "info", timeoutMs: 15000 });
