@@ -14,6 +14,7 @@ import numpy as np
 
 from backend import paths, scratch
 from backend.db import open_db
+from backend.jobs import segment_prefetch
 from backend.media import segment_cache
 from backend.media.ingest import FRAME_US
 from bridge.events import EventHub
@@ -85,6 +86,8 @@ class Bridge:
         return out
 
     def close(self) -> None:
+        # the background segment encode its ingests started ends with it (its ffmpeg too)
+        segment_prefetch.stop()
         self.sharp.close()
         self.jobs.close()
         self.db.close()

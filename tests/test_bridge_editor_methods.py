@@ -393,3 +393,20 @@ def test_edit_apply_saves_a_whole_change_or_nothing(call, media_dir, tmp_path):
     # refused once the export has started, like every edit
     call("export.start", {"session_id": sid})
     call.fails("edit.apply", {"session_id": sid, "selection": [1]}, field="session_id")
+
+
+def test_a_closed_bridge_leaves_no_background_encode(db_path, media_dir, tmp_path):
+    """The ingest starts the segments' background encode; closing the bridge (the app's exit)
+    ends it, its ffmpeg too, so nothing runs on for a session nobody has open."""
+    from backend.jobs import segment_prefetch
+
+    bridge = Bridge(db_path)
+    try:
+        harness = Harness(bridge)
+        started = harness("project.create", {"master": str(media_dir / "testvideo.mp4"), "artwork": "Gone",
+                                             "date": "26-12-01", "out": str(tmp_path / "out")})
+        assert harness.wait(started["job_id"]).state == "completed"
+        assert segment_prefetch.following() == started["session_id"]
+    finally:
+        bridge.close()
+    assert segment_prefetch.following() is None and not segment_prefetch.running()
