@@ -86,8 +86,8 @@ def test_pause_resume_and_cancel_from_the_export_screen(editor_server, media_dir
         # Cancel means cancel: the confirm says what becomes of the files written; they are
         # deleted, the export's log goes, the project is no unfinished session any more (the start
         # screen's list), and Start export works again
-        written = [p for p in out.rglob("*") if p.is_file()]
-        assert written
+        # (a file, even a .partial one: right after Resume the export may not have written one yet)
+        wait_until(lambda: [p for p in out.rglob("*") if p.is_file()], 60, "a file written by the export")
         page.click("#export-cancel")
         enabled(page, "export-start")
         assert "files it has written so far are deleted" in asked[-1], asked
