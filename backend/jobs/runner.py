@@ -23,6 +23,7 @@ from backend.db import sessions, settings as db_settings
 from backend.db.session_spec import MasterSummary, SessionSpec
 from backend.errors import ArchiveError, Cancelled, InputError, OperatorError
 from backend.jobs import archive_claims, inputs, segment_prefetch, stale_outputs
+from backend.jobs.ahead import Ahead
 from backend.jobs.archive_lock import ArchiveBusy, ArchiveLock
 from backend.jobs.events import Event, Listener
 from backend.jobs.plan_rows import planned, units_of
@@ -131,11 +132,24 @@ class Runner:
         sessions.set_status(self.db, sid, "processing")
         self.emit(Event(type="session_started", session_id=sid, archive_path=str(job.archive)))
         warnings = list(job.spec.warnings) + self._remake_stale(job)
+        ahead = Ahead(job)
+        if export and not (job.spec.analysed or job.spec.export_planned):
+            ahead.start()  # the master's copy while the analysis runs (jobs/ahead.py)
+        try:
+            return self._run_job(job, export=export, discard_refused_plan=discard_refused_plan,
+                                 warnings=warnings, ahead=ahead)
+        finally:
+            ahead.close()
+
+    def _run_job(self, job: Job, *, export: bool, discard_refused_plan: bool,
+                 warnings: list[str], ahead: Ahead) -> Outcome:
+        sid = job.session_id
         try:
             if not (job.spec.analysed or job.spec.export_planned):
                 try:
                     self._analyse(job)
                 except InputError:
+                    ahead.close()
                     self._discard(job)  # a scene spec, cut or group that does not fit the master
                     raise
             if not export:
@@ -146,6 +160,7 @@ class Runner:
                     self._plan_export(job)
                 except InputError:
                     if discard_refused_plan:
+                        ahead.close()
                         self._discard(job)  # outputs that would share a path, names too long
                     raise
             self._run_units(job)

@@ -96,6 +96,14 @@ class Job:
         self.journal: Callable[[], list] = lambda: []
         self.registered: Callable[[], list] = lambda: []
         self.session: Callable[[], object] = lambda: None
+        # Operator id -> a call that waits for and hands over its `ahead` work (jobs/ahead.py).
+        self.ahead: dict[str, Callable[[], Any]] = {}
+
+    def take_ahead(self, op_id: str) -> Any:
+        """The operator's work done while the analysis ran, waited for, once; None when there is
+        none (a resumed run, the editor) or it did not complete (the unit then does it all)."""
+        take = self.ahead.pop(op_id, None)
+        return take() if take is not None else None
 
     @property
     def prefix(self) -> str:
@@ -158,6 +166,18 @@ class Operator(abc.ABC):
     needs_everything: ClassVar[bool] = False
     # Its units read the frame timeline (job.timeline): a resume loads it from the ingest cache.
     needs_timeline: ClassVar[bool] = False
+    # It has work that needs only the master and can run while the analysis does (a headless run
+    # that goes straight on to the export): `ahead`, then `execute` takes its result.
+    runs_ahead: ClassVar[bool] = False
+
+    def ahead(self, job: Job, stop: Callable[[], bool]) -> Any:
+        """The work done ahead of the plan (only where runs_ahead): it writes only partial files,
+        stops when `stop()` turns true, and its result is for `execute` (job.take_ahead) or for
+        `drop_ahead` when no unit takes it."""
+        raise NotImplementedError
+
+    def drop_ahead(self, result: Any) -> None:
+        """Undo an `ahead` result no unit took (a pause, a failed analysis)."""
 
     def check(self, job: Job) -> None:
         """Raise InputError if the job's inputs cannot work for this operator. Default: fine."""

@@ -70,7 +70,8 @@ class VerificationOperator(Operator):
                 if f.file_type in IMAGE_TYPES and f.metadata_embedded:
                     meta = msgspec.convert(f.metadata_embedded, ArchiveMetadata)
                     warnings += [f"{f.file_path}: {p}" for p in image_metadata_problems(path, meta)]
-        for rel, problem in frame_problems(job, unit.params):
+        counts = _FrameCounts(job)
+        for rel, problem in frame_problems(job, unit.params, counts):
             problems.append(problem)
             if rel in verdict:
                 verdict[rel] = False
@@ -88,7 +89,7 @@ class VerificationOperator(Operator):
             # digests were taken as each file was written: nothing is read again here
             entry = {"path": f.file_path, "type": f.file_type, "bytes": f.file_size_bytes,
                      "sha256": digests.of(f, job.path(f.file_path), job.cancel)}
-            frames = _frame_count(job, f, master_frames)
+            frames = _frame_count(f, master_frames, counts)
             if frames is not None:
                 entry["frames"] = frames
             entries.append(entry)
@@ -121,13 +122,27 @@ class VerificationOperator(Operator):
         return UnitResult(files=produced, warnings=warnings, verified=verdict)
 
 
-def _frame_count(job: Job, record, master_frames: int | None) -> int | None:
+class _FrameCounts:
+    """Each video's frame count from its container (mp4 keeps a sample table, so this reads only
+    the header), opened once for both the clip check and the manifest."""
+
+    def __init__(self, job: Job):
+        self._job = job
+        self._known: dict[str, int | None] = {}
+
+    def __call__(self, rel: str) -> int | None:
+        if rel not in self._known:
+            self._known[rel] = media_probe.probe(self._job.path(rel)).video.frame_count
+        return self._known[rel]
+
+
+def _frame_count(record, master_frames: int | None, counts: _FrameCounts) -> int | None:
     """Frames a decode of the file gives: the master's from ingest's decode, the videos made
-    here from their container (mp4 keeps a sample table, so this reads only the header)."""
+    here from their container."""
     if record.file_type == "master":
         return master_frames
     if record.file_type in MADE_VIDEO_TYPES:
-        return media_probe.probe(job.path(record.file_path)).video.frame_count
+        return counts(record.file_path)
     return None
 
 
@@ -153,18 +168,20 @@ def expected_frames(job: Job) -> VerifyParams:
                         all_selected=len(job.selected) == len(job.scenes))
 
 
-def frame_problems(job: Job, expected: VerifyParams | None) -> list[tuple[str | None, str]]:
+def frame_problems(job: Job, expected: VerifyParams | None,
+                   counts: _FrameCounts | None = None) -> list[tuple[str | None, str]]:
     """Each clip's frames counted in the file itself (not taken from the log), and their sum:
     (the clip at fault or None, the problem)."""
     if expected is None or not expected.clip_frames:
         return []
     problems, total = [], 0
+    counts = counts or _FrameCounts(job)
     for rel, frames in expected.clip_frames.items():
         path = job.path(rel)
         if not path.is_file():
             continue  # reported as missing with the registered files
         try:
-            counted = media_probe.probe(path).video.frame_count
+            counted = counts(rel)
         except MediaError as exc:
             problems.append((rel, f"clip {rel} cannot be read: {exc}"))
             continue

@@ -1,0 +1,75 @@
+"""Export work that needs only the master, started while the analysis runs (a headless run that
+goes straight on to the export): each operator with `runs_ahead` does its `ahead` in a thread of
+its own, at the pool's lower priority, and its unit takes the result later (`Job.take_ahead`),
+waiting for it if need be. The analysis keeps the cores; the copy of a 2 GB master, mostly a
+wait on the disk, is then done by the time the export starts instead of after everything else.
+
+Whatever no unit took (a pause, a failed analysis, a crash of the run) is stopped and undone on
+`close`; a kill -9 leaves only `.partial-` files, which the next run removes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from backend.jobs.pool import lower_priority
+from backend.ops import operators
+from backend.ops.base import Job
+
+log = logging.getLogger(__name__)
+
+
+class Ahead:
+    def __init__(self, job: Job):
+        self._job = job
+        self._stop = threading.Event()
+        self._work: list[_Work] = []
+
+    def start(self) -> None:
+        for op in operators.all_operators():
+            if op.runs_ahead:
+                work = _Work(op, self._job, self._stop.is_set)
+                self._job.ahead[op.id] = work.take
+                self._work.append(work)
+                work.thread.start()
+
+    def close(self) -> None:
+        """Stop what still runs and undo every result no unit took. Idempotent."""
+        self._stop.set()
+        for work in self._work:
+            self._job.ahead.pop(work.op.id, None)
+            work.thread.join()
+            left = work.untaken()
+            if left is not None:
+                work.op.drop_ahead(left)
+        self._work = []
+
+
+class _Work:
+    def __init__(self, op, job: Job, stop):
+        self.op, self._job, self._stop = op, job, stop
+        self._result: Any = None
+        self._taken = False
+        self._lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, name=f"ahead-{op.id}", daemon=True)
+
+    def _run(self) -> None:
+        lower_priority()
+        try:
+            result = self.op.ahead(self._job, self._stop)
+        except Exception as exc:  # noqa: BLE001 - the unit does the work itself and reports
+            log.info("%s ahead of the export did not complete: %s", self.op.id, exc)
+            return
+        with self._lock:
+            self._result = result
+
+    def take(self) -> Any:
+        self.thread.join()
+        with self._lock:
+            self._taken = True
+            return self._result
+
+    def untaken(self) -> Any:
+        with self._lock:
+            return None if self._taken else self._result
