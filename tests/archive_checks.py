@@ -27,7 +27,10 @@ from PIL import Image
 
 from backend.media.stills import frame_to_rgb
 
-FAST = ("--set", "video.x264_preset=ultrafast")  # encode speed only: frame exactness is the same
+# Encode speed only: every frame, cut and pixel is the same as with the built-in preset (x264 at
+# `slow` costs 5-10x the CPU; zlib 1 writes the same lossless stills as 6, 3-6x faster).
+FAST_OVERRIDES = {"video": {"x264_preset": "ultrafast"}, "stills_hq": {"compression_level": 1}}
+FAST = ("--set", "video.x264_preset=ultrafast", "--set", "stills_hq.compression_level=1")
 DATE = "26-11-25"
 COPYRIGHT = "© Yambo Studio"   # the copyright_text setting's default
 ARTIST = "Yambo Studio"         # the artist_name setting's default

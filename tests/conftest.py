@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from archive_checks import FAST_OVERRIDES
+
 REPO = Path(__file__).resolve().parent.parent
 MEDIA = Path(os.environ.get("VIDEO_ARCHIVE_MEDIA", REPO.parent / "shared" / "media"))
 
@@ -139,8 +141,9 @@ FAST_DEFAULT = "tests-fast"
 
 def fast_default_preset(db_file: Path) -> None:
     """The default preset of a state.db whose tests export from the page or the window with the
-    default: the built-in default at x264 `ultrafast` (encode speed only: every frame, cut and file
-    is the same as at `slow`, which costs 5-10x the CPU and took a third of those tests' time)."""
+    default: the built-in default at x264 `ultrafast` and zlib 1 for the HQ stills (encode speed
+    only: every frame, cut and pixel is the same as with the built-in one, whose `slow` costs 5-10x
+    the CPU and took a third of those tests' time)."""
     from backend.db import open_db
     from backend.db.presets import set_default_preset
     from backend.jobs import preset_catalog
@@ -149,7 +152,7 @@ def fast_default_preset(db_file: Path) -> None:
     database = open_db(db_file)
     try:
         preset_catalog.create(database, FAST_DEFAULT, "Tests (fast encode)",
-                              overrides={"video": {"x264_preset": "ultrafast"}})
+                              overrides=FAST_OVERRIDES)
         set_default_preset(database, FAST_DEFAULT)
     finally:
         database.close()

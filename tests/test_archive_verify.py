@@ -14,14 +14,14 @@ import bagit
 import pytest
 from PIL import Image
 
-from archive_checks import cli_argv
+from archive_checks import FAST_OVERRIDES, cli_argv
 from backend.archive.verify import verify
 from backend.db import open_db, settings as db_settings
 from backend.jobs import project
 from backend.jobs.request import ProcessRequest
 from backend.jobs.runner import Runner
 
-ULTRAFAST = {"video": {"x264_preset": "ultrafast"}}
+ULTRAFAST = FAST_OVERRIDES
 
 
 @pytest.fixture(scope="module")

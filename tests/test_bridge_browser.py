@@ -13,6 +13,7 @@ import browser
 from bridge.http import Handler
 from bridge_client import running
 from test_proxy_playback import LUMA_TOLERANCE, PAGE, Reference, seek_targets
+from archive_checks import FAST_OVERRIDES
 
 ENGINE_TIMEOUT = 180
 
@@ -170,7 +171,7 @@ EVENTS_PAGE = """(async () => {
 def test_events_of_a_real_ingest_and_export_reach_the_page(served, media_dir, tmp_path):
     browser.require_system_deps()
     create = {"master": str(media_dir / "counter.mp4"), "artwork": "Events", "date": "26-12-01",
-              "out": str(tmp_path / "out"), "overrides": {"video": {"x264_preset": "ultrafast"}}}
+              "out": str(tmp_path / "out"), "overrides": FAST_OVERRIDES}
     result = browser.evaluate_in_chromium(f"{served.base}/?token={served.token}",
                                           EVENTS_PAGE % {"create": json.dumps(create),
                                                          "events": json.dumps(served.events)},

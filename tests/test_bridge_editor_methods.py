@@ -19,8 +19,9 @@ from backend.media.ingest import load_frame_table
 from bridge.app import dispatcher
 from bridge.context import Bridge
 from bridge.rpc import RpcError
+from archive_checks import FAST_OVERRIDES
 
-FAST = {"video": {"x264_preset": "ultrafast"}}
+FAST = FAST_OVERRIDES
 
 
 class Harness:

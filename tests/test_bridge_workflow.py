@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archive_checks import State, check_complete, decode, distance, ends_of, resized
+from archive_checks import FAST_OVERRIDES, State, check_complete, decode, distance, ends_of, resized
 from bridge_client import Client, RpcFailure
 
 REPO = Path(__file__).resolve().parent.parent
 CLIP = "testvideo.mp4"
-FAST = {"video": {"x264_preset": "ultrafast"}}
+FAST = FAST_OVERRIDES
 pytestmark = pytest.mark.slow
 
 

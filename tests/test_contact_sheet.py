@@ -16,6 +16,7 @@ import browser
 from backend.db import open_db
 from backend.jobs.request import ProcessRequest
 from backend.jobs import project
+from archive_checks import FAST_OVERRIDES
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOT = REPO / "docs" / "contact-sheet.png"
@@ -60,7 +61,7 @@ def archives(tmp_path_factory, media_dir) -> dict[str, Path]:
             outcome = project.process(db, ProcessRequest(
                 master=str(media_dir / "testvideo.mp4"), artwork="Contact Sheet", date="26-11-25",
                 out=str(root / layout), groups={"intro": [1, 2]}, scenes="1-3", layout=layout,
-                rd=str(media_dir / "rd-sample"), overrides={"video": {"x264_preset": "ultrafast"}}))
+                rd=str(media_dir / "rd-sample"), overrides=FAST_OVERRIDES))
             assert outcome.status == "completed", outcome.error
             made[layout] = Path(outcome.archive_path)
     finally:

@@ -10,8 +10,9 @@ import pytest
 from backend.errors import InputError
 from backend.jobs import export_plan, project
 from backend.jobs.request import ProcessRequest
+from archive_checks import FAST_OVERRIDES
 
-FAST = {"video": {"x264_preset": "ultrafast"}, "advanced": {"join_group_clips": True}}
+FAST = {**FAST_OVERRIDES, "advanced": {"join_group_clips": True}}
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_estimate_is_within_a_quarter_of_what_is_written(db, media_dir, made_mas
     master = made_master if name == "make-master" else media_dir / name
     created = project.create(db, ProcessRequest(
         master=str(master), artwork="Sized", date="26-12-01", out=str(tmp_path / "out"),
-        rd=str(media_dir / "rd-sample"), overrides={"video": {"x264_preset": "ultrafast"}}))
+        rd=str(media_dir / "rd-sample"), overrides=FAST_OVERRIDES))
     assert project.analyse(db, created.session_id).status == "analysed"
     estimate = export_plan.plan(db, created.session_id).estimated_bytes
     assert project.export(db, created.session_id).status == "completed"

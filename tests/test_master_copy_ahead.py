@@ -16,8 +16,9 @@ from backend.jobs import project
 from backend.jobs.request import ProcessRequest
 from backend.ops import master_copy
 from backend.ops.scene_detection import SceneDetectionOperator
+from archive_checks import FAST_OVERRIDES
 
-FAST = {"video": {"x264_preset": "ultrafast"}}
+FAST = FAST_OVERRIDES
 
 
 def request(media_dir, tmp_path, **fields) -> ProcessRequest:

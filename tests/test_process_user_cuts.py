@@ -7,6 +7,7 @@ import pytest
 from backend.errors import InputError
 from backend.jobs.request import ProcessRequest
 from backend.jobs import project
+from archive_checks import FAST_OVERRIDES
 
 
 def frame_count(path) -> int:
@@ -17,7 +18,7 @@ def frame_count(path) -> int:
 def test_user_cuts_make_the_scenes(db, media_dir, tmp_path):
     request = ProcessRequest(master=str(media_dir / "counter.mp4"), artwork="Cuts", date="26-11-25",
                              out=str(tmp_path / "out"), cuts=[10, 20],
-                             overrides={"video": {"x264_preset": "ultrafast"}})
+                             overrides=FAST_OVERRIDES)
     outcome = project.process(db, request)
     assert outcome.status == "completed", outcome.error
     archive = tmp_path / "out" / "26-11-25_Cuts"

@@ -12,8 +12,9 @@ from backend.errors import InputError
 from backend.jobs import archive_lock, project
 from backend.jobs.runner import Runner
 from backend.jobs.request import ProcessRequest
+from archive_checks import FAST_OVERRIDES
 
-FAST = {"video": {"x264_preset": "ultrafast"}}
+FAST = FAST_OVERRIDES
 
 
 def request(media_dir, tmp_path, **fields) -> ProcessRequest:

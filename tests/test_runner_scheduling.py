@@ -16,8 +16,9 @@ from backend.jobs.pool import run_graph
 from backend.jobs.request import ProcessRequest
 from backend.ops.clip_export import ClipExportOperator
 from backend.ops.verification import VerificationOperator
+from archive_checks import FAST_OVERRIDES
 
-FAST = {"video": {"x264_preset": "ultrafast"}, "advanced": {"join_group_clips": True}}
+FAST = {**FAST_OVERRIDES, "advanced": {"join_group_clips": True}}
 
 
 def test_run_graph_isolates_failures_and_starts_on_inputs():

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from backend.media import segment_cache, segments
+from archive_checks import FAST_OVERRIDES
 
 SIZE = 1000  # bytes of each fake segment
 
@@ -131,7 +132,7 @@ def test_cleanup_during_a_real_export_is_safe_and_the_export_keeps_its_own(
 
     created = project.create(db, ProcessRequest(
         master=str(media_dir / "counter.mp4"), artwork="Gc", date="26-11-30",
-        out=str(tmp_path / "out"), overrides={"video": {"x264_preset": "ultrafast"}}))
+        out=str(tmp_path / "out"), overrides=FAST_OVERRIDES))
     sid = created.session_id
     assert project.analyse(db, sid).status == "analysed"
     cache = db_path.parent / "cache"

@@ -288,7 +288,7 @@ def test_editor_encodes_segments_in_the_background_and_the_export_reuses_them(
 
     created = project.create(db, ProcessRequest(
         master=str(media_dir / "counter.mp4"), artwork="Seg", date="26-11-30",
-        out=str(tmp_path / "out"), overrides={"video": {"x264_preset": "ultrafast"}}))
+        out=str(tmp_path / "out"), overrides=FAST_OVERRIDES))
     sid = created.session_id
     assert project.analyse(db, sid).status == "analysed"
     project.set_cuts(db, sid, [7, 13, 21])
@@ -323,10 +323,11 @@ import sys
 from backend.db import open_db
 from backend.jobs import project
 from backend.jobs.request import ProcessRequest
+from archive_checks import FAST_OVERRIDES
 db = open_db(sys.argv[1])
 created = project.create(db, ProcessRequest(master=sys.argv[2], artwork="Kill", date="26-11-30",
                                             out=sys.argv[3], workers=1,
-                                            overrides={"video": {"x264_preset": "ultrafast"}}))
+                                            overrides=FAST_OVERRIDES))
 print(created.session_id, flush=True)
 assert project.analyse(db, created.session_id).status == "analysed"
 project.export(db, created.session_id)
@@ -397,7 +398,7 @@ def test_an_export_started_before_the_background_encode_wins(db, media_dir, tmp_
 
     created = project.create(db, ProcessRequest(
         master=str(media_dir / "counter.mp4"), artwork="Race", date="26-11-30",
-        out=str(tmp_path / "out"), overrides={"video": {"x264_preset": "ultrafast"}}))
+        out=str(tmp_path / "out"), overrides=FAST_OVERRIDES))
     sid = created.session_id
     assert project.analyse(db, sid).status == "analysed"
     assert project.begin_export(db, sid)
