@@ -11,6 +11,7 @@ import pytest
 
 from backend.db import files as db_files
 from backend.db import sessions
+from backend.db import settings as db_settings
 from backend.errors import InputError
 from backend.jobs import project
 from backend.jobs.request import ProcessRequest
@@ -91,9 +92,12 @@ def test_a_pause_during_the_analysis_leaves_no_copy_and_resume_makes_it(db, medi
     assert sha(copy) == sha(media_dir / "counter.mp4")
 
 
-def test_a_discarded_run_leaves_no_folder(db, media_dir, tmp_path, monkeypatch, copy_done):
+@pytest.mark.parametrize("layout", ["folder", "bagit"])
+def test_a_discarded_run_leaves_no_folder(db, media_dir, tmp_path, monkeypatch, copy_done, layout):
     """A scene list beyond the master's scenes is refused once they are known, after the
-    analysis: the session is forgotten and its folder removed, the copy made meanwhile included."""
+    analysis: the session is forgotten and its folder removed, the copy made meanwhile included
+    (in a bag, under data/masters/)."""
+    db_settings.set(db, "archive_layout", layout)
     detection_waiting_for(monkeypatch, copy_done)
     with pytest.raises(InputError, match="99"):
         project.process(db, request(media_dir, tmp_path, scenes="1,99"))

@@ -6,6 +6,7 @@ edit reuses."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -22,6 +23,8 @@ from backend.media.metadata import ArchiveMetadata
 from backend.media.segments import Segment
 from backend.media.timeline import FrameTimeline
 from backend.presets.builtin import get_builtin
+
+from archive_checks import FAST_OVERRIDES
 
 META = ArchiveMetadata(copyright="c", artist="a", title="t", date=dt.date(2026, 1, 2),
                        description="d")
@@ -319,15 +322,15 @@ def test_editor_encodes_segments_in_the_background_and_the_export_reuses_them(
 # --- kill -9 during an editor's export, then resume ------------------------------------------------
 
 EXPORT_CHILD = """
+import json
 import sys
 from backend.db import open_db
 from backend.jobs import project
 from backend.jobs.request import ProcessRequest
-from archive_checks import FAST_OVERRIDES
 db = open_db(sys.argv[1])
 created = project.create(db, ProcessRequest(master=sys.argv[2], artwork="Kill", date="26-11-30",
                                             out=sys.argv[3], workers=1,
-                                            overrides=FAST_OVERRIDES))
+                                            overrides=json.loads(sys.argv[4])))
 print(created.session_id, flush=True)
 assert project.analyse(db, created.session_id).status == "analysed"
 project.export(db, created.session_id)
@@ -352,7 +355,7 @@ def test_a_killed_editor_export_resumes_to_a_complete_exact_archive(point, media
     out = tmp_path / "out"
     master = media_dir / "testvideo.mp4"
     child = subprocess.Popen([sys.executable, "-c", EXPORT_CHILD, str(state.db), str(master),
-                              str(out)], stdout=subprocess.PIPE, text=True,
+                              str(out), json.dumps(FAST_OVERRIDES)], stdout=subprocess.PIPE, text=True,
                              env={**os.environ, "VIDEO_ARCHIVE_DB": str(state.db)})
     sid = child.stdout.readline().strip()
     deadline = time.monotonic() + 600

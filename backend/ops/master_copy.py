@@ -26,6 +26,7 @@ def original_master_path(job: Job) -> str:
 class Copied(NamedTuple):
     temp: Path      # the complete, verified copy under its partial name, beside its final place
     sha256: str
+    archive: Path   # the archive folder: what it made below it goes with it
 
 
 class _Either:
@@ -38,11 +39,18 @@ class _Either:
         return self._job.cancel.is_set() or self._stop()
 
 
-def _remove(temp: Path) -> None:
+def _remove(temp: Path, archive: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         temp.unlink()
-    with contextlib.suppress(OSError):
-        temp.parent.rmdir()  # only when empty: the folder it made, so a discarded run leaves none
+    # the folders it made (masters/, a bag's data/masters/), each only when empty, so that a
+    # discarded run leaves an empty archive folder, which the runner removes
+    folder = temp.parent
+    while folder != archive and archive in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
 
 
 @register
@@ -63,12 +71,12 @@ class MasterCopyOperator(Operator):
         try:
             digest = copy_with_checksum(job.master, temp, cancel=_Either(job, stop))
         except BaseException:
-            _remove(temp)
+            _remove(temp, job.archive)
             raise
-        return Copied(temp, digest)
+        return Copied(temp, digest, job.archive)
 
     def drop_ahead(self, result: Copied) -> None:
-        _remove(result.temp)
+        _remove(result.temp, result.archive)
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         out = job.path(unit.outputs[0])
