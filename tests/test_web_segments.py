@@ -114,16 +114,20 @@ class Encoded:
         return out
 
 
-def decoded(path: Path, size=(96, 54)) -> tuple[list[float], list[np.ndarray]]:
-    """Every frame's time and a small grey picture of it (enough to tell frames apart)."""
-    times, pictures = [], []
+def decoded(path: Path, size=(96, 54), full: frozenset[int] = frozenset()
+            ) -> tuple[list[float], list[np.ndarray], dict[int, np.ndarray]]:
+    """Every frame's time and a small grey picture of it (enough to tell frames apart), and the
+    full-size grey picture of the frames in `full`, from one decode."""
+    times, pictures, fulls = [], [], {}
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        for frame in container.decode(stream):
+        for i, frame in enumerate(container.decode(stream)):
             times.append(float(frame.pts * stream.time_base))
             pictures.append(frame.to_ndarray(format="gray", width=size[0], height=size[1])
                             .astype(np.float32))
-    return times, pictures
+            if i in full:
+                fulls[i] = frame.to_ndarray(format="gray")
+    return times, pictures, fulls
 
 
 def decode_errors(ffmpeg_bin: Path, path: Path) -> str:
@@ -168,8 +172,10 @@ def check_joins(enc: Encoded, ffmpeg_bin: Path, tmp: Path, *, alike: float = 0.0
     that frame must then match a one-pass encode with IDRs at the same joins (within 0.2 dB),
     so the loss is the extra IDR's, not the segments'."""
     assert decode_errors(ffmpeg_bin, enc.web) == ""
-    master_times, master_pics = decoded(enc.master)
-    web_times, web_pics = decoded(enc.web)
+    joins = [s.first for s in enc.segments[1:]]
+    at = frozenset(j + d for j in joins for d in (-1, 0)) if quality else frozenset()
+    master_times, master_pics, reference = decoded(enc.master, full=at)
+    web_times, web_pics, joined = decoded(enc.web, full=at)
     assert len(web_times) == len(master_times) == len(enc.timeline)
     assert all(b > a for a, b in zip(web_times, web_times[1:])), "timestamps not increasing"
     origin = master_times[0]
@@ -180,10 +186,6 @@ def check_joins(enc: Encoded, ffmpeg_bin: Path, tmp: Path, *, alike: float = 0.0
             f"web master frame {i} shows master frame {nearest}"
     if not quality:
         return
-    joins = [s.first for s in enc.segments[1:]]
-    at = {j + d for j in joins for d in (-1, 0)}
-    reference = full_frames(enc.master, at)
-    joined = full_frames(enc.web, at)
     single = full_frames(enc.one_pass(tmp / "one-pass.mp4"), at)
     ours = {i: psnr(joined[i], reference[i]) for i in at}
     theirs = {i: psnr(single[i], reference[i]) for i in at}

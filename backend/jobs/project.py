@@ -32,7 +32,7 @@ from backend.jobs.runner import Runner, waiting_for_edits
 from backend.jobs.session_job import build_job, cached_ingest, detection_of, job_metadata, session_groups
 from backend.media import encoders, ffmpeg, ingest, ingest_cache
 from backend.media import probe as media_probe
-from backend.model.detection_params import DetectionParams
+from backend.model.detection_params import DetectionParams, check_min_scene_len, check_threshold
 from backend.media.scenes import Scene, check_cuts, cuts_of, scenes_at_cuts
 from backend.media.timeline import load_timeline
 from backend.jobs import preset_catalog as presets
@@ -163,10 +163,14 @@ def check(db, request: ProcessRequest, *, all_errors: bool = False,
     choice = step(_encoder, db, request, settings, local_encoder, field="encoder")
     if choice is not None and choice.warning:
         warnings.append(choice.warning)
-    detection = DetectionParams(
-        threshold=request.threshold if request.threshold is not None else settings["scene_threshold_default"],
-        min_scene_len=request.min_scene_len if request.min_scene_len is not None
-        else settings["min_scene_length_default"])
+    # each checked on its own, so that with all_errors both are named and none escapes as a
+    # lone exception (a batch manifest row reports every problem of the row)
+    threshold = step(check_threshold, request.threshold if request.threshold is not None
+                     else settings["scene_threshold_default"])
+    min_scene_len = step(check_min_scene_len, request.min_scene_len if request.min_scene_len is not None
+                         else settings["min_scene_length_default"])
+    detection = None if threshold is None or min_scene_len is None else \
+        DetectionParams(threshold=threshold, min_scene_len=min_scene_len)
     if request.cuts is not None and info is not None:
         step(_check_cut_list, request.cuts, info.video.frame_count)
     workers = request.workers if request.workers is not None else settings["parallel_workers"]
