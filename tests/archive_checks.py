@@ -30,7 +30,8 @@ from backend.media.stills import frame_to_rgb
 # Encode speed only: every frame, cut and pixel is the same as with the built-in preset (x264 at
 # `slow` costs 5-10x the CPU; zlib 1 writes the same lossless stills as 6, 3-6x faster).
 FAST_OVERRIDES = {"video": {"x264_preset": "ultrafast"}, "stills_hq": {"compression_level": 1}}
-FAST = ("--set", "video.x264_preset=ultrafast", "--set", "stills_hq.compression_level=1")
+FAST = tuple(arg for group, fields in FAST_OVERRIDES.items() for name, value in fields.items()
+             for arg in ("--set", f"{group}.{name}={value}"))
 DATE = "26-11-25"
 COPYRIGHT = "© Yambo Studio"   # the copyright_text setting's default
 ARTIST = "Yambo Studio"         # the artist_name setting's default

@@ -1,5 +1,5 @@
 """Export work that needs only the master, started while the analysis runs (a headless run that
-goes straight on to the export): each operator with `runs_ahead` does its `ahead` in a thread of
+goes straight on to the export): each operator that has an `ahead` runs it in a thread of
 its own, at the pool's lower priority, and its unit takes the result later (`Job.take_ahead`),
 waiting for it if need be. The analysis keeps the cores; the copy of a 2 GB master, mostly a
 wait on the disk, is then done by the time the export starts instead of after everything else.
@@ -28,8 +28,8 @@ class Ahead:
 
     def start(self) -> None:
         for op in operators.all_operators():
-            if op.runs_ahead:
-                work = _Work(op, self._job, self._stop.is_set)
+            if op.ahead is not None:
+                work = _Work(op, self._job, _Either(self._job.cancel, self._stop))
                 self._job.ahead[op.id] = work.take
                 self._work.append(work)
                 work.thread.start()
@@ -44,6 +44,16 @@ class Ahead:
             if left is not None:
                 work.op.drop_ahead(left)
         self._work = []
+
+
+class _Either:
+    """The stop flag an `ahead` sees: the job's pause or the end of the run, whichever first."""
+
+    def __init__(self, *events: threading.Event):
+        self._events = events
+
+    def is_set(self) -> bool:
+        return any(event.is_set() for event in self._events)
 
 
 class _Work:

@@ -137,19 +137,18 @@ class Runner:
             ahead.start()  # the master's copy while the analysis runs (jobs/ahead.py)
         try:
             return self._run_job(job, export=export, discard_refused_plan=discard_refused_plan,
-                                 warnings=warnings, ahead=ahead)
+                                 warnings=warnings)
         finally:
-            ahead.close()
+            ahead.close()  # before _run removes a discarded session's folder
 
     def _run_job(self, job: Job, *, export: bool, discard_refused_plan: bool,
-                 warnings: list[str], ahead: Ahead) -> Outcome:
+                 warnings: list[str]) -> Outcome:
         sid = job.session_id
         try:
             if not (job.spec.analysed or job.spec.export_planned):
                 try:
                     self._analyse(job)
                 except InputError:
-                    ahead.close()
                     self._discard(job)  # a scene spec, cut or group that does not fit the master
                     raise
             if not export:
@@ -160,7 +159,6 @@ class Runner:
                     self._plan_export(job)
                 except InputError:
                     if discard_refused_plan:
-                        ahead.close()
                         self._discard(job)  # outputs that would share a path, names too long
                     raise
             self._run_units(job)

@@ -166,18 +166,16 @@ class Operator(abc.ABC):
     needs_everything: ClassVar[bool] = False
     # Its units read the frame timeline (job.timeline): a resume loads it from the ingest cache.
     needs_timeline: ClassVar[bool] = False
-    # It has work that needs only the master and can run while the analysis does (a headless run
-    # that goes straight on to the export): `ahead`, then `execute` takes its result.
-    runs_ahead: ClassVar[bool] = False
-
-    def ahead(self, job: Job, stop: Callable[[], bool]) -> Any:
-        """The work done ahead of the plan (only where runs_ahead): it writes only partial files,
-        stops when `stop()` turns true, and its result is for `execute` (job.take_ahead) or for
-        `drop_ahead` when no unit takes it."""
-        raise NotImplementedError
+    # Work that needs only the master and can run while the analysis does (a headless run that
+    # goes straight on to the export): an operator that has some defines
+    # `ahead(self, job, stop) -> result`, which writes only partial files and returns early once
+    # `stop.is_set()` (a pause, the run ending); its unit then takes the result with
+    # `job.take_ahead`, and `drop_ahead` undoes one that no unit took. jobs/ahead.py runs it.
+    ahead: ClassVar[Callable[..., Any] | None] = None
 
     def drop_ahead(self, result: Any) -> None:
-        """Undo an `ahead` result no unit took (a pause, a failed analysis)."""
+        """Undo an `ahead` result no unit took (a pause, a failed analysis). Default: nothing
+        to undo."""
 
     def check(self, job: Job) -> None:
         """Raise InputError if the job's inputs cannot work for this operator. Default: fine."""

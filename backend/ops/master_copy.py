@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from backend.db.files import FileRecord
 from backend.media.atomic import atomic_output, fsync_dir, partial_name
@@ -27,16 +27,6 @@ class Copied(NamedTuple):
     temp: Path      # the complete, verified copy under its partial name, beside its final place
     sha256: str
     archive: Path   # the archive folder: what it made below it goes with it
-
-
-class _Either:
-    """A cancel flag for copy_with_checksum: the job's pause or the runner's stop."""
-
-    def __init__(self, job: Job, stop: Callable[[], bool]):
-        self._job, self._stop = job, stop
-
-    def is_set(self) -> bool:
-        return self._job.cancel.is_set() or self._stop()
 
 
 def _remove(temp: Path, archive: Path) -> None:
@@ -58,18 +48,17 @@ class MasterCopyOperator(Operator):
     id = "master_copy"
     label = "Copy the original master"
     stage = Stage.SOURCE
-    runs_ahead = True
 
     def plan(self, job: Job) -> list[Unit]:
         return [Unit(op=self.id, name="copy original master", stage=self.stage,
                      input_file=str(job.master), outputs=[original_master_path(job)])]
 
-    def ahead(self, job: Job, stop: Callable[[], bool]) -> Copied:
+    def ahead(self, job: Job, stop) -> Copied:
         out = job.path(original_master_path(job))
         out.parent.mkdir(parents=True, exist_ok=True)
         temp = partial_name(out)
         try:
-            digest = copy_with_checksum(job.master, temp, cancel=_Either(job, stop))
+            digest = copy_with_checksum(job.master, temp, cancel=stop)
         except BaseException:
             _remove(temp, job.archive)
             raise
