@@ -63,6 +63,21 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, durable: bool = 
     return Path(path)
 
 
+def remove_unused(temps, below: Path) -> None:
+    """Delete temporary files no one took, and the folders made for them (each only when empty,
+    up to `below`, which stays), so that a discarded run leaves an empty archive folder."""
+    for temp in temps:
+        with contextlib.suppress(FileNotFoundError):
+            Path(temp).unlink()
+        folder = Path(temp).parent
+        while folder != below and below in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
+
+
 def remove_partials(folder: str | os.PathLike) -> list[Path]:
     """Delete the temporary files that killed runs left in `folder` and below; return them.
     Only for folders no live process is writing into (resume calls it before restarting)."""

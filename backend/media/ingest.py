@@ -23,6 +23,7 @@ from backend.model.detection_params import DEFAULT_MIN_SCENE_LEN, DEFAULT_THRESH
 from backend.media.ingest_cache import (FORMAT_VERSION, RECORD_NAME, SCENES_NAME, CutRecord,
                                         DecodeRecord, IngestCache,
                                         master_identity)
+from backend.media.scene_feed import SceneFeed
 from backend.media.ingest_pass import (PROXY_NAME, THUMBS_NAME, PassOutput, PassPlan,
                                        run_pass)
 from backend.media.web_branch import BranchSpec
@@ -54,13 +55,14 @@ def ingest(master: Path, *, threshold: float = DEFAULT_THRESHOLD,
            min_scene_len: int = DEFAULT_MIN_SCENE_LEN, cache_root: Path,
            want_proxy: bool = True, on_progress: Callable[[IngestProgress], None] | None = None,
            cancel: threading.Event | None = None, web: BranchSpec | None = None,
-           on_web: Callable[[PassOutput], None] | None = None) -> IngestResult:
+           on_web: Callable[[PassOutput], None] | None = None,
+           feed: SceneFeed | None = None) -> IngestResult:
     """Scenes, scores, thumbnails and (with want_proxy) a proxy for `master`, from the cache when
     this file was ingested before, else from one decode. Raises InputError (bad path or
     parameters), MediaError (not a usable video, ffmpeg failed, the cache cannot be
     written) or Cancelled. With `web`, the decode also encodes the
     web master (web_branch) and hands the pass's output to `on_web`; a cached result decodes
-    nothing."""
+    nothing. `feed` hears of each scene as the decode's detection settles it."""
     _check_parameters(threshold, min_scene_len)
     path = Path(master).expanduser().resolve()
     identity = master_identity(path)
@@ -74,7 +76,7 @@ def ingest(master: Path, *, threshold: float = DEFAULT_THRESHOLD,
 
     plan = dataclasses.replace(plan_pass(path, threshold, min_scene_len, want_proxy), web=web)
     with cache.partial(entry) as temp:
-        output = run_pass(plan, temp, on_progress=on_progress, cancel=cancel)
+        output = run_pass(plan, temp, on_progress=on_progress, cancel=cancel, feed=feed)
         if on_web is not None and web is not None:
             on_web(output)
         if master_identity(path) != identity:

@@ -35,6 +35,7 @@ from backend.errors import Cancelled, MediaError
 from backend.media import scene_cuts, waveform
 from backend.media.ffmpeg import spawn, stop, strip_log_prefix
 from backend.media.ingest_result import IngestProgress
+from backend.media.scene_feed import SceneFeed
 from backend.media.web_branch import Branch, BranchSpec, Prepared
 
 THUMBS_NAME = "frames.mjpeg"
@@ -169,9 +170,11 @@ def _proxy_encoder_args(gop: int) -> list[str]:
 
 def run_pass(plan: PassPlan, out_dir: Path, *,
              on_progress: Callable[[IngestProgress], None] | None = None,
-             cancel: threading.Event | None = None, threads: int | None = None) -> PassOutput:
+             cancel: threading.Event | None = None, threads: int | None = None,
+             feed: SceneFeed | None = None) -> PassOutput:
     """Decode the master once, writing the picture outputs into `out_dir` and returning the
-    detection results. Raises Cancelled (ffmpeg stopped) or MediaError."""
+    detection results; `feed` hears of each scene as detection settles it. Raises Cancelled
+    (ffmpeg stopped) or MediaError."""
     threads = threads or usable_cores()
     started = time.monotonic()
     web_read, web_write = _web_pipe(plan)
@@ -199,7 +202,7 @@ def run_pass(plan: PassPlan, out_dir: Path, *,
         watcher.start()
     try:
         try:
-            output = _detect(plan, proc, log, on_progress, cancel, started, branch)
+            output = _detect(plan, proc, log, on_progress, cancel, started, branch, feed)
             returncode = proc.wait()
         except MediaError:
             # a cancel kills ffmpeg mid-frame: that torn stream is the cancel, not a failure
@@ -258,7 +261,8 @@ def usable_cores() -> int:
 
 
 def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel,
-            started: float, branch: Branch | None = None) -> PassOutput:
+            started: float, branch: Branch | None = None,
+            feed: SceneFeed | None = None) -> PassOutput:
     width, height = plan.detect_size
     frame_bytes = width * height * 3
     buffer = bytearray(frame_bytes)
@@ -273,6 +277,8 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel,
     cuts: list[scene_cuts.FramePosition] = []
     next_report = started + PROGRESS_INTERVAL_S
     index = 0
+    if feed is not None:
+        feed.start(float(plan.start_pts * plan.time_base))  # as the ingest record's time origin
     while True:
         if not _read_exactly(stdout, view, frame_bytes):
             break
@@ -283,9 +289,12 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel,
         pos = scene_cuts.position(index, us, plan.rate)
         found = detector.process_frame(pos, frame)
         cuts += found
-        if branch is not None:
-            branch.settle(index, _stream_pts(pts, log.time_base, plan), [c.index for c in found],
-                          _settled_below(detector, index))
+        if branch is not None or feed is not None:
+            new_cuts, settled = [c.index for c in found], _settled_below(detector, index)
+            if branch is not None:
+                branch.settle(index, _stream_pts(pts, log.time_base, plan), new_cuts, settled)
+            if feed is not None:
+                feed.frame(pos, new_cuts, settled)
         scores.append(score_of())
         microseconds.append(us)
         index += 1

@@ -98,11 +98,14 @@ class Job:
         self.session: Callable[[], object] = lambda: None
         # Operator id -> a call that waits for and hands over its `ahead` work (jobs/ahead.py).
         self.ahead: dict[str, Callable[[], Any]] = {}
+        # Scenes as the analysis's detection settles them, while work runs ahead (jobs/ahead.py).
+        self.scene_feed = None
 
     def take_ahead(self, op_id: str) -> Any:
-        """The operator's work done while the analysis ran, waited for, once; None when there is
-        none (a resumed run, the editor) or it did not complete (the unit then does it all)."""
-        take = self.ahead.pop(op_id, None)
+        """The operator's work done while the analysis ran, waited for; None when there is none
+        (a resumed run, the editor) or it did not complete (the unit then does it all). Each of
+        the operator's units gets the same result and takes its own part of it."""
+        take = self.ahead.get(op_id)
         return take() if take is not None else None
 
     @property
@@ -170,12 +173,12 @@ class Operator(abc.ABC):
     # goes straight on to the export): an operator that has some defines
     # `ahead(self, job, stop) -> result`, which writes only partial files and returns early once
     # `stop.is_set()` (a pause, the run ending); its unit then takes the result with
-    # `job.take_ahead`, and `drop_ahead` undoes one that no unit took. jobs/ahead.py runs it.
+    # `job.take_ahead`, and `drop_ahead` undoes what no unit took of it. jobs/ahead.py runs it.
     ahead: ClassVar[Callable[..., Any] | None] = None
 
     def drop_ahead(self, result: Any) -> None:
-        """Undo an `ahead` result no unit took (a pause, a failed analysis). Default: nothing
-        to undo."""
+        """Undo what no unit took of an `ahead` result (a pause, a failed analysis, a forecast
+        that proved wrong); called once the run's units are done. Default: nothing to undo."""
 
     def check(self, job: Job) -> None:
         """Raise InputError if the job's inputs cannot work for this operator. Default: fine."""

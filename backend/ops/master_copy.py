@@ -7,13 +7,12 @@ renames the finished copy into place."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import NamedTuple
 
 from backend.db.files import FileRecord
-from backend.media.atomic import atomic_output, fsync_dir, partial_name
+from backend.media.atomic import atomic_output, fsync_dir, partial_name, remove_unused
 from backend.media.checksums import copy_with_checksum
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.operators import register
@@ -27,20 +26,6 @@ class Copied(NamedTuple):
     temp: Path      # the complete, verified copy under its partial name, beside its final place
     sha256: str
     archive: Path   # the archive folder: what it made below it goes with it
-
-
-def _remove(temp: Path, archive: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        temp.unlink()
-    # the folders it made (masters/, a bag's data/masters/), each only when empty, so that a
-    # discarded run leaves an empty archive folder, which the runner removes
-    folder = temp.parent
-    while folder != archive and archive in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            break
-        folder = folder.parent
 
 
 @register
@@ -60,12 +45,12 @@ class MasterCopyOperator(Operator):
         try:
             digest = copy_with_checksum(job.master, temp, cancel=stop)
         except BaseException:
-            _remove(temp, job.archive)
+            remove_unused([temp], job.archive)  # and masters/ (a bag's data/masters/) if it made it
             raise
         return Copied(temp, digest, job.archive)
 
     def drop_ahead(self, result: Copied) -> None:
-        _remove(result.temp, result.archive)
+        remove_unused([result.temp], result.archive)
 
     def execute(self, unit: Unit, job: Job, progress) -> UnitResult:
         out = job.path(unit.outputs[0])

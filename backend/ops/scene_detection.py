@@ -44,11 +44,15 @@ class SceneDetectionOperator(Operator):
                     warnings.append(f"one decode: {output.web_error}; the web master is "
                                     "encoded in a second pass")
 
-            result = ingest.ingest(
-                job.master, threshold=p.threshold, min_scene_len=p.min_scene_len,
-                cache_root=job.cache_root, want_proxy=p.want_proxy, cancel=job.cancel,
-                on_progress=lambda pr: progress(min(1.0, pr.frames_done / max(pr.frames_total, 1))),
-                web=web, on_web=took)
+            try:
+                result = ingest.ingest(
+                    job.master, threshold=p.threshold, min_scene_len=p.min_scene_len,
+                    cache_root=job.cache_root, want_proxy=p.want_proxy, cancel=job.cancel,
+                    on_progress=lambda pr: progress(min(1.0, pr.frames_done / max(pr.frames_total, 1))),
+                    web=web, on_web=took, feed=job.scene_feed)
+            finally:
+                if job.scene_feed is not None:
+                    job.scene_feed.close()  # what is not settled yet is left to the units
         progress(1.0)
         return UnitResult(scenes=list(result.scenes), timeline=load_timeline(result),
                           warnings=warnings)

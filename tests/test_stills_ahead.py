@@ -1,0 +1,164 @@
+"""A headless run makes each scene's stills as soon as detection has settled the scene, while the
+analysis runs (backend/ops/still_extraction.py `ahead`, backend/media/scene_feed.py): the units
+take them, the archive is the one a run without work ahead writes, byte for byte, and a wrong
+forecast, a pause or a failure leaves nothing behind that no unit took."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from backend.jobs import project
+from backend.jobs.request import ProcessRequest
+from backend.media.scene_feed import SceneFeed, SettledScene
+from backend.ops import still_extraction
+from archive_checks import FAST_OVERRIDES
+
+MASTER = "testvideo.mp4"  # four scenes; the last is settled only when the decode ends
+
+
+def request(media_dir, tmp_path, out: str = "out") -> ProcessRequest:
+    return ProcessRequest(master=str(media_dir / MASTER), artwork="Ahead", date="26-12-06",
+                          out=str(tmp_path / out), overrides=FAST_OVERRIDES)
+
+
+@pytest.fixture
+def made_by(monkeypatch):
+    """Scene numbers whose stills were made, by the thread that made them; the feed's close
+    (the end of the decode) waits until the stills ahead have caught up with the settled
+    scenes, so that what is made ahead does not depend on the machine's speed."""
+    made: dict[str, list[int]] = {"ahead": [], "unit": [], "stopped": []}  # stopped: no more ahead
+    real_extract = still_extraction._extract
+
+    def extract(job, params, hq, web, cancel):
+        written = real_extract(job, params, hq, web, cancel)
+        ahead = threading.current_thread().name.startswith("ahead-")
+        made["ahead" if ahead else "unit"].append(params.scene)
+        return written
+
+    real_close = SceneFeed.close
+
+    def close(self):
+        deadline = time.monotonic() + 60
+        while (len(made["ahead"]) < self._ready() and not made["stopped"]
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+        real_close(self)
+
+    monkeypatch.setattr(still_extraction, "_extract", extract)
+    monkeypatch.setattr(SceneFeed, "close", close)
+    return made
+
+
+def stills_of(tmp_path, out: str = "out") -> dict[str, bytes]:
+    return {p.relative_to(p.parents[2]).as_posix(): p.read_bytes()
+            for p in sorted((tmp_path / out).glob("*/stills/*/*"))}
+
+
+def partials(tmp_path) -> list:
+    return sorted(tmp_path.glob("**/.*partial*"))
+
+
+def test_settled_scenes_stills_are_made_ahead_taken_and_the_same(db, media_dir, tmp_path, made_by):
+    outcome = project.process(db, request(media_dir, tmp_path))
+    assert outcome.status == "completed", outcome
+    assert made_by["ahead"] == [1, 2, 3] and made_by["unit"] == [4], made_by  # none made twice
+    assert partials(tmp_path) == []
+    ahead = stills_of(tmp_path)
+    assert len(ahead) == 8
+    # the same session analysed first, then exported (nothing runs ahead of an analysed session)
+    made_by["ahead"].clear(), made_by["unit"].clear()
+    created = project.create(db, request(media_dir, tmp_path, out="plain"))
+    assert project.analyse(db, created.session_id).status == "analysed"
+    assert project.export(db, created.session_id).status == "completed"
+    assert made_by["ahead"] == [] and sorted(made_by["unit"]) == [1, 2, 3, 4]
+    assert stills_of(tmp_path, "plain") == ahead
+
+
+def test_a_wrong_forecast_is_not_taken(db, media_dir, tmp_path, made_by, monkeypatch):
+    """A feed that names another frame than the analysis then plans (here: one frame later for
+    scene 2's midpoint): that still is thrown away and its unit makes the right one."""
+    real_next = SceneFeed.next_settled
+
+    def next_settled(self, stop):
+        scene = real_next(self, stop)
+        if scene is not None and scene.number == 2:
+            return SettledScene(2, scene.first + 2, scene.last)
+        return scene
+
+    monkeypatch.setattr(SceneFeed, "next_settled", next_settled)
+    outcome = project.process(db, request(media_dir, tmp_path))
+    assert outcome.status == "completed", outcome
+    assert made_by["ahead"] == [1, 2, 3] and sorted(made_by["unit"]) == [2, 4], made_by
+    assert partials(tmp_path) == []
+    names = sorted(stills_of(tmp_path))
+    monkeypatch.undo()
+    created = project.create(db, request(media_dir, tmp_path, out="plain"))
+    assert project.export(db, created.session_id).status == "completed"
+    assert sorted(stills_of(tmp_path, "plain")) == names
+    assert stills_of(tmp_path, "plain") == stills_of(tmp_path)
+
+
+def test_a_pause_while_stills_are_made_ahead_leaves_none_and_resume_makes_them(
+        db, media_dir, tmp_path, made_by, monkeypatch):
+    real = still_extraction._extract  # made_by's recorder
+
+    def pausing(job, params, hq, web, cancel):
+        written = real(job, params, hq, web, cancel)
+        if threading.current_thread().name.startswith("ahead-"):
+            job.cancel.set()  # the user pauses right after the first still made ahead
+            made_by["stopped"].append(params.scene)
+        return written
+
+    monkeypatch.setattr(still_extraction, "_extract", pausing)
+    outcome = project.process(db, request(media_dir, tmp_path))
+    assert outcome.status == "paused"
+    assert made_by["ahead"] == [1]
+    assert list((tmp_path / "out").glob("*/stills/**/*.*")) == [] and partials(tmp_path) == []
+    monkeypatch.setattr(still_extraction, "_extract", real)
+    assert project.export(db, outcome.session_id).status == "completed"
+    assert len(stills_of(tmp_path)) == 8 and partials(tmp_path) == []
+
+
+def test_a_failing_still_ahead_is_made_by_its_unit(db, media_dir, tmp_path, made_by, monkeypatch):
+    real = still_extraction._extract
+
+    def failing(job, params, hq, web, cancel):
+        if threading.current_thread().name.startswith("ahead-") and params.scene == 2:
+            hq.write_bytes(b"half")  # as a full disk would leave it
+            made_by["stopped"].append(params.scene)
+            raise OSError(28, "No space left on device")
+        return real(job, params, hq, web, cancel)
+
+    monkeypatch.setattr(still_extraction, "_extract", failing)
+    outcome = project.process(db, request(media_dir, tmp_path))
+    assert outcome.status == "completed", outcome
+    # the first still made ahead is thrown away with the failed one: the units make all four
+    assert made_by["ahead"] == [1] and sorted(made_by["unit"]) == [1, 2, 3, 4], made_by
+    assert len(stills_of(tmp_path)) == 8 and partials(tmp_path) == []
+
+
+def test_the_feed_settles_a_scene_only_once_its_end_can_no_longer_move():
+    class Position:
+        def __init__(self, index):
+            self.frame_num, self.seconds = index, index / 25
+
+    feed, stop = SceneFeed(), threading.Event()
+    feed.start(10.0)
+    got: list = []
+    reader = threading.Thread(target=lambda: got.extend(iter(lambda: feed.next_settled(stop), None)))
+    reader.start()
+    for i in range(40):
+        # a cut at 10 comes out at frame 10; frames below 25 are settled from frame 30 on
+        feed.frame(Position(i), [10] if i == 10 else [], i + 1 if i < 26 or i >= 30 else 25)
+        if i == 20:
+            time.sleep(0.3)
+            assert got == [SettledScene(1, 0, 9)]
+    feed.frame(Position(40), [30], 41)
+    time.sleep(0.3)
+    feed.close()
+    reader.join(5)
+    assert got == [SettledScene(1, 0, 9), SettledScene(2, 10, 29)]
+    assert feed.position(30) == (30, 10.0 + 30 / 25)
