@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from backend.jobs import project
 from backend.jobs.request import ProcessRequest
@@ -140,7 +141,7 @@ def test_a_failing_still_ahead_is_made_by_its_unit(db, media_dir, tmp_path, made
     assert len(stills_of(tmp_path)) == 8 and partials(tmp_path) == []
 
 
-def test_the_feed_settles_a_scene_only_once_its_end_can_no_longer_move():
+def test_the_feed_hands_out_a_scene_once_its_ending_cut_is_out():
     class Position:
         def __init__(self, index):
             self.frame_num, self.seconds = index, index / 25
@@ -151,14 +152,53 @@ def test_the_feed_settles_a_scene_only_once_its_end_can_no_longer_move():
     reader = threading.Thread(target=lambda: got.extend(iter(lambda: feed.next_settled(stop), None)))
     reader.start()
     for i in range(40):
-        # a cut at 10 comes out at frame 10; frames below 25 are settled from frame 30 on
-        feed.frame(Position(i), [10] if i == 10 else [], i + 1 if i < 26 or i >= 30 else 25)
+        # the cut at 10 comes out at frame 10, the one at 30 (held back by a flash) at frame 38
+        feed.frame(Position(i), [10] if i == 10 else [30] if i == 38 else [])
         if i == 20:
             time.sleep(0.3)
             assert got == [SettledScene(1, 0, 9)]
-    feed.frame(Position(40), [30], 41)
     time.sleep(0.3)
     feed.close()
     reader.join(5)
-    assert got == [SettledScene(1, 0, 9), SettledScene(2, 10, 29)]
+    assert got == [SettledScene(1, 0, 9), SettledScene(2, 10, 29)]  # the last scene: its unit's
     assert feed.position(30) == (30, 10.0 + 30 / 25)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_every_scene_the_feed_hands_out_is_one_of_the_final_scenes(data):
+    """Over generated detections: each cut comes out up to `hold` frames after its frame (the
+    flash filter's merge), in order; the consumer takes what is ready at some frames and falls
+    behind at others. Each scene handed
+    out is the final scene of that number, in order, and every scene but the last is handed out
+    once the decode has ended."""
+    frames = data.draw(st.integers(1, 120))
+    cuts = sorted(c for c in data.draw(st.sets(st.integers(1, 119), max_size=12)) if c < frames)
+    hold = data.draw(st.integers(0, 16))
+    out_at, last = {}, 0
+    for c in cuts:  # ContentDetector lets its cuts out in order
+        out_at[c] = last = max(last, min(frames - 1, c + data.draw(st.integers(0, hold))))
+
+    class Position:
+        def __init__(self, index):
+            self.frame_num, self.seconds = index, index / 24
+
+    feed, stop, got = SceneFeed(), threading.Event(), []
+    feed.start(0.0)
+    for i in range(frames):
+        feed.frame(Position(i), [c for c in cuts if out_at[c] == i])
+        if data.draw(st.booleans()):
+            got += _take_ready(feed, stop)
+    got += _take_ready(feed, stop)
+    starts = [0, *cuts]
+    assert got == [SettledScene(n, starts[n - 1], starts[n] - 1) for n in range(1, len(starts))]
+    feed.close()
+    assert feed.next_settled(stop) is None
+
+
+def _take_ready(feed: SceneFeed, stop) -> list:
+    """What the feed hands out now, without waiting for more."""
+    taken = []
+    while feed._ready() > feed._handed:
+        taken.append(feed.next_settled(stop))
+    return taken

@@ -289,12 +289,11 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel,
         pos = scene_cuts.position(index, us, plan.rate)
         found = detector.process_frame(pos, frame)
         cuts += found
-        if branch is not None or feed is not None:
-            new_cuts, settled = [c.index for c in found], _settled_below(detector, index)
-            if branch is not None:
-                branch.settle(index, _stream_pts(pts, log.time_base, plan), new_cuts, settled)
-            if feed is not None:
-                feed.frame(pos, new_cuts, settled)
+        if branch is not None:
+            branch.settle(index, _stream_pts(pts, log.time_base, plan), [c.index for c in found],
+                          _settled_below(detector, index))
+        if feed is not None:
+            feed.frame(pos, [c.index for c in found])
         scores.append(score_of())
         microseconds.append(us)
         index += 1

@@ -1,10 +1,10 @@
 """Scenes as a running detection settles them, for work that needs only a scene's frames and can
 start before the detection ends (a headless run's stills: backend/jobs/ahead.py).
 
-The ingest's decode reports every scored frame (its PySceneDetect position), the cuts that came
-out and the index below which no frame can still become a cut (ingest_pass._settled_below). A
-scene is settled once the cut that ends it is known and every frame before that cut is settled:
-its first and last decoded frames can no longer change. What the feed says is a forecast; each
+The ingest's decode reports every scored frame (its PySceneDetect position) and the cuts that came
+out of it. ContentDetector lets its cuts out in order (its flash filter holds back at most the
+one cut it is merging at, ingest_pass._settled_below), so a scene is settled once the cut that
+ends it is out: no cut can come out before it any more. What the feed says is a forecast; each
 consumer checks it against the analysis's own scenes before using what it made."""
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ class SceneFeed:
         self._seconds: list[float] = []   # seconds from the stream's start, by decoded index
         self._origin = 0.0
         self._starts = [0]                # first decoded index of each scene known so far
-        self._settled_below = 0
         self._handed = 0                  # scenes handed to the consumer
         self._closed = False
 
@@ -38,15 +37,16 @@ class SceneFeed:
         """A new decode begins (the stream starts at `origin_s`): forget any earlier one."""
         with self._cond:
             self._numbers, self._seconds, self._starts = [], [], [0]
-            self._origin, self._settled_below = origin_s, 0
+            self._origin = origin_s
 
-    def frame(self, position, new_cuts: list[int], settled_below: int) -> None:
-        """Decoded frame `position.index` was scored; `new_cuts` (decoded indices) came out."""
+    def frame(self, position, new_cuts: list[int]) -> None:
+        """Decoded frame `position.index` was scored; `new_cuts` (decoded indices) came out.
+        A cut out of order (another detector) is left out: a scene it splits is then handed
+        out whole, which its consumer finds wrong and does not use."""
         with self._cond:
             self._numbers.append(position.frame_num)
             self._seconds.append(position.seconds)
             self._starts.extend(c for c in new_cuts if c > self._starts[-1])
-            self._settled_below = max(self._settled_below, settled_below)
             if self._ready() > self._handed:
                 self._cond.notify_all()
 
@@ -78,8 +78,5 @@ class SceneFeed:
             return self._numbers[index], float(self._seconds[index] + self._origin)
 
     def _ready(self) -> int:
-        """How many scenes are settled: those whose ending cut lies within the settled frames."""
-        ready = self._handed
-        while ready + 1 < len(self._starts) and self._starts[ready + 1] <= self._settled_below:
-            ready += 1
-        return ready
+        """How many scenes are settled: those whose ending cut is out."""
+        return len(self._starts) - 1
