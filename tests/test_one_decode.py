@@ -101,6 +101,7 @@ def test_process_encodes_the_web_master_from_the_ingest_decode(clip, media_dir, 
     check_complete(state, sid, archive)  # clips counted against their scenes, verified
     web = archive / "masters" / f"{PREFIX}_master-web.mp4"
     prepared = _prepared(cache)
+    assert list((cache / PREPARED_DIR).glob("*.lock")) == []  # the writer's lock went with it
     firsts = _first_indices(state, sid)
     # the web master is the one-decode encode, muxed: its video packets are that file's
     assert _video_packets(web) == _video_packets(Path(prepared["video"]))
@@ -265,6 +266,33 @@ def test_a_job_never_removes_the_encode_another_job_is_writing(tmp_path):
         with one_decode.writing(theirs) as second:
             assert second is None  # the first writer of that output is still at it
         assert running.exists()
+    assert list(folder.glob("*.lock")) == []  # each writer removes its lock file when done
+
+
+def test_a_lock_file_removed_between_open_and_lock_is_taken_again(tmp_path, monkeypatch):
+    """The writer before removes its lock file when done: a job that opened the file just before
+    and locks it after holds a lock nobody else sees, so it takes the file now there instead."""
+    from backend.ops import one_decode
+
+    lock = tmp_path / "x.mp4.lock"
+    real_open, opened = os.open, []
+
+    def open_then_lose_it(path, flags, mode=0o777):
+        fd = real_open(path, flags, mode)
+        opened.append(os.fstat(fd).st_ino)
+        if len(opened) == 1:  # the other writer finishes: its file goes, a third job makes one
+            os.unlink(path)
+            real_open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        return fd
+
+    monkeypatch.setattr(one_decode.os, "open", open_then_lose_it)
+    fd = one_decode._locked(lock)
+    monkeypatch.undo()
+    try:
+        assert len(opened) == 2 and os.fstat(fd).st_ino == os.stat(lock).st_ino == opened[1]
+        assert one_decode._locked(lock) is None  # and the one it holds keeps others out
+    finally:
+        os.close(fd)
 
 
 # --- NVENC: the same forced IDRs (runs where an NVENC encode works) ---------------------------

@@ -86,22 +86,45 @@ def writing(spec: web_branch.BranchSpec | None) -> Iterator[web_branch.BranchSpe
         yield None
         return
     out = Path(spec.out)
+    lock = out.with_name(out.name + ".lock")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(out.with_name(out.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = _locked(lock)
     except OSError:  # a cache it cannot write: the one decode is only a saving
         yield None
         return
+    if fd is None:
+        yield None
+        return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield None
-            return
         remove_stale_partials(out.parent, of=out, older_than_s=0)  # its dead writers' (the lock)
         remove_stale_partials(out.parent)
         yield spec
     finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()  # held: nobody can have taken it; the cache keeps no lock files
+        os.close(fd)
+
+
+def _locked(lock: Path) -> int | None:
+    """An open descriptor holding the exclusive lock on the file `lock` names now, or None while
+    another job holds it. A writer removes its lock file when done, so a lock taken on a file
+    that has since been removed (or replaced) is let go and taken again on the current one."""
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
         os.close(fd)
 
 
