@@ -263,8 +263,10 @@ def test_a_job_never_removes_the_encode_another_job_is_writing(tmp_path):
         with one_decode.writing(mine) as taken_mine:
             assert taken_mine == mine
             assert running.exists() and not dead_mine.exists() and not old.exists()
-        with one_decode.writing(theirs) as second:
+        said = []
+        with one_decode.writing(theirs, said.append) as second:
             assert second is None  # the first writer of that output is still at it
+        assert len(said) == 1 and "another job is encoding" in said[0], said
         assert running.exists()
     assert list(folder.glob("*.lock")) == []  # each writer removes its lock file when done
 

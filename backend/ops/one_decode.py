@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
@@ -75,13 +75,14 @@ def spec_for(job: Job) -> web_branch.BranchSpec | None:
 
 
 @contextlib.contextmanager
-def writing(spec: web_branch.BranchSpec | None) -> Iterator[web_branch.BranchSpec | None]:
+def writing(spec: web_branch.BranchSpec | None,
+            warn: Callable[[str], None] = lambda text: None) -> Iterator[web_branch.BranchSpec | None]:
     """Held while this job's ingest encodes `spec.out`: an exclusive lock beside it, which the
     kernel drops when the job dies. Taken, it yields `spec`, after removing what dead writers of
     this output left (`.partial-` files) and any other partial untouched for a day; other jobs
     sharing the cache may be encoding their own files in this folder right now. Not taken
-    (another job encodes the same master with the same settings now), it yields None: this job
-    encodes its web master in the second pass."""
+    (another job encodes the same master with the same settings now), it yields None and says
+    so through `warn`: this job encodes its web master in the second pass."""
     if spec is None or fcntl is None:
         yield None
         return
@@ -94,6 +95,8 @@ def writing(spec: web_branch.BranchSpec | None) -> Iterator[web_branch.BranchSpe
         yield None
         return
     if fd is None:
+        warn("one decode: another job is encoding this master's web master with the same "
+             "settings right now; this one encodes its own in a second pass")
         yield None
         return
     try:

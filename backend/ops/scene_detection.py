@@ -35,7 +35,7 @@ class SceneDetectionOperator(Operator):
         p: DetectParams = unit.params
         # a headless run encodes its web master from this decode (one_decode)
         warnings: list[str] = []
-        with one_decode.writing(one_decode.spec_for(job)) as web:
+        with one_decode.writing(one_decode.spec_for(job), warnings.append) as web:
 
             def took(output) -> None:
                 if output.prepared is not None:
