@@ -24,6 +24,7 @@ from backend.media.ingest_cache import (FORMAT_VERSION, RECORD_NAME, SCENES_NAME
                                         DecodeRecord, IngestCache,
                                         master_identity)
 from backend.media.scene_feed import SceneFeed
+from backend.media.scenes import middle_index
 from backend.media.ingest_pass import (PROXY_NAME, THUMBS_NAME, PassOutput, PassPlan,
                                        run_pass)
 from backend.media.web_branch import BranchSpec
@@ -213,7 +214,7 @@ def _store_pass(folder: Path, identity: MasterIdentity, plan: PassPlan,
         fps_rational=str(plan.rate), width=plan.frame_size[0], height=plan.frame_size[1],
         display_width=plan.display_size[0], display_height=plan.display_size[1],
         detect_width=plan.detect_size[0], detect_height=plan.detect_size[1],
-        time_origin_s=float(plan.start_pts * plan.time_base),
+        time_origin_s=float(plan.start_s),
         sprite_sheets=[p.name for p in sheets], sprite_columns=SPRITE_GRID[0],
         sprite_rows=SPRITE_GRID[1], thumb_width=plan.thumb_size[0], thumb_height=plan.thumb_size[1],
         sprite_interval_s=SPRITE_INTERVAL, sprite_count=len(tiles),
@@ -250,7 +251,7 @@ def _scenes(cut_indices: list[int], microseconds: np.ndarray, rate: Fraction,
     count = len(microseconds)
     first = np.array([0, *cut_indices], dtype=np.int64)
     last = np.append(first[1:] - 1, count - 1)
-    middle = first + (last - first + 1) // 2
+    middle = middle_index(first, last)
     end = scene_cuts.scene_end(count, rate)
     # gathered from the frame table in one go: no per-scene lookups into numpy
     frames = [*numbers[first].tolist(), end.frame_num]

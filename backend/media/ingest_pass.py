@@ -70,6 +70,11 @@ class PassPlan:
     audio_rate: int = 0              # its sample rate
     web: BranchSpec | None = None    # encode the web master from this decode (web_branch)
 
+    @property
+    def start_s(self) -> Fraction:
+        """The video stream's start in seconds: the frame timeline's origin."""
+        return self.start_pts * self.time_base
+
 
 @dataclasses.dataclass
 class PassOutput:
@@ -134,7 +139,7 @@ def audio_chain(plan: PassPlan, outputs: list[str]) -> str:
     video restarts at zero), then padded with silence or trimmed to start exactly there
     (aresample's first_pts), so sample k of the peaks and of the proxy's sound sits k / rate
     seconds after frame 0 even when the streams start apart."""
-    start = plan.start_pts * plan.time_base
+    start = plan.start_s
     shift = f"asetpts=PTS-{start.numerator}/{start.denominator}/TB," if start else ""
     tail = (f"asplit={len(outputs)}" if len(outputs) > 1 else "anull") + \
         "".join(f"[{name}]" for name in outputs)
@@ -278,7 +283,7 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel,
     next_report = started + PROGRESS_INTERVAL_S
     index = 0
     if feed is not None:
-        feed.start(float(plan.start_pts * plan.time_base))  # as the ingest record's time origin
+        feed.start(float(plan.start_s))  # the ingest record's time origin
     while True:
         if not _read_exactly(stdout, view, frame_bytes):
             break

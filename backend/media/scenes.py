@@ -7,6 +7,12 @@ from backend.errors import InputError
 from backend.media.timeline import FrameTimeline
 from backend.model.scene import Scene
 
+def middle_index(first, last):
+    """The decoded index of the middle frame of frames first..last (elementwise on arrays): the
+    frame a scene's stills, thumbnail and midpoint show."""
+    return first + (last - first + 1) // 2
+
+
 def timecode(seconds: float) -> str:
     """HH:MM:SS.mmm, as PySceneDetect prints a time."""
     ms = int(round(seconds * 1000))
@@ -68,7 +74,7 @@ def scenes_at_cuts(cuts: list[int], timeline: FrameTimeline, detected=()) -> lis
     times = [timeline.times[i] - timeline.origin for i in firsts] + [end_time]
     scenes = []
     for n, (s, e, lo, hi) in enumerate(zip(starts, ends, firsts, lasts), 1):
-        mid = lo + (hi - lo + 1) // 2
+        mid = middle_index(lo, hi)
         scenes.append(Scene(
             number=n, start_frame=s, end_frame=e, start_time=times[n - 1], end_time=times[n],
             start_timecode=timecode(times[n - 1]), end_timecode=timecode(times[n]),

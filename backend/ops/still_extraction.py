@@ -20,6 +20,7 @@ from backend.db.files import FileRecord
 from backend.media import stills
 from backend.media.atomic import fsync_dir, partial_name, remove_unused
 from backend.media.geometry import aspect_ratio
+from backend.media.scenes import middle_index
 from backend.ops.base import Job, Operator, Stage, Unit, UnitResult
 from backend.ops.operators import register
 
@@ -28,8 +29,7 @@ EXTENSIONS = {"png": ".png", "tiff": ".tif", "jpeg": ".jpg", "webp": ".webp"}
 
 def midpoint(job: Job, scene) -> tuple[int, int]:
     """(frame number, decoded index) of the scene's middle frame."""
-    first, last = job.decoded_range(scene)
-    index = first + (last - first + 1) // 2  # as ingest picks its midpoint thumbnails
+    index = middle_index(*job.decoded_range(scene))
     return job.timeline.numbers[index], index
 
 
@@ -126,7 +126,7 @@ class StillExtractionOperator(Operator):
         made = MadeAhead(job.archive)
         try:
             while (scene := feed.next_settled(stop)) is not None:
-                index = scene.first + (scene.last - scene.first + 1) // 2  # as `midpoint`
+                index = middle_index(scene.first, scene.last)
                 frame, pts = feed.position(index)
                 params = StillParams(scene=scene.number, frame=frame, decoded_index=index, pts=pts)
                 outputs = still_paths(job, scene.number, frame)
