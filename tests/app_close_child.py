@@ -1,6 +1,7 @@
 """Child process of tests/test_app_window.py: opens the real desktop window (App/shell.py on Qt
 WebEngine, under the Xvfb display in DISPLAY), starts an export, then closes the window while the
-export runs (a slow preset). The close asks first (the page's own dialog, naming the artwork);
+export runs (the parent gives it an ffmpeg that encodes at a few times real time: a lasting
+export). The close asks first (the page's own dialog, naming the artwork);
 the person presses "Pause and close"; the export must then pause, not die. Prints one JSON line
 with what it saw. Usage: app_close_child.py DB MASTER OUT [finish|edit]
 
@@ -33,15 +34,9 @@ ASKING = "!document.getElementById('close-ask').hidden"
 def drive(window) -> None:
     try:
         wait(window, "!!document.querySelector('#new-project') && document.querySelector('#f-preset').options.length > 0", 60, "the start screen")
-        if not (FINISH or EDIT):
-            window.evaluate_js("""window.videoArchive.bridge.call('presets.create', {id: 'slow', name: 'Slow',
-                overrides: {video: {x264_preset: 'veryslow', max_width: 640, max_height: 360}}}).then(() => { window.__preset = true; })""")
-            wait(window, "window.__preset === true", 30, "the slow preset")
-            window.evaluate_js("location.reload()")
-            wait(window, "!!document.querySelector('#new-project') && [...document.querySelector('#f-preset').options].some((o) => o.value === 'slow')", 60, "the start screen again")
         window.evaluate_js(f"""(() => {{ const set = (id, v) => {{ document.getElementById(id).value = v; }};
             set('f-master', {json.dumps(MASTER)}); set('f-artwork', 'Close Test'); set('f-date', '26-11-25');
-            set('f-out', {json.dumps(OUT)}); if (!{json.dumps(FINISH or EDIT)}) set('f-preset', 'slow');
+            set('f-out', {json.dumps(OUT)});
             document.getElementById('create').click(); return true; }})()""")
         wait(window, "!!(window.videoArchive.editor && window.videoArchive.editor.scores && !document.getElementById('screen-editor').hidden)", 180, "the editor after ingest")
         result["session_id"] = window.evaluate_js("window.videoArchive.editor.sessionId")
@@ -55,7 +50,7 @@ def drive(window) -> None:
         window.evaluate_js("document.getElementById('export-start').click()")
         wait(window, "!!document.querySelector('#export-pause') && !document.querySelector('#export-pause').disabled", 60, "the running export")
         if not FINISH:
-            time.sleep(3)  # well inside the slow web-master encode
+            time.sleep(3)  # well inside the paced web-master encode
         result["closing"] = time.time()
         window.destroy()  # as the window's close button: the shell has the page ask
         wait(window, ASKING, 30, "the close question")

@@ -27,6 +27,19 @@ def ffmpeg_bin() -> Path:
     return find_ffmpeg()
 
 
+def paced_ffmpeg(folder: Path, ffmpeg: Path, rate: float = 3.0) -> Path:
+    """An ffmpeg (for VIDEO_ARCHIVE_FFMPEG) whose H.264 encodes read their input at `rate` times
+    real time: an export that lasts long enough to pause, cancel or close the window in, at the
+    CPU of the fast preset, not of an x264 `veryslow` encode held open (which cost those tests
+    three quarters of their CPU). Everything else runs as the real ffmpeg runs it."""
+    script = folder / "paced-ffmpeg"
+    script.write_text("#!/bin/sh\n"
+                      f'for a in "$@"; do [ "$a" = libx264 ] && exec "{ffmpeg}" -readrate {rate} "$@"; done\n'
+                      f'exec "{ffmpeg}" "$@"\n')
+    script.chmod(0o755)
+    return script
+
+
 # Also `slow` (beside the modules that mark themselves): the desktop window, browser and
 # Blender drivers and the modules that run many real `process` jobs, the longest in
 # `--durations` (docs in README's Tests). `scripts/test -m "not slow"` is the quick loop.

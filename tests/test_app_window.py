@@ -19,7 +19,8 @@ import pytest
 
 import browser
 from backend.archive.verify import verify
-from conftest import fast_default_preset, make_hits_master
+from backend.media.ffmpeg import find_ffmpeg
+from conftest import fast_default_preset, make_hits_master, paced_ffmpeg
 
 CHILD = Path(__file__).with_name("app_window_child.py")
 CLOSE_CHILD = Path(__file__).with_name("app_close_child.py")
@@ -76,7 +77,7 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     lines = [line for line in out.splitlines() if line.startswith("APP-RESULT ")]
     assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{err[-3000:]}"
     result = json.loads(lines[-1][len("APP-RESULT "):])
-    assert "error" not in result, result
+    assert "error" not in result, (result.get("error"), result)
     assert result["transport"].startswith("desktop"), result
     assert result["dialogs"] is True
     assert len(result["cuts_after"]) == len(result["cuts_before"]) + 1
@@ -105,12 +106,14 @@ def _close_child(display, db, media_dir, tmp_path, *mode: str, master: str = "te
     os.chmod(runtime, 0o700)
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
+    if not mode:  # the export must still run when the window closes: encodes at 3x real time
+        env["VIDEO_ARCHIVE_FFMPEG"] = str(paced_ffmpeg(Path(runtime), find_ffmpeg()))
     proc = subprocess.run([sys.executable, str(CLOSE_CHILD), str(db), str(media_dir / master),
                            str(tmp_path / "out"), *mode], env=env, capture_output=True, text=True, timeout=900)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("APP-RESULT ")]
     assert lines, f"the window exited with {proc.returncode} and no result; stderr ends:\n{proc.stderr[-3000:]}"
     result = json.loads(lines[-1][len("APP-RESULT "):])
-    assert "error" not in result, result
+    assert "error" not in result, (result.get("error"), result)
     return result
 
 

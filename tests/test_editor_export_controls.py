@@ -7,10 +7,12 @@ done once."""
 from __future__ import annotations
 
 import apsw
+import pytest
 
 from backend.archive.verify import verify
 from backend.ops import operators
-from editor_page import chromium, create_project, wait_until
+from conftest import fast_default_preset, paced_ffmpeg
+from editor_page import chromium, create_project, serve, wait_until
 
 
 def session_row(db_path, sid: str) -> tuple[str, int, int]:
@@ -41,17 +43,21 @@ def enabled(page, button: str, timeout_ms: int = 120_000) -> None:
                            timeout=timeout_ms)
 
 
-def test_pause_resume_and_cancel_from_the_export_screen(editor_server, media_dir, tmp_path):
-    url, db_path = editor_server
+@pytest.fixture
+def paced_server(tmp_path, ffmpeg_bin):
+    """`video-archive serve` whose H.264 encodes run at 3x real time (conftest.paced_ffmpeg), so
+    that the export is still running when Pause and Cancel are pressed."""
+    db = tmp_path / "config" / "state.db"
+    fast_default_preset(db)
+    with serve(db, env={"VIDEO_ARCHIVE_FFMPEG": str(paced_ffmpeg(tmp_path, ffmpeg_bin))}) as url:
+        yield url, db
+
+
+def test_pause_resume_and_cancel_from_the_export_screen(paced_server, media_dir, tmp_path):
+    url, db_path = paced_server
     out = tmp_path / "out"
     with chromium() as page:
-        page.goto(url)
-        page.wait_for_selector("#new-project")
-        # a slow preset (x264 veryslow, at 640x360 so that the whole export after the cancel stays short),
-        # so that the export is still running when Pause is pressed
-        page.evaluate("""() => window.videoArchive.bridge.call('presets.create', {id: 'slow', name: 'Slow',
-            overrides: {video: {x264_preset: 'veryslow', max_width: 640, max_height: 360}}})""")
-        sid = create_project(page, url, media_dir / "testvideo.mp4", "Controls", out, preset="slow")
+        sid = create_project(page, url, media_dir / "testvideo.mp4", "Controls", out)
         page.click("#export")
         page.wait_for_selector("#screen-export:not([hidden]) #export-start")
         asked = []

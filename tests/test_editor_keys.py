@@ -77,6 +77,18 @@ def test_keys_and_cut_import(editor_server, media_dir, tmp_path):
         page.wait_for_function("() => window.videoArchive.editor.state.playhead < 29", timeout=10_000)
         press(page, "k")
         assert badge(page) is None
+        # quicker than the video starts: Space then K, and L then J, each pair in one go (a play
+        # interrupted by our own pause is no failure: no "Playback failed", the badge as pressed)
+        keys = "(keys) => keys.forEach((key) => document.dispatchEvent(new KeyboardEvent('keydown', {key, bubbles: true})))"
+        page.evaluate(keys, [" ", "k"])
+        page.wait_for_timeout(500)
+        assert badge(page) is None and page.locator("#banner").is_hidden(), page.text_content("#banner-text")
+        press(page, "End")
+        page.evaluate(keys, ["l", "j"])
+        page.wait_for_timeout(300)   # of the 1.2 s back to the start
+        assert badge(page) == "◀ 1×" and page.locator("#banner").is_hidden(), page.text_content("#banner-text")
+        press(page, "k")
+        assert badge(page) is None
 
         # F: the master's own frame, at the master's size, for the still playhead
         press(page, "Home")

@@ -110,6 +110,15 @@ def test_sound_lane_mute_and_the_sharp_frame(editor_server, tmp_path, ffmpeg_bin
         page.wait_for_function("() => document.querySelector('#source').dataset.source === 'master'", timeout=5_000)
         shown = still_luma(page)
         assert int(np.argmin([float(np.abs(shown - f).mean()) for f in frames])) == 62
+        # the sharp proxy arriving while the master's frame is on screen (a busy machine makes it
+        # late), and a seek to this frame landing late: the master's frame stays
+        still_62 = page.get_attribute("#still", "src")
+        page.evaluate("() => window.videoArchive.editor.followSharpProxy(window.videoArchive.editor.sessionId)")
+        page.evaluate("() => window.videoArchive.editor.viewer.show(62)")
+        assert media(page)["source"] == "master" and page.locator("#still").is_visible()
+        assert page.get_attribute("#still", "src") == still_62
+        page.evaluate("() => window.videoArchive.editor.viewer.show(63)")   # another frame: the proxy's
+        assert page.locator("#still").is_hidden()
 
 
 def test_a_master_without_audio_has_no_lane_and_no_mute(editor_server, media_dir, tmp_path):

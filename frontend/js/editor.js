@@ -111,7 +111,7 @@ export class Editor {
     });
     this.sharp = new SharpFrame({
       fetchUrl: async (frame) => (await this.bridge.call("frame.get", { session_id: this.sessionId, frame, format: "jpeg", ...this.viewerPixels() })).url,
-      show: (frame, url) => { if (this.state.playhead === frame) { this.viewer.showStill(url); this.renderHud(); } },
+      show: (frame, url) => { if (this.state.playhead === frame) { this.viewer.showStill(url, frame); this.renderHud(); } },
       isStill: () => !this.viewer.playing,
     });
     this.timeline = new TimelineView($("timeline"), this.timelineHost());
@@ -374,7 +374,7 @@ export class Editor {
     this.sharp.cancel();   // F's full-size frame is not replaced by the viewer-sized one on its way
     try {
       const r = await this.bridge.call("frame.get", { session_id: this.sessionId, frame, format: "jpeg" });
-      if (this.state.playhead === frame) { this.viewer.showStill(r.url); this.renderHud(); }
+      if (this.state.playhead === frame) { this.viewer.showStill(r.url, frame); this.renderHud(); }
     } catch (err) { this.fail(err); }
   }
 

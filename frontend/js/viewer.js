@@ -17,6 +17,7 @@ export class Viewer {
     this.scrub = scrub;           // paused frames: the small proxy, always muted
     this.onScreen = video;        // the one on top
     this.still = still;           // <img> for the master's own frame
+    this.stillFrame = null;       // the frame that still is of, while it is on screen
     this.onFrame = onFrame;       // frame presented while playing
     this.onPlayState = onPlayState;
     this.rate = { num: 25, den: 1 };
@@ -99,9 +100,10 @@ export class Viewer {
   }
 
   // Shows `frame` (paused) on the scrubbing proxy. Seeks do not pile up: while one is in flight
-  // only the latest wish is kept.
+  // only the latest wish is kept. The master's still of this same frame stays on top: a seek that
+  // lands late, or a proxy swapped in beneath it, must not take the sharp picture away.
   show(frame) {
-    this.hideStill();
+    if (this.stillFrame !== frame) this.hideStill();
     if (!this.scrub.src) return;
     if (this.target != null) { this.queued = frame; return; }
     if (this.presented === frame && !this.scrub.seeking) return;
@@ -149,7 +151,8 @@ export class Viewer {
       const at = this.timeOf(this.presented ?? 0);
       if (this.video.paused && Math.abs(this.video.currentTime - at) > (0.5 * this.rate.den) / this.rate.num) this.video.currentTime = at;
       this.video.playbackRate = speed;
-      this.video.play().catch((err) => this.onPlayState?.(0, err));
+      // a play that our own pause interrupts (K or J before the video has started) is no failure
+      this.video.play().catch((err) => { if (err.name !== "AbortError") { this.shuttle = 0; this.onPlayState?.(0, err); } });
     } else {
       // media elements do not play backwards smoothly: step back on a timer at the shuttle speed
       this.video.pause();
@@ -190,13 +193,15 @@ export class Viewer {
     this.onPlayState?.(0);
   }
 
-  showStill(url) {
+  showStill(url, frame) {
     this.still.src = url;
     this.still.hidden = false;
+    this.stillFrame = frame;
   }
 
   hideStill() {
     if (!this.still.hidden) { this.still.hidden = true; this.still.removeAttribute("src"); }
+    this.stillFrame = null;
   }
 }
 
