@@ -71,8 +71,11 @@ class State:
         self.cache = cache
 
     def env(self, **extra: str) -> dict[str, str]:
-        shared = {"VIDEO_ARCHIVE_CACHE": str(self.cache)} if self.cache else {}
-        return {**os.environ, "VIDEO_ARCHIVE_DB": str(self.db), **shared, **extra}
+        env = {**os.environ, "VIDEO_ARCHIVE_DB": str(self.db)}
+        env.pop("VIDEO_ARCHIVE_CACHE", None)  # conftest's, for the other tests: this state says its own
+        if self.cache:
+            env["VIDEO_ARCHIVE_CACHE"] = str(self.cache)
+        return {**env, **extra}
 
     def run(self, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
         """`video-archive ARGS` to the end. With this state's own environment it runs in this

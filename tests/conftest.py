@@ -85,6 +85,17 @@ def shared_cache(tmp_path_factory) -> Path:
     return run_folder(tmp_path_factory, "shared-cache")
 
 
+@pytest.fixture(autouse=True)
+def session_caches(request, monkeypatch, shared_cache) -> None:
+    """Every test's state.db (in this process, `serve`, the window) keeps its caches in the
+    session's shared one (VIDEO_ARCHIVE_CACHE): a master's ingest, proxies and segments are made
+    once for the run, not once per test. A test about the caches, or one that interrupts the work
+    a warm cache would skip, is marked `cold_cache` and keeps them beside its database; an
+    archive_checks.State says its own."""
+    if request.node.get_closest_marker("cold_cache") is None:
+        monkeypatch.setenv("VIDEO_ARCHIVE_CACHE", str(shared_cache))
+
+
 @pytest.fixture(scope="session")
 def made_master(tmp_path_factory, media_dir, ffmpeg_bin) -> Path:
     """The small make-master master: the media clips joined, scaled and letterboxed (hard cuts)."""

@@ -320,6 +320,7 @@ def test_manifest_and_zip_pass_blenders_validation(addon_zip):
 # -- how the add-on drives the app (no Blender needed) --------------------------------------
 
 
+@pytest.mark.cold_cache  # the progress of a real decode
 def test_detect_reports_progress_as_json_lines_on_stderr(media_dir, db_path):
     """What Detect Scenes shows in the status bar: frames decoded, as JSON lines on stderr."""
     done = subprocess.run([str(Path(sys.executable).parent / "video-archive"), "--json", "detect",

@@ -12,6 +12,9 @@ from backend.db.sessions import NewSession
 from bridge.context import Bridge
 from test_bridge_editor_methods import Harness, create
 
+# about the caches and the work done ahead of them: each test starts from empty ones (conftest)
+pytestmark = pytest.mark.cold_cache
+
 
 @pytest.fixture
 def call(db_path):

@@ -12,6 +12,9 @@ from backend.db import migrations
 from backend.media import encoders
 from backend.media.probe import MediaInfo
 
+# about the caches and the work done ahead of them: each test starts from empty ones (conftest)
+pytestmark = pytest.mark.cold_cache
+
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))

@@ -84,6 +84,7 @@ def test_scrubbing_shows_the_frame_under_the_playhead(editor_server, media_dir, 
         assert not page.errors, page.errors
 
 
+@pytest.mark.cold_cache  # the ingest a person waits for the first time, with its progress
 def test_the_whole_job_in_the_page(editor_server, media_dir, tmp_path):
     url, db_path = editor_server
     out = tmp_path / "out"

@@ -15,6 +15,9 @@ from backend.media import encoders
 from backend.media.encoders import Choice, EncoderReport, choose_encoder, detect_encoders
 from backend.media.gpu import GpuInfo, gpu_info
 
+# about the caches and the work done ahead of them: each test starts from empty ones (conftest)
+pytestmark = pytest.mark.cold_cache
+
 LISTING = """Encoders:
  V..... = Video
  ------

@@ -332,6 +332,7 @@ def test_bad_input(tmp_path):
     assert not list(tmp_path.glob("ingest/*"))
 
 
+@pytest.mark.cold_cache  # a first detection: what `detect` makes
 def test_detect_cli_json_and_csv(db_path, capsys):
     clip = str(MEDIA / "testvideo.mp4")
     assert cli_main(["--db", str(db_path), "detect", clip, "--json", "--no-proxy"]) == 0

@@ -19,6 +19,9 @@ from backend.ops import master_copy
 from backend.ops.scene_detection import SceneDetectionOperator
 from archive_checks import FAST_OVERRIDES
 
+# about the caches and the work done ahead of them: each test starts from empty ones (conftest)
+pytestmark = pytest.mark.cold_cache
+
 FAST = FAST_OVERRIDES
 
 

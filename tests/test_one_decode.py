@@ -22,6 +22,9 @@ from backend.media import encoders, scene_cuts
 from backend.media.ingest_pass import _settled_below
 from backend.media.web_branch import PREPARED_DIR
 
+# about the caches and the work done ahead of them: each test starts from empty ones (conftest)
+pytestmark = pytest.mark.cold_cache
+
 ARTWORK = "One"
 PREFIX = f"{DATE}_{ARTWORK}"
 NOT_DETERMINISTIC = (f"{PREFIX}_process-log.txt", f"{PREFIX}_manifest.json")

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import platformdirs
+import pytest
 
 from backend import paths
 from backend.cli.context import Context
@@ -46,6 +47,7 @@ def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
 
 
+@pytest.mark.cold_cache  # the cache folder the tool makes itself
 def test_state_its_backups_and_cache_are_owner_only(monkeypatch, tmp_path):
     """An installed app's first start under a normal umask: another user on the machine can list
     nothing (folders 0700) and read nothing (state.db, its WAL and every backup 0600)."""

@@ -15,6 +15,9 @@ from hypothesis import given, settings as hsettings, strategies as st
 from backend.media import segment_cache, segments
 from archive_checks import FAST_OVERRIDES
 
+# about the caches and the work done ahead of them: each test starts from empty ones (conftest)
+pytestmark = pytest.mark.cold_cache
+
 SIZE = 1000  # bytes of each fake segment
 
 

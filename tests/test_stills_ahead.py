@@ -17,6 +17,9 @@ from backend.media.scene_feed import SceneFeed, SettledScene
 from backend.ops import still_extraction
 from archive_checks import FAST_OVERRIDES
 
+# about the caches and the work done ahead of them: each test starts from empty ones (conftest)
+pytestmark = pytest.mark.cold_cache
+
 MASTER = "testvideo.mp4"  # four scenes; the last is settled only when the decode ends
 
 

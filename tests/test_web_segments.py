@@ -26,6 +26,9 @@ from backend.presets.builtin import get_builtin
 
 from archive_checks import FAST_OVERRIDES
 
+# about the caches and the work done ahead of them: each test starts from empty ones (conftest)
+pytestmark = pytest.mark.cold_cache
+
 META = ArchiveMetadata(copyright="c", artist="a", title="t", date=dt.date(2026, 1, 2),
                        description="d")
 
@@ -329,6 +332,7 @@ import sys
 from backend.db import open_db
 from backend.jobs import project
 from backend.jobs.request import ProcessRequest
+
 db = open_db(sys.argv[1])
 created = project.create(db, ProcessRequest(master=sys.argv[2], artwork="Kill", date="26-11-30",
                                             out=sys.argv[3], workers=1,
