@@ -117,6 +117,7 @@ def _close_child(display, db, media_dir, tmp_path, *mode: str, master: str = "te
     return result
 
 
+@pytest.mark.cold_cache  # the export must encode (segments another test left would end it at once)
 def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_dir, tmp_path):
     """The window's close button while an export runs: the shell asks, and on "close anyway"
     the export pauses cleanly (the session is paused, part of it done, nothing failed), so the

@@ -53,6 +53,7 @@ def paced_server(tmp_path, ffmpeg_bin):
         yield url, db
 
 
+@pytest.mark.cold_cache  # the export must encode (segments another test left would end it at once)
 def test_pause_resume_and_cancel_from_the_export_screen(paced_server, media_dir, tmp_path):
     url, db_path = paced_server
     out = tmp_path / "out"

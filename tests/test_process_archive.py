@@ -384,6 +384,22 @@ def test_state_commands_give_the_rows_as_json(archive):
     assert all(f["verified"] for f in files)
 
 
+def test_the_export_summarys_size_is_within_a_quarter_of_what_was_written(archive):
+    """The editor's export summary (`export.plan`) for this session, every scene selected, against
+    the archive the run wrote: the estimate samples the master's own frames (a few segments
+    encoded, a few stills written), on every shared clip and the make-master master."""
+    from backend.db import open_db
+    from backend.jobs import export_plan
+
+    db = open_db(archive.state.db)
+    try:
+        estimate = export_plan.plan(db, archive.sid).estimated_bytes
+    finally:
+        db.close()
+    written = sum(p.stat().st_size for p in archive.path.rglob("*") if p.is_file())
+    assert abs(estimate - written) <= 0.25 * written, (estimate, written)
+
+
 # --- scene selection and groups --------------------------------------------------------------------
 
 def test_scene_selection_and_groups(state, made_master, tmp_path):
