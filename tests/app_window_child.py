@@ -22,18 +22,26 @@ SIZE = (1440, 900)
 result: dict = {"steps": []}
 
 
-def grab(name: str) -> None:
+def grab(name: str, painted_bytes: int = 10_000, within_s: float = 15) -> None:
+    """The screen as a PNG, once the window has painted what the page holds: on a loaded machine
+    the compositor can be a few frames behind the DOM, so an all but empty picture is taken again
+    (the parent asserts the size: a window that never paints still fails)."""
     out = Path(SHOTS) / f"{name}.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     import os
-    subprocess.run(command(["-y", "-f", "x11grab", "-draw_mouse", "0", "-video_size", f"{SIZE[0]}x{SIZE[1]}",
-                            "-i", f"{os.environ['DISPLAY']}+0,0", "-frames:v", "1", str(out)]),
-                   check=True, timeout=30, capture_output=True)
     from PIL import Image  # small for docs/screens: 1024 wide, 256 colours
 
-    image = Image.open(out).convert("RGB")
-    image = image.resize((1024, round(image.height * 1024 / image.width)), Image.LANCZOS)
-    image.quantize(256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
+    deadline = time.monotonic() + within_s
+    while True:
+        subprocess.run(command(["-y", "-f", "x11grab", "-draw_mouse", "0", "-video_size", f"{SIZE[0]}x{SIZE[1]}",
+                                "-i", f"{os.environ['DISPLAY']}+0,0", "-frames:v", "1", str(out)]),
+                       check=True, timeout=30, capture_output=True)
+        image = Image.open(out).convert("RGB")
+        image = image.resize((1024, round(image.height * 1024 / image.width)), Image.LANCZOS)
+        image.quantize(256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
+        if out.stat().st_size > painted_bytes or time.monotonic() > deadline:
+            return
+        time.sleep(0.5)
 
 
 def key(window, name: str) -> None:
