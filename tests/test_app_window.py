@@ -19,7 +19,6 @@ import pytest
 
 import browser
 from backend.archive.verify import verify
-from backend.media.ffmpeg import find_ffmpeg
 from conftest import fast_default_preset, make_hits_master, paced_ffmpeg
 
 CHILD = Path(__file__).with_name("app_window_child.py")
@@ -100,14 +99,15 @@ def test_window_does_a_short_flow_and_keeps_one_instance(display, media_dir, tmp
     assert (geometry["width"], geometry["height"]) == (1440, 900), geometry
 
 
-def _close_child(display, db, media_dir, tmp_path, *mode: str, master: str = "testvideo.mp4") -> dict:
+def _close_child(display, db, media_dir, tmp_path, *mode: str, master: str = "testvideo.mp4",
+                 ffmpeg_bin: Path | None = None) -> dict:
     fast_default_preset(db)
     runtime = tempfile.mkdtemp(prefix="app-runtime-")
     os.chmod(runtime, 0o700)
     env = dict(os.environ, DISPLAY=display, XDG_RUNTIME_DIR=runtime, QT_QPA_PLATFORM="xcb")
     env.pop("WAYLAND_DISPLAY", None)
-    if not mode:  # the export must still run when the window closes: encodes at 3x real time
-        env["VIDEO_ARCHIVE_FFMPEG"] = str(paced_ffmpeg(Path(runtime), find_ffmpeg()))
+    if ffmpeg_bin is not None:  # the export must still run when the window closes: 3x real time
+        env["VIDEO_ARCHIVE_FFMPEG"] = str(paced_ffmpeg(Path(runtime), ffmpeg_bin))
     proc = subprocess.run([sys.executable, str(CLOSE_CHILD), str(db), str(media_dir / master),
                            str(tmp_path / "out"), *mode], env=env, capture_output=True, text=True, timeout=900)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("APP-RESULT ")]
@@ -118,12 +118,12 @@ def _close_child(display, db, media_dir, tmp_path, *mode: str, master: str = "te
 
 
 @pytest.mark.cold_cache  # the export must encode (segments another test left would end it at once)
-def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_dir, tmp_path):
+def test_closing_the_window_during_an_export_asks_then_pauses_it(display, media_dir, tmp_path, ffmpeg_bin):
     """The window's close button while an export runs: the shell asks, and on "close anyway"
     the export pauses cleanly (the session is paused, part of it done, nothing failed), so the
     next start offers it for resuming; `resume` then finishes it."""
     db = tmp_path / "config" / "state.db"
-    result = _close_child(display, db, media_dir, tmp_path)
+    result = _close_child(display, db, media_dir, tmp_path, ffmpeg_bin=ffmpeg_bin)
     assert len(result["asked"]) == 1 and "pause the export" in result["asked"][0], result
     sid = result["session_id"]
     assert "Close Test" in result["asked"][0] and sid not in result["asked"][0], result  # the artwork, not the id

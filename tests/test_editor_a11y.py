@@ -30,6 +30,10 @@ def test_every_screen_passes_axe_at_the_minimum_size(editor_server, media_dir, t
         page.wait_for_function("() => document.querySelector('#f-preset')?.options.length > 0")
         page.wait_for_selector("#recent .empty, #recent table")
         assert console == [], console
+        # every field of the new-project form inside its panel (they ran under the next column)
+        assert page.evaluate("""() => { const p = document.querySelector('#new-project').getBoundingClientRect();
+            return [...document.querySelectorAll('#new-project input, #new-project select, #new-project button')]
+              .every((e) => e.getBoundingClientRect().right <= p.right); }""")
         check(page, "start", found)
         # the encoder list says what doctor proved (x264 encodes on every machine the tests run on)
         page.wait_for_function("() => /proven here/.test(document.querySelector('#f-encoder option[value=x264]').textContent)")

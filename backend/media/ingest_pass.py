@@ -294,11 +294,12 @@ def _detect(plan: PassPlan, proc, log: _LogReader, on_progress, cancel,
         pos = scene_cuts.position(index, us, plan.rate)
         found = detector.process_frame(pos, frame)
         cuts += found
+        new_cuts = [c.index for c in found]
         if branch is not None:
-            branch.settle(index, _stream_pts(pts, log.time_base, plan), [c.index for c in found],
+            branch.settle(index, _stream_pts(pts, log.time_base, plan), new_cuts,
                           _settled_below(detector, index))
         if feed is not None:
-            feed.frame(pos, [c.index for c in found])
+            feed.frame(pos, new_cuts)
         scores.append(score_of())
         microseconds.append(us)
         index += 1

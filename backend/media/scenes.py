@@ -7,6 +7,7 @@ from backend.errors import InputError
 from backend.media.timeline import FrameTimeline
 from backend.model.scene import Scene
 
+
 def middle_index(first, last):
     """The decoded index of the middle frame of frames first..last (elementwise on arrays): the
     frame a scene's stills, thumbnail and midpoint show."""
