@@ -54,8 +54,8 @@ def test_without_duration_fraction_is_unknown():
 
 def test_cancel_stops_the_child_and_raises_cancelled(monkeypatch):
     """ffmpeg stops on the SIGTERM (it closes its outputs); SIGKILL is never needed."""
-    killed, kill = [], subprocess.Popen.kill
-    monkeypatch.setattr(subprocess.Popen, "kill", lambda proc: (killed.append(proc.pid), kill(proc)))
+    killed, kill = [], ffmpeg.kill
+    monkeypatch.setattr(ffmpeg, "kill", lambda proc: (killed.append(proc.pid), kill(proc)))
     cancel = threading.Event()
     threading.Timer(0.3, cancel.set).start()
     with pytest.raises(Cancelled):
@@ -134,3 +134,68 @@ def test_child_dies_with_its_parent(tmp_path):
         parent.wait()
     gone, alive = psutil.wait_procs([child], timeout=3)
     assert child in gone and not alive
+
+
+# --- an ffmpeg that is a wrapper script: a stop reaches the real one ---------------------------
+
+def wrapper(tmp_path) -> "Path":
+    """A shell script that runs the real ffmpeg as its child (no exec), as a distribution's or a
+    pacing wrapper does."""
+    script = tmp_path / "ffmpeg-wrapper"
+    script.write_text(f'#!/bin/sh\n"{ffmpeg.find_ffmpeg()}" "$@"\n')
+    script.chmod(0o755)
+    return script
+
+
+def running_with(marker: str) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        if marker in " ".join(proc.info["cmdline"] or ()):
+            found.append(proc)
+    return found
+
+
+def endless(marker: str) -> list[str]:
+    return [*ENDLESS[:-1], "-metadata", f"title={marker}", "-"]
+
+
+@pytest.mark.parametrize("how", ["cancel", "timeout"])
+def test_a_stopped_wrapper_takes_its_real_ffmpeg_with_it(tmp_path, how):
+    marker = f"stop-{how}-{tmp_path.name}"
+    cancel = threading.Event()
+    if how == "cancel":
+        threading.Timer(0.5, cancel.set).start()
+    with pytest.raises(Cancelled if how == "cancel" else MediaError):
+        run(endless(marker), cancel=cancel, ffmpeg=wrapper(tmp_path),
+            timeout=None if how == "cancel" else 0.5)
+    gone, alive = psutil.wait_procs(running_with(marker), timeout=3)
+    assert alive == []
+
+
+def test_a_killed_stream_reader_sees_the_end_of_its_stream(tmp_path):
+    """The ingest's case: a cancel SIGKILLs the streaming ffmpeg and its reader waits for the end
+    of the pipe; an orphaned real ffmpeg behind a wrapper would hold it open for ever."""
+    marker = f"stream-{tmp_path.name}"
+    proc = ffmpeg.spawn(["-f", "lavfi", "-i", "testsrc2=size=64x64:rate=25", "-metadata",
+                         f"title={marker}", "-f", "rawvideo", "-"], ffmpeg=wrapper(tmp_path),
+                        stdout=subprocess.PIPE)
+    assert len(proc.stdout.read(64 * 64 * 3)) == 64 * 64 * 3
+    ffmpeg.kill(proc)
+    ended = threading.Event()
+    threading.Thread(target=lambda: (proc.stdout.read(), ended.set()), daemon=True).start()
+    try:
+        assert ended.wait(10), "the stream stayed open after the kill"
+    finally:
+        for left in running_with(marker):
+            left.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_a_query_past_its_timeout_leaves_nothing_running(tmp_path):
+    marker = f"query-{tmp_path.name}"
+    with pytest.raises(subprocess.TimeoutExpired):
+        ffmpeg.query(endless(marker), ffmpeg=wrapper(tmp_path), timeout=0.5)
+    gone, alive = psutil.wait_procs(running_with(marker), timeout=3)
+    assert alive == []

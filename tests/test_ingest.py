@@ -384,14 +384,16 @@ def test_memory_stays_flat_with_length(tmp_path, ffmpeg_bin):
 
 
 def _make_master(ffmpeg: Path, out: Path, loops: int) -> None:
-    """A 640x360 H.264 master of `loops` x 30 s with a hard cut every 5 s (six test sources
-    in turn), cheap enough to encode in a test."""
+    """A 320x180 H.264 master of `loops` x 30 s with a hard cut every 5 s (six test sources
+    in turn), cheap enough to encode and ingest in a test: what could grow with the length is
+    per frame (a held frame would be 170 kB each, the state a few bytes), so the frame count,
+    not the size, is what the memory test needs."""
     sources = ["testsrc2", "smptebars", "rgbtestsrc", "testsrc", "yuvtestsrc", "smptehdbars"]
     inputs, chains = [], ""
     count = loops * 6
     for i in range(count):
         source = sources[i % len(sources)]
-        inputs += ["-t", "5", "-f", "lavfi", "-i", f"{source}=size=640x360:rate=24"]
+        inputs += ["-t", "5", "-f", "lavfi", "-i", f"{source}=size=320x180:rate=24"]
         chains += f"[{i}:v]format=yuv420p,setsar=1[v{i}];"
     graph = chains + "".join(f"[v{i}]" for i in range(count)) + f"concat=n={count}:v=1:a=0[out]"
     subprocess.run([str(ffmpeg), "-hide_banner", "-loglevel", "error", "-y", *inputs,

@@ -211,9 +211,11 @@ def uninterrupted(kill_master, tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_kill_anywhere_in_the_one_decode_run_resumes_to_the_same_archive(
-        point, kill_master, uninterrupted, tmp_path):
+def test_kill_at_each_point_of_the_one_decode_run_in_turn_resumes_to_the_same_archive(
+        kill_master, uninterrupted, tmp_path):
+    """kill -9 at each point in turn: the first during the run, each next one during the resume
+    after it (the resume after a kill mid-encode decodes and encodes again, so each point is
+    reached as in a fresh run); the last resume ends in the archive an uninterrupted run makes."""
     cache = tmp_path / "cache"  # cold: the run really decodes (and encodes) the master
     state = State(tmp_path / "state", cache)
     out = tmp_path / "out"
@@ -221,12 +223,14 @@ def test_kill_anywhere_in_the_one_decode_run_resumes_to_the_same_archive(
     def kill(proc) -> None:
         os.kill(proc.pid, signal.SIGKILL)
 
-    result = run_until(state.start("process", str(kill_master), "--artwork", ARTWORK, "--date",
-                                   DATE, "--out", str(out), *FAST),
-                       KILL_POINTS[point](cache), kill)
-    assert result.rc == -signal.SIGKILL, (result.rc, result.stderr)
-    assert wait_gone(lambda: processes_mentioning(str(tmp_path))) == []
-    sid = result.first(type="session_started")["session_id"]
+    sid = None
+    for point, when in KILL_POINTS.items():
+        args = ("resume", sid) if sid else ("process", str(kill_master), "--artwork", ARTWORK,
+                                            "--date", DATE, "--out", str(out), *FAST)
+        result = run_until(state.start(*args), when(cache), kill)
+        assert result.rc == -signal.SIGKILL, (point, result.rc, result.stderr)
+        assert wait_gone(lambda: processes_mentioning(str(tmp_path))) == [], point
+        sid = sid or result.first(type="session_started")["session_id"]
     resumed = state.json("resume", sid)
     assert resumed.rc == 0, resumed.stderr
     files = check_complete(state, sid, out / PREFIX)

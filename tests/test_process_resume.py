@@ -105,11 +105,13 @@ def _started(op: str):
     return lambda event, events: event["type"] == "unit_started" and event["op"] == op
 
 
-# point -> (when to kill, the operation type caught mid-way or just finished)
+# point -> (when to kill, the operation type caught mid-way or just finished), in the order a run
+# reaches them: the stills run beside the web master encode and end before it, so "after some
+# stills" comes before the encode is caught; the clips wait for the web master.
 KILL_POINTS = {
     "during scene detection": (_progress("scene_detection", 1), "scene_detection"),
-    "during the web master encode": (_progress("optimization", 2), "optimization"),
     "after some stills": (_finished("still_extraction", 2), "still_extraction"),
+    "during the web master encode": (_progress("optimization", 2), "optimization"),
     "after some clips": (_finished("clip_export", 2), "clip_export"),
     "during verification": (_started("verification"), "verification"),
 }
@@ -157,56 +159,56 @@ def check_finished_files_intact(archive: Path, reference: dict[str, str]) -> Non
             assert digest == reference[path], f"{path} is not complete"
 
 
-@pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_sigkill_then_resume_gives_the_same_archive(point, job, reference, tmp_path, shared_cache):
-    when, op_type = KILL_POINTS[point]
-    # a kill during scene detection needs a real decode: a cold cache; the others reuse the decode
-    state = State(tmp_path / "state", None if op_type == "scene_detection" else shared_cache)
+def test_sigkill_at_each_point_in_turn_then_resume_gives_the_same_archive(job, reference, tmp_path):
+    """The job is killed at each point in turn: the first during the run, each next one during
+    the resume after it (the resume that follows a kill during scene detection decodes again, so
+    each point is reached as a fresh run reaches it). At each kill the finished files are
+    complete; each resume does again only what had not completed; the last one ends in the
+    archive an uninterrupted run makes."""
+    state = State(tmp_path / "state")  # cold: the first kill must catch a real decode
     out = tmp_path / "out"
-    sid, ops_at_kill = kill_at(job, state, out, when)
     archive = out / PREFIX
-
-    caught = [op for op in ops_at_kill if op["operation_type"] == op_type]
-    if point.startswith("during"):
-        assert any(op["status"] == "processing" for op in caught), caught
-    else:
-        assert sum(op["status"] == "completed" for op in caught) >= 2, caught
-    assert state.session(sid)["status"] == "processing"  # nobody marked it: it was killed
-    if point == "during the web master encode":
-        assert any("master-web" in p for p in leftovers(archive))  # the encode was writing
-        assert not (archive / "masters" / f"{PREFIX}_master-web.mp4").exists()
-    if archive.exists():
-        check_finished_files_intact(archive, reference)
-    completed = [op for op in ops_at_kill if op["status"] == "completed"
-                 and op["operation_type"] not in ("probe", "scene_detection")]
-    done_before = {op["sequence_number"]: op["end_time"] for op in completed}
-    # files of units that had completed (a unit caught mid-way may have renamed some of its
-    # outputs already: it runs again and writes them again, identical)
-    mtimes = {archive / path: (archive / path).stat().st_mtime_ns
-              for op in completed for path in json.loads(op["output_files"] or "[]")}
+    sid = None
+    for point, (when, op_type) in KILL_POINTS.items():
+        killer = Killer(state)
+        result = run_until(state.start(*(("resume", sid) if sid else job.args(out))), when, killer)
+        assert result.rc == -signal.SIGKILL, (point, result.rc, result.stderr)
+        assert result.outcome is None  # it never got to say how it ended
+        # its ffmpeg children die with it (death signal, or a broken pipe for the decoder)
+        assert wait_gone(lambda: left_running(job, out)) == [], point
+        sid = sid or session_of(result)
+        if point != "during scene detection":  # the units that had completed before this run
+            after = {op["sequence_number"]: op["end_time"] for op in killer.ops_at_kill}
+            assert {seq: after[seq] for seq in done_before} == done_before, point
+            for path, mtime in mtimes.items():
+                assert path.stat().st_mtime_ns == mtime, f"{path.name} was written again ({point})"
+        caught = [op for op in killer.ops_at_kill if op["operation_type"] == op_type]
+        if point.startswith("during"):
+            assert any(op["status"] == "processing" for op in caught), (point, caught)
+        else:
+            assert sum(op["status"] == "completed" for op in caught) >= 2, (point, caught)
+        assert state.session(sid)["status"] == "processing"  # nobody marked it: it was killed
+        if point == "during the web master encode":
+            assert any("master-web" in p for p in leftovers(archive))  # the encode was writing
+            assert not (archive / "masters" / f"{PREFIX}_master-web.mp4").exists()
+        if archive.exists():
+            check_finished_files_intact(archive, reference)
+        completed = [op for op in killer.ops_at_kill if op["status"] == "completed"
+                     and op["operation_type"] not in ("probe", "scene_detection")]
+        done_before = {op["sequence_number"]: op["end_time"] for op in completed}
+        # files of units that had completed (a unit caught mid-way may have renamed some of its
+        # outputs already: it runs again and writes them again, identical)
+        mtimes = {archive / path: (archive / path).stat().st_mtime_ns
+                  for op in completed for path in json.loads(op["output_files"] or "[]")}
 
     result = state.json("resume", sid)
     assert result.rc == 0, result.stderr
     assert result.outcome["status"] == "completed" and result.outcome["session_id"] == sid
     same_as_reference(check_complete(state, sid, archive), reference)
-    # only what had not completed ran again
     after = {op["sequence_number"]: op["end_time"] for op in state.operations(sid)}
     assert {seq: after[seq] for seq in done_before} == done_before
     for path, mtime in mtimes.items():
         assert path.stat().st_mtime_ns == mtime, f"{path.name} was written again"
-
-
-def test_killed_again_while_resuming(job, reference, tmp_path, shared_cache):
-    state = State(tmp_path / "state", shared_cache)
-    out = tmp_path / "out"
-    sid, _ = kill_at(job, state, out, _progress("optimization", 2))
-    killer = Killer(state)
-    result = run_until(state.start("resume", sid), _finished("clip_export", 1), killer)
-    assert result.rc == -signal.SIGKILL
-    assert wait_gone(lambda: left_running(job, out)) == []
-    result = state.json("resume", sid)
-    assert result.rc == 0 and result.outcome["status"] == "completed", result.stderr
-    same_as_reference(check_complete(state, sid, out / PREFIX), reference)
 
 
 # --- pause: SIGTERM and Ctrl-C ------------------------------------------------------------------------
@@ -223,23 +225,30 @@ def _ctrl_c(proc):
     os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole foreground group
 
 
-@pytest.mark.parametrize("how", ["SIGTERM", "Ctrl-C"])
-@pytest.mark.parametrize("point", list(PAUSE_POINTS))
-def test_pause_stops_cleanly_and_resume_completes(how, point, job, reference, tmp_path, shared_cache):
-    state = State(tmp_path / "state", None if point == "scene detection" else shared_cache)
+PAUSES = {"SIGTERM": _sigterm, "Ctrl-C": _ctrl_c}
+
+
+@pytest.mark.parametrize("first, second", [("SIGTERM", "Ctrl-C"), ("Ctrl-C", "SIGTERM")])
+def test_pause_stops_cleanly_and_resume_completes(first, second, job, reference, tmp_path):
+    """Paused one way during scene detection, the resume paused the other way during the web
+    master encode (each way is tried at each point across the two cases), then resumed to the
+    end. A pause ends cleanly each time: its ffmpeg jobs stopped, nothing half-written left."""
+    state = State(tmp_path / "state")  # cold: the first pause must catch a real decode
     out = tmp_path / "out"
-    result = run_until(state.start(*job.args(out)), PAUSE_POINTS[point],
-                       _sigterm if how == "SIGTERM" else _ctrl_c)
-    no_traceback(result.stderr)
-    assert result.rc == 3, (result.rc, result.stderr)
-    sid = session_of(result)
-    assert result.outcome["status"] == "paused" and result.outcome["session_id"] == sid
-    assert left_running(job, out) == []  # its ffmpeg jobs were stopped before it exited
-    session = state.session(sid)
-    assert session["status"] == "paused" and session["error_message"] is None
-    assert {op["status"] for op in state.operations(sid)} <= {"completed", "pending"}
-    assert leftovers(out / PREFIX) == []
-    assert sid in [s["session_id"] for s in state.listing("sessions", "--resumable")]
+    sid = None
+    for how, point in zip((first, second), PAUSE_POINTS):
+        result = run_until(state.start(*(("resume",) if sid else job.args(out))), PAUSE_POINTS[point],
+                           PAUSES[how])
+        no_traceback(result.stderr)
+        assert result.rc == 3, (how, point, result.rc, result.stderr)
+        sid = sid or session_of(result)
+        assert result.outcome["status"] == "paused" and result.outcome["session_id"] == sid
+        assert left_running(job, out) == []  # its ffmpeg jobs were stopped before it exited
+        session = state.session(sid)
+        assert session["status"] == "paused" and session["error_message"] is None
+        assert {op["status"] for op in state.operations(sid)} <= {"completed", "pending"}
+        assert leftovers(out / PREFIX) == []
+        assert sid in [s["session_id"] for s in state.listing("sessions", "--resumable")]
 
     result = state.json("resume")  # no id: the most recent resumable session
     assert result.rc == 0, result.stderr
@@ -249,10 +258,10 @@ def test_pause_stops_cleanly_and_resume_completes(how, point, job, reference, tm
 
 # --- old sessions are not offered ---------------------------------------------------------------------
 
-def test_sessions_older_than_max_resume_age_are_not_offered(job, tmp_path):
-    state = State(tmp_path / "state")
+def test_sessions_older_than_max_resume_age_are_not_offered(job, tmp_path, shared_cache):
+    state = State(tmp_path / "state", shared_cache)  # any killed session: no decode needed
     out = tmp_path / "out"
-    sid, _ = kill_at(job, state, out, _progress("scene_detection", 1))
+    sid, _ = kill_at(job, state, out, _started("optimization"))
 
     def offered():
         return [s["session_id"] for s in state.listing("sessions", "--resumable")]

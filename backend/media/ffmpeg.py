@@ -11,6 +11,11 @@ stream reader may be started in one thread and read in another; its child dies o
 the reading process goes away. On macOS and Windows there is no such hook: `run` still stops its
 child on every way out of the call (cancel, error, KeyboardInterrupt), but a hard kill of this
 process leaves the child to finish on its own.
+
+Each child gets a process group of its own, and a stop signals the group: an ffmpeg that is a
+wrapper script (a distribution's, a test's pacing one) stops with its real ffmpeg, which would
+otherwise live on, orphaned, holding the pipes its reader waits on. It also keeps the terminal's
+Ctrl-C to this process, which pauses its jobs and stops the children itself.
 """
 
 import collections
@@ -85,8 +90,15 @@ def query(args: list[str], *, ffmpeg: Path | None = None,
           timeout: float = 30) -> subprocess.CompletedProcess:
     """Run a short ffmpeg command whose answer is its stdout (text); OSError or
     subprocess.TimeoutExpired when it does not run."""
-    return subprocess.run(command(args, ffmpeg), capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    with subprocess.Popen(command(args, ffmpeg), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, process_group=_OWN_GROUP) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill(proc)
+            proc.communicate()
+            raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 @functools.cache
@@ -109,7 +121,7 @@ def spawn(args: list[str], *, ffmpeg: Path | None = None, stdout=subprocess.DEVN
     `stdout`; everything else goes through `run` below. `die_with_parent` is safe only when the
     starting thread outlives the child (see the module docstring)."""
     return subprocess.Popen(command(args, ffmpeg), stdin=subprocess.DEVNULL, stdout=stdout,
-                            stderr=stderr, pass_fds=pass_fds,
+                            stderr=stderr, pass_fds=pass_fds, process_group=_OWN_GROUP,
                             preexec_fn=_death_signal_hook() if die_with_parent else None)
 
 
@@ -171,7 +183,8 @@ def run(args: list[str], *, duration: float | None = None,
     started = time.monotonic()
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, preexec_fn=_death_signal_hook())
+                                stderr=subprocess.PIPE, process_group=_OWN_GROUP,
+                                preexec_fn=_death_signal_hook())
     except OSError as exc:
         raise MediaError(f"cannot start ffmpeg {argv[0]}: {exc.strerror or exc}") from None
     stderr = _StderrCollector(proc.stderr)
@@ -342,12 +355,36 @@ def stop(proc: subprocess.Popen) -> None:
     """Stop a child that is still running: SIGTERM (ffmpeg closes its outputs), then SIGKILL."""
     if proc.poll() is not None:
         return
-    proc.terminate()
+    _signal(proc, signal.SIGTERM)
     try:
         proc.wait(timeout=TERMINATE_GRACE_S)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        kill(proc)
         proc.wait()
+
+
+def kill(proc: subprocess.Popen) -> None:
+    """SIGKILL for a child started here, and for whatever it started (its process group)."""
+    _signal(proc, getattr(signal, "SIGKILL", None))
+
+
+_OWN_GROUP = 0 if os.name == "posix" else None  # Popen(process_group=0): the child leads a new group
+
+
+def _signal(proc: subprocess.Popen, sig: int | None) -> None:
+    # only while the child is unreaped: its pid then cannot name another process's group
+    if proc.poll() is not None:
+        return
+    if _OWN_GROUP is None:  # Windows: no groups to signal
+        if sig == signal.SIGTERM:
+            proc.terminate()
+        else:
+            proc.kill()
+        return
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def _death_signal_hook() -> Callable[[], None] | None:

@@ -33,7 +33,7 @@ except ImportError:  # Windows: pipes keep their default size
 
 from backend.errors import Cancelled, MediaError
 from backend.media import scene_cuts, waveform
-from backend.media.ffmpeg import spawn, stop, strip_log_prefix
+from backend.media.ffmpeg import kill, spawn, stop, strip_log_prefix
 from backend.media.ingest_result import IngestProgress
 from backend.media.scene_feed import SceneFeed
 from backend.media.web_branch import Branch, BranchSpec, Prepared
@@ -484,5 +484,5 @@ def _stop_on_cancel(proc: subprocess.Popen, cancel: threading.Event,
             # SIGKILL, not stop()'s SIGTERM and grace period: the reader no longer empties the
             # pipe, so ffmpeg sits in a blocked write and would not see a SIGTERM before the grace
             # ran out (a pause took 3 s); a cancelled pass keeps nothing it wrote anyway.
-            proc.kill()
+            kill(proc)
             return
