@@ -149,10 +149,11 @@ def test_engine_environment_turns_the_sandbox_off_only_as_root():
 
     root = engine_environment({"DISPLAY": ":1"}, is_root=True, has_gpu=False)
     assert "--no-sandbox" in root["QTWEBENGINE_CHROMIUM_FLAGS"] and root["QTWEBENGINE_DISABLE_SANDBOX"] == "1"
-    assert "--disable-gpu" in root["QTWEBENGINE_CHROMIUM_FLAGS"]
+    assert "--disable-gpu" in root["QTWEBENGINE_CHROMIUM_FLAGS"] and root["QT_QUICK_BACKEND"] == "software"
     assert "--autoplay-policy=no-user-gesture-required" in root["QTWEBENGINE_CHROMIUM_FLAGS"]
     user = engine_environment({"DISPLAY": ":1", "XDG_RUNTIME_DIR": "/tmp"}, is_root=False, has_gpu=True)
     assert "--no-sandbox" not in user["QTWEBENGINE_CHROMIUM_FLAGS"] and "QTWEBENGINE_DISABLE_SANDBOX" not in user
+    assert "--disable-gpu" not in user["QTWEBENGINE_CHROMIUM_FLAGS"] and "QT_QUICK_BACKEND" not in user
 
 
 def test_geometry_is_clamped_and_kept(db):
