@@ -101,8 +101,8 @@ def system_libraries(elfs: list[Path]) -> tuple[list[str], dict[str, str]]:
     needed: set[str] = set()
     newest_by = {"glibc": ((0,), ""), "glibcxx": ((0,), "")}
     for f in elfs:
-        needed.update(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", readelf(["-d", "-W"], f)))
-        versions = readelf(["-V", "-W"], f)
+        versions = readelf(["-d", "-V", "-W"], f)  # the dynamic section, then the version sections
+        needed.update(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", versions))
         for key, pattern in (("glibc", r"GLIBC_(\d+\.\d+(?:\.\d+)?)"), ("glibcxx", r"GLIBCXX_(\d+\.\d+(?:\.\d+)*)")):
             found = newest([(v, "") for v in re.findall(pattern, versions)])
             if found > newest_by[key][0]:
@@ -116,22 +116,32 @@ def debian_packages(libs: list[str]) -> tuple[list[str], list[str]]:
     """The packages providing `libs` on this machine; libraries no package provides."""
     cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
     where = dict(re.findall(r"^\s*(\S+) \(libc6,x86-64[^)]*\) => (\S+)$", cache, re.M))
+    # with a merged /usr, dpkg knows /usr/lib/... for what ldconfig lists as /lib/...
+    candidates = {lib: list(dict.fromkeys([where[lib], "/usr" + where[lib], os.path.realpath(where[lib])]))
+                  for lib in libs if lib in where}
+    owners = dpkg_owners([path for paths in candidates.values() for path in paths])
     found, missing = set(DLOPENED), []
     for lib in libs:
-        owner = None
-        if lib in where:
-            # with a merged /usr, dpkg knows /usr/lib/... for what ldconfig lists as /lib/...
-            path = where[lib]
-            for candidate in dict.fromkeys([path, "/usr" + path, os.path.realpath(path)]):
-                done = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
-                if done.returncode == 0:
-                    owner = done.stdout.split(":")[0]
-                    break
+        owner = next((owners[path] for path in candidates.get(lib, ()) if path in owners), None)
         if owner is None:
             missing.append(lib)
         else:
             found.add(owner)
     return sorted(found), missing
+
+
+def dpkg_owners(paths: list[str]) -> dict[str, str]:
+    """path -> the package that installed it, for those a package did: one `dpkg -S` for all
+    (it reads its whole database each time: one call per path took 9 of a build's seconds)."""
+    if not paths:
+        return {}
+    done = subprocess.run(["dpkg", "-S", *paths], capture_output=True, text=True)
+    owners = {}
+    for line in done.stdout.splitlines():  # "zlib1g:amd64: /usr/lib/.../libz.so.1"
+        package, sep, path = line.rpartition(": ")
+        if sep and not line.startswith("diversion "):
+            owners[path] = package.split(":")[0]
+    return owners
 
 
 def depends_line(packages: list[str], glibc: str) -> str:

@@ -137,6 +137,18 @@ def test_depends_take_either_name_of_a_renamed_library_and_the_glibc_floor():
     assert bundle_check.lib_stem("libxcb-cursor.so.0.0.0") == "libxcb-cursor"
 
 
+@pytest.mark.skipif(shutil.which("dpkg") is None, reason="not a Debian system")
+def test_the_owners_of_libraries_are_asked_of_dpkg_in_one_call(monkeypatch):
+    import bundle_check
+
+    calls = []
+    real = subprocess.run
+    monkeypatch.setattr(bundle_check.subprocess, "run", lambda argv, **kw: (calls.append(argv), real(argv, **kw))[1])
+    owners = bundle_check.dpkg_owners(["/usr/bin/dpkg", "/usr/lib/no-such-library.so.1", "/usr/bin/dpkg-deb"])
+    assert owners == {"/usr/bin/dpkg": "dpkg", "/usr/bin/dpkg-deb": "dpkg"}
+    assert len(calls) == 1 and bundle_check.dpkg_owners([]) == {}
+
+
 def test_the_payload_takes_the_frontend_and_never_a_test_or_a_checkouts_state(tmp_path):
     import payload
 
