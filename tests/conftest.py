@@ -52,12 +52,13 @@ SLOW_MODULES = {"test_app_window", "test_editor_export_controls", "test_editor_b
 # The longest modules, longest first (summed `--durations=0` of an xdist run, README's Tests):
 # scripts/test's workers (pytest-xdist, --dist loadscope) take whole modules in collection order,
 # so these start first, the short ones fill in beside them, and the workers finish together.
-LONGEST_FIRST = ["test_web_segments", "test_packaged_app", "test_process_resume", "test_one_decode",
-                 "test_app_window", "test_process_archive", "test_ingest", "test_archive_masters",
-                 "test_export_plan", "test_blender_addon", "test_process_hardening",
-                 "test_editor_browser", "test_stills_ahead", "test_batch", "test_segment_playback",
-                 "test_archive_verify", "test_editor_keyboard", "test_editor_export_controls",
-                 "test_process_failures", "test_editor_keys", "test_editor_sound", "test_bridge_browser"]
+LONGEST_FIRST = ["test_web_segments", "test_packaged_app", "test_process_archive", "test_app_window",
+                 "test_one_decode", "test_ingest", "test_blender_addon", "test_process_resume",
+                 "test_process_hardening", "test_editor_browser", "test_batch", "test_archive_masters",
+                 "test_editor_keyboard", "test_editor_export_controls", "test_editor_keys",
+                 "test_process_failures", "test_archive_verify", "test_segment_playback",
+                 "test_editor_sound", "test_bridge_editor_methods", "test_stills_ahead",
+                 "test_contact_sheet", "test_bridge_workflow", "test_bridge_browser"]
 
 
 def pytest_collection_modifyitems(items):
