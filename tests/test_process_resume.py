@@ -1,6 +1,7 @@
 """Interrupting a real job and finishing it with `resume`. The job (testvideo.mp4 with the R&D
-sample) is SIGKILLed during scene detection, during the web master encode, after some stills,
-after some clips and during verification, and paused with SIGTERM and Ctrl-C; `resume` must then
+sample) is SIGKILLed during scene detection, after some stills, during the web master encode,
+after some clips and during verification (in turn: each resume is killed at the next point), and
+paused with SIGTERM and Ctrl-C (during detection, then its resume during the encode); `resume` must then
 end with the files of a run that was never interrupted, byte for byte, without leftovers or
 duplicate registry rows, every operation completed and none that had completed done again.
 Sessions older than max_resume_age_days are not offered."""
