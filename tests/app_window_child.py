@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from App.shell import exit_process, run  # noqa: E402
-from window_driver import wait  # noqa: E402
+from window_driver import until_painted, wait  # noqa: E402
 from backend.media.ffmpeg import command  # noqa: E402
 
 DB, MASTER, OUT, SHOTS = sys.argv[1:5]
@@ -23,25 +23,22 @@ result: dict = {"steps": []}
 
 
 def grab(name: str, painted_bytes: int = 10_000, within_s: float = 15) -> None:
-    """The screen as a PNG, once the window has painted what the page holds: on a loaded machine
-    the compositor can be a few frames behind the DOM, so an all but empty picture is taken again
-    (the parent asserts the size: a window that never paints still fails)."""
+    """The screen as a PNG (small for docs/screens: 1024 wide, 256 colours), once the window has
+    painted what the page holds; the parent asserts the size."""
     out = Path(SHOTS) / f"{name}.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     import os
-    from PIL import Image  # small for docs/screens: 1024 wide, 256 colours
+    from PIL import Image
 
-    deadline = time.monotonic() + within_s
-    while True:
+    def take() -> None:
         subprocess.run(command(["-y", "-f", "x11grab", "-draw_mouse", "0", "-video_size", f"{SIZE[0]}x{SIZE[1]}",
                                 "-i", f"{os.environ['DISPLAY']}+0,0", "-frames:v", "1", str(out)]),
                        check=True, timeout=30, capture_output=True)
         image = Image.open(out).convert("RGB")
         image = image.resize((1024, round(image.height * 1024 / image.width)), Image.LANCZOS)
         image.quantize(256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
-        if out.stat().st_size > painted_bytes or time.monotonic() > deadline:
-            return
-        time.sleep(0.5)
+
+    until_painted(take, lambda: out.stat().st_size > painted_bytes, within_s)
 
 
 def key(window, name: str) -> None:

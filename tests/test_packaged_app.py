@@ -29,6 +29,7 @@ from PIL import Image, ImageGrab
 import browser
 import cdp
 from archive_checks import DATE, FAST, State, check_complete, parse
+from window_driver import until_painted
 from backend import __version__
 from backend.db import migrations
 from db_v1 import make_v1_db
@@ -79,16 +80,9 @@ def _colours(shot: Path) -> int:
     return 1 << 16 if colours is None else len(colours)
 
 
-def _grab_painted(display: str, shot: Path, within_s: float = 15) -> None:
-    """The X screen once the window has painted its first screen: on a loaded machine the
-    compositor can be seconds behind the page, so a picture of a few colours is taken again (the
-    caller still asserts it: a window that never paints fails)."""
-    deadline = time.monotonic() + within_s
-    while True:
-        ImageGrab.grab(xdisplay=display).save(shot)
-        if _colours(shot) > 20 or time.monotonic() > deadline:
-            return
-        time.sleep(0.5)
+def _grab_painted(display: str, shot: Path) -> None:
+    """The X screen once the window has painted its first screen (more than a few colours)."""
+    until_painted(lambda: ImageGrab.grab(xdisplay=display).save(shot), lambda: _colours(shot) > 20)
 
 
 class Place:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 
 def wait(window, expression: str, timeout: float, what: str):
@@ -14,3 +15,16 @@ def wait(window, expression: str, timeout: float, what: str):
             return value
         time.sleep(0.25)
     raise TimeoutError(f"{what} did not happen within {timeout:.0f} s")
+
+
+def until_painted(take: Callable[[], None], painted: Callable[[], bool], within_s: float = 15) -> None:
+    """`take` a screenshot, again every half second until `painted()` holds or `within_s` has
+    passed: on a loaded machine the compositor can be seconds behind the page, so an all but
+    empty first picture is taken again. The caller still asserts what it needs (a window that
+    never paints fails)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        take()
+        if painted() or time.monotonic() > deadline:
+            return
+        time.sleep(0.5)
