@@ -168,8 +168,8 @@ FAST_DEFAULT = "tests-fast"
 def fast_default_preset(db_file: Path) -> None:
     """The default preset of a state.db whose tests export from the page or the window with the
     default: the built-in default at x264 `ultrafast` and zlib 1 for the HQ stills (encode speed
-    only: every frame, cut and pixel is the same as with the built-in one, whose `slow` costs 5-10x
-    the CPU and took a third of those tests' time)."""
+    only: every frame, cut and still pixel is the same as with the built-in one, whose `veryfast`
+    costs about twice the CPU; archive_checks.FAST_OVERRIDES)."""
     from backend.db import open_db
     from backend.db.presets import set_default_preset
     from backend.jobs import preset_catalog
