@@ -87,10 +87,34 @@ def check_every_frame_once(result: dict, web: Path) -> None:
             f"the frame presented at {f['mediaTime']} s shows frame {int(np.argmin(distance))}, not {i}"
 
 
+def starved(result: dict, web: Path) -> bool:
+    """True when the only fault of a play is the page's own: each missing media time was presented
+    (presentedFrames went up by one more there), but the starved page ran one callback for both.
+    A frame the stream lacks is never presented, so it is not excused; nor is a repeat or a
+    frame out of order."""
+    times, _ = corners(web)
+    want = [round(t - times[0], 3) for t in times]
+    frames = result["frames"]
+    shown = [round(f["mediaTime"], 3) for f in frames]
+    if not shown or len(shown) >= len(want) or shown != sorted(set(shown)) or not set(shown) <= set(want):
+        return False
+    for a, b in zip(frames, frames[1:]):
+        skipped = want.index(round(b["mediaTime"], 3)) - want.index(round(a["mediaTime"], 3))
+        if b["presented"] - a["presented"] != skipped:
+            return False
+    return shown[0] == want[0] and shown[-1] == want[-1]
+
+
 def test_chromium_plays_every_join_once(joined, site):
+    """One play must show every frame to its callback. On a starved machine (load 12 on 2 cores)
+    Chromium once presented a frame and ran one callback for it and the next (presentedFrames +2,
+    nothing dropped): that play, and only that kind, is tried again, up to two more times."""
     browser.require_system_deps()
-    result = play("chromium", site, None)
-    assert result["canPlay"]["h264"], f"Chromium cannot play H.264: {result['userAgent']}"
+    for _ in range(3):
+        result = play("chromium", site, None)
+        assert result["canPlay"]["h264"], f"Chromium cannot play H.264: {result['userAgent']}"
+        if not starved(result, joined.web):
+            break
     check_every_frame_once(result, joined.web)
 
 
