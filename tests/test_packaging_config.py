@@ -146,7 +146,7 @@ def test_the_owners_of_libraries_are_asked_of_dpkg_in_one_call(tmp_path, monkeyp
     fake = tmp_path / "bin" / "dpkg"
     fake.parent.mkdir()
     fake.write_text(f"""#!/bin/sh
-echo "$@" >> {calls}
+echo "$@" >> "{calls}"
 echo "diversion by dash from: /usr/lib/x86_64-linux-gnu/libz.so.1"
 echo "zlib1g:amd64: /usr/lib/x86_64-linux-gnu/libz.so.1"
 echo "libc6:amd64, libc6-dev:amd64: /usr/lib/x86_64-linux-gnu/libm.so.6"

@@ -72,11 +72,14 @@ def play(engine: str, site: str, display: str | None) -> dict:
                                        timeout=120)
 
 
-def check_every_frame_once(result: dict, web: Path) -> None:
-    times, pictures = corners(web)
+def presented(result: dict) -> list[float]:
+    return [round(f["mediaTime"], 3) for f in result["frames"]]
+
+
+def check_every_frame_once(result: dict, want: list[float], pictures: np.ndarray) -> None:
+    """`want` and `pictures`: the web master's media times and corners (corners(), decoded once)."""
     frames = result["frames"]
-    shown = [round(f["mediaTime"], 3) for f in frames]
-    want = [round(t - times[0], 3) for t in times]
+    shown = presented(result)
     assert shown == want, (f"presented media times {shown}, the web master's {want} "
                            f"({result['dropped']} dropped by the compositor)")
     steps = [b["presented"] - a["presented"] for a, b in zip(frames, frames[1:])]
@@ -87,15 +90,12 @@ def check_every_frame_once(result: dict, web: Path) -> None:
             f"the frame presented at {f['mediaTime']} s shows frame {int(np.argmin(distance))}, not {i}"
 
 
-def starved(result: dict, web: Path) -> bool:
+def starved(result: dict, want: list[float]) -> bool:
     """True when the only fault of a play is the page's own: each missing media time was presented
     (presentedFrames went up by one more there), but the starved page ran one callback for both.
     A frame the stream lacks is never presented, so it is not excused; nor is a repeat or a
     frame out of order."""
-    times, _ = corners(web)
-    want = [round(t - times[0], 3) for t in times]
-    frames = result["frames"]
-    shown = [round(f["mediaTime"], 3) for f in frames]
+    frames, shown = result["frames"], presented(result)
     if not shown or len(shown) >= len(want) or shown != sorted(set(shown)) or not set(shown) <= set(want):
         return False
     for a, b in zip(frames, frames[1:]):
@@ -110,12 +110,14 @@ def test_chromium_plays_every_join_once(joined, site):
     Chromium once presented a frame and ran one callback for it and the next (presentedFrames +2,
     nothing dropped): that play, and only that kind, is tried again, up to two more times."""
     browser.require_system_deps()
+    times, pictures = corners(joined.web)
+    want = [round(t - times[0], 3) for t in times]
     for _ in range(3):
         result = play("chromium", site, None)
         assert result["canPlay"]["h264"], f"Chromium cannot play H.264: {result['userAgent']}"
-        if not starved(result, joined.web):
+        if not starved(result, want):
             break
-    check_every_frame_once(result, joined.web)
+    check_every_frame_once(result, want, pictures)
 
 
 def test_the_qt_window_cannot_play_the_h264_web_master(joined, site):
